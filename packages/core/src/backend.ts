@@ -1,0 +1,163 @@
+/**
+ * The Backend contract: an executor that runs a run's tasks (one per cell), then the
+ * aggregate task once every cell task has finished — whatever their outcome — and
+ * reports state changes as events. Every backend (local, azure-batch, aws-batch)
+ * implements this one interface and passes the shared contract suite.
+ */
+
+/** What a task's process sees is fixed by the task protocol (DESIGN.md); these are its variable names. */
+export const TASK_ENV = {
+  inputDir: 'MXN_INPUT_DIR',
+  outputDir: 'MXN_OUTPUT_DIR',
+  params: 'MXN_PARAMS',
+  target: 'MXN_TARGET',
+  cellId: 'MXN_CELL_ID',
+  model: 'MXN_MODEL',
+  dataset: 'MXN_DATASET',
+  task: 'MXN_TASK',
+} as const;
+
+/** Version of the task protocol; part of every cell key. */
+export const PROTOCOL_VERSION = 1;
+
+/** One unit of work: a cell's training run, or the aggregate step. */
+export interface TaskSpec {
+  /** Cell id (readable, stable, path-safe) or `aggregate`. */
+  id: string;
+  kind: 'cell' | 'aggregate';
+  /** Model name, and dataset name for cells (`''` for the aggregate). */
+  model: string;
+  dataset: string;
+  /** Command and arguments, run in the image's working directory (locally: the build folder). */
+  command: string[];
+  /** Absolute path of the model's build folder, when it has one (the local backend's working directory). */
+  buildDir?: string;
+  /** Container image reference, when known (prebuilt `image:` or the built tag). */
+  image?: string;
+  /** Extra task-protocol variables (MXN_PARAMS, MXN_TARGET, MXN_CELL_ID, MXN_MODEL, MXN_DATASET, MXN_TASK). MXN_INPUT_DIR/MXN_OUTPUT_DIR are set by the backend. */
+  env: Record<string, string>;
+  /**
+   * Where the task's inputs are, as a key prefix in the run's staging store: the files under it
+   * become the task's MXN_INPUT_DIR (read-only to the task).
+   */
+  inputPrefix: string;
+  /** Key prefix in the staging store where the task's outputs (and its `stdout.txt` / `stderr.txt`) go. */
+  outputPrefix: string;
+}
+
+export interface ComputeLimits {
+  /** Tasks running at once. */
+  concurrency: number;
+  /** Extra attempts after a failed one. */
+  retries: number;
+  /** Wall-clock limit of one attempt, in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface RunSpec {
+  /** Deterministic id from the experiment name and its plan; a second submit with the same id re-attaches. */
+  runId: string;
+  experiment: string;
+  /** URI of the staging store that holds every task's input and output prefixes. */
+  stagingUri: string;
+  tasks: TaskSpec[];
+  /** Runs once after every task has finished, failed ones too; its input folder holds `manifest.json` and `cells/<id>/…` (each cell's outputs). */
+  aggregate?: TaskSpec;
+  /** Cells whose results came from the cache: not run, but the aggregate sees their outputs too. */
+  cached?: Array<Pick<TaskSpec, 'id' | 'model' | 'dataset' | 'outputPrefix'>>;
+  /** Target column name, recorded in the aggregate's manifest. */
+  target: string;
+  limits: ComputeLimits;
+  /** Backend-specific settings from the experiment's `compute` block. */
+  settings?: Record<string, unknown>;
+}
+
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A state change of one task. Backends emit one event per change, in order, for every task. */
+export interface TaskEvent {
+  taskId: string;
+  kind: TaskSpec['kind'];
+  state: TaskState;
+  /** 1-based attempt number. */
+  attempt: number;
+  at: Date;
+  exitCode?: number;
+  /** Short reason for `failed`/`retrying`/`cancelled`, e.g. `exit code 3`, `timed out after 30m`. */
+  message?: string;
+}
+
+export interface TaskOutcome {
+  taskId: string;
+  kind: TaskSpec['kind'];
+  status: 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  startedAt?: Date;
+  finishedAt?: Date;
+  durationMs: number;
+  exitCode?: number;
+  /** Why it failed: exit code, timeout, backend failure info, and the tail of stderr. */
+  error?: string;
+}
+
+export interface RunOutcome {
+  runId: string;
+  tasks: TaskOutcome[];
+  aggregate?: TaskOutcome;
+  /** True when the run was cancelled before every task finished. */
+  cancelled: boolean;
+}
+
+export interface RunOptions {
+  onEvent?: (event: TaskEvent) => void;
+  /** Aborting cancels the run: running tasks are stopped and reported `cancelled`. */
+  signal?: AbortSignal;
+}
+
+export interface BackendCapabilities {
+  /** The backend can re-attach to a run started by an earlier process (cloud backends). */
+  reattach: boolean;
+  /** Tasks run in container images, so `image` must be set. */
+  containers: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  /** Runs (or re-attaches to) `spec` and resolves when every task and the aggregate have finished or the run was cancelled. */
+  run(spec: RunSpec, options?: RunOptions): Promise<RunOutcome>;
+  /** Cancels a run started earlier, by id (for backends whose runs outlive the process). */
+  cancel?(runId: string): Promise<void>;
+}
+
+/** The aggregate step's `manifest.json`: every cell and how it ended. */
+export interface AggregateManifest {
+  version: 1;
+  experiment: string;
+  runId: string;
+  target: string;
+  cells: Array<{
+    id: string;
+    model: string;
+    dataset: string;
+    status: TaskOutcome['status'] | 'cached';
+    /** Folder of the cell's outputs, relative to the aggregate's MXN_INPUT_DIR. */
+    dir: string;
+  }>;
+}
+
+/** The manifest the aggregate step sees; every backend writes it with this function so they agree. */
+export function buildManifest(spec: RunSpec, outcomes: TaskOutcome[]): AggregateManifest {
+  const status = new Map(outcomes.map((outcome) => [outcome.taskId, outcome.status]));
+  const ran = spec.tasks.map((task) => ({ id: task.id, model: task.model, dataset: task.dataset, status: status.get(task.id) ?? 'cancelled' }));
+  const cached = (spec.cached ?? []).map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, status: 'cached' as const }));
+  return {
+    version: 1,
+    experiment: spec.experiment,
+    runId: spec.runId,
+    target: spec.target,
+    cells: [...ran, ...cached]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((cell) => ({ ...cell, dir: `cells/${cell.id}` })),
+  };
+}

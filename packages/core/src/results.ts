@@ -1,0 +1,71 @@
+/**
+ * The results contract: `results/<experiment>/results.json`. Versioned; readers check `version`.
+ */
+export const RESULTS_VERSION = 1;
+
+export type CellStatus = 'succeeded' | 'failed' | 'cached' | 'cancelled';
+
+export interface CellResult {
+  /** Readable stable id, e.g. `ridge[alpha=0.1]@seoul`. */
+  id: string;
+  /** Model name (without variant). */
+  model: string;
+  /** Variant name: the model name, plus the grid parameters that vary, e.g. `ridge[alpha=0.1]`. */
+  variant: string;
+  /** Every parameter this variant passes to the model (MXN_PARAMS). */
+  params: Record<string, unknown>;
+  dataset: string;
+  /** Content key: changes whenever anything that can change the result changes. */
+  key: string;
+  status: CellStatus;
+  /** True when the result was reused from the cache (status `cached`, or `failed` for a cached failure). */
+  fromCache?: boolean;
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs: number;
+  /** Headline metrics computed by the harness from predictions and held-out labels. */
+  metrics: Record<string, number>;
+  /** The model's own `metrics.json`, when it wrote one. */
+  modelMetrics?: Record<string, unknown>;
+  /** Where the cell's outputs are (predictions, logs, artifacts). */
+  output: string;
+  exitCode?: number;
+  error?: string;
+}
+
+export interface ExperimentResults {
+  version: typeof RESULTS_VERSION;
+  experiment: string;
+  description?: string;
+  runId: string;
+  backend: string;
+  startedAt: string;
+  finishedAt: string;
+  evaluation: {
+    target: string;
+    task: 'regression' | 'classification';
+    metrics: string[];
+  };
+  /** Model variants in experiment order (rows of the m × n tables). */
+  variants: string[];
+  /** Datasets in experiment order (columns). */
+  datasets: string[];
+  cells: CellResult[];
+  aggregate?: {
+    status: 'succeeded' | 'failed' | 'cancelled';
+    attempts: number;
+    durationMs: number;
+    output: string;
+    error?: string;
+  };
+  /** Counts by status. */
+  totals: Record<CellStatus, number>;
+}
+
+/** Metrics where lower is better; every other metric is higher-is-better. */
+export const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'mape', 'logloss', 'mse']);
+
+export function isLowerBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.has(metric);
+}
