@@ -44,6 +44,14 @@ export interface SignOptions {
   expiresIn?: number;
 }
 
+export interface CopyFromUrlOptions {
+  /** Size of the source object in bytes. */
+  size: number;
+  /** Base64 MD5 of the source when known; recorded as the object's Content-MD5. */
+  md5?: string;
+  contentType?: string;
+}
+
 export interface StoreCapabilities {
   /** `signedUrl` works (cloud stores). */
   signedUrls: boolean;
@@ -70,6 +78,12 @@ export interface Store {
   signedUrl?(key: string, options: SignOptions): Promise<string>;
   /** A short-lived URL scoped to every key under `prefix` (read = read+list, write = create+write). */
   signedPrefixUrl?(prefix: string, options: SignOptions): Promise<string>;
+  /**
+   * Has the service fetch `sourceUrl` (e.g. a presigned S3 GET URL) into `key` itself, block by block
+   * (Blob Put Block From URL); no object bytes pass through this process. Present when
+   * `capabilities.serverSideCopyFromUrl`.
+   */
+  copyFromUrl?(key: string, sourceUrl: string, options: CopyFromUrlOptions): Promise<ObjectInfo>;
   /** Local path of a key, for stores on this machine's filesystem. */
   localPath?(key: string): string;
   /** A store rooted at `prefix` inside this one. */

@@ -1,0 +1,26 @@
+import { cellCache, defaultStagingUri, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
+import { openStore } from '@mxn/storage';
+import { onePositional, parse } from '../args.js';
+import { planJson, renderPlan } from '../format/plan-view.js';
+import type { Output } from '../output.js';
+import { help } from './validate.js';
+import { parseRerun } from './run.js';
+
+export const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--json]
+
+Shows the m × n matrix, which cells are cached and what would run.`;
+
+export async function planCommand(argv: string[], output: Output): Promise<number> {
+  const { values, positionals } = parse('plan', argv, {
+    only: { type: 'string', multiple: true },
+    rerun: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return help(output, planHelp);
+  const loaded = await loadExperiment(onePositional('plan', positionals, 'experiment.yaml'));
+  const cacheStore = await openStore(loaded.spec.compute.cache ?? defaultStagingUri(loaded), loaded.root);
+  const rerun: Rerun = parseRerun(values.rerun);
+  const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, rerun, only: (values.only ?? []).map(parseCellFilter) });
+  output.out.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlan(plan, output));
+  return 0;
+}

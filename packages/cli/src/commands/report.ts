@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { readResults, writeResults } from '@mxn/core';
+import { onePositional, parse } from '../args.js';
+import { renderResultsTable } from '../format/results-view.js';
+import type { Output } from '../output.js';
+import { help } from './validate.js';
+
+export const reportHelp = `usage: mxn report <results.json> [--baseline other-results.json] [--out DIR]
+
+Renders summary.md and report.html from a results file (into its folder unless --out is given).`;
+
+export async function reportCommand(argv: string[], output: Output): Promise<number> {
+  const { values, positionals } = parse('report', argv, { baseline: { type: 'string' }, out: { type: 'string' } });
+  if (values.help) return help(output, reportHelp);
+  const file = onePositional('report', positionals, 'results.json');
+  const results = await readResults(file);
+  const baseline = values.baseline ? await readResults(values.baseline) : undefined;
+  const written = await writeResults(results, values.out ?? path.dirname(file), { baseline });
+  output.out.write(`${renderResultsTable(results, output)}\n\nwrote ${written.summary}\nwrote ${written.report}\n`);
+  return 0;
+}

@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { loadExperiment, MxnError, parseCellFilter, readResults, runExperiment, writeResults, type Rerun } from '@mxn/core';
+import { onePositional, parse } from '../args.js';
+import { createBackend } from '../backends.js';
+import { renderResultsTable } from '../format/results-view.js';
+import { bold, red, type Output } from '../output.js';
+import { createProgress } from '../progress/index.js';
+import { help } from './validate.js';
+
+export const runHelp = `usage: mxn run <experiment.yaml> [options]
+
+Runs every cell that is not cached, then the aggregate step, and writes
+results/<experiment>/{results.json,summary.md,report.html}.
+
+  --only model=NAME,dataset=NAME   run only matching cells (repeatable)
+  --rerun failed|all               run cached failures again, or everything
+  --concurrency N                  cells at once (default: compute.concurrency, else the cores)
+  --backend NAME                   override compute.backend (local, azure-batch)
+  --out DIR                        results folder (default: results/<experiment> under the project root)
+  --baseline FILE                  compare against another results.json in summary.md
+  --json                           print the results as JSON instead of tables
+
+Exit code: 0 all cells succeeded or cached, 1 a cell failed, 2 invalid input, 130 cancelled.`;
+
+export function parseRerun(value: string | undefined): Rerun {
+  if (value === undefined) return 'none';
+  if (value === 'failed' || value === 'all') return value;
+  throw new MxnError('Usage', `--rerun expects "failed" or "all", got "${value}"`);
+}
+
+export async function runCommand(argv: string[], output: Output): Promise<number> {
+  const { values, positionals } = parse('run', argv, {
+    only: { type: 'string', multiple: true },
+    rerun: { type: 'string' },
+    concurrency: { type: 'string' },
+    backend: { type: 'string' },
+    out: { type: 'string' },
+    baseline: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return help(output, runHelp);
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new MxnError('Usage', `--concurrency expects a positive whole number, got "${values.concurrency}"`);
+  const rerun = parseRerun(values.rerun);
+  const only = (values.only ?? []).map(parseCellFilter);
+  const baseline = values.baseline ? await readResults(values.baseline) : undefined;
+
+  const loaded = await loadExperiment(onePositional('run', positionals, 'experiment.yaml'));
+  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency });
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    output.err.write('\ncancelling: stopping running cells (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let progress: ReturnType<typeof createProgress> | undefined;
+  try {
+    const { plan, results } = await runExperiment(loaded, {
+      backend,
+      rerun,
+      only,
+      concurrency,
+      signal: controller.signal,
+      onPlan: (plan) => {
+        const toRun = plan.cells.filter((cell) => cell.willRun).length;
+        output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}\n`);
+        progress = createProgress({ total: toRun + (plan.aggregate && toRun > 0 ? 1 : 0), stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
+      },
+      onEvent: (event) => progress?.onEvent(event),
+    });
+    progress?.finish();
+    const dir = values.out ?? path.join(loaded.root, 'results', plan.experiment);
+    const written = await writeResults(results, dir, { baseline });
+    if (values.json) output.out.write(`${JSON.stringify(results, null, 2)}\n`);
+    else {
+      output.out.write(`\n${renderResultsTable(results, output)}\n\n`);
+      for (const cell of results.cells.filter((item) => item.status === 'failed')) {
+        output.out.write(`${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`);
+      }
+      if (results.aggregate) output.out.write(`aggregate: ${results.aggregate.status} → ${results.aggregate.output}\n`);
+      const { succeeded, cached, failed, cancelled } = results.totals;
+      output.out.write(`${bold(output, `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled`)}\n`);
+      output.out.write(`wrote ${written.results}\nwrote ${written.summary}\nwrote ${written.report}\n`);
+    }
+    if (controller.signal.aborted || results.totals.cancelled > 0) return 130;
+    return results.totals.failed > 0 || results.aggregate?.status === 'failed' ? 1 : 0;
+  } finally {
+    progress?.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

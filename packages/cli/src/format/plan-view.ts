@@ -1,0 +1,48 @@
+/** The plan as people read it: a matrix of cells marked run / cached, and a count line. */
+import type { Plan } from '@mxn/core';
+import { dim, green, yellow, type Output } from '../output.js';
+import { textTable } from './table.js';
+
+export function renderPlan(plan: Plan, output: Output): string {
+  const cell = new Map(plan.cells.map((item) => [`${item.variant}\0${item.dataset}`, item]));
+  const rows = [
+    ['', ...plan.datasets],
+    ...plan.variants.map((variant) => [
+      variant,
+      ...plan.datasets.map((dataset) => {
+        const item = cell.get(`${variant}\0${dataset}`);
+        if (!item) return dim(output, '·');
+        if (!item.willRun) return green(output, 'cached');
+        return item.cached ? yellow(output, `rerun (${item.cached.status === 'failed' ? 'failed' : 'cached'})`) : yellow(output, 'run');
+      }),
+    ]),
+  ];
+  const toRun = plan.cells.filter((item) => item.willRun).length;
+  const summary = `${plan.experiment}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ${plan.cells.length} cells; ${toRun} to run, ${plan.cells.length - toRun} cached${plan.aggregate ? '; then the aggregate step' : ''} (run ${plan.runId})`;
+  return `${textTable(rows)}\n\n${summary}\n`;
+}
+
+/** The plan for machines (`--json`). */
+export function planJson(plan: Plan) {
+  return {
+    experiment: plan.experiment,
+    runId: plan.runId,
+    variants: plan.variants,
+    datasets: plan.datasets,
+    cells: plan.cells.map((item) => ({
+      id: item.id,
+      model: item.model,
+      variant: item.variant,
+      params: item.params,
+      dataset: item.dataset,
+      key: item.key,
+      cached: Boolean(item.cached),
+      cachedStatus: item.cached?.status,
+      willRun: item.willRun,
+      ...(item.image ? { image: item.image } : {}),
+      ...(item.contextHash ? { contextHash: item.contextHash } : {}),
+    })),
+    toRun: plan.cells.filter((item) => item.willRun).length,
+    aggregate: plan.aggregate ? { command: plan.aggregate.command, image: plan.aggregate.image, contextHash: plan.aggregate.contextHash } : undefined,
+  };
+}

@@ -1,0 +1,60 @@
+/** The `mxn` command: a thin shell over @mxn/core. */
+import { ExperimentError, MxnError } from '@mxn/core';
+import { StoreError } from '@mxn/storage';
+import { planCommand } from './commands/plan.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { defaultOutput, red, type Output } from './output.js';
+
+const COMMANDS: Record<string, (argv: string[], output: Output) => Promise<number>> = {
+  validate: validateCommand,
+  plan: planCommand,
+  run: runCommand,
+  report: reportCommand,
+};
+
+const USAGE = `usage: mxn <command> [options]
+
+  validate <experiment.yaml>   check an experiment file and its datasets
+  plan <experiment.yaml>       show the m × n matrix and what would run
+  run <experiment.yaml>        run it (locally by default) and write results
+  report <results.json>        render summary.md and report.html from results
+
+Add --help after a command for its options. --verbose shows error causes.`;
+
+export async function main(argv: string[], output: Output = defaultOutput()): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((arg) => arg !== '--verbose');
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    output.out.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    output.err.write(`mxn: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest, output);
+  } catch (error) {
+    return reportError(error, output, verbose);
+  }
+}
+
+function reportError(error: unknown, output: Output, verbose: boolean): number {
+  if (error instanceof ExperimentError) {
+    output.err.write(`${error.message}\n${red(output, `${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}`)}; nothing was run\n`);
+    return 2;
+  }
+  if (error instanceof MxnError || error instanceof StoreError) {
+    output.err.write(`${red(output, 'error')} ${error.message}\n`);
+    if (error instanceof MxnError && error.hint) output.err.write(`hint: ${error.hint}\n`);
+    if (verbose && error.cause) output.err.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+    return error instanceof MxnError && error.code === 'Backend' ? 1 : 2;
+  }
+  output.err.write(`${red(output, 'error')} ${(error as Error).message ?? String(error)}\n`);
+  if (verbose) output.err.write(`${(error as Error).stack}\n`);
+  return 1;
+}

@@ -1,0 +1,83 @@
+/** Opens every dataset named by an experiment and checks its parquet files and target column. */
+import { readParquetSchema, type ColumnInfo } from '@mxn/data';
+import { readBytes, type ObjectInfo, type Store } from '@mxn/storage';
+import type { ExperimentIssue } from '../errors.js';
+import type { ExperimentSpec } from '../schema/experiment.js';
+import { resolveDataSource, type DataSource } from './data-source.js';
+import { didYouMean } from './did-you-mean.js';
+
+export interface ResolvedDataset {
+  name: string;
+  train: DataSource;
+  test?: DataSource;
+  columns: ColumnInfo[];
+  /** Rows across the training files. */
+  rows: number;
+}
+
+type IssueAt = (where: readonly (string | number)[], message: string) => ExperimentIssue;
+
+export async function checkDatasets(spec: ExperimentSpec, root: string, issue: IssueAt, issues: ExperimentIssue[]): Promise<ResolvedDataset[]> {
+  const target = spec.evaluation.target;
+  const resolved = await Promise.all(
+    spec.datasets.map(async (dataset, index): Promise<ResolvedDataset | undefined> => {
+      const problems: ExperimentIssue[] = [];
+      const check = async (field: 'train' | 'test', value: string) => {
+        const where = ['datasets', index, field];
+        let source: DataSource;
+        try {
+          source = await resolveDataSource(value, root);
+        } catch (error) {
+          problems.push(issue(where, `cannot open ${value}: ${(error as Error).message}`));
+          return undefined;
+        }
+        if (source.files.length === 0) {
+          problems.push(issue(where, `no parquet file matches ${value} (resolved against ${root})`));
+          return undefined;
+        }
+        let columns: ColumnInfo[] = [];
+        let rows = 0;
+        for (const file of source.files) {
+          const footer = await readFooter(source.store, file).catch((error: Error) => {
+            problems.push(issue(where, `${file.key} is not a readable parquet file: ${error.message}`));
+            return undefined;
+          });
+          if (!footer) return undefined;
+          if (!footer.columns.some((column) => column.name === target)) {
+            const guess = didYouMean(target, footer.columns.map((column) => column.name));
+            problems.push(issue(where, `target column "${target}" is missing from ${file.key}${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`));
+            return undefined;
+          }
+          columns = footer.columns;
+          rows += footer.numRows;
+        }
+        return { source, columns, rows };
+      };
+      const train = await check('train', dataset.train);
+      const test = dataset.test ? await check('test', dataset.test) : undefined;
+      issues.push(...problems);
+      if (!train || (dataset.test && !test)) return undefined;
+      return { name: dataset.name, train: train.source, test: test?.source, columns: train.columns, rows: train.rows };
+    }),
+  );
+  return resolved.filter((dataset): dataset is ResolvedDataset => dataset !== undefined);
+}
+
+/** Reads just the footer of a parquet object (its last bytes), whatever store holds it. */
+export async function readFooter(store: Store, info: ObjectInfo) {
+  if (info.size < 12) throw new Error(`only ${info.size} bytes; too small to be parquet`);
+  const tailSize = Math.min(info.size, 64 * 1024);
+  let tail = await readRange(store, info, info.size - tailSize);
+  const footerLength = tail.readUInt32LE(tail.length - 8);
+  if (tail.subarray(tail.length - 4).toString('latin1') !== 'PAR1') throw new Error('no parquet magic bytes at the end');
+  if (footerLength + 8 > info.size) throw new Error('footer length is larger than the file');
+  if (footerLength + 8 > tail.length) tail = await readRange(store, info, info.size - footerLength - 8);
+  return readParquetSchema(new Uint8Array(tail.buffer, tail.byteOffset, tail.length));
+}
+
+async function readRange(store: Store, info: ObjectInfo, start: number): Promise<Buffer> {
+  if (start <= 0) return readBytes(store, info.key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.read(info.key, { start, end: info.size - 1 })) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}

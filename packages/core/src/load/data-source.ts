@@ -1,0 +1,57 @@
+/** Resolves a dataset's `train`/`test` value (path, folder, glob, or store URI) to the parquet objects it names. */
+import path from 'node:path';
+import { isRemoteUri, joinKey, openStore, type ObjectInfo, type Store } from '@mxn/storage';
+
+export interface DataSource {
+  /** The value as written in the experiment file. */
+  spec: string;
+  store: Store;
+  /** Parquet objects, sorted by key. Empty when nothing matched. */
+  files: ObjectInfo[];
+}
+
+const GLOB = /[*?[{]/;
+
+export async function resolveDataSource(spec: string, root: string): Promise<DataSource> {
+  const uri = isRemoteUri(spec) || spec.startsWith('file://') ? spec : path.resolve(root, spec);
+  const segments = uri.split('/');
+  const firstGlob = segments.findIndex((segment) => GLOB.test(segment));
+  if (firstGlob >= 0) {
+    const base = segments.slice(0, firstGlob).join('/') || '/';
+    const pattern = globToRegExp(segments.slice(firstGlob).join('/'));
+    const store = await openStore(base);
+    return { spec, store, files: await collect(store, '', (key) => pattern.test(key)) };
+  }
+  if (uri.endsWith('.parquet')) {
+    const cut = uri.lastIndexOf('/');
+    const store = await openStore(uri.slice(0, cut) || '/');
+    const info = await store.head(uri.slice(cut + 1));
+    return { spec, store, files: info ? [info] : [] };
+  }
+  const store = await openStore(uri);
+  return { spec, store, files: await collect(store, '', (key) => key.endsWith('.parquet')) };
+}
+
+async function collect(store: Store, prefix: string, keep: (key: string) => boolean): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for await (const info of store.list({ prefix: prefix ? joinKey(prefix) : undefined })) if (keep(info.key)) out.push(info);
+  return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** `*` matches within a path segment, `**` across segments, `?` one character, `{a,b}` alternatives. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i]!;
+    if (char === '*' && glob[i + 1] === '*') {
+      out += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (char === '*') out += '[^/]*';
+    else if (char === '?') out += '[^/]';
+    else if (char === '{') out += '(?:';
+    else if (char === '}') out += ')';
+    else if (char === ',' && out.includes('(?:')) out += '|';
+    else out += char.replace(/[.+^$()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}

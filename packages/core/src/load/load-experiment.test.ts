@@ -1,0 +1,110 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeParquetFile } from '@mxn/data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ExperimentError } from '../errors.js';
+import { loadExperiment } from './load-experiment.js';
+
+let root: string;
+
+const good = `name: demo
+datasets:
+  - name: a
+    train: data/a.parquet
+  - name: b
+    train: data/b.parquet
+models:
+  - name: mean
+    build: models/mean
+    command: [node, train.js]
+    params: { k: [1, 2] }
+evaluation:
+  target: price
+  metrics: [rmse, r2]
+`;
+
+async function write(name: string, text: string): Promise<string> {
+  const file = path.join(root, 'experiments', name);
+  await writeFile(file, text);
+  return file;
+}
+
+async function problems(text: string): Promise<string[]> {
+  const file = await write('bad.yaml', text);
+  const error = await loadExperiment(file).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ExperimentError);
+  return (error as ExperimentError).message.split('\n');
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'mxn-load-'));
+  await mkdir(path.join(root, 'experiments'));
+  await mkdir(path.join(root, 'data'));
+  await mkdir(path.join(root, 'models', 'mean'), { recursive: true });
+  await writeFile(path.join(root, 'models', 'mean', 'Dockerfile'), 'FROM node:20-slim\n');
+  const table = (n: number) => ({
+    names: ['area', 'price'],
+    columns: { area: Float64Array.from({ length: n }, (_, i) => i), price: Float64Array.from({ length: n }, (_, i) => 2 * i) },
+    numRows: n,
+  });
+  await writeParquetFile(path.join(root, 'data', 'a.parquet'), table(10));
+  await writeParquetFile(path.join(root, 'data', 'b.parquet'), table(20));
+  await writeFile(path.join(root, 'data', 'broken.parquet'), 'not parquet at all, just text');
+});
+
+describe('loadExperiment', () => {
+  it('loads a valid file with defaults and resolved datasets', async () => {
+    const loaded = await loadExperiment(await write('good.yaml', good));
+    expect(loaded.root).toBe(root);
+    expect(loaded.spec.compute).toMatchObject({ backend: 'local', retries: 1, timeout: '30m' });
+    expect(loaded.spec.evaluation.split).toEqual({ test: 0.2, seed: 42 });
+    expect(loaded.datasets.map((dataset) => [dataset.name, dataset.rows])).toEqual([
+      ['a', 10],
+      ['b', 20],
+    ]);
+  });
+
+  it('points an unknown key at its line and column with a did-you-mean', async () => {
+    const lines = await problems(good.replace('    command: [node, train.js]', '    comand: [node, train.js]'));
+    const shown = path.relative(process.cwd(), path.join(root, 'experiments', 'bad.yaml'));
+    expect(lines).toEqual([`${shown}:8:5: models[0] is missing "command"`, `${shown}:10:5: unknown key "comand" in models[0]; did you mean "command"?`]);
+  });
+
+  it('reports every problem at once: wrong types, duplicates, unknown metrics, bad timeout', async () => {
+    const text = good
+      .replace('  - name: b\n', '  - name: a\n')
+      .replace('metrics: [rmse, r2]', 'metrics: [rmse, r3]')
+      .concat('compute:\n  concurrency: two\n  timeout: soon\n');
+    const lines = await problems(text);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/:5:11: duplicate dataset name "a" \(also datasets\[0\]\)/);
+    expect(lines[1]).toMatch(/:14:19: unknown regression metric "r3"; did you mean "r2"\?/);
+    expect(lines[2]).toMatch(/:16:16: compute\.concurrency: .*expected number/);
+    expect(lines[3]).toMatch(/:17:12: timeout "soon" is not a duration/);
+  });
+
+  it('names a missing target column, a missing file and an unreadable parquet file', async () => {
+    const lines = await problems(
+      good.replace('target: price', 'target: prize').replace('data/b.parquet', 'data/nope.parquet').concat(''),
+    );
+    expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet; did you mean "price"\?/.test(line))).toBe(true);
+    expect(lines.some((line) => /:6:12: no parquet file matches data\/nope\.parquet/.test(line))).toBe(true);
+    const broken = await problems(good.replace('data/b.parquet', 'data/broken.parquet'));
+    expect(broken.some((line) => /:6:12: broken\.parquet is not a readable parquet file/.test(line))).toBe(true);
+  });
+
+  it('reports YAML syntax errors with their position', async () => {
+    const lines = await problems('name: demo\ndatasets: [\n');
+    expect(lines[0]).toMatch(/bad\.yaml:\d+:\d+: YAML: /);
+  });
+
+  it('resolves globs to every matching parquet file', async () => {
+    const loaded = await loadExperiment(await write('glob.yaml', good.replace('data/a.parquet', 'data/{a,b}.parquet')));
+    expect(loaded.datasets[0]!.train.files.map((file) => file.key)).toEqual(['a.parquet', 'b.parquet']);
+    expect(loaded.datasets[0]!.rows).toBe(30);
+  });
+});

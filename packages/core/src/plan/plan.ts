@@ -1,0 +1,164 @@
+/**
+ * The plan: models × parameter variants × datasets → cells, each with a readable stable id
+ * and a content key, and whether the cache already holds its result.
+ */
+import path from 'node:path';
+import { PROTOCOL_VERSION } from '../backend.js';
+import type { LoadedExperiment } from '../load/load-experiment.js';
+import type { CellResult } from '../results.js';
+import type { AggregateSpec, ModelSpec } from '../schema/experiment.js';
+import { hashBuildContext } from './build-context.js';
+import { fingerprintSource } from './fingerprint.js';
+import { hashValue } from './hash.js';
+import { expandVariants } from './variants.js';
+
+export interface PlannedCell {
+  /** `<variant>@<dataset>`, e.g. `ridge[alpha=0.1]@seoul`. */
+  id: string;
+  model: string;
+  variant: string;
+  params: Record<string, unknown>;
+  dataset: string;
+  key: string;
+  /** Key of the dataset's staged split (shared by every cell on that dataset). */
+  inputKey: string;
+  command: string[];
+  /** Absolute build folder, for models built from a folder. */
+  buildDir?: string;
+  /** Prebuilt image reference, or `undefined` until an image is built for `buildDir`. */
+  image?: string;
+  /** Content hash of the build folder (the image tag of built models). */
+  contextHash?: string;
+  /** The stored result for this key, when there is one. */
+  cached?: CellResult;
+  /** Whether this run will execute the cell. */
+  willRun: boolean;
+}
+
+export interface PlannedAggregate {
+  command: string[];
+  buildDir?: string;
+  image?: string;
+  contextHash?: string;
+  params: Record<string, unknown>;
+}
+
+export interface Plan {
+  experiment: string;
+  /** Deterministic from the experiment and the keys of the cells in this plan. */
+  runId: string;
+  variants: string[];
+  datasets: string[];
+  cells: PlannedCell[];
+  aggregate?: PlannedAggregate;
+}
+
+export type Rerun = 'none' | 'failed' | 'all';
+
+/** `--only model=ridge,dataset=seoul`: every given field must match; a model filter matches the model or variant name. */
+export interface CellFilter {
+  model?: string;
+  dataset?: string;
+}
+
+export interface PlanOptions {
+  /** Stored results by key (from the cache). */
+  lookup?: (keys: string[]) => Promise<Map<string, CellResult>>;
+  rerun?: Rerun;
+  /** Keep only cells matching at least one filter. */
+  only?: CellFilter[];
+}
+
+export async function planExperiment(loaded: LoadedExperiment, options: PlanOptions = {}): Promise<Plan> {
+  const { spec, root } = loaded;
+  const evaluation = { target: spec.evaluation.target, task: spec.evaluation.task, metrics: metricsOf(loaded), split: spec.evaluation.split };
+  const datasets = await Promise.all(
+    loaded.datasets.map(async (dataset) => {
+      const train = await fingerprintSource(dataset.train);
+      const test = dataset.test ? await fingerprintSource(dataset.test) : undefined;
+      return { name: dataset.name, inputKey: hashValue({ protocol: PROTOCOL_VERSION, train, test, target: evaluation.target, split: test ? null : evaluation.split }) };
+    }),
+  );
+  const models = await Promise.all(spec.models.map(async (model) => ({ model, source: await imageSource(model, root) })));
+
+  const cells: PlannedCell[] = [];
+  const variants: string[] = [];
+  for (const { model, source } of models) {
+    for (const variant of expandVariants(model.name, model.params)) {
+      variants.push(variant.name);
+      for (const dataset of datasets) {
+        const key = hashValue({
+          protocol: PROTOCOL_VERSION,
+          input: dataset.inputKey,
+          image: source.image ?? `context:${source.contextHash}`,
+          command: model.command,
+          params: variant.params,
+          evaluation,
+        });
+        cells.push({
+          id: `${variant.name}@${dataset.name}`,
+          model: model.name,
+          variant: variant.name,
+          params: variant.params,
+          dataset: dataset.name,
+          key,
+          inputKey: dataset.inputKey,
+          command: model.command,
+          ...source,
+          willRun: true,
+        });
+      }
+    }
+  }
+
+  const selected = options.only?.length ? cells.filter((cell) => options.only!.some((filter) => matches(cell, filter))) : cells;
+  const stored = options.lookup ? await options.lookup(selected.map((cell) => cell.key)) : new Map<string, CellResult>();
+  const rerun = options.rerun ?? 'none';
+  for (const cell of selected) {
+    cell.cached = stored.get(cell.key);
+    cell.willRun = !cell.cached || rerun === 'all' || (rerun === 'failed' && cell.cached.status === 'failed');
+  }
+
+  const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root) : undefined;
+  const runId = `${spec.name}-${hashValue({ keys: selected.map((cell) => cell.key).sort(), aggregate }).slice(0, 12)}`;
+  return {
+    experiment: spec.name,
+    runId,
+    variants: variants.filter((variant) => selected.some((cell) => cell.variant === variant)),
+    datasets: datasets.map((dataset) => dataset.name).filter((name) => selected.some((cell) => cell.dataset === name)),
+    cells: selected,
+    aggregate,
+  };
+}
+
+export function metricsOf(loaded: LoadedExperiment): string[] {
+  const { evaluation } = loaded.spec;
+  return evaluation.metrics ?? (evaluation.task === 'regression' ? ['rmse', 'mae', 'r2', 'mape'] : ['accuracy', 'f1', 'logloss']);
+}
+
+async function imageSource(item: Pick<ModelSpec, 'build' | 'image'>, root: string) {
+  if (item.image) return { image: item.image };
+  const buildDir = path.resolve(root, item.build!);
+  return { buildDir, contextHash: await hashBuildContext(buildDir) };
+}
+
+async function planAggregate(aggregate: AggregateSpec, root: string): Promise<PlannedAggregate> {
+  return { command: aggregate.command, params: aggregate.params ?? {}, ...(await imageSource(aggregate, root)) };
+}
+
+function matches(cell: PlannedCell, filter: CellFilter): boolean {
+  return (!filter.model || filter.model === cell.model || filter.model === cell.variant) && (!filter.dataset || filter.dataset === cell.dataset);
+}
+
+/** Parses `model=ridge,dataset=seoul`. */
+export function parseCellFilter(text: string): CellFilter {
+  const filter: CellFilter = {};
+  for (const part of text.split(/,(?=\s*(?:model|dataset)=)/)) {
+    const at = part.indexOf('=');
+    const field = part.slice(0, at).trim();
+    const value = part.slice(at + 1).trim();
+    if ((field !== 'model' && field !== 'dataset') || !value) throw new Error(`--only expects model=NAME and/or dataset=NAME, got "${part}"`);
+    filter[field] = value;
+  }
+  return filter;
+}

@@ -1,0 +1,206 @@
+/**
+ * One run of an experiment: plan → stage → backend → score → results files.
+ * The CLI and the GitHub actions call this; everything else is a part it composes.
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { openStore, readJson, writeJson, type Store } from '@mxn/storage';
+import { TASK_ENV, type Backend, type RunSpec, type TaskEvent, type TaskOutcome, type TaskSpec } from '../backend.js';
+import { parseDuration } from '../duration.js';
+import type { LoadedExperiment } from '../load/load-experiment.js';
+import { hashValue } from '../plan/hash.js';
+import { metricsOf, planExperiment, type CellFilter, type Plan, type PlannedCell, type Rerun } from '../plan/plan.js';
+import { RESULTS_VERSION, type CellResult, type CellStatus, type ExperimentResults } from '../results.js';
+import { cellCache } from './cache.js';
+import { layout } from './layout.js';
+import { createScorer, type CellScore } from './score-cell.js';
+import { stageInputs } from './stage.js';
+
+export interface RunExperimentOptions {
+  backend: Backend;
+  /** Staging store URI. Default: `compute.staging`, else `<root>/.mxn`. */
+  stagingUri?: string;
+  /** Cache store URI. Default: `compute.cache`, else the staging store. */
+  cacheUri?: string;
+  rerun?: Rerun;
+  only?: CellFilter[];
+  /** Overrides `compute.concurrency`. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onPlan?: (plan: Plan) => void;
+  onEvent?: (event: TaskEvent) => void;
+  /** Image reference per model build folder (set once images are built and pushed). */
+  images?: Record<string, string>;
+}
+
+export interface RunExperimentResult {
+  plan: Plan;
+  results: ExperimentResults;
+}
+
+export function defaultStagingUri(loaded: LoadedExperiment): string {
+  return loaded.spec.compute.staging ?? path.join(loaded.root, '.mxn');
+}
+
+export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<RunExperimentResult> {
+  const { spec } = loaded;
+  const startedAt = new Date();
+  const stagingUri = options.stagingUri ?? defaultStagingUri(loaded);
+  const staging = await openStore(stagingUri, loaded.root);
+  const cacheStore = options.cacheUri || spec.compute.cache ? await openStore(options.cacheUri ?? spec.compute.cache!, loaded.root) : staging;
+  const cache = cellCache(cacheStore);
+  const plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun, only: options.only });
+  options.onPlan?.(plan);
+
+  const toRun = plan.cells.filter((cell) => cell.willRun);
+  const metrics = metricsOf(loaded);
+  await stageInputs(loaded, toRun, staging);
+  const runSpec = buildRunSpec(loaded, plan, toRun, staging, options);
+
+  // Score and store each cell as soon as it ends, so an interrupted run keeps what finished.
+  const scoreCell = createScorer(staging, spec.evaluation, metrics);
+  const byId = new Map(toRun.map((cell) => [cell.id, cell]));
+  const scores = new Map<string, ReturnType<typeof scoreCell>>();
+  const onEvent = (event: TaskEvent) => {
+    const cell = byId.get(event.taskId);
+    if (cell && event.state === 'succeeded') scores.set(cell.id, scoreCell(cell));
+    options.onEvent?.(event);
+  };
+
+  const aggregateKey = plan.aggregate ? `aggregates/${hashValue({ aggregate: plan.aggregate, cells: plan.cells.map((cell) => [cell.key, cell.cached?.status]) })}.json` : undefined;
+  const storedAggregate = toRun.length === 0 && aggregateKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, aggregateKey) : undefined;
+  if (storedAggregate) runSpec.aggregate = undefined;
+
+  const outcome = toRun.length > 0 || runSpec.aggregate ? await options.backend.run(runSpec, { onEvent, signal: options.signal }) : { runId: plan.runId, tasks: [], cancelled: false };
+
+  const outcomes = new Map(outcome.tasks.map((task) => [task.taskId, task]));
+  const cells: CellResult[] = [];
+  for (const cell of plan.cells) {
+    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
+    if (cell.willRun && result.status !== 'cancelled') await cache.save(result);
+    cells.push(result);
+  }
+
+  let aggregate = storedAggregate;
+  if (outcome.aggregate && runSpec.aggregate) {
+    aggregate = {
+      status: outcome.aggregate.status,
+      attempts: outcome.aggregate.attempts,
+      durationMs: outcome.aggregate.durationMs,
+      output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
+      ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
+    };
+    if (aggregate.status !== 'cancelled' && aggregateKey && !cells.some((cell) => cell.status === 'cancelled')) await writeJson(cacheStore, aggregateKey, aggregate);
+  }
+
+  const results: ExperimentResults = {
+    version: RESULTS_VERSION,
+    experiment: spec.name,
+    ...(spec.description ? { description: spec.description } : {}),
+    runId: plan.runId,
+    backend: options.backend.name,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    evaluation: { target: spec.evaluation.target, task: spec.evaluation.task, metrics },
+    variants: plan.variants,
+    datasets: plan.datasets,
+    cells,
+    ...(aggregate ? { aggregate } : {}),
+    totals: countStatuses(cells),
+  };
+  return { plan, results };
+}
+
+function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[], staging: Store, options: RunExperimentOptions): RunSpec {
+  const { spec } = loaded;
+  const common = { [TASK_ENV.target]: spec.evaluation.target, [TASK_ENV.task]: spec.evaluation.task };
+  const image = (buildDir: string | undefined, fixed: string | undefined) => fixed ?? (buildDir ? options.images?.[buildDir] : undefined);
+  const tasks: TaskSpec[] = toRun.map((cell) => ({
+    id: cell.id,
+    kind: 'cell',
+    model: cell.model,
+    dataset: cell.dataset,
+    command: cell.command,
+    ...(cell.buildDir ? { buildDir: cell.buildDir } : {}),
+    ...(image(cell.buildDir, cell.image) ? { image: image(cell.buildDir, cell.image) } : {}),
+    env: {
+      ...common,
+      [TASK_ENV.params]: JSON.stringify(cell.params),
+      [TASK_ENV.cellId]: cell.id,
+      [TASK_ENV.model]: cell.model,
+      [TASK_ENV.dataset]: cell.dataset,
+    },
+    inputPrefix: layout.inputs(cell.inputKey),
+    outputPrefix: layout.cellOutput(cell.key),
+  }));
+  const aggregate: TaskSpec | undefined = plan.aggregate && {
+    id: 'aggregate',
+    kind: 'aggregate',
+    model: 'aggregate',
+    dataset: '',
+    command: plan.aggregate.command,
+    ...(plan.aggregate.buildDir ? { buildDir: plan.aggregate.buildDir } : {}),
+    ...(image(plan.aggregate.buildDir, plan.aggregate.image) ? { image: image(plan.aggregate.buildDir, plan.aggregate.image) } : {}),
+    env: { ...common, [TASK_ENV.params]: JSON.stringify(plan.aggregate.params), [TASK_ENV.cellId]: 'aggregate', [TASK_ENV.model]: 'aggregate', [TASK_ENV.dataset]: '' },
+    inputPrefix: layout.aggregateInput(plan.runId),
+    outputPrefix: layout.aggregateOutput(plan.runId),
+  };
+  return {
+    runId: plan.runId,
+    experiment: spec.name,
+    stagingUri: staging.uri,
+    tasks,
+    ...(aggregate ? { aggregate } : {}),
+    cached: plan.cells.filter((cell) => !cell.willRun && cell.cached?.status !== 'failed').map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, outputPrefix: layout.cellOutput(cell.key) })),
+    target: spec.evaluation.target,
+    limits: {
+      concurrency: options.concurrency ?? spec.compute.concurrency ?? availableParallelism(),
+      retries: spec.compute.retries,
+      timeoutMs: parseDuration(spec.compute.timeout)!,
+    },
+    settings: { ...spec.compute },
+  };
+}
+
+async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, scored: Promise<CellScore> | undefined, staging: Store): Promise<CellResult> {
+  const base = {
+    id: cell.id,
+    model: cell.model,
+    variant: cell.variant,
+    params: cell.params,
+    dataset: cell.dataset,
+    key: cell.key,
+    output: `${staging.uri}/${layout.cellOutput(cell.key)}`,
+  };
+  if (!outcome) return { ...base, status: 'cancelled', attempts: 0, durationMs: 0, metrics: {} };
+  const timing = {
+    attempts: outcome.attempts,
+    durationMs: Math.round(outcome.durationMs),
+    ...(outcome.startedAt ? { startedAt: outcome.startedAt.toISOString() } : {}),
+    ...(outcome.finishedAt ? { finishedAt: outcome.finishedAt.toISOString() } : {}),
+    ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+  };
+  if (outcome.status !== 'succeeded') {
+    return { ...base, ...timing, status: outcome.status, metrics: {}, ...(outcome.error ? { error: outcome.error } : {}) };
+  }
+  const score: CellScore = scored ? await scored : { metrics: {}, error: 'internal: the cell succeeded but was never scored' };
+  return {
+    ...base,
+    ...timing,
+    status: score.error ? 'failed' : 'succeeded',
+    metrics: score.metrics,
+    ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
+    ...(score.error ? { error: score.error } : {}),
+  };
+}
+
+function fromCache(cell: PlannedCell): CellResult {
+  const stored = cell.cached!;
+  return { ...stored, id: cell.id, variant: cell.variant, params: cell.params, status: stored.status === 'failed' ? 'failed' : 'cached', fromCache: true };
+}
+
+function countStatuses(cells: CellResult[]): Record<CellStatus, number> {
+  const totals: Record<CellStatus, number> = { succeeded: 0, failed: 0, cached: 0, cancelled: 0 };
+  for (const cell of cells) totals[cell.status]++;
+  return totals;
+}
