@@ -1,0 +1,41 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clearBuildContextHashes, hashBuildContext } from './build-context.js';
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mxn-ctx-'));
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('hashBuildContext', () => {
+  it('depends on file content and names, not on the folder location', async () => {
+    const a = await folder({ Dockerfile: 'FROM x', 'train.js': 'one' });
+    const b = await folder({ Dockerfile: 'FROM x', 'train.js': 'one' });
+    const c = await folder({ Dockerfile: 'FROM x', 'train.js': 'two' });
+    const d = await folder({ Dockerfile: 'FROM x', 'fit.js': 'one' });
+    expect(await hashBuildContext(a)).toBe(await hashBuildContext(b));
+    expect(await hashBuildContext(a)).not.toBe(await hashBuildContext(c));
+    expect(await hashBuildContext(a)).not.toBe(await hashBuildContext(d));
+  });
+
+  it('honours .dockerignore, including exceptions', async () => {
+    const base = { Dockerfile: 'FROM x', '.dockerignore': 'notes/\n*.log\n!keep.log\n', 'train.js': 'one' };
+    const plain = await hashBuildContext(await folder(base));
+    expect(await hashBuildContext(await folder({ ...base, 'notes/a.md': 'x', 'debug.log': 'y' }))).toBe(plain);
+    expect(await hashBuildContext(await folder({ ...base, 'keep.log': 'z' }))).not.toBe(plain);
+  });
+
+  it('sees edits after the memo is cleared', async () => {
+    const dir = await folder({ Dockerfile: 'FROM x' });
+    const before = await hashBuildContext(dir);
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM y');
+    clearBuildContextHashes();
+    expect(await hashBuildContext(dir)).not.toBe(before);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { loadExperiment } from '../load/load-experiment.js';
+import type { CellResult } from '../results.js';
+import { linearTable, testProject } from '../test-support/project.js';
+import { clearBuildContextHashes } from './build-context.js';
+import { parseCellFilter, planExperiment } from './plan.js';
+
+const experiment = `name: keys
+datasets:
+  - { name: small, train: data/small.parquet }
+  - { name: large, train: data/large.parquet }
+models:
+  - { name: mean, build: models/mean, command: [node, train.js], params: { k: [1, 2] } }
+  - { name: other, build: models/other, command: [node, train.js] }
+evaluation: { target: y }
+`;
+
+async function setup() {
+  const project = await testProject();
+  await project.writeTable('data/small.parquet', linearTable(10));
+  await project.writeTable('data/large.parquet', linearTable(40));
+  await project.write('models/mean/train.js', '// mean');
+  await project.write('models/other/train.js', '// other');
+  const file = await project.write('experiments/keys.yaml', experiment);
+  return { project, file };
+}
+
+describe('planExperiment', () => {
+  it('makes models × variants × datasets cells with readable ids, in experiment order', async () => {
+    const { file } = await setup();
+    const plan = await planExperiment(await loadExperiment(file));
+    expect(plan.cells.map((cell) => cell.id)).toEqual(['mean[k=1]@small', 'mean[k=1]@large', 'mean[k=2]@small', 'mean[k=2]@large', 'other@small', 'other@large']);
+    expect(plan.variants).toEqual(['mean[k=1]', 'mean[k=2]', 'other']);
+    expect(plan.datasets).toEqual(['small', 'large']);
+    expect(new Set(plan.cells.map((cell) => cell.key)).size).toBe(6);
+    expect(plan.runId).toMatch(/^keys-[0-9a-f]{12}$/);
+  });
+
+  it('keeps keys and run id stable, and changes exactly the keys whose inputs change', async () => {
+    const { project, file } = await setup();
+    const first = await planExperiment(await loadExperiment(file));
+    expect((await planExperiment(await loadExperiment(file))).cells.map((cell) => cell.key)).toEqual(first.cells.map((cell) => cell.key));
+
+    await project.writeTable('data/small.parquet', linearTable(10, 3));
+    await project.write('models/other/train.js', '// other, edited');
+    clearBuildContextHashes();
+    const second = await planExperiment(await loadExperiment(file));
+    const changed = second.cells.filter((cell, index) => cell.key !== first.cells[index]!.key).map((cell) => cell.id);
+    expect(changed).toEqual(['mean[k=1]@small', 'mean[k=2]@small', 'other@small', 'other@large']);
+    expect(second.runId).not.toBe(first.runId);
+  });
+
+  it('marks cached cells and reruns failed or all on request', async () => {
+    const { file } = await setup();
+    const loaded = await loadExperiment(file);
+    const plain = await planExperiment(loaded);
+    const stored = new Map<string, CellResult>([
+      [plain.cells[0]!.key, { status: 'succeeded' } as CellResult],
+      [plain.cells[1]!.key, { status: 'failed' } as CellResult],
+    ]);
+    const lookup = async () => stored;
+    const willRun = async (rerun: 'none' | 'failed' | 'all') => (await planExperiment(loaded, { lookup, rerun })).cells.map((cell) => cell.willRun);
+    expect(await willRun('none')).toEqual([false, false, true, true, true, true]);
+    expect(await willRun('failed')).toEqual([false, true, true, true, true, true]);
+    expect(await willRun('all')).toEqual([true, true, true, true, true, true]);
+  });
+
+  it('keeps only the cells that --only selects', async () => {
+    const { file } = await setup();
+    const loaded = await loadExperiment(file);
+    const one = await planExperiment(loaded, { only: [parseCellFilter('model=other,dataset=large')] });
+    expect(one.cells.map((cell) => cell.id)).toEqual(['other@large']);
+    const variant = await planExperiment(loaded, { only: [parseCellFilter('model=mean[k=2]')] });
+    expect(variant.cells.map((cell) => cell.id)).toEqual(['mean[k=2]@small', 'mean[k=2]@large']);
+    expect(() => parseCellFilter('colour=red')).toThrow(/--only expects model=NAME/);
+  });
+});
