@@ -1,1 +1,2 @@
-export {};
+export { localBackend } from './local-backend.js';
+export type { LocalBackendOptions } from './options.js';

@@ -17,5 +17,4 @@ export { stageInputs } from './run/stage.js';
 export { createScorer } from './run/score-cell.js';
 export { runExperiment, defaultStagingUri, type RunExperimentOptions, type RunExperimentResult } from './run/run-experiment.js';
 export { readResults, writeResults, type WrittenResults } from './results/write-results.js';
-export { renderSummary } from './report/summary-markdown.js';
-export { renderReportHtml } from './report/report-html.js';
+export * from './report/index.js';

@@ -38,7 +38,20 @@ export async function openStore(uri: string, cwd = process.cwd()): Promise<Store
 }
 
 async function loadBuiltin(scheme: string): Promise<StoreFactory | undefined> {
-  const drivers: Record<string, () => Promise<StoreFactory>> = {};
+  const drivers: Record<string, () => Promise<StoreFactory>> = {
+    s3: async () => {
+      const { s3Store } = await import('./drivers/s3.js');
+      return (uri) => s3Store({ uri });
+    },
+    az: async () => {
+      const { azureBlobStore } = await import('./drivers/azure-blob.js');
+      return (uri) => azureBlobStore({ uri });
+    },
+    https: async () => {
+      const { azureBlobStore } = await import('./drivers/azure-blob.js');
+      return (uri) => azureBlobStore({ uri });
+    },
+  };
   const load = drivers[scheme];
   if (!load) return undefined;
   const factory = await load();

@@ -69,7 +69,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
         output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}\n`);
-        progress = createProgress({ total: toRun + (plan.aggregate && toRun > 0 ? 1 : 0), stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
+        progress = createProgress({ total: toRun, cached: plan.cells.length - toRun, concurrency: concurrency ?? loaded.spec.compute.concurrency, stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
       },
       onEvent: (event) => progress?.onEvent(event),
     });

@@ -8,7 +8,8 @@ export function toReadable(body: Readable | Uint8Array | string): Readable {
 
 /** A pass-through that counts bytes and computes the MD5 of what flowed (base64), plus the MD5 of each `partSize` slice. */
 export class ChecksumStream extends Transform {
-  size = 0;
+  /** Bytes that flowed so far (not `size`: upload helpers read `size` as a known length). */
+  bytes = 0;
   readonly partDigests: Buffer[] = [];
   private readonly whole = createHash('md5');
   private part = createHash('md5');
@@ -19,7 +20,7 @@ export class ChecksumStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
-    this.size += chunk.length;
+    this.bytes += chunk.length;
     this.whole.update(chunk);
     let rest = chunk;
     while (rest.length > 0) {
@@ -49,4 +50,17 @@ export class ChecksumStream extends Transform {
 export function md5FromEtag(etag: string | undefined): string | undefined {
   const clean = etag?.replace(/"/g, '');
   return clean && /^[0-9a-f]{32}$/i.test(clean) ? Buffer.from(clean, 'hex').toString('base64') : undefined;
+}
+
+/** A pass-through that keeps only bytes `start`..`end` (inclusive) of what flows. */
+export function sliceBytes(start: number, end = Number.POSITIVE_INFINITY): Transform {
+  let offset = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end + 1 - offset, chunk.length);
+      offset += chunk.length;
+      done(null, to > from ? chunk.subarray(from, to) : undefined);
+    },
+  });
 }

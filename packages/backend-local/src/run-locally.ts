@@ -1,0 +1,74 @@
+import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskOutcome, type TaskSpec } from '@mxn/core';
+import { openStore } from '@mxn/storage';
+import { stageAggregateInput } from './aggregate-input.js';
+import { checkSpec } from './check-spec.js';
+import { positive, type ResolvedOptions } from './options.js';
+import { runPool } from './pool.js';
+import { runTask, type RunContext } from './run-task.js';
+
+/**
+ * One run on this machine: `queued` for every task (and the aggregate) first, then the cell tasks
+ * with bounded concurrency, then — unless the run was cancelled — the aggregate once.
+ * Resolves with every task's outcome; rejects only when the spec or its staging store is unusable.
+ */
+export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOptions: RunOptions = {}): Promise<RunOutcome> {
+  checkSpec(spec);
+  const store = await openStore(spec.stagingUri).catch((error: unknown) => {
+    throw new BackendError(`local: cannot open the staging store ${spec.stagingUri}: ${(error as Error).message}`, { cause: error });
+  });
+  const signal = runOptions.signal ?? new AbortController().signal;
+  const context: RunContext = {
+    store,
+    limits: spec.limits,
+    options,
+    signal,
+    baseEnv: { ...process.env },
+    emit: eventSender(runOptions.onEvent),
+  };
+
+  for (const task of spec.tasks) context.emit(task, 'queued', 1);
+  if (spec.aggregate) context.emit(spec.aggregate, 'queued', 1);
+
+  const finished: Array<TaskOutcome | undefined> = [];
+  const concurrency = positive(spec.limits.concurrency) ?? options.concurrency;
+  await runPool(spec.tasks, concurrency, async (task, index) => {
+    finished[index] = await runTask(context, task);
+  }, () => signal.aborted);
+  const tasks = spec.tasks.map((task, index) => finished[index] ?? cancelledBeforeStart(context, task));
+
+  const aggregate = spec.aggregate ? await runAggregate(context, spec, spec.aggregate, tasks) : undefined;
+  const cancelled = tasks.some((task) => task.status === 'cancelled') || aggregate?.status === 'cancelled';
+  return { runId: spec.runId, tasks, ...(aggregate ? { aggregate } : {}), cancelled };
+}
+
+async function runAggregate(context: RunContext, spec: RunSpec, aggregate: TaskSpec, tasks: TaskOutcome[]): Promise<TaskOutcome> {
+  if (context.signal.aborted) return cancelledBeforeStart(context, aggregate);
+  try {
+    await stageAggregateInput(context.store, spec, aggregate, tasks, context.options.transferConcurrency);
+  } catch (error) {
+    const message = `staging the aggregate's inputs failed: ${(error as Error).message}`;
+    context.emit(aggregate, 'failed', 1, { message });
+    return { taskId: aggregate.id, kind: aggregate.kind, status: 'failed', attempts: 0, durationMs: 0, error: message };
+  }
+  return runTask(context, aggregate);
+}
+
+function cancelledBeforeStart(context: RunContext, task: TaskSpec): TaskOutcome {
+  context.emit(task, 'cancelled', 1, { message: 'cancelled before it started' });
+  return { taskId: task.id, kind: task.kind, status: 'cancelled', attempts: 0, durationMs: 0, error: 'cancelled before it started' };
+}
+
+/** Sends events to the listener; a listener that throws cannot break the run. */
+function eventSender(onEvent: RunOptions['onEvent']): RunContext['emit'] {
+  let warned = false;
+  return (task, state, attempt, extra = {}) => {
+    if (!onEvent) return;
+    const event: TaskEvent = { taskId: task.id, kind: task.kind, state, attempt, at: new Date(), ...extra };
+    try {
+      onEvent(event);
+    } catch (error) {
+      if (!warned) process.emitWarning(`local backend: the onEvent listener threw (${(error as Error).message}); later throws are ignored too`);
+      warned = true;
+    }
+  };
+}

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { formatDuration, TASK_ENV, type ComputeLimits, type TaskEvent, type TaskOutcome, type TaskSpec, type TaskState } from '@mxn/core';
+import type { Store } from '@mxn/storage';
+import { backoffDelay, sleep } from './backoff.js';
+import type { ResolvedOptions } from './options.js';
+import { spawnAttempt, type AttemptResult } from './spawn-attempt.js';
+import { tailLines } from './stderr-tail.js';
+import { taskFolders, type TaskFolders } from './task-folders.js';
+
+/** What every task of one run shares. */
+export interface RunContext {
+  store: Store;
+  limits: ComputeLimits;
+  options: ResolvedOptions;
+  signal: AbortSignal;
+  /** process.env, taken once per run. */
+  baseEnv: NodeJS.ProcessEnv;
+  emit(task: TaskSpec, state: TaskState, attempt: number, extra?: Pick<TaskEvent, 'exitCode' | 'message'>): void;
+}
+
+type AttemptEnd = { ok: true } | { ok: false; cancelled: boolean; message: string; exitCode?: number; error: string };
+
+/**
+ * Runs one task to its end: attempts with retries and backoff, emitting `running`, `retrying`
+ * and exactly one terminal event. Never rejects: every problem becomes the task's outcome.
+ */
+export async function runTask(context: RunContext, task: TaskSpec): Promise<TaskOutcome> {
+  const { limits, options, signal } = context;
+  let startedAt: Date | undefined;
+  let attempt = 0;
+  let folders: TaskFolders | undefined;
+  const finish = (status: TaskOutcome['status'], extra: Partial<TaskOutcome> = {}): TaskOutcome => {
+    const finishedAt = new Date();
+    return {
+      taskId: task.id,
+      kind: task.kind,
+      status,
+      attempts: attempt,
+      startedAt,
+      finishedAt: startedAt ? finishedAt : undefined,
+      durationMs: startedAt ? finishedAt.getTime() - startedAt.getTime() : 0,
+      ...extra,
+    };
+  };
+  const cancelled = () => {
+    context.emit(task, 'cancelled', Math.max(1, attempt), { message: 'cancelled' });
+    return finish('cancelled', { error: 'cancelled' });
+  };
+
+  try {
+    for (;;) {
+      if (signal.aborted) return cancelled();
+      attempt += 1;
+      startedAt ??= new Date();
+      context.emit(task, 'running', attempt);
+      folders ??= await taskFolders(context.store, task, options);
+      const end = await runAttempt(context, task, folders);
+      if (end.ok) {
+        context.emit(task, 'succeeded', attempt, { exitCode: 0 });
+        return finish('succeeded', { exitCode: 0 });
+      }
+      if (end.cancelled || signal.aborted) return cancelled();
+      if (attempt > limits.retries) {
+        context.emit(task, 'failed', attempt, { exitCode: end.exitCode, message: end.message });
+        return finish('failed', { exitCode: end.exitCode, error: end.error });
+      }
+      const delay = backoffDelay(attempt, options.retryBaseMs, options.retryMaxMs);
+      context.emit(task, 'retrying', attempt, { exitCode: end.exitCode, message: `${end.message}; attempt ${attempt + 1} of ${limits.retries + 1} in ${formatDuration(delay)}` });
+      await sleep(delay, signal);
+    }
+  } catch (error) {
+    // Attempts report their own problems; this is only reached when no temporary folder can be made.
+    const message = `could not make the task's folders: ${(error as Error).message}`;
+    context.emit(task, 'failed', Math.max(1, attempt), { message });
+    return finish('failed', { error: message });
+  } finally {
+    await folders?.dispose().catch(() => undefined);
+  }
+}
+
+async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFolders): Promise<AttemptEnd> {
+  const { options, signal } = context;
+  try {
+    await folders.prepare(signal);
+  } catch (error) {
+    const message = `staging the inputs failed: ${(error as Error).message}`;
+    return { ok: false, cancelled: false, message, error: message };
+  }
+  const stderrFile = path.join(folders.outputDir, 'stderr.txt');
+  const cwd = task.buildDir ?? options.cwd;
+  const result = await spawnAttempt({
+    command: task.command,
+    cwd,
+    env: { ...context.baseEnv, ...task.env, [TASK_ENV.inputDir]: folders.inputDir, [TASK_ENV.outputDir]: folders.outputDir },
+    stdoutFile: path.join(folders.outputDir, 'stdout.txt'),
+    stderrFile,
+    timeoutMs: context.limits.timeoutMs,
+    killGraceMs: options.killGraceMs,
+    signal,
+  }).catch((error: unknown): AttemptResult => ({ kind: 'notStarted', error: error as Error }));
+  if (result.kind === 'cancelled') return { ok: false, cancelled: true, message: 'cancelled', error: 'cancelled' };
+
+  try {
+    await folders.publish();
+  } catch (error) {
+    const message = `uploading the outputs failed: ${(error as Error).message}`;
+    return { ok: false, cancelled: false, message, error: message };
+  }
+  if (result.kind === 'exited' && result.exitCode === 0) return { ok: true };
+
+  const message = describe(result, task, cwd, context.limits.timeoutMs);
+  const tail = await tailLines(stderrFile, options.stderrTailLines);
+  return {
+    ok: false,
+    cancelled: false,
+    message,
+    exitCode: result.kind === 'exited' ? result.exitCode : undefined,
+    error: tail ? `${message}\n${tail}` : message,
+  };
+}
+
+function describe(result: Exclude<AttemptResult, { kind: 'cancelled' }>, task: TaskSpec, cwd: string, timeoutMs: number): string {
+  switch (result.kind) {
+    case 'exited':
+      return `exit code ${result.exitCode}`;
+    case 'killed':
+      return `killed by ${result.signal}`;
+    case 'timedOut':
+      return `timed out after ${formatDuration(timeoutMs)}`;
+    case 'notStarted':
+      return `could not start ${JSON.stringify(task.command[0] ?? '')} in ${cwd}: ${result.error.message}`;
+  }
+}

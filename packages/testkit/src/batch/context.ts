@@ -1,0 +1,37 @@
+/** What a request handler of the loopback Batch service receives and answers. */
+import type { Scheduler } from './scheduler.js';
+import type { BatchStore } from './store.js';
+import type { Injector } from './inject.js';
+
+export interface RequestContext {
+  operationId: string;
+  params: Record<string, string>;
+  query: Map<string, string>;
+  /** Parsed JSON body (undefined when the request had none). */
+  body: any;
+  rawBody: Buffer;
+  baseUrl: string;
+  store: BatchStore;
+  scheduler: Scheduler;
+  injector: Injector;
+  settings: ServiceSettings;
+}
+
+/** Service behaviour knobs the handlers read. */
+export interface ServiceSettings {
+  /** Minimum ms between enableautoscale calls on one pool (the service: 30 s). */
+  enableAutoScaleMinIntervalMs: number;
+}
+
+export interface HandlerResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
+
+/** Headers of a created/updated entity. */
+export function entityHeaders(url: string, eTag: string, lastModified: string): Record<string, string> {
+  return { ETag: eTag, 'Last-Modified': new Date(lastModified).toUTCString(), DataServiceId: url };
+}

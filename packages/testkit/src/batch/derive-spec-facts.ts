@@ -1,0 +1,114 @@
+/**
+ * Derives the compact Batch spec facts (`spec-facts.json`) from the official Batch REST API
+ * description, which lives outside the repo (`../shared/specs/batch/`, absent in a fresh clone).
+ *
+ * Run: `npx tsx packages/testkit/src/batch/derive-spec-facts.ts [path/to/BatchService-….json]`
+ * (writes `spec-facts.json` beside this file). `spec-facts.test.ts` re-derives and compares.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpecFacts, TypeFact, DefinitionFacts } from './spec-types.js';
+
+/** Operations the loopback service implements, by the spec's operationId. */
+export const OPERATIONS = [
+  'Pool_Add', 'Pool_Get', 'Pool_Exists', 'Pool_Delete', 'Pool_EnableAutoScale', 'Pool_EvaluateAutoScale',
+  'Pool_DisableAutoScale', 'Pool_Resize', 'Job_Add', 'Job_Get', 'Job_Patch', 'Job_GetTaskCounts',
+  'Job_Terminate', 'Job_Delete', 'Task_AddCollection', 'Task_List', 'Task_Get',
+] as const;
+
+/** Response-side enums the service answers with (not reachable from request bodies). */
+const RESPONSE_ENUMS = ['TaskState', 'JobState', 'CloudPool.state', 'CloudPool.allocationState', 'TaskExecutionResult', 'ErrorCategory', 'TaskAddResult.status'];
+
+/** Default location of the official description, relative to the repo root. */
+export const DEFAULT_SPEC_PATH = '../shared/specs/batch/BatchService-2022-10-01.16.0.json';
+
+type Json = Record<string, any>;
+
+/** Builds the facts object from the parsed Swagger document. */
+export function deriveSpecFacts(spec: Json): SpecFacts {
+  const defs: Json = spec.definitions;
+  const enums: Record<string, string[]> = {};
+  const definitions: Record<string, DefinitionFacts> = {};
+  const pending: string[] = [];
+
+  const refName = (ref: string): string => ref.replace('#/definitions/', '');
+  const enumOf = (name: string, schema: Json): TypeFact => {
+    enums[name] = [...schema.enum];
+    return `enum:${name}`;
+  };
+  const typeOf = (schema: Json, where: string): TypeFact => {
+    if (schema.$ref) {
+      const name = refName(schema.$ref);
+      const target = defs[name];
+      if (target.enum) return enumOf(target['x-ms-enum']?.name ?? name, target);
+      pending.push(name);
+      return `#${name}`;
+    }
+    if (schema.enum) return enumOf(schema['x-ms-enum']?.name ?? where, schema);
+    if (schema.type === 'array') return `[${typeOf(schema.items, where)}]`;
+    if (schema.type === 'string' && (schema.format === 'date-time' || schema.format === 'duration')) return schema.format;
+    if (schema.type === 'integer' || schema.type === 'number' || schema.type === 'boolean') return schema.type;
+    return schema.type ?? 'object';
+  };
+  const describe = (name: string): void => {
+    if (definitions[name]) return;
+    const def = defs[name];
+    const facts: DefinitionFacts = { properties: {} };
+    definitions[name] = facts;
+    if (def.required?.length) facts.required = [...def.required];
+    for (const [prop, schema] of Object.entries<Json>(def.properties ?? {})) {
+      facts.properties[prop] = typeOf(schema, `${name}.${prop}`);
+      if (typeof schema.maxItems === 'number') (facts.maxItems ??= {})[prop] = schema.maxItems;
+      const max = /cannot contain more than (\d+) characters|maximum length of (\d+)/.exec(schema.description ?? '');
+      if (max) (facts.maxLength ??= {})[prop] = Number(max[1] ?? max[2]);
+      if (prop === 'id' && /case-insensitive/.test(schema.description ?? '')) facts.caseInsensitiveId = true;
+    }
+  };
+
+  const operations: SpecFacts['operations'] = {};
+  for (const [path, item] of Object.entries<Json>(spec.paths)) {
+    for (const [method, op] of Object.entries<Json>(item)) {
+      if (!(OPERATIONS as readonly string[]).includes(op.operationId)) continue;
+      const params: Json[] = (op.parameters ?? []).map((p: Json) => (p.$ref ? spec.parameters[p.$ref.split('/').pop()] : p));
+      const body = params.find((p) => p.in === 'body');
+      const success = Object.keys(op.responses).filter((c) => c !== 'default').map(Number);
+      operations[op.operationId] = {
+        method: method.toUpperCase(),
+        path,
+        ...(body ? { body: refName(body.schema.$ref), bodyRequired: body.required === true } : {}),
+        query: params.filter((p) => p.in === 'query').map((p) => p.name),
+        success,
+      };
+      if (body) pending.push(refName(body.schema.$ref));
+    }
+  }
+  while (pending.length) describe(pending.pop()!);
+  for (const name of RESPONSE_ENUMS) {
+    const [def, prop] = name.split('.');
+    const schema = prop ? defs[def!].properties[prop] : defs[def!];
+    enums[schema['x-ms-enum']?.name ?? name] = [...schema.enum];
+  }
+  const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    apiVersion: spec.info.version,
+    operations: sortKeys(operations),
+    definitions: sortKeys(definitions),
+    enums: sortKeys(enums),
+  };
+}
+
+/** Reads the description at `specPath` and derives the facts. */
+export function deriveSpecFactsFromFile(specPath: string): SpecFacts {
+  return deriveSpecFacts(JSON.parse(readFileSync(specPath, 'utf8')));
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where the derived facts are kept (the source folder, also when running from dist/). */
+export const FACTS_PATH = join(here, '..', '..', 'src', 'batch', 'spec-facts.json');
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const specPath = resolve(process.argv[2] ?? join(here, '..', '..', '..', '..', DEFAULT_SPEC_PATH));
+  writeFileSync(FACTS_PATH, JSON.stringify(deriveSpecFactsFromFile(specPath), null, 1) + '\n');
+  console.log(`derive-spec-facts: wrote ${FACTS_PATH}`);
+}

@@ -1,0 +1,147 @@
+/** Pool operations: add, get, exists, delete, enable/evaluate/disable autoscale, resize. */
+import { BatchServiceError, propertyError } from './errors.js';
+import { applySelect } from './odata.js';
+import { durationMs, validateDefinition } from './spec.js';
+import { newETag, now, renderPool, type Pool } from './store.js';
+import { entityHeaders, type Handler, type RequestContext } from './context.js';
+
+type Json = Record<string, any>;
+
+const MIN_INTERVAL = 5 * 60_000;
+const MAX_INTERVAL = 168 * 3_600_000;
+
+function findPool(ctx: RequestContext): Pool {
+  const pool = ctx.store.pool(ctx.params.poolId!);
+  if (!pool) throw new BatchServiceError('PoolNotFound');
+  return pool;
+}
+
+function checkInterval(interval: string | undefined, prop: string): void {
+  if (interval === undefined) return;
+  const ms = durationMs(interval);
+  if (ms < MIN_INTERVAL || ms > MAX_INTERVAL) throw propertyError('InvalidPropertyValue', prop, 'The interval must be between 5 minutes and 168 hours.');
+}
+
+/** Creates a pool from a PoolAddParameter / PoolSpecification body (validated by the caller). */
+export function createPool(ctx: RequestContext, id: string, spec: Json): Pool {
+  if (!spec.virtualMachineConfiguration && !spec.cloudServiceConfiguration) throw propertyError('MissingRequiredProperty', 'virtualMachineConfiguration');
+  if (spec.enableAutoScale) {
+    if (!spec.autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
+    for (const p of ['targetDedicatedNodes', 'targetLowPriorityNodes']) {
+      if (spec[p] !== undefined) throw propertyError('InvalidPropertyValue', p, 'This property must not be specified when enableAutoScale is true.');
+    }
+    checkInterval(spec.autoScaleEvaluationInterval, 'autoScaleEvaluationInterval');
+  } else if (spec.targetDedicatedNodes === undefined && spec.targetLowPriorityNodes === undefined) {
+    throw propertyError('MissingRequiredProperty', 'targetDedicatedNodes');
+  }
+  const slots = spec.taskSlotsPerNode ?? 1;
+  if (slots < 1 || slots > 256) throw propertyError('InvalidPropertyValue', 'taskSlotsPerNode', 'The value must be between 1 and 256.');
+  const time = now();
+  const { enableAutoScale, autoScaleFormula, autoScaleEvaluationInterval, targetDedicatedNodes, targetLowPriorityNodes, taskSlotsPerNode, ...rest } = spec;
+  const pool: Pool = {
+    id, spec: rest, creationTime: time, lastModified: time, eTag: newETag(), state: 'active', allocationState: 'steady',
+    allocationStateTransitionTime: time, taskSlotsPerNode: slots, enableAutoScale: !!enableAutoScale,
+    autoScaleEvaluationInterval: autoScaleEvaluationInterval ?? 'PT15M',
+    targetDedicatedNodes: targetDedicatedNodes ?? 0, targetLowPriorityNodes: targetLowPriorityNodes ?? 0,
+    nodeDeallocationOption: 'requeue', nodes: [], nodeSeq: 0,
+    ...(enableAutoScale ? { autoScaleFormula } : {}),
+  };
+  ctx.store.pools.set(id.toLowerCase(), pool);
+  if (pool.enableAutoScale) {
+    ctx.scheduler.evaluate(pool, pool.autoScaleFormula!, true, 'add');
+    ctx.scheduler.scheduleAutoScale(pool);
+  }
+  ctx.scheduler.kick();
+  return pool;
+}
+
+/** Removes a pool: its tasks are requeued, its nodes go away. */
+export function removePool(ctx: RequestContext, pool: Pool): void {
+  pool.state = 'deleting';
+  pool.targetDedicatedNodes = 0;
+  pool.targetLowPriorityNodes = 0;
+  pool.nodeDeallocationOption = 'requeue';
+  pool.eTag = newETag();
+  ctx.scheduler.tick();
+  for (const node of pool.nodes) for (const key of node.running) {
+    const [jobId, taskId] = key.split('/') as [string, string];
+    const task = ctx.store.job(jobId)?.tasks.get(taskId.toLowerCase());
+    if (task) { (task as { evicted?: string }).evicted = 'requeue'; task.abort?.abort(); }
+  }
+  pool.nodes = [];
+  setTimeout(() => ctx.store.pools.delete(pool.id.toLowerCase()), 50).unref();
+}
+
+export const poolHandlers: Record<string, Handler> = {
+  Pool_Add(ctx) {
+    validateDefinition('PoolAddParameter', ctx.body);
+    const existing = ctx.store.pool(ctx.body.id);
+    if (existing) throw new BatchServiceError(existing.state === 'deleting' ? 'PoolBeingDeleted' : 'PoolExists');
+    const { id, ...spec } = ctx.body;
+    const pool = createPool(ctx, id, spec);
+    const url = `${ctx.baseUrl}/pools/${pool.id}`;
+    return { status: 201, headers: { Location: url, ...entityHeaders(url, pool.eTag, pool.lastModified) } };
+  },
+  Pool_Get(ctx) {
+    const pool = findPool(ctx);
+    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#pools/@Element`, ...applySelect(renderPool(pool, ctx.baseUrl), ctx.query.get('$select')) }, headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified) };
+  },
+  Pool_Exists(ctx) {
+    const pool = ctx.store.pool(ctx.params.poolId!);
+    return { status: pool ? 200 : 404 };
+  },
+  Pool_Delete(ctx) {
+    const pool = findPool(ctx);
+    if (pool.state !== 'deleting') removePool(ctx, pool);
+    return { status: 202 };
+  },
+  Pool_EnableAutoScale(ctx) {
+    const pool = findPool(ctx);
+    validateDefinition('PoolEnableAutoScaleParameter', ctx.body ?? {});
+    const { autoScaleFormula, autoScaleEvaluationInterval } = ctx.body ?? {};
+    if (!pool.enableAutoScale && !autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
+    checkInterval(autoScaleEvaluationInterval, 'autoScaleEvaluationInterval');
+    const since = Date.now() - (pool.lastEnableAutoScaleAt ?? -Infinity);
+    if (since < ctx.settings.enableAutoScaleMinIntervalMs) throw new BatchServiceError('AutoScaleTooManyRequestsToEnable');
+    pool.lastEnableAutoScaleAt = Date.now();
+    pool.enableAutoScale = true;
+    if (autoScaleFormula) pool.autoScaleFormula = autoScaleFormula;
+    if (autoScaleEvaluationInterval) pool.autoScaleEvaluationInterval = autoScaleEvaluationInterval;
+    pool.lastModified = now();
+    pool.eTag = newETag();
+    // Enabling (or changing) autoscale evaluates the formula at once and restarts the interval.
+    ctx.scheduler.evaluate(pool, pool.autoScaleFormula!, true, 'enable');
+    ctx.scheduler.scheduleAutoScale(pool);
+    return { status: 200, headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified) };
+  },
+  Pool_EvaluateAutoScale(ctx) {
+    const pool = findPool(ctx);
+    validateDefinition('PoolEvaluateAutoScaleParameter', ctx.body ?? {});
+    if (!pool.enableAutoScale) throw new BatchServiceError('AutoScaleNotEnabled');
+    // Like the service, this only returns the result: the pool is not resized.
+    const run = ctx.scheduler.evaluate(pool, ctx.body.autoScaleFormula, false, 'evaluate');
+    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run } };
+  },
+  Pool_DisableAutoScale(ctx) {
+    const pool = findPool(ctx);
+    pool.enableAutoScale = false;
+    delete pool.autoScaleFormula;
+    delete pool.nextAutoScaleAt;
+    pool.lastModified = now();
+    pool.eTag = newETag();
+    return { status: 200, headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified) };
+  },
+  Pool_Resize(ctx) {
+    const pool = findPool(ctx);
+    validateDefinition('PoolResizeParameter', ctx.body ?? {});
+    if (pool.enableAutoScale) throw new BatchServiceError('AutoScaleEnabled');
+    const body = ctx.body ?? {};
+    if (body.targetDedicatedNodes !== undefined) pool.targetDedicatedNodes = body.targetDedicatedNodes;
+    if (body.targetLowPriorityNodes !== undefined) pool.targetLowPriorityNodes = body.targetLowPriorityNodes;
+    pool.nodeDeallocationOption = body.nodeDeallocationOption ?? 'requeue';
+    pool.lastModified = now();
+    pool.eTag = newETag();
+    ctx.scheduler.kick();
+    return { status: 202, headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified) };
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * Runs one task attempt as a local process, like a Batch node: task folder layout
+ * (`…/workitems/<job>/job-1/<task>/` with `wd/`, `stdout.txt`, `stderr.txt`), `AZ_BATCH_*` variables
+ * plus the task's `environmentSettings` (nothing else from this process's environment but PATH),
+ * resource files in, the command (no shell, like Batch), wall-clock limit, output files out.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TaskFileError, downloadResourceFiles, uploadOutputFiles } from './files.js';
+
+type Json = Record<string, any>;
+
+/** How a test maps a container image to a local command. */
+export interface LocalImage {
+  /** The image's default command (its CMD), used when the task's commandLine is empty. */
+  command?: string[];
+  /** The image's WORKDIR: the working directory for `workingDirectory: containerImageDefault`. */
+  cwd: string;
+  /** Extra environment the image defines (its ENV). */
+  env?: Record<string, string>;
+}
+
+export interface AttemptInput {
+  rootDir: string;
+  accountName: string;
+  accountUrl: string;
+  poolId: string;
+  nodeId: string;
+  isDedicated: boolean;
+  jobId: string;
+  task: Json;
+  images: Record<string, LocalImage>;
+  wallClockMs: number;
+  signal: AbortSignal;
+}
+
+export interface AttemptOutcome {
+  exitCode?: number;
+  /** A failure that is not just a nonzero exit code (pre-processing, upload, timeout, image). */
+  failure?: { code: string; message: string; kind: 'preProcessingError' | 'fileUploadError' | 'timeout' | 'terminated' };
+  taskDir: string;
+}
+
+/** Splits a command line into words (single/double quotes, backslash escapes), without a shell. */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") { quote = c; inWord = true; }
+    else if (c === '\\' && i + 1 < line.length) { cur += line[++i]; inWord = true; }
+    else if (/\s/.test(c)) { if (inWord) words.push(cur); cur = ''; inWord = false; }
+    else { cur += c; inWord = true; }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+function lookupImage(images: Record<string, LocalImage>, name: string): LocalImage | undefined {
+  const bare = name.replace(/:latest$/, '');
+  return images[name] ?? images[bare] ?? images[`${bare}:latest`];
+}
+
+/** Runs one attempt of `input.task`; never throws for task-level failures. */
+export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
+  const { task } = input;
+  const nodeRoot = join(input.rootDir, 'nodes', input.nodeId);
+  const taskDir = join(nodeRoot, 'workitems', input.jobId, 'job-1', task.id);
+  const workDir = join(taskDir, 'wd');
+  const sharedDir = join(nodeRoot, 'shared');
+  await mkdir(workDir, { recursive: true });
+  await mkdir(sharedDir, { recursive: true });
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    AZ_BATCH_ACCOUNT_NAME: input.accountName,
+    AZ_BATCH_ACCOUNT_URL: input.accountUrl,
+    AZ_BATCH_POOL_ID: input.poolId,
+    AZ_BATCH_NODE_ID: input.nodeId,
+    AZ_BATCH_NODE_IS_DEDICATED: String(input.isDedicated),
+    AZ_BATCH_NODE_ROOT_DIR: nodeRoot,
+    AZ_BATCH_NODE_SHARED_DIR: sharedDir,
+    AZ_BATCH_NODE_STARTUP_DIR: join(nodeRoot, 'startup'),
+    AZ_BATCH_JOB_ID: input.jobId,
+    AZ_BATCH_TASK_ID: task.id,
+    AZ_BATCH_TASK_DIR: taskDir,
+    AZ_BATCH_TASK_WORKING_DIR: workDir,
+  };
+  for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? '';
+
+  try {
+    await downloadResourceFiles(task.resourceFiles, workDir);
+  } catch (e) {
+    const code = e instanceof TaskFileError ? e.code : 'BlobDownloadMiscError';
+    return { taskDir, failure: { code, message: (e as Error).message, kind: 'preProcessingError' } };
+  }
+
+  let argv = splitCommandLine(task.commandLine ?? '');
+  let cwd = workDir;
+  const container = task.containerSettings;
+  if (container) {
+    const image = lookupImage(input.images, container.imageName);
+    if (!image) {
+      return { taskDir, failure: { code: 'ContainerPullError', message: `The image ${container.imageName} is not in the loopback service's image map.`, kind: 'preProcessingError' } };
+    }
+    if (argv.length === 0) argv = image.command ?? [];
+    Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s: Json) => [s.name, s.value ?? ''])));
+    if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
+  }
+  if (argv.length === 0) return { taskDir, failure: { code: 'CommandLineEmpty', message: 'The task has no command to run.', kind: 'preProcessingError' } };
+
+  const outcome = await new Promise<AttemptOutcome>((done) => {
+    const stdout = createWriteStream(join(taskDir, 'stdout.txt'));
+    const stderr = createWriteStream(join(taskDir, 'stderr.txt'));
+    let killedFor: AttemptOutcome['failure'];
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout.pipe(stdout);
+    child.stderr.pipe(stderr);
+    const kill = (failure: NonNullable<AttemptOutcome['failure']>): void => {
+      killedFor = failure;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = Number.isFinite(input.wallClockMs)
+      ? setTimeout(() => kill({ code: 'MaxWallClockTimeExceeded', message: 'The task ran longer than its maxWallClockTime constraint.', kind: 'timeout' }), input.wallClockMs)
+      : undefined;
+    const onAbort = (): void => kill({ code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' });
+    input.signal.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const finish = (o: AttemptOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      input.signal.removeEventListener('abort', onAbort);
+      let open = 2;
+      const closed = (): void => { if (--open === 0) done(o); };
+      stdout.end(closed);
+      stderr.end(closed);
+    };
+    child.on('error', (e) => {
+      stderr.write(`${e.message}\n`);
+      finish({ taskDir, exitCode: 127, failure: { code: 'CommandProgramNotFound', message: `The program ${argv[0]} could not be started.`, kind: 'preProcessingError' } });
+    });
+    child.on('close', (code, sig) => {
+      finish({ taskDir, exitCode: code ?? (sig ? 137 : 1), ...(killedFor ? { failure: killedFor } : {}) });
+    });
+  });
+  if (outcome.failure?.kind === 'terminated') return outcome;
+
+  const succeeded = outcome.exitCode === 0 && !outcome.failure;
+  try {
+    await uploadOutputFiles(task.outputFiles, workDir, succeeded, env);
+  } catch (e) {
+    if (!outcome.failure) {
+      const code = e instanceof TaskFileError ? e.code : 'FileUploadMiscError';
+      return { ...outcome, failure: { code, message: (e as Error).message, kind: 'fileUploadError' } };
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,137 @@
+/**
+ * `startBatchService()`: a loopback Azure Batch service (data-plane REST API 2022-10-01.16.0) for
+ * tests and offline runs. It checks requests like the service, keeps pools, jobs and tasks in memory,
+ * and really runs tasks as local processes (see README.md in this folder).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceSettings } from './context.js';
+import { jobHandlers, reapAutoPools } from './handlers-jobs.js';
+import { poolHandlers } from './handlers-pools.js';
+import { taskHandlers } from './handlers-tasks.js';
+import { Injector, type Injection, type InjectionHandle } from './inject.js';
+import { route, type RecordedRequest } from './router.js';
+import type { LocalImage } from './runner.js';
+import { Scheduler } from './scheduler.js';
+import { specFacts } from './spec.js';
+import { BatchStore } from './store.js';
+
+export interface BatchServiceOptions {
+  /** Account name used in URLs and SharedKey signatures. Default `mxnbatch`. */
+  accountName?: string;
+  /** Base64 account key. Default: 64 random bytes. */
+  accountKey?: string;
+  /** Port on 127.0.0.1. Default 0 (ephemeral). */
+  port?: number;
+  /** Container image name → local command and working directory. Default `{}`. */
+  images?: Record<string, LocalImage>;
+  /** Where node and task folders go. Default: a new temp folder, removed by `stop()`. */
+  rootDir?: string;
+  /** ms a new node takes to start. Default 50. */
+  nodeStartMs?: number;
+  /** ms between periodic autoscale evaluations. Default: the pool's `autoScaleEvaluationInterval` / 1000 (15 min → 900 ms). */
+  autoScaleIntervalMs?: number;
+  /** Minimum ms between enableautoscale calls on one pool. Default 30 000, as the service. */
+  enableAutoScaleMinIntervalMs?: number;
+  /** Scheduler tick in ms. Default 25. */
+  tickMs?: number;
+}
+
+export interface PoolNodeCounts {
+  targetDedicated: number;
+  targetLowPriority: number;
+  /** Nodes that exist, starting or ready. */
+  dedicated: number;
+  lowPriority: number;
+  /** Slots in use by running tasks. */
+  busySlots: number;
+}
+
+export interface BatchService {
+  /** Account URL (`http://127.0.0.1:PORT`), the `batchUrl` for `BatchServiceClient`. */
+  url: string;
+  accountName: string;
+  accountKey: string;
+  apiVersion: string;
+  /** Calls per operation id (`Task_AddCollection`, `Job_GetTaskCounts`, …, `Unknown`), live. */
+  calls: Record<string, number>;
+  /** Every request received (method, url, headers, body, status), live. */
+  requests: RecordedRequest[];
+  /** Every autoscale evaluation (pool, time, formula, results or error, trigger), live. */
+  autoScaleEvaluations: Scheduler['evaluations'];
+  /** Injects a fault or latency; returns a handle to remove it. */
+  inject(injection: Injection): InjectionHandle;
+  /** Removes all injections. */
+  clearInjections(): void;
+  /** Node counts of a pool (undefined when it does not exist). */
+  poolNodes(poolId: string): PoolNodeCounts | undefined;
+  /** The service's state (pools, jobs, tasks) for assertions. */
+  store: BatchStore;
+  /** Resets call counts and the request record. */
+  resetCalls(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the loopback Batch service on 127.0.0.1. */
+export async function startBatchService(options: BatchServiceOptions = {}): Promise<BatchService> {
+  const accountName = options.accountName ?? 'mxnbatch';
+  const accountKey = options.accountKey ?? randomBytes(64).toString('base64');
+  const ownRoot = options.rootDir === undefined;
+  const rootDir = options.rootDir ?? (await mkdtemp(join(tmpdir(), 'mxn-batch-')));
+  const store = new BatchStore();
+  const injector = new Injector();
+  let url = '';
+  const scheduler = new Scheduler(store, {
+    rootDir, accountName, accountUrl: () => url, images: options.images ?? {},
+    nodeStartMs: options.nodeStartMs ?? 50,
+    autoScaleIntervalMs: (poolMs) => options.autoScaleIntervalMs ?? poolMs / 1000,
+    tickMs: options.tickMs ?? 25,
+  });
+  const settings: ServiceSettings = { enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000 };
+  const calls: Record<string, number> = {};
+  const requests: RecordedRequest[] = [];
+  const handlers = { ...poolHandlers, ...jobHandlers, ...taskHandlers };
+  const deps = { accountName, accountKey, baseUrl: () => url, handlers, calls, requests, store, scheduler, injector, settings };
+  const reaper = setInterval(() => reapAutoPools({ ...deps, operationId: '', params: {}, query: new Map(), body: undefined, rawBody: Buffer.alloc(0), baseUrl: url }), 100);
+  reaper.unref();
+
+  const server = createServer((req, res) => void route(deps, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  scheduler.start();
+
+  return {
+    url, accountName, accountKey, apiVersion: specFacts.apiVersion, calls, requests, store,
+    autoScaleEvaluations: scheduler.evaluations,
+    inject: (i) => injector.add(i),
+    clearInjections: () => injector.clear(),
+    poolNodes(poolId) {
+      const pool = store.pool(poolId);
+      if (!pool) return undefined;
+      let busy = 0;
+      for (const n of pool.nodes) busy += n.running.size;
+      return {
+        targetDedicated: pool.targetDedicatedNodes, targetLowPriority: pool.targetLowPriorityNodes,
+        dedicated: pool.nodes.filter((n) => n.isDedicated).length, lowPriority: pool.nodes.filter((n) => !n.isDedicated).length, busySlots: busy,
+      };
+    },
+    resetCalls() {
+      for (const k of Object.keys(calls)) delete calls[k];
+      requests.length = 0;
+    },
+    async stop() {
+      clearInterval(reaper);
+      await scheduler.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (ownRoot) await rm(rootDir, { recursive: true, force: true });
+    },
+  };
+}

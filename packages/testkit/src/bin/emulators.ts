@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * `mxn-emulators`: starts an S3 server (bucket `mxn`) and Azurite (behind the Put Block From URL
+ * shim) on loopback, prints the environment that points mxn and the SDKs at them, and stops them
+ * on Ctrl-C.  Usage: `npx mxn-emulators`, then paste the printed `export` lines in another shell.
+ */
+import { exportLines, startEmulators } from '../emulators.js';
+
+const emulators = await startEmulators();
+const container = 'mxn';
+const { BlobServiceClient } = await import('@azure/storage-blob');
+await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient(container).createIfNotExists();
+
+process.stdout.write(`# mxn emulators: S3 at ${emulators.s3.endpoint} (bucket ${emulators.s3.buckets.join(', ')}), Azure Blob at ${emulators.blob.blobEndpoint} (container ${container})
+${exportLines(emulators.env)}
+# try: mxn sync ./data s3://mxn/data && mxn sync s3://mxn/data az://${emulators.blob.accountName}/${container}/data
+# Ctrl-C stops them.
+`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await emulators.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

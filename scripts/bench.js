@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run bench`: prints figures and ratios against named baselines. Run after `npm run build`.
+// Pick sections with arguments: node scripts/bench.js matrix plan cached
+import path from 'node:path';
+import { benchCachedDemo } from './bench/cached-demo.js';
+import { benchMatrix } from './bench/matrix-vs-parallel.js';
+import { benchPlan } from './bench/plan-large.js';
+
+const mxnBin = path.resolve('packages/cli/dist/bin.js');
+const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo };
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
+console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
+for (const name of chosen) {
+  const section = sections[name];
+  if (!section) throw new Error(`unknown section "${name}"; choose from ${Object.keys(sections).join(', ')}`);
+  await section({ mxnBin });
+}
