@@ -2,7 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The child's entry: exit when the parent (the test process) disconnects, so no emulator outlives
+ * the tests that started it; stop at once on SIGTERM (test data is in memory or a temporary
+ * folder: nothing to flush); then run Azurite's blob service with argv laid out as for its own bin.
+ */
+const CHILD_ENTRY = "process.on('disconnect',()=>process.exit(0));process.on('SIGTERM',()=>process.exit(0));require(process.argv[1]);";
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -51,7 +60,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--skipApiVersionCheck', '--loose', '--disableTelemetry'];
   if (options.inMemory ?? true) args.push('--inMemoryPersistence', '--extentMemoryLimit', String(options.memoryLimitMb ?? 1024));
   else args.push('--location', workdir);
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./azurite-child.js', import.meta.url)), ...args], {
+  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, require.resolve('azurite/dist/src/blob/main.js'), ...args], {
     cwd: workdir,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -95,6 +95,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? '';
 
+  const terminated = (): AttemptOutcome => ({ taskDir, failure: { code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' } });
+  if (input.signal.aborted) return terminated();
   try {
     await downloadResourceFiles(task.resourceFiles, workDir);
   } catch (e) {
@@ -102,6 +104,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     return { taskDir, failure: { code, message: (e as Error).message, kind: 'preProcessingError' } };
   }
 
+  if (input.signal.aborted) return terminated();
   let argv = splitCommandLine(task.commandLine ?? '');
   let cwd = workDir;
   const container = task.containerSettings;
@@ -136,6 +139,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       : undefined;
     const onAbort = (): void => kill({ code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' });
     input.signal.addEventListener('abort', onAbort, { once: true });
+    if (input.signal.aborted) onAbort();
     let settled = false;
     const finish = (o: AttemptOutcome): void => {
       if (settled) return;

@@ -1,0 +1,40 @@
+/** What went wrong, for callers to branch on. */
+export type DataErrorCode =
+  /** Bytes or a file that are not a readable parquet file. */
+  | 'InvalidParquet'
+  /** A parquet file that could not be read from or written to disk. */
+  | 'FileError'
+  /** A table whose shape is inconsistent (column lengths, names). */
+  | 'InvalidTable'
+  /** A named column that the table does not have. */
+  | 'ColumnMissing'
+  /** Tables (or a train and a test table) whose columns do not line up. */
+  | 'ColumnMismatch'
+  /** The target column is missing from a dataset. */
+  | 'TargetMissing'
+  /** A split fraction or seed outside its range. */
+  | 'InvalidSplit'
+  /** A split that would leave the train or the test side empty. */
+  | 'EmptySplit'
+  /** Predictions without the `prediction` column. */
+  | 'PredictionMissing'
+  /** Predictions whose row count differs from the held-out labels. */
+  | 'RowCountMismatch'
+  /** A prediction that is null/NaN, or of the wrong kind for the task. */
+  | 'InvalidPrediction'
+  /** Probability columns that do not cover every class. */
+  | 'ProbabilityMissing'
+  /** A metric name that the task does not know. */
+  | 'UnknownMetric';
+
+/** An error raised by `@mxn/data`. `message` is one readable line prefixed with `data:`. */
+export class DataError extends Error {
+  override readonly name = 'DataError';
+  constructor(
+    readonly code: DataErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`data: ${message}`, options);
+  }
+}

@@ -1,0 +1,16 @@
+export type { Column, ColumnInfo, ParquetSchemaInfo, Table } from './table.js';
+export { DataError } from './errors.js';
+export type { DataErrorCode } from './errors.js';
+export { column, concatTables, dropColumn, isNumericColumn, makeTable, selectColumns, selectRows } from './table-ops.js';
+export { readParquet, readParquetFile } from './parquet-read.js';
+export type { ReadParquetOptions } from './parquet-read.js';
+export { writeParquet, writeParquetFile } from './parquet-write.js';
+export type { WriteParquetOptions } from './parquet-write.js';
+export { readParquetSchema } from './parquet-schema.js';
+export { splitIndices, splitTable } from './split.js';
+export type { SplitIndices, SplitOptions } from './split.js';
+export { mulberry32, shuffledIndices } from './random.js';
+export { prepareCellInputs } from './prepare.js';
+export type { CellInputs, PrepareOptions } from './prepare.js';
+export { KNOWN_METRICS, PREDICTION_COLUMN, PROBA_PREFIX, score } from './score.js';
+export type { ScoreInput, Task } from './score.js';

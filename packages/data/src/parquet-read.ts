@@ -1,0 +1,134 @@
+import { open } from 'node:fs/promises';
+import { parquetRead } from 'hyparquet';
+import type { AsyncBuffer, ColumnData, FileMetaData } from 'hyparquet';
+import { DataError } from './errors.js';
+import { parseFooter, topLevelColumns } from './parquet-schema.js';
+import type { Column, ColumnInfo, Table } from './table.js';
+
+export interface ReadParquetOptions {
+  /** Read only these columns, in this order (default: every column, in file order). */
+  columns?: string[];
+}
+
+/**
+ * Decodes a whole parquet file held in memory into a column table.
+ *
+ * Numbers (INT32, INT64, FLOAT, DOUBLE, DECIMAL) become Float64Array with nulls as NaN; INT64 beyond
+ * 2^53 loses precision. Booleans become 0/1 in a Float64Array, dates and timestamps epoch milliseconds.
+ * Strings stay strings (null for null); nested or binary values become JSON text.
+ * Reads uncompressed and snappy files (what pyarrow, Spark and DuckDB write by default).
+ */
+export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions = {}): Promise<Table> {
+  const metadata = parseFooter(bytes, 'parquet bytes');
+  const file: AsyncBuffer = {
+    byteLength: bytes.byteLength,
+    // copies only the byte ranges the reader asks for, never the whole file
+    slice: (start, end = bytes.byteLength) =>
+      bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer,
+  };
+  return decode(file, metadata, options, 'parquet bytes');
+}
+
+/** Reads a parquet file from disk into a column table (see `readParquet`), loading only its column chunks. */
+export async function readParquetFile(path: string, options: ReadParquetOptions = {}): Promise<Table> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new DataError('FileError', `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  try {
+    const fh = handle;
+    const { size } = await fh.stat();
+    if (size < 12) throw new DataError('InvalidParquet', `${path}: too short to be a parquet file (${size} bytes)`);
+    const readRange = async (start: number, end: number): Promise<ArrayBuffer> => {
+      const buf = new Uint8Array(end - start);
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);
+        if (bytesRead === 0) throw new DataError('FileError', `${path}: file ended at byte ${start + done}, expected ${end}`);
+        done += bytesRead;
+      }
+      return buf.buffer;
+    };
+    const footerLength = new DataView(await readRange(Math.max(0, size - 8), size)).getUint32(0, true);
+    const tailStart = Math.max(0, size - footerLength - 8);
+    const metadata = parseFooter(new Uint8Array(await readRange(tailStart, size)), path);
+    const file: AsyncBuffer = { byteLength: size, slice: (start, end = size) => readRange(start, end) };
+    return await decode(file, metadata, options, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function decode(file: AsyncBuffer, metadata: FileMetaData, options: ReadParquetOptions, what: string): Promise<Table> {
+  const numRows = Number(metadata.num_rows);
+  const infos = topLevelColumns(metadata);
+  const byName = new Map(infos.map((c) => [c.name, c]));
+  const wanted = options.columns ?? infos.map((c) => c.name);
+  for (const name of wanted) {
+    if (!byName.has(name)) {
+      throw new DataError('ColumnMissing', `${what}: column "${name}" not in file (columns: ${infos.map((c) => c.name).join(', ')})`);
+    }
+  }
+  const columns: Record<string, Column> = {};
+  for (const name of wanted) columns[name] = allocate((byName.get(name) as ColumnInfo).type, numRows);
+  if (numRows > 0 && wanted.length > 0) {
+    try {
+      await parquetRead({
+        file,
+        metadata,
+        columns: wanted,
+        onChunk: (chunk) => fill(columns[chunk.columnName], chunk, numRows),
+      });
+    } catch (error) {
+      if (error instanceof DataError) throw error;
+      throw new DataError('InvalidParquet', `${what}: cannot decode (${(error as Error).message})`, { cause: error });
+    }
+  }
+  return { names: [...wanted], columns, numRows };
+}
+
+function allocate(kind: ColumnInfo['type'], numRows: number): Column {
+  if (kind === 'number' || kind === 'boolean') return new Float64Array(numRows).fill(NaN);
+  return new Array<string | null>(numRows).fill(null);
+}
+
+function fill(out: Column | undefined, chunk: ColumnData, numRows: number): void {
+  if (out === undefined) return;
+  const data = chunk.columnData;
+  const start = chunk.rowStart;
+  const end = Math.min(chunk.rowEnd, numRows, start + data.length);
+  if (out instanceof Float64Array) {
+    if (isPlainNumberArray(data) && end - start === data.length) {
+      out.set(data, start);
+      return;
+    }
+    for (let i = start; i < end; i++) out[i] = toNumber(data[i - start]);
+  } else {
+    for (let i = start; i < end; i++) out[i] = toText(data[i - start]);
+  }
+}
+
+function isPlainNumberArray(data: unknown): data is Float64Array | Float32Array | Int32Array | Uint32Array {
+  return data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint32Array;
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Date) return v.getTime();
+  return Number(v);
+}
+
+function toText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return null;
+  return JSON.stringify(v, (_key, x: unknown) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
+    return x;
+  });
+}

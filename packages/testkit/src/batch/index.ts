@@ -1,0 +1,10 @@
+/** The loopback Azure Batch service (see README.md in this folder). */
+export { startBatchService, type BatchService, type BatchServiceOptions, type PoolNodeCounts } from './service.js';
+export type { Injection, InjectionHandle } from './inject.js';
+export type { LocalImage } from './runner.js';
+export type { RecordedRequest } from './router.js';
+export { BatchServiceError, type ErrorDetail } from './errors.js';
+export { evaluateFormula, type AutoScaleResult } from './autoscale.js';
+export { MAX_COLLECTION_BYTES, MAX_DEPENDENCY_ID_CHARS, MAX_TASKS_PER_COLLECTION } from './handlers-tasks.js';
+export { specFacts } from './spec.js';
+export type { SpecFacts } from './spec-types.js';
