@@ -5,9 +5,17 @@ import path from 'node:path';
 import { benchCachedDemo } from './bench/cached-demo.js';
 import { benchMatrix } from './bench/matrix-vs-parallel.js';
 import { benchPlan } from './bench/plan-large.js';
+import { heading, timeCommand } from './bench/util.js';
+
+async function benchParquet() {
+  heading('parquet: read, split and write a 1,000,000-row file with the chosen library (hyparquet)');
+  const run = await timeCommand(process.execPath, ['scripts/bench-parquet.js']);
+  process.stdout.write(run.stdout);
+  if (run.code !== 0) throw new Error(run.stderr);
+}
 
 const mxnBin = path.resolve('packages/cli/dist/bin.js');
-const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo };
+const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
 for (const name of chosen) {
