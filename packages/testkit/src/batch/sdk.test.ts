@@ -87,7 +87,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     const missing = await rejection(client.job.get('no-such-job'));
     expect(missing).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
     const res = await fetch(`${svc.url}/jobs/no-such-job?api-version=2022-10-01.16.0`);
-    const raw = await res.json();
+    const raw = (await res.json()) as any;
     expect(res.status).toBe(403); // unsigned
     expect(raw['odata.metadata']).toContain('$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element');
     expect(raw.message.lang).toBe('en-US');
@@ -100,10 +100,10 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     // The SDK checks enums itself, so this one is sent by hand.
     const badEnum = await signedFetch(svc, 'POST', '/jobs', { id: 'enum-job', poolInfo: { poolId: 'sdk-pool' }, onAllTasksComplete: 'sometimes' });
     expect(badEnum.status).toBe(400);
-    const badEnumBody = await badEnum.json();
+    const badEnumBody = (await badEnum.json()) as any;
     expect(badEnumBody.code).toBe('InvalidPropertyValue');
     expect(badEnumBody.values).toContainEqual({ key: 'PropertyName', value: 'onAllTasksComplete' });
-    const unknownProp = await (await signedFetch(svc, 'POST', '/jobs', { id: 'typo-job', poolInfo: { poolId: 'sdk-pool' }, onAllTaskComplete: 'terminatejob' })).json();
+    const unknownProp = (await (await signedFetch(svc, 'POST', '/jobs', { id: 'typo-job', poolInfo: { poolId: 'sdk-pool' }, onAllTaskComplete: 'terminatejob' })).json()) as any;
     expect(unknownProp.code).toBe('InvalidRequestBody');
     expect(await rejection(client.job.getTaskCounts('no-such-job'))).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
   });
@@ -115,7 +115,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(err).toMatchObject({ statusCode: 400, code: 'InvalidQueryParameterValue' });
     expect(err.body.values).toContainEqual({ key: 'QueryParameterName', value: 'api-version' });
     const res = await fetch(`${svc.url}/pools/sdk-pool`);
-    expect((await res.json()).code).toBe('MissingRequiredQueryParameter');
+    expect(((await res.json()) as any).code).toBe('MissingRequiredQueryParameter');
   });
 
   it('enforces the add-collection limits and task rules', async () => {
@@ -123,7 +123,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     // The SDK refuses 101 tasks itself, so this one is sent by hand (signed the SDK's way).
     const tooMany = await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: Array.from({ length: 101 }, (_, i) => ({ id: `t${i}`, commandLine: 'true' })) });
     expect(tooMany.status).toBe(413);
-    expect((await tooMany.json()).code).toBe('RequestBodyTooLarge');
+    expect(((await tooMany.json()) as any).code).toBe('RequestBodyTooLarge');
     const big = 'x'.repeat(11_000);
     const tooBig = await rejection(client.task.addCollection('limits', Array.from({ length: 100 }, (_, i) => ({ id: `b${i}`, commandLine: `echo ${big}` }))));
     expect(tooBig).toMatchObject({ statusCode: 413, code: 'RequestBodyTooLarge' });
@@ -140,7 +140,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(byId.A).toMatchObject({ status: 'clienterror', error: { code: 'TaskExists' } });
     expect(byId.dep).toMatchObject({ status: 'clienterror', error: { code: 'TaskDependenciesNotSpecifiedOnJob' } });
     expect(byId['bad/id']).toMatchObject({ status: 'clienterror', error: { code: 'InvalidPropertyValue' } });
-    const noCmd = await (await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: [{ id: 'nocmd' }, { id: 'ok', commandLine: 'true' }] })).json();
+    const noCmd = (await (await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: [{ id: 'nocmd' }, { id: 'ok', commandLine: 'true' }] })).json()) as any;
     expect(noCmd.value[0]).toMatchObject({ status: 'clienterror', taskId: 'nocmd', error: { code: 'MissingRequiredProperty', values: [{ key: 'PropertyName', value: 'commandLine' }] } });
     expect(noCmd.value[1]).toMatchObject({ status: 'success', taskId: 'ok' });
     const again = await client.task.addCollection('limits', [{ id: 'a', commandLine: 'true' }]);
@@ -158,7 +158,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     svc.inject({ status: 503, operation: 'Pool_Get' });
     const raw = await fetch(`${svc.url}/pools/sdk-pool?api-version=${svc.apiVersion}`);
     expect(raw.status).toBe(503);
-    expect((await raw.json()).code).toBe('ServerBusy');
+    expect(((await raw.json()) as any).code).toBe('ServerBusy');
 
     svc.inject({ taskServerErrors: 1 });
     const r = await client.task.addCollection('list-job', [{ id: 'se1', commandLine: 'true' }, { id: 'se2', commandLine: 'true' }]);
