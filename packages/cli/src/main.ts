@@ -4,6 +4,7 @@ import { StoreError } from '@mxn/storage';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
 import { defaultOutput, red, type Output } from './output.js';
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[], output: Output) => Promise<numbe
   plan: planCommand,
   run: runCommand,
   report: reportCommand,
+  sync: syncCommand,
 };
 
 const USAGE = `usage: mxn <command> [options]
@@ -20,6 +22,7 @@ const USAGE = `usage: mxn <command> [options]
   plan <experiment.yaml>       show the m × n matrix and what would run
   run <experiment.yaml>        run it (locally by default) and write results
   report <results.json>        render summary.md and report.html from results
+  sync <source> <destination>  copy objects between paths, s3:// and az:// (skips identical ones)
 
 Add --help after a command for its options. --verbose shows error causes.`;
 

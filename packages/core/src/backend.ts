@@ -128,6 +128,8 @@ export interface Backend {
   run(spec: RunSpec, options?: RunOptions): Promise<RunOutcome>;
   /** Cancels a run started earlier, by id (for backends whose runs outlive the process). */
   cancel?(runId: string): Promise<void>;
+  /** Staging store to use when the experiment names none (cloud backends need one their tasks can reach). */
+  defaultStagingUri?(): string | undefined;
 }
 
 /** The aggregate step's `manifest.json`: every cell and how it ended. */
@@ -140,7 +142,8 @@ export interface AggregateManifest {
     id: string;
     model: string;
     dataset: string;
-    status: TaskOutcome['status'] | 'cached';
+    /** `pending` where the manifest was written before the cells ran (cloud fan-in): read `dir/exit_code` for the outcome. */
+    status: TaskOutcome['status'] | 'cached' | 'pending';
     /** Folder of the cell's outputs, relative to the aggregate's MXN_INPUT_DIR. */
     dir: string;
   }>;

@@ -3,4 +3,5 @@ export { startS3, type S3Handle, type StartS3Options } from './s3-server.js';
 export { startBlobShim, type BlobShimHandle, type BlobShimStats, type StartBlobShimOptions } from './put-block-from-url-shim.js';
 export { exportLines, startEmulators, type EmulatorsHandle, type StartEmulatorsOptions } from './emulators.js';
 export { expectStoreError, testStore, type StoreContractOptions } from './store-contract.js';
-// The backend contract suite (./backend-contract*.js) and the Batch fake (./batch/) are exported by their owners.
+export { testBackend, type BackendContractOptions, type BackendUnderTest } from './backend-contract.js';
+export * from './batch/index.js';

@@ -180,5 +180,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(JSON.parse(first.body).id).toBe('sdk-pool');
     expect(first.headers.authorization).toMatch(/^SharedKey /);
     for (const r of svc.requests) expect(JSON.stringify(r)).not.toContain(svc.accountKey);
+    expect(svc.requestsContaining(svc.accountKey)).toEqual([]);
+    expect(svc.requestsContaining('cell-2').map((r) => r.operation)).toEqual(['Task_AddCollection']);
   });
 });

@@ -71,6 +71,8 @@ export interface BatchService {
   poolNodes(poolId: string): PoolNodeCounts | undefined;
   /** The service's state (pools, jobs, tasks) for assertions. */
   store: BatchStore;
+  /** Recorded requests whose URL, headers or body contain `needle` (raw or URL-encoded): for "no secret was sent" checks. */
+  requestsContaining(needle: string): RecordedRequest[];
   /** Resets call counts and the request record. */
   resetCalls(): void;
   stop(): Promise<void>;
@@ -121,6 +123,10 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
         targetDedicated: pool.targetDedicatedNodes, targetLowPriority: pool.targetLowPriorityNodes,
         dedicated: pool.nodes.filter((n) => n.isDedicated).length, lowPriority: pool.nodes.filter((n) => !n.isDedicated).length, busySlots: busy,
       };
+    },
+    requestsContaining(needle) {
+      const forms = [needle, encodeURIComponent(needle)];
+      return requests.filter((r) => forms.some((f) => r.url.includes(f) || r.body.includes(f) || Object.values(r.headers).some((v) => v.includes(f))));
     },
     resetCalls() {
       for (const k of Object.keys(calls)) delete calls[k];

@@ -1,0 +1,226 @@
+import path from 'node:path';
+import { MxnError } from '@mxn/core';
+import { copy, formatBytes, isRemoteUri, openStore, redact, renderProgress, StoreError, type CopyResult, type ObjectInfo, type Store } from '@mxn/storage';
+import { parse } from '../args.js';
+import { bold, red, type Output } from '../output.js';
+import { help } from './validate.js';
+
+export const syncHelp = `usage: mxn sync <source> <destination> [options]
+
+Copies an object, or every object under a prefix (a source ending in "/"), between
+local folders, S3 and Azure Blob, in either direction. Objects already identical at the
+destination (size + MD5) are skipped; every written object is verified. S3 → Blob goes
+server-side (the Blob service pulls from presigned S3 URLs); other directions stream.
+
+  <source>, <destination>   a path, file://…, s3://bucket/prefix, az://account/container/prefix
+                            or https://account.blob.core.windows.net/container/prefix
+  --concurrency N           objects copied at once (default 8)
+  --dry-run                 list what would be copied and what skipped; copy nothing
+  --json                    print a JSON summary on stdout (progress stays on stderr)
+
+Credentials come from the usual places: AWS_* variables, profile or web identity for S3;
+AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, a SAS or
+DefaultAzureCredential for Blob.
+
+Exit code: 0 everything copied or skipped, 1 some objects failed (run again to finish;
+copied objects are skipped), 2 bad usage or URI.`;
+
+/** One object of a dry run. */
+export interface PlannedObject {
+  /** Key at the destination. */
+  key: string;
+  size: number;
+  action: 'copy' | 'skip';
+  /** For `copy`: how it would go. */
+  method?: 'server-side' | 'stream';
+}
+
+/** The `--json` summary. */
+export interface SyncSummary {
+  source: string;
+  destination: string;
+  dryRun: boolean;
+  ok: boolean;
+  copied: number;
+  skipped: number;
+  failed: number;
+  /** Bytes copied (dry run: bytes that would be copied). */
+  bytes: number;
+  elapsedMs: number;
+  /** Bytes copied per second over the whole sync. */
+  bytesPerSecond: number;
+  serverSide: number;
+  streamed: number;
+  objects: { key: string; size?: number; action: 'copy' | 'skip' | 'copied' | 'skipped'; method?: string }[];
+  failures: { key: string; error: string }[];
+  /** The first failure, or a failure before any object was tried. */
+  error?: string;
+}
+
+export async function syncCommand(argv: string[], output: Output): Promise<number> {
+  const { values, positionals } = parse('sync', argv, {
+    concurrency: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return help(output, syncHelp);
+  if (positionals.length !== 2) {
+    throw new MxnError('Usage', `mxn sync: expected <source> <destination>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`, { hint: 'usage: mxn sync <source> <destination> [--concurrency N] [--dry-run] [--json]' });
+  }
+  const [source, destination] = positionals as [string, string];
+  const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
+  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new MxnError('Usage', `mxn sync: --concurrency expects a positive whole number, got "${values.concurrency}"`);
+  const shown = { source: redact(source), destination: redact(destination) };
+
+  try {
+    if (values['dry-run']) return await dryRun(source, destination, concurrency, shown, Boolean(values.json), output);
+    const progress = renderProgress({ stream: output.err, tty: Boolean(output.err.isTTY) });
+    const result = await copy(source, destination, { concurrency, onProgress: progress });
+    const summary = summarize(shown, result, []);
+    if (values.json) output.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else output.out.write(`${bold(output, describe(summary))}\n`);
+    return 0;
+  } catch (error) {
+    return fail(error, shown, Boolean(values.json), output);
+  }
+}
+
+/** One clear line on stderr (and the JSON summary on stdout when asked); exit 2 for a bad URI, else 1. */
+function fail(error: unknown, shown: { source: string; destination: string }, json: boolean, output: Output): number {
+  const text = oneLine(error);
+  const partial = error as { result?: CopyResult; failures?: { key: string; error: Error }[] };
+  if (json) {
+    const failures = (partial.failures ?? []).map((failure) => ({ key: failure.key, error: oneLine(failure.error) }));
+    const summary = summarize(shown, partial.result ?? { copied: [], skipped: [], bytes: 0, elapsedMs: 0 }, failures);
+    output.out.write(`${JSON.stringify({ ...summary, ok: false, error: text }, null, 2)}\n`);
+  }
+  output.err.write(`${red(output, 'error')} mxn sync: ${text}\n`);
+  const usage = error instanceof StoreError && (error.code === 'InvalidUri' || error.code === 'InvalidKey');
+  return usage ? 2 : 1;
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return redact(message.replace(/^store: /, '').replace(/\s*\n\s*/g, ' ').trim());
+}
+
+function summarize(shown: { source: string; destination: string }, result: CopyResult, failures: SyncSummary['failures']): SyncSummary {
+  const serverSide = result.copied.filter((item) => item.method === 'server-side').length;
+  return {
+    ...shown,
+    dryRun: false,
+    ok: failures.length === 0,
+    copied: result.copied.length,
+    skipped: result.skipped.length,
+    failed: failures.length,
+    bytes: result.bytes,
+    elapsedMs: result.elapsedMs,
+    bytesPerSecond: result.elapsedMs > 0 ? Math.round((result.bytes * 1000) / result.elapsedMs) : 0,
+    serverSide,
+    streamed: result.copied.length - serverSide,
+    objects: [
+      ...result.copied.map((item) => ({ key: item.key, size: item.size, action: 'copied' as const, method: item.method })),
+      ...result.skipped.map((key) => ({ key, action: 'skipped' as const })),
+    ],
+    failures,
+  };
+}
+
+function describe(summary: SyncSummary): string {
+  const how = summary.copied ? ` (${[summary.serverSide ? `${summary.serverSide} server-side` : '', summary.streamed ? `${summary.streamed} streamed` : ''].filter(Boolean).join(', ')})` : '';
+  const rate = summary.bytesPerSecond ? `, ${formatBytes(summary.bytesPerSecond)}/s` : '';
+  return `synced ${summary.destination}: ${summary.copied} copied${how}, ${summary.skipped} identical skipped, ${formatBytes(summary.bytes)} in ${(summary.elapsedMs / 1000).toFixed(1)} s${rate}`;
+}
+
+async function dryRun(source: string, destination: string, concurrency: number, shown: { source: string; destination: string }, json: boolean, output: Output): Promise<number> {
+  const started = Date.now();
+  const planned = await planSync(source, destination, concurrency);
+  const toCopy = planned.filter((item) => item.action === 'copy');
+  const bytes = toCopy.reduce((sum, item) => sum + item.size, 0);
+  if (json) {
+    const serverSide = toCopy.filter((item) => item.method === 'server-side').length;
+    const summary: SyncSummary = {
+      ...shown,
+      dryRun: true,
+      ok: true,
+      copied: toCopy.length,
+      skipped: planned.length - toCopy.length,
+      failed: 0,
+      bytes,
+      elapsedMs: Date.now() - started,
+      bytesPerSecond: 0,
+      serverSide,
+      streamed: toCopy.length - serverSide,
+      objects: planned,
+      failures: [],
+    };
+    output.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return 0;
+  }
+  for (const item of planned) {
+    output.out.write(item.action === 'copy' ? `would copy ${item.key} (${formatBytes(item.size)}, ${item.method})\n` : `would skip ${item.key} (${formatBytes(item.size)}, identical)\n`);
+  }
+  output.out.write(`${bold(output, `dry run: ${toCopy.length} to copy (${formatBytes(bytes)}), ${planned.length - toCopy.length} identical to skip; nothing was copied`)}\n`);
+  return 0;
+}
+
+/**
+ * What `copy(source, destination)` would do, without writing: the same reading of the arguments
+ * (a trailing `/` = prefix, else an existing object, else a prefix) and the same identity check
+ * (equal size and MD5 at the destination).
+ */
+export async function planSync(source: string, destination: string, concurrency = 8): Promise<PlannedObject[]> {
+  const jobs: { info: ObjectInfo; from: Store; to: Store; key: string }[] = [];
+  const object = await findObject(source);
+  if (object) {
+    const target = await destinationFor(destination, object.info.key);
+    jobs.push({ info: object.info, from: object.store, to: target.store, key: target.key });
+  } else {
+    const [from, to] = await Promise.all([openStore(source), openStore(destination)]);
+    for await (const info of from.list()) jobs.push({ info, from, to, key: info.key });
+  }
+  const planned: PlannedObject[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const { info, from, to, key } = jobs[index]!;
+      const there = await to.head(key);
+      const md5 = there && there.size === info.size ? (info.md5 ?? (await from.head(info.key))?.md5) : undefined;
+      const identical = md5 !== undefined && there?.md5 === md5;
+      const serverSide = to.capabilities.serverSideCopyFromUrl && from.capabilities.signedUrls;
+      planned[index] = identical ? { key, size: info.size, action: 'skip' } : { key, size: info.size, action: 'copy', method: serverSide ? 'server-side' : 'stream' };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return planned;
+}
+
+/** Splits a path or URI into its parent and last segment (a query, such as a SAS, stays on the parent). */
+function splitLast(uri: string): { parent: string; name: string } | undefined {
+  if (!isRemoteUri(uri)) {
+    const resolved = uri.startsWith('file://') ? uri : path.resolve(uri);
+    const at = resolved.lastIndexOf(uri.startsWith('file://') ? '/' : path.sep);
+    return { parent: resolved.slice(0, at) || path.sep, name: resolved.slice(at + 1) };
+  }
+  const [base = '', query] = uri.split('?', 2);
+  const root = (/^s3:/i.test(base) ? /^s3:\/\/[^/]+/i : /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/[^/]+/i).exec(base)?.[0] ?? base;
+  if (base.length <= root.length) return undefined;
+  const at = base.lastIndexOf('/');
+  return { parent: `${base.slice(0, at)}${query ? `?${query}` : ''}`, name: base.slice(at + 1) };
+}
+
+async function findObject(source: string): Promise<{ store: Store; info: ObjectInfo } | undefined> {
+  if (source.split('?')[0]!.endsWith('/')) return undefined;
+  const split = splitLast(source);
+  if (!split?.name) return undefined;
+  const store = await openStore(split.parent);
+  const info = await store.head(split.name);
+  return info ? { store, info } : undefined;
+}
+
+async function destinationFor(destination: string, name: string): Promise<{ store: Store; key: string }> {
+  const split = destination.split('?')[0]!.endsWith('/') ? undefined : splitLast(destination);
+  if (!split) return { store: await openStore(destination), key: name };
+  return { store: await openStore(split.parent), key: split.name };
+}
