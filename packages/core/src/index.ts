@@ -18,3 +18,4 @@ export { createScorer } from './run/score-cell.js';
 export { runExperiment, defaultStagingUri, type RunExperimentOptions, type RunExperimentResult } from './run/run-experiment.js';
 export { readResults, writeResults, type WrittenResults } from './results/write-results.js';
 export * from './report/index.js';
+export { publishOutputs, type PublishReport } from './results/publish-outputs.js';

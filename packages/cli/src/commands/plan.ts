@@ -6,7 +6,7 @@ import type { Output } from '../output.js';
 import { help } from './validate.js';
 import { parseRerun } from './run.js';
 
-export const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--json]
+export const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--staging URI] [--json]
 
 Shows the m × n matrix, which cells are cached and what would run.`;
 
@@ -15,10 +15,11 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
     only: { type: 'string', multiple: true },
     rerun: { type: 'string' },
     json: { type: 'boolean' },
+    staging: { type: 'string' },
   });
   if (values.help) return help(output, planHelp);
   const loaded = await loadExperiment(onePositional('plan', positionals, 'experiment.yaml'));
-  const cacheStore = await openStore(loaded.spec.compute.cache ?? defaultStagingUri(loaded), loaded.root);
+  const cacheStore = await openStore(loaded.spec.compute.cache ?? values.staging ?? defaultStagingUri(loaded), loaded.root);
   const rerun: Rerun = parseRerun(values.rerun);
   const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, rerun, only: (values.only ?? []).map(parseCellFilter) });
   output.out.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlan(plan, output));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadExperiment, MxnError, parseCellFilter, readResults, runExperiment, writeResults, type Rerun } from '@mxn/core';
+import { loadExperiment, MxnError, parseCellFilter, publishOutputs, readResults, runExperiment, writeResults, type Rerun } from '@mxn/core';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '../backends.js';
 import { renderResultsTable } from '../format/results-view.js';
@@ -16,6 +16,8 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --rerun failed|all               run cached failures again, or everything
   --concurrency N                  cells at once (default: compute.concurrency, else the cores)
   --backend NAME                   override compute.backend (local, azure-batch)
+  --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, else .mxn)
+  --outputs URI                    also copy results and cell outputs there (default: the experiment's outputs)
   --out DIR                        results folder (default: results/<experiment> under the project root)
   --baseline FILE                  compare against another results.json in summary.md
   --json                           print the results as JSON instead of tables
@@ -34,6 +36,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     rerun: { type: 'string' },
     concurrency: { type: 'string' },
     backend: { type: 'string' },
+    staging: { type: 'string' },
+    outputs: { type: 'string' },
     out: { type: 'string' },
     baseline: { type: 'string' },
     json: { type: 'boolean' },
@@ -62,6 +66,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   try {
     const { plan, results } = await runExperiment(loaded, {
       backend,
+      stagingUri: values.staging ?? loaded.spec.compute.staging ?? backend.defaultStagingUri?.(),
       rerun,
       only,
       concurrency,
@@ -76,6 +81,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     progress?.finish();
     const dir = values.out ?? path.join(loaded.root, 'results', plan.experiment);
     const written = await writeResults(results, dir, { baseline });
+    const outputs = values.outputs ?? loaded.spec.outputs;
+    const published = outputs ? await publishOutputs(results, written, outputs, { cwd: loaded.root }) : undefined;
     if (values.json) output.out.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
       output.out.write(`\n${renderResultsTable(results, output)}\n\n`);
@@ -86,6 +93,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       const { succeeded, cached, failed, cancelled } = results.totals;
       output.out.write(`${bold(output, `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled`)}\n`);
       output.out.write(`wrote ${written.results}\nwrote ${written.summary}\nwrote ${written.report}\n`);
+      if (published) output.out.write(`copied results and cell outputs to ${published.uri} (${published.objects} objects, ${published.skipped} unchanged)\n`);
     }
     if (controller.signal.aborted || results.totals.cancelled > 0) return 130;
     return results.totals.failed > 0 || results.aggregate?.status === 'failed' ? 1 : 0;

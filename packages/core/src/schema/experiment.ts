@@ -82,7 +82,6 @@ export const computeSchema = z
     retries: z.number().int().min(0).max(10).default(1).describe('Extra attempts after a failed one.'),
     timeout: z.string().default('30m').describe('Wall-clock limit of one attempt, e.g. 90s, 30m, 2h.'),
     staging: z.string().optional().describe('Store URI for inputs and outputs (default: .mxn under the project root).'),
-    outputs: z.string().optional().describe('Store URI where final results and cell outputs are copied.'),
     cache: z.string().optional().describe('Store URI of the cell cache (default: the staging store).'),
     maxNodes: z.number().int().min(1).optional().describe('Cloud backends: most nodes the pool scales to.'),
     vmSize: z.string().optional().describe('Cloud backends: VM size of pool nodes.'),
@@ -106,6 +105,7 @@ export const experimentSchema = z
     models: z.array(modelSchema).min(1, 'list at least one model'),
     evaluation: evaluationSchema,
     aggregate: aggregateSchema.optional(),
+    outputs: z.string().optional().describe('Store URI where final results and every cell\'s outputs are copied after a run, e.g. s3://bucket/results/name.'),
     compute: computeSchema,
   })
   .describe('An mxn experiment: every model on every dataset.');

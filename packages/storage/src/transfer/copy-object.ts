@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import { StoreError } from '../errors.js';
 import { ChecksumStream } from '../drivers/checksum-stream.js';
 import type { ObjectInfo, Store } from '../store.js';
@@ -48,9 +49,17 @@ async function streamObject(job: ObjectCopy): Promise<void> {
   const { source, destination, destinationKey: key, sourceInfo } = job;
   const body = await source.read(job.sourceKey);
   const tap = new ChecksumStream();
-  tap.on('data', (chunk: Buffer) => job.onBytes(chunk.length));
+  // Count bytes in the pipe itself: a 'data' listener would start the flow before a driver that
+  // sets up asynchronously (S3's lazy SDK import) reads, and those bytes would be lost.
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      job.onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
   body.once('error', (error) => tap.destroy(error));
-  const written = await destination.write(key, body.pipe(tap), { size: sourceInfo.size });
+  tap.once('error', (error) => counter.destroy(error));
+  const written = await destination.write(key, body.pipe(tap).pipe(counter), { size: sourceInfo.size });
   const sent = tap.md5();
   const problems: string[] = [];
   if (tap.bytes !== sourceInfo.size) problems.push(`read ${tap.bytes} bytes from the source, expected ${sourceInfo.size}`);

@@ -101,6 +101,26 @@ describe('copy', () => {
     }
   });
 
+  it('copies whole objects to a destination that starts reading the body late (as a lazily loaded SDK does)', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { localStore } = await import('../drivers/local.js');
+    const dir = await mkdtemp(`${tmpdir()}/mxn-copy-`);
+    const bytes = randomBytes(300 * 1024);
+    await writeFile(`${dir}/one.bin`, bytes);
+    const target = localStore({ root: `${dir}/out` });
+    const late: Store = {
+      ...target,
+      async write(key, body, options) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return target.write(key, body, options);
+      },
+    };
+    const result = await copy(localStore({ root: dir }), late);
+    expect(result.copied.map((object) => object.key)).toEqual(['one.bin']);
+    expect(md5(await readBytes(target, 'one.bin'))).toBe(md5(bytes));
+  });
+
   it('catches a corrupted byte and leaves no corrupted object', async () => {
     const source = await blob('corrupt');
     await fill(source, { 'x.bin': randomBytes(100_000) });

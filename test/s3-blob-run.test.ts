@@ -1,0 +1,87 @@
+// The demo's data in S3, staging in Azure Blob, results copied back to S3: the same metrics as an
+// all-local run. Every service is an emulator on loopback (S3 server, Azurite behind the shim).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { copy, listAll, openStore, readText } from '@mxn/storage';
+import { startEmulators, type EmulatorsHandle } from '@mxn/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eProject, repoRoot, type E2eProject } from './support/project.js';
+
+const experiment = (datasets: (region: string) => string, extra = '') => `name: cloud
+datasets:
+${['seoul', 'busan', 'daegu'].map((region) => `  - { name: ${region}, train: ${datasets(region)} }`).join('\n')}
+models:
+  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
+  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }
+evaluation: { target: price, metrics: [rmse, mae, r2, mape] }
+aggregate: { build: models/ensemble, command: [node, aggregate.js] }
+compute: { concurrency: 2, retries: 0 }
+${extra}`;
+
+describe('datasets in S3, staging in Blob, outputs back to S3', () => {
+  let emulators: EmulatorsHandle;
+  let project: E2eProject;
+  let saved: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    // This process talks to the emulators too (to seed S3 and read back), through the SDKs' own variables.
+    saved = { ...process.env };
+    Object.assign(process.env, emulators.env);
+    const blob = BlobServiceClient.fromConnectionString(emulators.env.AZURE_STORAGE_CONNECTION_STRING!);
+    await blob.getContainerClient('staging').createIfNotExists();
+    for (const region of ['seoul', 'busan', 'daegu']) {
+      await copy(path.join(repoRoot, 'data/housing', `${region}.parquet`), `s3://mxn/datasets/housing/${region}.parquet`);
+    }
+    project = await e2eProject();
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await emulators?.stop();
+  });
+
+  it('gets the same metrics as the all-local run and publishes results and cell outputs to S3', async () => {
+    const env = emulators.env;
+    await project.experiment('local', experiment((region) => `data/housing/${region}.parquet`).replace('name: cloud', 'name: local'));
+    await project.experiment(
+      'cloud',
+      experiment((region) => `s3://mxn/datasets/housing/${region}.parquet`, 'outputs: s3://mxn/results/cloud\n').replace(
+        'compute: { concurrency: 2, retries: 0 }',
+        'compute: { concurrency: 2, retries: 0, staging: "az://devstoreaccount1/staging/mxn" }',
+      ),
+    );
+    const local = await project.mxn(['run', 'experiments/local.yaml']);
+    expect(local.code).toBe(0);
+    const cloud = await project.mxn(['run', 'experiments/cloud.yaml'], { env });
+    expect(cloud.stderr).not.toMatch(/error/i);
+    expect(cloud.code).toBe(0);
+
+    const [localResults, cloudResults] = [await project.results('local'), await project.results('cloud')];
+    expect(cloudResults.cells.map((cell) => [cell.id, cell.status, cell.metrics])).toEqual(localResults.cells.map((cell) => [cell.id, cell.status, cell.metrics]));
+    expect(cloudResults.cells.every((cell) => cell.output.startsWith('az://devstoreaccount1/staging/mxn/cells/'))).toBe(true);
+    expect(cloudResults.aggregate?.status).toBe('succeeded');
+
+    // Inputs were staged in Blob, and nothing was staged locally for the cloud run.
+    const staging = await openStore('az://devstoreaccount1/staging/mxn', project.root);
+    const staged = (await listAll(staging)).map((object) => object.key);
+    expect(staged.filter((key) => key.startsWith('inputs/') && key.endsWith('/test.parquet'))).toHaveLength(3);
+    expect(staged.filter((key) => key.startsWith('cache/'))).toHaveLength(6);
+
+    // Results and every cell's outputs are back in S3.
+    const published = await openStore('s3://mxn/results/cloud', project.root);
+    const keys = (await listAll(published)).map((object) => object.key);
+    expect(keys).toEqual(expect.arrayContaining(['results.json', 'summary.md', 'report.html', 'cells/ridge@seoul/predictions.parquet', 'cells/knn@daegu/stderr.txt', 'aggregate/summary.json']));
+    expect(JSON.parse(await readText(published, 'results.json'))).toEqual(JSON.parse(await readFile(project.file('results/cloud/results.json'), 'utf8')));
+
+    // A second run reuses the cache kept in Blob: nothing runs, nothing is re-uploaded.
+    const again = await project.mxn(['run', 'experiments/cloud.yaml'], { env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('0 succeeded, 6 cached, 0 failed');
+    expect(again.stdout).toMatch(/copied results and cell outputs to s3:\/\/mxn\/results\/cloud \(\d+ objects, \d+ unchanged\)/);
+    // No secret reached the output.
+    for (const secret of [env.AWS_SECRET_ACCESS_KEY!, /AccountKey=([^;]+)/.exec(env.AZURE_STORAGE_CONNECTION_STRING!)![1]!]) {
+      expect(cloud.stdout + cloud.stderr + again.stdout + again.stderr).not.toContain(secret);
+    }
+  });
+});
