@@ -1,1 +1,17 @@
-export {};
+export { GitHubLoopError, type GitHubLoopErrorCode } from './errors.js';
+export { githubApi, type GitHubApi, type GitHubApiOptions, type IssueComment, type RepoRef } from './github-api.js';
+export { COMMENT_LIMIT, commentBudget, commentMarker, upsertStickyComment, type StickyResult, type StickyTarget } from './sticky-comment.js';
+export { PLAN_MARKS, renderPlanComment, type PlanCommentInput } from './comments/plan-comment.js';
+export { newProgress, renderProgressComment, type ProgressState } from './comments/progress-comment.js';
+export { renderResultsComment, type ResultsCommentOptions } from './comments/results-comment.js';
+export { readEventContext, type EventContext, type PullRequestInfo } from './event-context.js';
+export { changedExperiments, experimentNameOf, type ChangedExperimentsOptions } from './changed-experiments.js';
+export { readBaseline, type Baseline, type BaselineOptions } from './baseline.js';
+export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResultsOptions } from './commit-results.js';
+export { appendJobSummary } from './job-summary.js';
+export { backendByName } from './backends.js';
+export type { Rerun } from '@mxn/core';
+export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';
+export { buildImagesStep, type BuildImagesStepOptions } from './steps/build-images-step.js';
+export { runStep, type RunStepOptions, type RunStepResult } from './steps/run-step.js';
+export { reportStep, type ReportStepOptions, type ReportStepResult } from './steps/report-step.js';

@@ -19,6 +19,7 @@ export interface AggregateManifest {
     id: string;
     model: string;
     dataset: string;
+    /** As read: `pending` cells (written before they ran, on cloud backends) are resolved from `<dir>/exit_code`. */
     status: 'succeeded' | 'failed' | 'cancelled' | 'cached';
     /** Folder of the cell's outputs, relative to the aggregate's MXN_INPUT_DIR. */
     dir: string;
@@ -46,7 +47,18 @@ export async function readAggregateInputs(options: { env?: Env } = {}): Promise<
   if (manifest === null || typeof manifest !== 'object' || !Array.isArray(manifest.cells)) {
     throw new ModelKitError('InvalidInput', `${path} has no "cells" list`);
   }
+  manifest = { ...manifest, cells: await Promise.all(manifest.cells.map((cell) => resolvePending(inputDir, cell))) };
   return { manifest, inputDir, outputDir };
+}
+
+/**
+ * A cloud fan-in writes the manifest before its cells run, with status `pending`; the outcome is then
+ * the cell's `exit_code` file: 0 → succeeded, anything else (or no file: it never finished) → failed.
+ */
+async function resolvePending(inputDir: string, cell: AggregateManifest['cells'][number]): Promise<AggregateManifest['cells'][number]> {
+  if ((cell.status as string) !== 'pending') return cell;
+  const text = await readFile(join(inputDir, cell.dir, 'exit_code'), 'utf8').catch(() => undefined);
+  return { ...cell, status: text !== undefined && text.trim() === '0' ? 'succeeded' : 'failed' };
 }
 
 /** Reads one cell's `predictions.parquet` from the aggregate's input folder. */

@@ -5,3 +5,5 @@ export { exportLines, startEmulators, type EmulatorsHandle, type StartEmulatorsO
 export { expectStoreError, testStore, type StoreContractOptions } from './store-contract.js';
 export { testBackend, type BackendContractOptions, type BackendUnderTest } from './backend-contract.js';
 export * from './batch/index.js';
+export * from './github/index.js';
+export * from './registry/index.js';

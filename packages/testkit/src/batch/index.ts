@@ -1,7 +1,7 @@
 /** The loopback Azure Batch service (see README.md in this folder). */
 export { startBatchService, type BatchService, type BatchServiceOptions, type PoolNodeCounts } from './service.js';
 export type { Injection, InjectionHandle } from './inject.js';
-export type { LocalImage } from './runner.js';
+export type { ImageResolver, LocalImage, LocalImages } from './runner.js';
 export type { RecordedRequest } from './router.js';
 export { BatchServiceError, type ErrorDetail } from './errors.js';
 export { evaluateFormula, type AutoScaleResult } from './autoscale.js';

@@ -22,6 +22,12 @@ export interface LocalImage {
   env?: Record<string, string>;
 }
 
+/** Resolves an image name to how it runs locally (undefined: not known, the task fails with ContainerPullError). */
+export type ImageResolver = (name: string) => LocalImage | undefined | Promise<LocalImage | undefined>;
+
+/** Images a test or the emulator command knows: a fixed map, or a resolver function. */
+export type LocalImages = Record<string, LocalImage> | ImageResolver;
+
 export interface AttemptInput {
   rootDir: string;
   accountName: string;
@@ -31,7 +37,7 @@ export interface AttemptInput {
   isDedicated: boolean;
   jobId: string;
   task: Json;
-  images: Record<string, LocalImage>;
+  images: LocalImages;
   wallClockMs: number;
   signal: AbortSignal;
 }
@@ -64,7 +70,8 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-function lookupImage(images: Record<string, LocalImage>, name: string): LocalImage | undefined {
+async function lookupImage(images: LocalImages, name: string): Promise<LocalImage | undefined> {
+  if (typeof images === 'function') return images(name);
   const bare = name.replace(/:latest$/, '');
   return images[name] ?? images[bare] ?? images[`${bare}:latest`];
 }
@@ -109,7 +116,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   let cwd = workDir;
   const container = task.containerSettings;
   if (container) {
-    const image = lookupImage(input.images, container.imageName);
+    const image = await lookupImage(input.images, container.imageName);
     if (!image) {
       return { taskDir, failure: { code: 'ContainerPullError', message: `The image ${container.imageName} is not in the loopback service's image map.`, kind: 'preProcessingError' } };
     }

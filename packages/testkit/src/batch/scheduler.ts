@@ -5,7 +5,7 @@
  */
 import { AutoScaleFormulaError, evaluateFormula } from './autoscale.js';
 import { dependenciesSatisfied, exitOptionsFor, satisfiesDependents, type EndKind } from './dependencies.js';
-import { runAttempt, type LocalImage } from './runner.js';
+import { runAttempt, type LocalImages } from './runner.js';
 import { durationMs } from './spec.js';
 import { BatchStore, newETag, now, setJobState, setTaskState, type Job, type Node, type Pool, type Task } from './store.js';
 
@@ -13,7 +13,7 @@ export interface SchedulerOptions {
   rootDir: string;
   accountName: string;
   accountUrl: () => string;
-  images: Record<string, LocalImage>;
+  images: LocalImages;
   /** ms a new node takes to become ready. */
   nodeStartMs: number;
   /** ms between autoscale evaluations, or a function of the pool's interval in ms. */

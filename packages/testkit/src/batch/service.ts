@@ -15,7 +15,7 @@ import { poolHandlers } from './handlers-pools.js';
 import { taskHandlers } from './handlers-tasks.js';
 import { Injector, type Injection, type InjectionHandle } from './inject.js';
 import { route, type RecordedRequest } from './router.js';
-import type { LocalImage } from './runner.js';
+import type { LocalImages } from './runner.js';
 import { Scheduler } from './scheduler.js';
 import { specFacts } from './spec.js';
 import { BatchStore } from './store.js';
@@ -27,8 +27,8 @@ export interface BatchServiceOptions {
   accountKey?: string;
   /** Port on 127.0.0.1. Default 0 (ephemeral). */
   port?: number;
-  /** Container image name → local command and working directory. Default `{}`. */
-  images?: Record<string, LocalImage>;
+  /** Container image name → local command and working directory, or a function resolving a name. Default `{}`. */
+  images?: LocalImages;
   /** Where node and task folders go. Default: a new temp folder, removed by `stop()`. */
   rootDir?: string;
   /** ms a new node takes to start. Default 50. */

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
- * `mxn-emulators`: starts an S3 server (bucket `mxn`) and Azurite (behind the Put Block From URL
- * shim) on loopback, prints the environment that points mxn and the SDKs at them, and stops them
- * on Ctrl-C.  Usage: `npx mxn-emulators`, then paste the printed `export` lines in another shell.
+ * `mxn-emulators`: starts an S3 server (bucket `mxn`), Azurite (behind the Put Block From URL shim)
+ * and the loopback Azure Batch service on loopback, prints the environment that points mxn and the
+ * SDKs at them, and stops them on Ctrl-C.  Usage: `npx mxn-emulators` in a project folder, then paste
+ * the printed `export` lines in another shell. The Batch service runs an image mxn built from a folder
+ * under `./models/` as that folder (see `modelFolderImages`).
  */
-import { exportLines, startEmulators } from '../emulators.js';
+import { exportLines, modelFolderImages, startEmulators } from '../emulators.js';
 
-const emulators = await startEmulators();
+const emulators = await startEmulators({ batch: { images: modelFolderImages(process.cwd()) } });
 const container = 'mxn';
 const { BlobServiceClient } = await import('@azure/storage-blob');
 await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient(container).createIfNotExists();
 
 process.stdout.write(`# mxn emulators: S3 at ${emulators.s3.endpoint} (bucket ${emulators.s3.buckets.join(', ')}), Azure Blob at ${emulators.blob.blobEndpoint} (container ${container})
-${exportLines(emulators.env)}
+${exportLines({ ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/${container}/staging` })}
+# Azure Batch (loopback) at ${emulators.batch?.url}: mxn run experiments/housing-demo.yaml --backend azure-batch
 # try: mxn sync ./data s3://mxn/data && mxn sync s3://mxn/data az://${emulators.blob.accountName}/${container}/data
 # Ctrl-C stops them.
 `);

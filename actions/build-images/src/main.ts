@@ -1,0 +1,24 @@
+// Thin entry: read inputs, call buildImagesStep, set outputs, fail once with a clear message.
+import path from 'node:path';
+import * as core from '@actions/core';
+import { buildImagesStep } from '@mxn/github';
+
+function list(text: string): string[] {
+  const trimmed = text.trim();
+  return trimmed.startsWith('[') ? (JSON.parse(trimmed) as string[]) : trimmed.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+}
+
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const result = await buildImagesStep({
+    root,
+    experiments: list(core.getInput('experiments', { required: true })),
+    ...(core.getInput('registry') ? { registry: core.getInput('registry') } : {}),
+    platform: core.getInput('platform') || 'linux/amd64',
+    log: (line) => core.info(line),
+  });
+  core.setOutput('images', JSON.stringify(Object.fromEntries(Object.entries(result.images).map(([dir, ref]) => [path.relative(root, dir), ref]))));
+  core.setOutput('built', String(result.statuses.filter((status) => status.state === 'built').length));
+}
+
+main().catch((error: Error) => core.setFailed(`mxn build-images: ${error.message}`));

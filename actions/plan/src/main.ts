@@ -1,0 +1,27 @@
+// Thin entry: read inputs, call planStep, set outputs, fail once with a clear message.
+import path from 'node:path';
+import * as core from '@actions/core';
+import { githubApi, planStep, readEventContext, type Rerun } from '@mxn/github';
+
+async function main(): Promise<void> {
+  const context = readEventContext();
+  const pr = context.pullRequest;
+  const api = pr ? githubApi({ token: core.getInput('token') }) : undefined;
+  const named = core.getInput('experiments').split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+  const result = await planStep({
+    root: path.resolve(core.getInput('root') || '.'),
+    experiments: named,
+    changedFiles: api && pr && named.length === 0 ? await api.listPullFiles(context.repo, pr.number) : [],
+    rerun: (core.getInput('rerun') || 'none') as Rerun,
+    ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
+    ...(api && pr ? { comment: { api, target: { ...context.repo, issue: pr.number } } } : {}),
+    ...(pr?.fromFork ? { note: '_From a fork: nothing runs until a maintainer approves (label `mxn:run`, then the `mxn-fork-approval` environment)._' } : {}),
+  });
+  for (const item of result.experiments) core.info(`${item.file}: ${item.problems ? `${item.problems.length} problem(s)` : `${item.cells} cells, ${item.toRun} to run`}`);
+  core.setOutput('experiments', JSON.stringify(result.runnable));
+  core.setOutput('plan', JSON.stringify(result.experiments));
+  core.setOutput('problems', String(result.problems));
+  if (result.problems > 0) throw new Error(`${result.problems} problem(s) in the experiment files; see the pull request comment`);
+}
+
+main().catch((error: Error) => core.setFailed(`mxn plan: ${error.message}`));

@@ -1,0 +1,23 @@
+// Thin entry: read inputs, call reportStep, set outputs, fail once with a clear message.
+import * as core from '@actions/core';
+import { githubApi, readEventContext, reportStep } from '@mxn/github';
+
+async function main(): Promise<void> {
+  const context = readEventContext();
+  const pr = context.pullRequest;
+  const branch = core.getInput('branch') || pr?.headRef || context.refName;
+  const commit = core.getInput('commit') !== 'false' && !pr?.fromFork;
+  const result = await reportStep({
+    root: process.cwd(),
+    experiment: core.getInput('experiment', { required: true }),
+    ...(core.getInput('report-url') ? { reportUrl: core.getInput('report-url') } : {}),
+    ...(pr ? { baseRef: pr.baseRef, comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } } } : {}),
+    ...(commit && branch ? { commitTo: branch } : {}),
+    repositoryUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.repo.owner}/${context.repo.repo}`,
+  });
+  if (result.comment) core.setOutput('comment-id', String(result.comment.id));
+  core.setOutput('commit', result.commit.sha ?? '');
+  core.info(result.commit.committed ? `committed ${result.commit.sha}: ${result.commit.message}` : 'results summary unchanged; nothing committed');
+}
+
+main().catch((error: Error) => core.setFailed(`mxn report: ${error.message}`));

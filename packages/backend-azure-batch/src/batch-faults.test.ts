@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskEvent } from '@mxn/core';
+import { joinKey, readText, type Store } from '@mxn/storage';
+import { AZURITE_KEY, startBatchService } from '@mxn/testkit';
+import { azureBatchBackend } from './azure-batch-backend.js';
+import { jobIdFor } from './ids.js';
+import { startLoopback, until, CONTRACT_IMAGE, type Loopback } from './test-support/loopback.js';
+import { testSpec } from './test-support/specs.js';
+
+let loop: Loopback;
+beforeAll(async () => {
+  loop = await startLoopback();
+}, 60_000);
+afterAll(async () => {
+  await loop?.stop();
+});
+
+async function staged(cells: Array<{ id: string; env?: Record<string, string> }>, extra = {}) {
+  const { uri, store } = await loop.staging();
+  const spec = testSpec(uri, cells, extra);
+  for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
+  return { spec, store };
+}
+const summary = async (store: Store, prefix: string) => JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
+const addedTasks = (batch: Loopback['batch']) => batch.requests.filter((r) => r.url.includes('/addtaskcollection') && r.status === 200).reduce((n, r) => n + (JSON.parse(r.body).value as unknown[]).length, 0);
+
+describe('azure-batch backend against the loopback service', { timeout: 30_000 }, () => {
+  it('rides out a storm of 429s with Retry-After and intermittent 503s', async () => {
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const throttled = loop.batch.inject({ status: 429, retryAfterSeconds: 1, operation: 'Task_AddCollection', times: 2 });
+    const busy = loop.batch.inject({ status: 503, rate: 0.3 });
+    const started = Date.now();
+    const outcome = await loop.backend({ poolId: 'faults' }).run(spec);
+    busy.remove();
+    expect(throttled.hits).toBe(2);
+    expect(busy.hits).toBeGreaterThan(0);
+    // Retry-After was honoured (two waits of 1 s), not a short backoff.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(outcome.aggregate?.status).toBe('succeeded');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
+  });
+
+  it('reports a cell that fails every attempt failed, with its stderr tail, and still runs the aggregate', async () => {
+    const { spec, store } = await staged([{ id: 'good' }, { id: 'bad', env: { FAIL_CODE: '4' } }], { limits: { concurrency: 2, retries: 2, timeoutMs: 60_000 } });
+    const events: TaskEvent[] = [];
+    const outcome = await loop.backend({ poolId: 'faults' }).run(spec, { onEvent: (e) => events.push(e) });
+    const bad = outcome.tasks.find((t) => t.taskId === 'bad')!;
+    expect(bad).toMatchObject({ status: 'failed', attempts: 3, exitCode: 4 });
+    expect(bad.error).toMatch(/^exit code 4/);
+    expect(bad.error).toContain('oops 30');
+    expect(bad.error).not.toContain('oops 10\n');
+    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual(['exit code 4', 'exit code 4']);
+    expect(outcome.aggregate?.status).toBe('succeeded');
+    // The manifest was written before the cells ran; the aggregate saw their real outcomes.
+    expect(await readText(store, joinKey(spec.aggregate!.inputPrefix, 'manifest.json'))).toContain('"status":"pending"');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ good: 'succeeded', bad: 'failed' });
+    expect(await until(() => loop.batch.poolNodes('faults')?.dedicated === 0)).toBe(true);
+  });
+
+  it('re-attaches after the runner was killed right after submission, adding no task twice', async () => {
+    const { spec, store } = await staged([{ id: 'a', env: { SLEEP_MS: '400' } }, { id: 'b', env: { SLEEP_MS: '400' } }]);
+    loop.batch.resetCalls();
+    const killed = new AbortController();
+    const first = await loop.backend({ poolId: 'faults', detachOnAbort: true }).run(spec, {
+      signal: killed.signal,
+      onEvent: (e) => e.state === 'running' && killed.abort(),
+    });
+    expect(first.cancelled).toBe(true);
+    const job = loop.batch.store.job(jobIdFor(spec.runId));
+    expect(job?.state).toBe('active');
+    expect(addedTasks(loop.batch)).toBe(3);
+
+    const second = await loop.backend({ poolId: 'faults' }).run(spec);
+    expect(second.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
+    expect(second.aggregate?.status).toBe('succeeded');
+    expect(addedTasks(loop.batch)).toBe(3);
+    expect(loop.batch.calls.Job_Add).toBe(2);
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21' });
+    // The finished job is deleted.
+    expect(await until(() => loop.batch.store.job(jobIdFor(spec.runId)) === undefined)).toBe(true);
+  });
+
+  it('resubmits tasks answered servererror and splits a chunk refused as RequestBodyTooLarge', async () => {
+    const { spec } = await staged(['a', 'b', 'c', 'd'].map((id) => ({ id })));
+    loop.batch.resetCalls();
+    loop.batch.inject({ taskServerErrors: 2 });
+    loop.batch.inject({ status: 413, code: 'RequestBodyTooLarge', operation: 'Task_AddCollection', times: 1 });
+    const outcome = await loop.backend({ poolId: 'faults', keepJob: true }).run(spec);
+    expect(outcome.tasks.every((t) => t.status === 'succeeded')).toBe(true);
+    expect(loop.batch.store.job(jobIdFor(spec.runId))?.tasks.size).toBe(5);
+    // 1 refused + 2 halves + 1 resubmission of the two server errors.
+    expect(loop.batch.calls.Task_AddCollection).toBe(4);
+  });
+
+  it('sends no storage key or AWS secret to Batch, and gives tasks read-only inputs and write-only outputs that expire', async () => {
+    const secret = 'aws-secret-for-the-test-0123456789';
+    process.env.AWS_SECRET_ACCESS_KEY = secret;
+    const { spec } = await staged([{ id: 'a' }]);
+    loop.batch.resetCalls();
+    const outcome = await loop.backend({ poolId: 'faults', keepJob: true, sasLifetimeSeconds: 900 }).run(spec);
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    expect(outcome.tasks[0]?.status).toBe('succeeded');
+    expect(loop.batch.requestsContaining(AZURITE_KEY)).toEqual([]);
+    expect(loop.batch.requestsContaining(secret)).toEqual([]);
+
+    const task = loop.batch.store.job(jobIdFor(spec.runId))!.tasks.get('1')!.spec;
+    const input = task.resourceFiles[0];
+    const output = task.outputFiles[0].destination.container;
+    expect(input.blobPrefix).toMatch(new RegExp(`${spec.tasks[0]!.inputPrefix}/$`));
+    expect(task.containerSettings).toEqual({ imageName: CONTRACT_IMAGE, workingDirectory: 'containerImageDefault' });
+    const blob = (containerUrl: string, name: string) => containerUrl.replace('?', `/${name}?`);
+    const expiry = (url: string) => Date.parse(new URL(url).searchParams.get('se')!);
+    for (const url of [input.storageContainerUrl, output.containerUrl]) {
+      expect(expiry(url) - Date.now()).toBeGreaterThan(0);
+      expect(expiry(url) - Date.now()).toBeLessThanOrEqual(900_000);
+    }
+    const put = (url: string) => fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-12-02' }, body: 'x' });
+    expect((await put(blob(input.storageContainerUrl, 'sneaky.txt'))).status).toBe(403);
+    expect((await fetch(blob(output.containerUrl, `${input.blobPrefix}x.txt`), { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(403);
+    expect((await fetch(`${output.containerUrl}&restype=container&comp=list`, { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(403);
+    expect((await fetch(blob(input.storageContainerUrl, `${input.blobPrefix}x.txt`), { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(200);
+  });
+
+  it('starts nodes at once and returns the pool to zero when the service allows enableautoscale only every 30 s', async () => {
+    const strict = await startBatchService({ images: { [CONTRACT_IMAGE]: { cwd: '/tmp' } }, autoScaleIntervalMs: 60_000, nodeStartMs: 20, tickMs: 10 });
+    try {
+      const backend = azureBatchBackend({ accountUrl: strict.url, accountName: strict.accountName, accountKey: strict.accountKey, poolId: 'strict', pollIntervalMs: 60, openStore: loop.openStore });
+      for (const round of [1, 2]) {
+        const { spec } = await staged([{ id: `r${round}` }]);
+        const started = Date.now();
+        const outcome = await backend.run(spec);
+        expect(outcome.tasks[0]?.status).toBe('succeeded');
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(await until(() => strict.poolNodes('strict')?.dedicated === 0 && strict.poolNodes('strict')?.targetDedicated === 0)).toBe(true);
+      }
+      expect(strict.calls.Pool_Resize).toBeGreaterThan(0);
+    } finally {
+      await strict.stop();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+/** The Batch SDK client with mxn's retry policy in place of the SDK's own. */
+import type { TokenCredential } from '@azure/identity';
+import { retryPolicyFactory } from './retry-policy.js';
+import type { AzureBatchBackendOptions } from './options.js';
+
+export type BatchClient = import('@azure/batch').BatchServiceClient;
+
+/** The Batch resource Entra ID tokens are issued for. */
+const BATCH_SCOPE = 'https://batch.core.windows.net/.default';
+
+/** Creates a `BatchServiceClient` (SharedKey with `accountKey`, else Entra ID), loading the SDK lazily. */
+export async function createBatchClient(options: Pick<AzureBatchBackendOptions, 'accountUrl' | 'accountName' | 'accountKey' | 'credential' | 'retry'>): Promise<BatchClient> {
+  const { BatchServiceClient, BatchSharedKeyCredentials } = await import('@azure/batch');
+  const credentials = options.accountKey
+    ? new BatchSharedKeyCredentials(options.accountName, options.accountKey)
+    : tokenCredentials(options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential());
+  return new BatchServiceClient(credentials as never, options.accountUrl, {
+    noRetryPolicy: true,
+    // Our retry policy goes first (outermost), so every attempt is signed again with a fresh date.
+    requestPolicyFactories: (defaults: unknown[]) => [retryPolicyFactory(options.retry), ...defaults],
+  } as never);
+}
+
+/** ServiceClientCredentials over an Entra ID TokenCredential. */
+function tokenCredentials(credential: TokenCredential) {
+  return {
+    async signRequest<T extends { headers: { set(name: string, value: string): void } }>(request: T): Promise<T> {
+      const token = await credential.getToken(BATCH_SCOPE);
+      if (!token) throw new Error('azure-batch: no Entra ID token for Batch');
+      request.headers.set('authorization', `Bearer ${token.token}`);
+      return request;
+    },
+  };
+}
+
+/** The service's error code of a failed SDK call (`TaskExists`, `JobNotFound`, …). */
+export function batchErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: string; body?: { code?: string } };
+  return e?.body?.code ?? e?.code;
+}
+
+export function batchStatus(error: unknown): number | undefined {
+  return (error as { statusCode?: number })?.statusCode;
+}
+
+/** A short readable reason of a failed SDK call (no request details, so no secrets). */
+export function batchErrorText(error: unknown): string {
+  const e = error as { body?: { code?: string; message?: { value?: string } | string }; message?: string; statusCode?: number };
+  const raw = typeof e?.body?.message === 'object' ? e.body.message.value : e?.body?.message ?? e?.message;
+  const first = String(raw ?? 'unknown error').split('\n')[0];
+  return [e?.statusCode, batchErrorCode(error), first].filter(Boolean).join(' ');
+}
+
+/** A cause safe to keep on mxn's errors: code, status and first message line only — never the request (it holds SAS URLs). */
+export function safeCause(error: unknown): Error {
+  const safe = new Error(batchErrorText(error)) as Error & { code?: string; statusCode?: number };
+  const code = batchErrorCode(error);
+  const status = batchStatus(error);
+  if (code) safe.code = code;
+  if (status !== undefined) safe.statusCode = status;
+  return safe;
+}

@@ -1,0 +1,70 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Store } from '@mxn/storage';
+
+/** Options of `azureBatchBackend()`. Settings an experiment's `compute` block gives win over the defaults here. */
+export interface AzureBatchBackendOptions {
+  /** Batch account URL, e.g. `https://acct.westeurope.batch.azure.com` (or the loopback service's URL). */
+  accountUrl: string;
+  /** Batch account name (SharedKey auth). */
+  accountName: string;
+  /** Batch account key. Default: none, then `credential` (Entra ID) is used. */
+  accountKey?: string;
+  /** Entra ID credential, used when `accountKey` is not given. Default: `DefaultAzureCredential`. */
+  credential?: TokenCredential;
+  /** Pool to create or reuse when the experiment names none (`compute.pool`). Default `mxn`. */
+  poolId?: string;
+  /** Use an auto-pool per job (deleted with the job) instead of a named pool. Default false. */
+  autoPool?: boolean;
+  /** VM size of pool nodes when the experiment gives none (`compute.vmSize`). Default `standard_d2s_v3`. */
+  vmSize?: string;
+  /** Most nodes when the experiment gives none (`compute.maxNodes`). Default: ceil(concurrency / taskSlotsPerNode). */
+  maxNodes?: number;
+  /** Container registry login for pre-fetching private images (ACR). Default: none (public images or a node identity). */
+  registry?: { registryServer: string; userName?: string; password?: string; identityReference?: { resourceId: string } };
+  /** Staging store used when the experiment names none. Default `MXN_STAGING`, else `az://$AZURE_STORAGE_ACCOUNT/mxn-staging`. */
+  defaultStaging?: string;
+  /** Opens the staging store. Default `openStore` of @mxn/storage. */
+  openStore?: (uri: string) => Promise<Store>;
+  /** Registry prefix of images mxn builds. Default `MXN_REGISTRY`, else `mxn.local`. */
+  registryPrefix?: string;
+  /** ms between progress polls. Default 5000. */
+  pollIntervalMs?: number;
+  /** Keep the job after the run (for inspection). Default false. */
+  keepJob?: boolean;
+  /**
+   * When the signal aborts, leave the job running and resolve (as if this process were killed),
+   * instead of terminating it. For tests and hand-offs; a later `run()` re-attaches. Default false.
+   */
+  detachOnAbort?: boolean;
+  /** Lifetime of the SAS URLs given to tasks, in seconds. Default: 2 × timeout × (retries + 1), at least 1 h, at most 7 days. */
+  sasLifetimeSeconds?: number;
+  /** Retry policy of Batch calls. */
+  retry?: RetryOptions;
+  /** add-collection calls in flight at once. Default 8. */
+  submitConcurrency?: number;
+  /** Lines of stderr kept in a failed task's `error`. Default 20. */
+  stderrTailLines?: number;
+}
+
+export interface RetryOptions {
+  /** Attempts per request, the first included. Default 8. */
+  maxAttempts?: number;
+  /** First backoff in ms; doubles per attempt, × a random 0.5–1. Default 500. */
+  baseDelayMs?: number;
+  /** Longest single wait in ms (also caps Retry-After). Default 30 000. */
+  maxDelayMs?: number;
+  /** Gives up once this much time has passed since the first attempt, in ms. Default 120 000. */
+  maxElapsedMs?: number;
+}
+
+/** The experiment's `compute` settings this backend reads (RunSpec.settings). */
+export interface BatchComputeSettings {
+  pool?: string;
+  maxNodes?: number;
+  vmSize?: string;
+  spot?: boolean;
+  taskSlotsPerNode?: number;
+  workingDirectory?: 'image' | 'task';
+  keepJob?: boolean;
+  autoPool?: boolean;
+}

@@ -1,0 +1,196 @@
+/** One run on Azure Batch: pool, job, staged manifest, task submission, watching, cleanup. */
+import { BackendError, hashBuildContext, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
+import { listAll, openStore, type Store } from '@mxn/storage';
+import { writeAggregateInputs } from './aggregate-inputs.js';
+import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
+import { imageForBuild, jobIdFor } from './ids.js';
+import type { AzureBatchBackendOptions, BatchComputeSettings } from './options.js';
+import { outcomeOf, storedExitCode } from './outcomes.js';
+import { RunPool, poolSpecification, type PoolSettings } from './pool.js';
+import { stagingSas } from './staging-sas.js';
+import { submitTasks } from './submit-tasks.js';
+import { aggregateTaskBody, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
+import { TaskWatcher } from './watch-tasks.js';
+
+export async function runOnBatch(client: BatchClient, options: AzureBatchBackendOptions, spec: RunSpec, runOptions: RunOptions = {}): Promise<RunOutcome> {
+  checkSpec(spec);
+  const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
+  const signal = runOptions.signal;
+  const settings = (spec.settings ?? {}) as BatchComputeSettings & { concurrency?: number };
+  const cells = spec.tasks.map((task, index) => ({ batchId: String(index + 1), spec: task }));
+  const all = [...cells, ...(spec.aggregate ? [{ batchId: 'aggregate', spec: spec.aggregate }] : [])];
+  const queuedAll = () => {
+    for (const task of all) emit({ taskId: task.spec.id, kind: task.spec.kind, state: 'queued', attempt: 1, at: new Date() });
+  };
+
+  if (signal?.aborted) {
+    queuedAll();
+    for (const task of all) emit({ taskId: task.spec.id, kind: task.spec.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
+    const cancelled = (task: TaskSpec) => ({ taskId: task.id, kind: task.kind, status: 'cancelled' as const, attempts: 0, durationMs: 0, error: 'cancelled before it started' });
+    return { runId: spec.runId, tasks: spec.tasks.map(cancelled), ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}), cancelled: true };
+  }
+
+  const store = await (options.openStore ?? ((uri: string) => openStore(uri)))(spec.stagingUri);
+  const timeoutMs = spec.limits.timeoutMs;
+  const lifetime = options.sasLifetimeSeconds ?? Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
+  const sas = await stagingSas(store, lifetime);
+  const images = new Map<TaskSpec, string>();
+  for (const task of all) images.set(task.spec, await imageOf(task.spec, options.registryPrefix));
+
+  const slots = settings.taskSlotsPerNode ?? 1;
+  const concurrency = settings.concurrency ?? spec.limits.concurrency;
+  const poolSettings: PoolSettings = {
+    poolId: settings.pool ?? options.poolId ?? 'mxn',
+    vmSize: settings.vmSize ?? options.vmSize ?? 'standard_d2s_v3',
+    maxNodes: settings.maxNodes ?? options.maxNodes ?? Math.max(1, Math.ceil(concurrency / slots)),
+    taskSlotsPerNode: slots,
+    spot: settings.spot ?? false,
+    images: [...new Set(images.values())],
+    ...(options.registry ? { registry: { registryServer: options.registry.registryServer, ...(options.registry.userName ? { username: options.registry.userName } : {}), ...(options.registry.password ? { password: options.registry.password } : {}), ...(options.registry.identityReference ? { identityReference: options.registry.identityReference } : {}) } } : {}),
+  };
+  const autoPool = settings.autoPool ?? options.autoPool ?? false;
+  const jobId = jobIdFor(spec.runId);
+  const bodySettings = (task: TaskSpec): TaskBodySettings => ({
+    sas, image: images.get(task)!, retries: spec.limits.retries, timeoutMs,
+    workingDirectory: settings.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
+  });
+
+  const pool = autoPool ? undefined : await RunPool.open(client, poolSettings);
+  const { reattached } = await addJob(client, jobId, autoPool ? { autoPoolSpecification: { autoPoolIdPrefix: 'mxn', poolLifetimeOption: 'job', keepAlive: false, pool: poolSpecification(poolSettings) } } : { poolId: poolSettings.poolId }, settings.concurrency);
+  queuedAll();
+
+  let runPool = pool;
+  let watcher: TaskWatcher | undefined;
+  const keepJob = settings.keepJob ?? options.keepJob ?? false;
+  let detached = false;
+  try {
+    const existing = reattached ? await existingTaskIds(client, jobId) : new Set<string>();
+    const complete = reattached && (await client.job.get(jobId)).onAllTasksComplete === 'terminatejob';
+    if (!reattached) await clearOutputs(store, spec.tasks);
+    let cellOutputs: string[] = [];
+    if (spec.aggregate && !complete) cellOutputs = await writeAggregateInputs(store, spec, sas.blobName);
+    if (!complete) {
+      const bodies = cells.filter((cell) => !existing.has(cell.batchId)).map((cell) => cellTaskBody(Number(cell.batchId), cell.spec, bodySettings(cell.spec)));
+      if (spec.aggregate && !existing.has('aggregate')) bodies.push(aggregateTaskBody(spec.aggregate, cells.length, cellOutputs, bodySettings(spec.aggregate)));
+      await submitTasks(client, jobId, bodies, { concurrency: options.submitConcurrency ?? 8, ...(signal ? { signal } : {}) });
+      await client.job.patch(jobId, { onAllTasksComplete: 'terminatejob' });
+    }
+    if (autoPool) {
+      const job = await client.job.get(jobId);
+      if (job.executionInfo?.poolId) runPool = RunPool.attached(client, job.executionInfo.poolId, poolSettings);
+    }
+    await runPool?.scaleNow(all.length);
+
+    watcher = new TaskWatcher(client, jobId, all, {
+      emit, timeoutMs,
+      previousExitCode: (task) => storedExitCode(store, task.outputPrefix),
+    });
+    const pollMs = options.pollIntervalMs ?? 5000;
+    while (!signal?.aborted) {
+      await watcher.poll();
+      if (watcher.done) break;
+      await runPool?.maintain();
+      await sleep(pollMs, signal);
+    }
+    if (signal?.aborted) {
+      if (options.detachOnAbort) {
+        detached = true;
+        watcher.cancelRemaining('detached: the job keeps running; run again to re-attach');
+      } else {
+        await client.job.terminate(jobId).catch((error: unknown) => {
+          if (!['JobCompleted', 'JobNotFound'].includes(batchErrorCode(error) ?? '')) throw error;
+        });
+        watcher.cancelRemaining('cancelled');
+      }
+    }
+  } finally {
+    if (!detached) {
+      await runPool?.settle().catch(() => undefined);
+      if (!keepJob) await client.job.deleteMethod(jobId).catch(() => undefined);
+    }
+  }
+
+  const lines = options.stderrTailLines ?? 20;
+  const outcomes = await Promise.all(cells.map((cell) => outcomeOf(watcher!.tasks.get(cell.batchId)!, store, lines)));
+  const aggregate = spec.aggregate ? await outcomeOf(watcher!.tasks.get('aggregate')!, store, lines) : undefined;
+  return { runId: spec.runId, tasks: outcomes, ...(aggregate ? { aggregate } : {}), cancelled: signal?.aborted ?? false };
+}
+
+function checkSpec(spec: RunSpec): void {
+  const ids = new Set<string>();
+  for (const task of [...spec.tasks, ...(spec.aggregate ? [spec.aggregate] : [])]) {
+    if (ids.has(task.id)) throw new BackendError(`azure-batch: task id ${task.id} appears twice`);
+    ids.add(task.id);
+    if (task.command.length === 0) throw new BackendError(`azure-batch: task ${task.id} has no command`);
+  }
+}
+
+async function imageOf(task: TaskSpec, registry: string | undefined): Promise<string> {
+  if (task.image) return task.image;
+  if (!task.buildDir) throw new BackendError(`azure-batch: task ${task.id} has neither an image nor a build folder`, { hint: 'give the model an image: or a build: folder' });
+  return imageForBuild(task.model, await hashBuildContext(task.buildDir), registry);
+}
+
+/** Adds the job, or finds the one an earlier process added for the same run (re-attach). */
+async function addJob(client: BatchClient, jobId: string, poolInfo: { poolId?: string; autoPoolSpecification?: object }, maxParallelTasks: number | undefined): Promise<{ reattached: boolean }> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await client.job.add({
+        id: jobId,
+        poolInfo: poolInfo as never,
+        usesTaskDependencies: true,
+        onAllTasksComplete: 'noaction',
+        onTaskFailure: 'noaction',
+        ...(maxParallelTasks ? { maxParallelTasks } : {}),
+        metadata: [{ name: 'mxn-run', value: jobId }],
+      });
+      return { reattached: false };
+    } catch (error) {
+      const code = batchErrorCode(error);
+      if (code === 'JobExists') return { reattached: true };
+      // The same run's job from an earlier, finished run is still being deleted: wait for it.
+      if (code === 'JobBeingDeleted' && Date.now() < deadline) {
+        await sleep(1000);
+        continue;
+      }
+      throw new BackendError(`azure-batch: adding job ${jobId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+    }
+  }
+}
+
+async function existingTaskIds(client: BatchClient, jobId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let page = await client.task.list(jobId, { taskListOptions: { select: 'id', maxResults: 1000 } });
+  for (;;) {
+    for (const task of page) if (task.id) ids.add(task.id);
+    if (!page.odatanextLink) return ids;
+    page = await client.task.listNext(page.odatanextLink);
+  }
+}
+
+/** Removes what an earlier attempt left under the cells' output prefixes, so each run starts empty. */
+async function clearOutputs(store: Store, tasks: TaskSpec[]): Promise<void> {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      for (const info of await listAll(store, `${task.outputPrefix}/`)) await store.delete(info.key);
+      await store.delete(exitCodeKey(task.outputPrefix));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+

@@ -1,0 +1,59 @@
+/** What the actions need from the workflow run: the repository, and the pull request when there is one. */
+import { readFileSync } from 'node:fs';
+import { GitHubLoopError } from './errors.js';
+import type { RepoRef } from './github-api.js';
+
+export interface PullRequestInfo {
+  number: number;
+  /** Branch to commit results to. */
+  headRef: string;
+  headSha: string;
+  /** Branch whose committed results are the baseline. */
+  baseRef: string;
+  /** True when the head branch lives in another repository (a fork). */
+  fromFork: boolean;
+}
+
+export interface EventContext {
+  repo: RepoRef;
+  eventName: string;
+  pullRequest?: PullRequestInfo;
+  /** Branch of a push or workflow_dispatch run. */
+  refName?: string;
+  /** Link to this workflow run, when known. */
+  runUrl?: string;
+}
+
+/** Reads `GITHUB_REPOSITORY`, `GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH` (and the run id) as GitHub sets them. */
+export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventContext {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!owner || !repo) throw new GitHubLoopError('Event', 'GITHUB_REPOSITORY is not set (owner/repo)');
+  const eventName = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
+  let payload: { pull_request?: { number: number; head: { ref: string; sha: string; repo?: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } } } } = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as typeof payload;
+    } catch (error) {
+      throw new GitHubLoopError('Event', `cannot read the event payload ${env.GITHUB_EVENT_PATH}`, { cause: error });
+    }
+  }
+  const pr = payload.pull_request;
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  return {
+    repo: { owner, repo },
+    eventName,
+    ...(pr
+      ? {
+          pullRequest: {
+            number: pr.number,
+            headRef: pr.head.ref,
+            headSha: pr.head.sha,
+            baseRef: pr.base.ref,
+            fromFork: (pr.head.repo?.full_name ?? '') !== `${owner}/${repo}`,
+          },
+        }
+      : {}),
+    ...(env.GITHUB_REF_NAME ? { refName: env.GITHUB_REF_NAME } : {}),
+    ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The `plan` step: finds the experiments a pull request changes (or takes the ones named), loads
+ * and plans each one (cells and cache hits, images and whether the registry has them), and posts
+ * the plan as each experiment's sticky comment.
+ */
+import path from 'node:path';
+import { ExperimentError, cellCache, defaultStagingUri, loadExperiment, planExperiment, type ExperimentIssue, type Plan, type Rerun } from '@mxn/core';
+import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
+import { openStore } from '@mxn/storage';
+import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
+import { renderPlanComment } from '../comments/plan-comment.js';
+import type { GitHubApi } from '../github-api.js';
+import { upsertStickyComment, type StickyTarget } from '../sticky-comment.js';
+
+export interface PlanStepOptions {
+  /** Repository checkout. */
+  root: string;
+  /** Experiment files to plan (relative to root); default: those `changedFiles` concern. */
+  experiments?: string[];
+  /** Files changed by the pull request (relative to root). */
+  changedFiles?: string[];
+  rerun?: Rerun;
+  /** Backend override (else each experiment's `compute.backend`). */
+  backend?: string;
+  /** Registry to check images in. Default `MXN_REGISTRY`; without one, images are not checked. */
+  registry?: string;
+  credentials?: RegistryCredentials;
+  /** Where to post the plan comments (a pull request); none → no comment. */
+  comment?: { api: GitHubApi; target: StickyTarget };
+  /** Extra line in every plan comment (e.g. the fork policy). */
+  note?: string;
+}
+
+export interface PlannedExperiment {
+  file: string;
+  name: string;
+  problems?: ExperimentIssue[];
+  backend?: string;
+  cells?: number;
+  toRun?: number;
+  runId?: string;
+  images?: ImageStatus[];
+}
+
+export interface PlanStepResult {
+  experiments: PlannedExperiment[];
+  /** Files of the valid experiments (what the run matrix takes). */
+  runnable: string[];
+  problems: number;
+}
+
+export async function planStep(options: PlanStepOptions): Promise<PlanStepResult> {
+  const files = options.experiments?.length ? options.experiments : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [] });
+  const experiments: PlannedExperiment[] = [];
+  for (const file of files) {
+    const absolute = path.resolve(options.root, file);
+    const name = await experimentNameOf(absolute);
+    const entry: PlannedExperiment = { file, name };
+    let plan: Plan | undefined;
+    let imagesNote: string | undefined;
+    try {
+      const loaded = await loadExperiment(absolute, { root: options.root });
+      entry.backend = options.backend ?? loaded.spec.compute.backend;
+      const cacheUri = loaded.spec.compute.cache ?? defaultStagingUri(loaded);
+      const cache = cellCache(await openStore(cacheUri, loaded.root));
+      plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun ?? 'none' });
+      Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, runId: plan.runId });
+      const registry = options.registry ?? defaultRegistry();
+      const sources = imageSourcesOf([loaded]);
+      if (registry && sources.length) entry.images = (await checkImages({ root: options.root, registry, sources, ...(options.credentials ? { credentials: options.credentials } : {}) })).statuses;
+      else if (sources.length) imagesNote = entry.backend === 'local' ? 'not needed: the local backend runs the model folders directly.' : 'not checked: set MXN_REGISTRY to the registry images are pushed to.';
+    } catch (error) {
+      if (!(error instanceof ExperimentError)) throw error;
+      entry.problems = error.issues.map((issue) => ({ ...issue, file: path.relative(options.root, path.resolve(issue.file)) || issue.file }));
+    }
+    experiments.push(entry);
+    if (options.comment) {
+      const text = renderPlanComment({ experiment: name, file, ...(plan ? { plan } : {}), ...(entry.problems ? { problems: entry.problems } : {}), ...(entry.images ? { images: entry.images } : {}), ...(imagesNote ? { imagesNote } : {}), ...(entry.backend ? { backend: entry.backend } : {}), ...(options.note ? { note: options.note } : {}) });
+      await upsertStickyComment(options.comment.api, options.comment.target, name, text);
+    }
+  }
+  return { experiments, runnable: experiments.filter((item) => !item.problems).map((item) => item.file), problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0) };
+}

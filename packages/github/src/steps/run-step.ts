@@ -1,0 +1,79 @@
+/**
+ * The `run` step: runs one experiment with core's `runExperiment` (stage, submit, watch, collect;
+ * cloud backends re-attach to a run they started before), logs progress, keeps the sticky comment
+ * up to date, and writes `results/<name>/` compared with the baseline.
+ */
+import path from 'node:path';
+import { loadExperiment, runExperiment, writeResults, type ExperimentResults, type Plan, type Rerun, type WrittenResults } from '@mxn/core';
+import { backendByName } from '../backends.js';
+import { readBaseline } from '../baseline.js';
+import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
+import type { GitHubApi } from '../github-api.js';
+import { upsertStickyComment, type StickyTarget } from '../sticky-comment.js';
+
+export interface RunStepOptions {
+  root: string;
+  /** Experiment file (relative to root). */
+  experiment: string;
+  /** Default: the experiment's `compute.backend`. */
+  backend?: string;
+  rerun?: Rerun;
+  /** Image per build folder, as `build-images` outputs it (relative or absolute folders). */
+  images?: Record<string, string>;
+  /** Base branch, for the baseline. */
+  baseRef?: string;
+  /** Where to show progress (a pull request's sticky comment). */
+  comment?: { api: GitHubApi; target: StickyTarget };
+  /** Least time between two progress updates of the comment. Default 30 s. */
+  progressIntervalMs?: number;
+  runUrl?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunStepResult {
+  results: ExperimentResults;
+  written: WrittenResults;
+  failed: number;
+}
+
+export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
+  const log = options.log ?? (() => {});
+  const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
+  const backendName = options.backend || loaded.spec.compute.backend;
+  const backend = await backendByName(backendName);
+  const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
+  const progress = newProgress();
+  const interval = options.progressIntervalMs ?? 30_000;
+  let plan: Plan | undefined;
+  let lastPost = 0;
+  let posting: Promise<unknown> = Promise.resolve();
+  const post = (force = false) => {
+    if (!options.comment || !plan || (!force && Date.now() - lastPost < interval)) return;
+    lastPost = Date.now();
+    const text = renderProgressComment(loaded.spec.name, plan, progress, { backend: backend.name, ...(options.runUrl ? { runUrl: options.runUrl } : {}) });
+    const { api, target } = options.comment;
+    posting = posting.then(() => upsertStickyComment(api, target, loaded.spec.name, text)).catch((error: Error) => log(`progress comment not updated: ${error.message}`));
+  };
+  const { results } = await runExperiment(loaded, {
+    backend,
+    rerun: options.rerun ?? 'none',
+    images,
+    onPlan: (planned) => {
+      plan = planned;
+      const toRun = planned.cells.filter((cell) => cell.willRun).length;
+      log(`${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) on ${backend.name}, run ${planned.runId}`);
+      post(true);
+    },
+    onEvent: (event) => {
+      if (event.kind === 'cell') progress.states.set(event.taskId, event.state);
+      if (event.state !== 'queued') log(`${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.message ? ` — ${event.message}` : ''}`);
+      post();
+    },
+  });
+  await posting;
+  const baseline = await readBaseline({ cwd: options.root, experiment: results.experiment, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
+  const written = await writeResults(results, path.join(options.root, 'results', results.experiment), baseline ? { baseline: baseline.results } : {});
+  const { succeeded, cached, failed, cancelled } = results.totals;
+  log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, written.summary)}`);
+  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0) };
+}

@@ -1,0 +1,1 @@
+export { GITHUB_COMMENT_LIMIT, startGitHubFake, type FakeComment, type GitHubFake, type RecordedRequest as GitHubRecordedRequest, type StartGitHubFakeOptions } from './github-fake.js';

@@ -1,0 +1,1 @@
+export { REGISTRY_BINARY, pushTestImage, registryAvailable, startRegistry, type RegistryHandle, type StartRegistryOptions } from './registry.js';
