@@ -2,6 +2,7 @@
 // `npm run bench`: prints figures and ratios against named baselines. Run after `npm run build`.
 // Pick sections with arguments: node scripts/bench.js matrix plan cached
 import path from 'node:path';
+import { benchBatchSubmit } from './bench/batch-submit.js';
 import { benchCachedDemo } from './bench/cached-demo.js';
 import { benchMatrix } from './bench/matrix-vs-parallel.js';
 import { benchPlan } from './bench/plan-large.js';
@@ -15,7 +16,7 @@ async function benchParquet() {
 }
 
 const mxnBin = path.resolve('packages/cli/dist/bin.js');
-const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet };
+const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit() };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
 for (const name of chosen) {

@@ -1,11 +1,9 @@
 // End to end on the Azure path: the mxn CLI runs the demo experiment with `--backend azure-batch`
 // against the loopback Batch service and Azurite, and gets the same per-cell metrics as the local backend.
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashBuildContext, type ExperimentResults } from '@mxn/core';
-import { startEmulators, type EmulatorsHandle, type LocalImage } from '@mxn/testkit';
+import type { ExperimentResults } from '@mxn/core';
+import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { e2eProject, type E2eProject } from './support/project.js';
 
 // The housing demo with fewer variants, so it stays quick.
@@ -33,22 +31,6 @@ compute:
   timeout: 5m
 `;
 
-/** As `mxn-emulators` does: an image mxn built from `models/<x>` runs as that folder. */
-function modelImages(root: string) {
-  const byHash = new Map<string, string>();
-  return async (name: string): Promise<LocalImage | undefined> => {
-    if (byHash.size === 0) {
-      for (const entry of await readdir(path.join(root, 'models'))) {
-        const dir = path.join(root, 'models', entry);
-        const hash = await hashBuildContext(dir).catch(() => undefined);
-        if (hash) byHash.set(hash.slice(0, 12), dir);
-      }
-    }
-    const cwd = byHash.get(/:([0-9a-f]{12})$/.exec(name)?.[1] ?? '');
-    return cwd ? { cwd } : undefined;
-  };
-}
-
 describe('mxn run --backend azure-batch (loopback Batch + Azurite)', () => {
   let project: E2eProject;
   let emulators: EmulatorsHandle;
@@ -56,7 +38,7 @@ describe('mxn run --backend azure-batch (loopback Batch + Azurite)', () => {
 
   beforeAll(async () => {
     project = await e2eProject();
-    emulators = await startEmulators({ batch: { images: modelImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+    emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
     env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100' };
     await project.experiment('batch-demo', experiment);

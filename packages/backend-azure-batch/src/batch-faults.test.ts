@@ -122,6 +122,16 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect((await fetch(blob(input.storageContainerUrl, `${input.blobPrefix}x.txt`), { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(200);
   });
 
+  it('runs on an auto-pool that goes away with its job', async () => {
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }]);
+    const before = new Set(loop.batch.store.pools.keys());
+    const outcome = await loop.backend({ autoPool: true }).run(spec);
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21' });
+    expect(loop.batch.requests.some((r) => r.body.includes('autoPoolSpecification'))).toBe(true);
+    expect(await until(() => [...loop.batch.store.pools.keys()].every((id) => before.has(id)))).toBe(true);
+  });
+
   it('starts nodes at once and returns the pool to zero when the service allows enableautoscale only every 30 s', async () => {
     const strict = await startBatchService({ images: { [CONTRACT_IMAGE]: { cwd: '/tmp' } }, autoScaleIntervalMs: 60_000, nodeStartMs: 20, tickMs: 10 });
     try {

@@ -7,3 +7,4 @@ export { retryPolicyFactory, retryDelayMs, parseRetryAfter } from './retry-polic
 export { autoScaleFormula } from './pool.js';
 export { chunkTasks, submitTasks, type SubmitOptions, type SubmitResult } from './submit-tasks.js';
 export { TaskWatcher } from './watch-tasks.js';
+export { aggregateTaskBody, cellTaskBody, type TaskBody, type TaskBodySettings } from './task-bodies.js';

@@ -16,11 +16,9 @@ const sas = { readUrl: 'https://a.blob/c?sp=rl', writeUrl: 'https://a.blob/c?sp=
 const settings: TaskBodySettings = { sas, image: 'img:1', workingDirectory: 'containerImageDefault', retries: 2, timeoutMs: 90_000 };
 const task = (id: string, command: string[], kind: TaskSpec['kind'] = 'cell'): TaskSpec => ({ id, kind, model: 'm', dataset: 'd', command, env: { MXN_CELL_ID: id }, inputPrefix: `in/${id}`, outputPrefix: `out/${id}` });
 
-/** Runs a task body's commandLine with /bin/sh the way the loopback service splits it. */
+/** Runs a task body's commandLine (`/bin/sh -c '…'`); an outer shell splits it with the same quoting rules. */
 async function runCommandLine(commandLine: string, workDir: string) {
-  const { splitCommandLine } = await import('../../testkit/src/batch/runner.js');
-  const [cmd, ...args] = splitCommandLine(commandLine);
-  return run(cmd!, args, { env: { PATH: process.env.PATH, AZ_BATCH_TASK_WORKING_DIR: workDir } }).then(
+  return run('/bin/sh', ['-c', commandLine], { env: { PATH: process.env.PATH, AZ_BATCH_TASK_WORKING_DIR: workDir } }).then(
     () => 0,
     (error: { code: number }) => error.code,
   );

@@ -54,7 +54,10 @@ export class TaskWatcher {
     this.polls++;
     this.lastPollCalls = 1;
     await this.call('reading task counts', () => this.client.job.getTaskCounts(this.jobId));
-    const filter = this.watermark ? `stateTransitionTime ge datetime'${new Date(this.watermark.getTime() - 1000).toISOString()}'` : undefined;
+    // Tasks that changed at or after the latest change already seen (the service's own clock); every
+    // tenth poll looks back 30 s more, in case a listing lagged behind a transition.
+    const overlapMs = this.polls % TERMINAL_CHECK_EVERY === 0 ? 30_000 : 0;
+    const filter = this.watermark ? `stateTransitionTime ge datetime'${new Date(this.watermark.getTime() - overlapMs).toISOString()}'` : undefined;
     const changed: CloudTask[] = [];
     let page = await this.call('listing tasks', () => this.client.task.list(this.jobId, { taskListOptions: { ...(filter ? { filter } : {}), select: SELECT, maxResults: this.options.pageSize ?? 1000 } }));
     this.lastPollCalls++;

@@ -101,7 +101,7 @@ function fail(error: unknown, shown: { source: string; destination: string }, js
 
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return redact(message.replace(/^store: /, '').replace(/\s*\n\s*/g, ' ').trim());
+  return redact(message.replace(/^store: /, '').replace(/^copy: /, '').replace(/\s*\n\s*/g, ' ').trim());
 }
 
 function summarize(shown: { source: string; destination: string }, result: CopyResult, failures: SyncSummary['failures']): SyncSummary {
