@@ -9,7 +9,6 @@ export { changedExperiments, experimentNameOf, type ChangedExperimentsOptions } 
 export { readBaseline, type Baseline, type BaselineOptions } from './baseline.js';
 export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResultsOptions } from './commit-results.js';
 export { appendJobSummary } from './job-summary.js';
-export { backendByName } from './backends.js';
 export type { Rerun } from '@mxn/core';
 export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';
 export { buildImagesStep, type BuildImagesStepOptions } from './steps/build-images-step.js';

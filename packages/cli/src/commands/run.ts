@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadExperiment, MxnError, parseCellFilter, publishOutputs, readResults, runExperiment, writeResults, type Rerun } from '@mxn/core';
 import { onePositional, parse } from '../args.js';
-import { createBackend } from '../backends.js';
+import { createBackend } from '@mxn/backends';
 import { renderResultsTable } from '../format/results-view.js';
 import { bold, red, type Output } from '../output.js';
 import { createProgress } from '../progress/index.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadExperiment, runExperiment, writeResults, type ExperimentResults, type Plan, type Rerun, type WrittenResults } from '@mxn/core';
-import { backendByName } from '../backends.js';
+import { createBackend } from '@mxn/backends';
 import { readBaseline } from '../baseline.js';
 import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
 import type { GitHubApi } from '../github-api.js';
@@ -40,7 +40,7 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const log = options.log ?? (() => {});
   const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
   const backendName = options.backend || loaded.spec.compute.backend;
-  const backend = await backendByName(backendName);
+  const backend = await createBackend(backendName);
   const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
   const progress = newProgress();
   const interval = options.progressIntervalMs ?? 30_000;
