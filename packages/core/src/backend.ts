@@ -5,17 +5,10 @@
  * implements this one interface and passes the shared contract suite.
  */
 
-/** What a task's process sees is fixed by the task protocol (DESIGN.md); these are its variable names. */
-export const TASK_ENV = {
-  inputDir: 'MXN_INPUT_DIR',
-  outputDir: 'MXN_OUTPUT_DIR',
-  params: 'MXN_PARAMS',
-  target: 'MXN_TARGET',
-  cellId: 'MXN_CELL_ID',
-  model: 'MXN_MODEL',
-  dataset: 'MXN_DATASET',
-  task: 'MXN_TASK',
-} as const;
+import type { AggregateManifest } from '@mxn/model-kit';
+
+/** What a task's process sees is fixed by the task protocol (DESIGN.md), defined in @mxn/model-kit, the package a model image installs. */
+export { TASK_ENV, type AggregateManifest } from '@mxn/model-kit';
 
 /** Version of the task protocol; part of every cell key. */
 export const PROTOCOL_VERSION = 1;
@@ -130,23 +123,6 @@ export interface Backend {
   cancel?(runId: string): Promise<void>;
   /** Staging store to use when the experiment names none (cloud backends need one their tasks can reach). */
   defaultStagingUri?(): string | undefined;
-}
-
-/** The aggregate step's `manifest.json`: every cell and how it ended. */
-export interface AggregateManifest {
-  version: 1;
-  experiment: string;
-  runId: string;
-  target: string;
-  cells: Array<{
-    id: string;
-    model: string;
-    dataset: string;
-    /** `pending` where the manifest was written before the cells ran (cloud fan-in): read `dir/exit_code` for the outcome. */
-    status: TaskOutcome['status'] | 'cached' | 'pending';
-    /** Folder of the cell's outputs, relative to the aggregate's MXN_INPUT_DIR. */
-    dir: string;
-  }>;
 }
 
 /** The manifest the aggregate step sees; every backend writes it with this function so they agree. */

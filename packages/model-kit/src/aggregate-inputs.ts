@@ -3,31 +3,15 @@ import { join } from 'node:path';
 import { readParquetFile } from '@mxn/data';
 import type { Table } from '@mxn/data';
 import { ModelKitError } from './errors.js';
+import type { AggregateManifest, ManifestCellStatus } from './protocol.js';
 import { TASK_ENV, requireEnv } from './task-env.js';
 import type { Env } from './task-env.js';
 
-/**
- * The aggregate step's `manifest.json`, as @mxn/core's `AggregateManifest` writes it (repeated here
- * so that an aggregate image needs only this package).
- */
-export interface AggregateManifest {
-  version: 1;
-  experiment: string;
-  runId: string;
-  target: string;
-  cells: Array<{
-    id: string;
-    model: string;
-    dataset: string;
-    /** As read: `pending` cells (written before they ran, on cloud backends) are resolved from `<dir>/exit_code`. */
-    status: 'succeeded' | 'failed' | 'cancelled' | 'cached';
-    /** Folder of the cell's outputs, relative to the aggregate's MXN_INPUT_DIR. */
-    dir: string;
-  }>;
-}
+/** The manifest as the aggregate step reads it: every status final. */
+export type ResolvedManifest = AggregateManifest<ManifestCellStatus>;
 
 export interface AggregateInputs {
-  manifest: AggregateManifest;
+  manifest: ResolvedManifest;
   inputDir: string;
   outputDir: string;
 }
@@ -38,16 +22,16 @@ export async function readAggregateInputs(options: { env?: Env } = {}): Promise<
   const inputDir = requireEnv(env, TASK_ENV.inputDir);
   const outputDir = requireEnv(env, TASK_ENV.outputDir);
   const path = join(inputDir, 'manifest.json');
-  let manifest: AggregateManifest;
+  let written: AggregateManifest;
   try {
-    manifest = JSON.parse(await readFile(path, 'utf8')) as AggregateManifest;
+    written = JSON.parse(await readFile(path, 'utf8')) as AggregateManifest;
   } catch (error) {
     throw new ModelKitError('InvalidInput', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-  if (manifest === null || typeof manifest !== 'object' || !Array.isArray(manifest.cells)) {
+  if (written === null || typeof written !== 'object' || !Array.isArray(written.cells)) {
     throw new ModelKitError('InvalidInput', `${path} has no "cells" list`);
   }
-  manifest = { ...manifest, cells: await Promise.all(manifest.cells.map((cell) => resolvePending(inputDir, cell))) };
+  const manifest: ResolvedManifest = { ...written, cells: await Promise.all(written.cells.map((cell) => resolvePending(inputDir, cell))) };
   return { manifest, inputDir, outputDir };
 }
 
@@ -55,8 +39,8 @@ export async function readAggregateInputs(options: { env?: Env } = {}): Promise<
  * A cloud fan-in writes the manifest before its cells run, with status `pending`; the outcome is then
  * the cell's `exit_code` file: 0 → succeeded, anything else (or no file: it never finished) → failed.
  */
-async function resolvePending(inputDir: string, cell: AggregateManifest['cells'][number]): Promise<AggregateManifest['cells'][number]> {
-  if ((cell.status as string) !== 'pending') return cell;
+async function resolvePending(inputDir: string, cell: AggregateManifest['cells'][number]): Promise<ResolvedManifest['cells'][number]> {
+  if (cell.status !== 'pending') return { ...cell, status: cell.status };
   const text = await readFile(join(inputDir, cell.dir, 'exit_code'), 'utf8').catch(() => undefined);
   return { ...cell, status: text !== undefined && text.trim() === '0' ? 'succeeded' : 'failed' };
 }

@@ -13,6 +13,7 @@ export type { NumberParamOptions } from './params.js';
 export type { Table } from '@mxn/data';
 export { runTask } from './run-task.js';
 export { readAggregateInputs, readCellPredictions } from './aggregate-inputs.js';
-export type { AggregateInputs, AggregateManifest } from './aggregate-inputs.js';
+export type { AggregateInputs, ResolvedManifest } from './aggregate-inputs.js';
+export type { AggregateManifest, ManifestCellStatus } from './protocol.js';
 export { scoreRegression } from './scores.js';
 export type { RegressionScores } from './scores.js';

@@ -1,18 +1,7 @@
 import { ModelKitError } from './errors.js';
+import { TASK_ENV } from './protocol.js';
 
-/**
- * The task protocol's environment variables (DESIGN.md, "Task protocol"). Kept here rather than
- * imported from @mxn/core so that a model image only needs this small package.
- */
-export const TASK_ENV = {
-  inputDir: 'MXN_INPUT_DIR',
-  outputDir: 'MXN_OUTPUT_DIR',
-  params: 'MXN_PARAMS',
-  target: 'MXN_TARGET',
-  cellId: 'MXN_CELL_ID',
-  model: 'MXN_MODEL',
-  dataset: 'MXN_DATASET',
-} as const;
+export { TASK_ENV } from './protocol.js';
 
 export type Env = Record<string, string | undefined>;
 
