@@ -14,3 +14,5 @@ export { prepareCellInputs } from './prepare.js';
 export type { CellInputs, PrepareOptions } from './prepare.js';
 export { KNOWN_METRICS, PREDICTION_COLUMN, PROBA_PREFIX, score } from './score.js';
 export type { ScoreInput, Task } from './score.js';
+export { regressionMetrics } from './metrics-regression.js';
+export type { RegressionMetric, RegressionMetrics } from './metrics-regression.js';
