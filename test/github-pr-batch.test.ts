@@ -6,13 +6,13 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
-import { modelFolderImages, pushTestImage, registryAvailable, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
+import { AZURITE_ACCOUNT, modelFolderImages, pushTestImage, registryAvailable, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
 
 const TOKEN = 'pr-batch-token';
-// Staging (inputs, outputs and the cell cache) in Azurite; the account is filled in once it runs.
-const experiment = (account: string) => `name: pr-batch
+// Staging (inputs, outputs and the cell cache) in Azurite.
+const experiment = `name: pr-batch
 datasets:
   - { name: seoul, train: data/housing/seoul.parquet }
   - { name: busan, train: data/housing/busan.parquet }
@@ -25,7 +25,7 @@ evaluation:
   metrics: [rmse, r2]
 compute:
   backend: azure-batch
-  staging: az://${account}/mxn/staging
+  staging: az://${AZURITE_ACCOUNT}/mxn/staging
   concurrency: 3
   maxNodes: 3
   retries: 0
@@ -53,14 +53,11 @@ describe.skipIf(!registryAvailable())('the GitHub loop on a pull request, on Azu
   beforeAll(async () => {
     buildActions();
     [github, registry] = await Promise.all([startGitHubFake({ token: TOKEN, repos: [REPO] }), startRegistry()]);
-    repo = await createPrRepo({ github, experiment: { name: 'pr-batch', text: experiment('pending') } });
+    repo = await createPrRepo({ github, experiment: { name: 'pr-batch', text: experiment } });
+    // Batch runs an image as the model folder whose build-context hash is its tag.
     emulators = await startEmulators({ batch: { images: modelFolderImages(repo.work), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+    expect(emulators.blob.accountName).toBe(AZURITE_ACCOUNT);
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
-    // The experiment names the staging account, known only now: amend the PR's commit.
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path.join(repo.work, 'experiments/pr-batch.yaml'), experiment(emulators.blob.accountName));
-    repo.git(repo.work, 'commit', '--quiet', '-am', 'Stage in Azurite');
-    repo.git(repo.work, 'push', '--quiet', 'origin', 'exp');
     // What the workflow's run job has: the Batch account (vars + secrets), the registry, AWS/Azure storage credentials.
     env = { ...emulators.env, MXN_REGISTRY: registry.host, MXN_BATCH_POLL_MS: '100' };
   }, 60_000);
@@ -75,7 +72,12 @@ describe.skipIf(!registryAvailable())('the GitHub loop on a pull request, on Azu
   /** The tasks Batch was asked to add (every add-collection body since the last reset). */
   const addedTasks = (): TaskBody[] =>
     emulators.batch!.requests.filter((request) => request.operation === 'Task_AddCollection').flatMap((request) => (JSON.parse(request.body) as { value: TaskBody[] }).value);
-  const secrets = () => [emulators.azurite.accountKey, emulators.s3.env.AWS_SECRET_ACCESS_KEY!, TOKEN, emulators.batch!.accountKey];
+  /** No request Batch received since the last reset holds a secret (storage key, AWS secret, GitHub token, Batch key). */
+  const expectNoSecretSent = () => {
+    for (const secret of [emulators.azurite.accountKey, emulators.s3.env.AWS_SECRET_ACCESS_KEY!, TOKEN, emulators.batch!.accountKey]) {
+      expect(emulators.batch!.requestsContaining(secret).map((request) => request.operation)).toEqual([]);
+    }
+  };
 
   it('plans, runs on Batch with the registry images, comments and commits; a second push reruns only knn', { timeout: 60_000 }, async () => {
     const batch = emulators.batch!;
@@ -110,8 +112,11 @@ describe.skipIf(!registryAvailable())('the GitHub loop on a pull request, on Azu
       ['ridge@busan', refs.ridge], ['ridge@daegu', refs.ridge], ['ridge@seoul', refs.ridge],
     ]);
     expect(tasks.every((task) => /^\d+$/.test(task.id) && task.containerSettings?.workingDirectory === 'containerImageDefault')).toBe(true);
+    expectNoSecretSent();
+    expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
     const pool = batch.requests.find((request) => request.operation === 'Pool_Add');
-    if (pool) expect((JSON.parse(pool.body) as { virtualMachineConfiguration: { containerConfiguration: { containerImageNames: string[] } } }).virtualMachineConfiguration.containerConfiguration.containerImageNames.sort()).toEqual([refs.knn, refs.ridge]);
+    expect(pool, 'mxn creates its pool on the first run').toBeDefined();
+    expect((JSON.parse(pool!.body) as { virtualMachineConfiguration: { containerConfiguration: { containerImageNames: string[] } } }).virtualMachineConfiguration.containerConfiguration.containerImageNames.sort()).toEqual([refs.knn, refs.ridge]);
     const patches = github.requests.filter((request) => request.method === 'PATCH').map((request) => (request.body as { body: string }).body);
     expect(patches.some((body) => body.includes('· running') && body.includes('cells done on `azure-batch`'))).toBe(true);
 
@@ -168,7 +173,7 @@ describe.skipIf(!registryAvailable())('the GitHub loop on a pull request, on Azu
     expect(repo.git(repo.origin, 'log', '-1', '--format=%s', 'exp')).toMatch(/3 succeeded, 3 cached, 0 failed\) \[skip ci\]/);
 
     // No secret reached Batch, and the pool mxn created is back at zero nodes.
-    for (const secret of secrets()) expect(batch.requestsContaining(secret).map((request) => request.operation)).toEqual([]);
+    expectNoSecretSent();
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
   });
 });

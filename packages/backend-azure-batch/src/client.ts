@@ -17,9 +17,30 @@ export async function createBatchClient(options: Pick<AzureBatchBackendOptions, 
   return new BatchServiceClient(credentials as never, options.accountUrl, {
     noRetryPolicy: true,
     // Our retry policy goes first (outermost), so every attempt is signed again with a fresh date.
-    requestPolicyFactories: (defaults: unknown[]) => [retryPolicyFactory(options.retry), ...defaults],
+    requestPolicyFactories: (defaults: unknown[]) => [retryPolicyFactory(options.retry), contentLengthPolicyFactory, ...defaults],
   } as never);
 }
+
+interface LengthRequest {
+  body?: unknown;
+  headers: { get(name: string): string | undefined; set(name: string, value: string | number): void };
+}
+
+/**
+ * Sets `Content-Length` of string bodies before the request is signed. The SDK's SharedKey signer
+ * otherwise measures the body with a pure-JS UTF-8 encoder (~3 ms per 100-task add-collection body,
+ * plus the garbage); with the header present it signs the header's value — the same number.
+ */
+const contentLengthPolicyFactory = {
+  create(next: { sendRequest(request: LengthRequest): Promise<unknown> }) {
+    return {
+      sendRequest(request: LengthRequest) {
+        if (typeof request.body === 'string' && !request.headers.get('content-length')) request.headers.set('content-length', Buffer.byteLength(request.body));
+        return next.sendRequest(request);
+      },
+    };
+  },
+};
 
 /** ServiceClientCredentials over an Entra ID TokenCredential. */
 function tokenCredentials(credential: TokenCredential) {

@@ -1,5 +1,6 @@
 /** Deterministic Batch ids and image names. */
 import { createHash } from 'node:crypto';
+import { defaultRegistry, imageForBuild as imageRefForBuild } from '@mxn/images';
 
 const MAX_ID = 64;
 
@@ -11,8 +12,10 @@ export function jobIdFor(runId: string): string {
   return `${clean.slice(0, MAX_ID - hash.length - 1)}-${hash}`;
 }
 
-/** The image mxn builds from a model folder: `<MXN_REGISTRY or mxn.local>/<model>:<first 12 of the build-context hash>`. */
-export function imageForBuild(model: string, contextHash: string, registry: string = process.env.MXN_REGISTRY ?? 'mxn.local'): string {
-  const name = model.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
-  return `${registry.replace(/\/$/, '')}/${name}:${contextHash.slice(0, 12)}`;
+/**
+ * The image mxn builds from a model folder, named as `@mxn/images` names it (the build step pushes
+ * exactly this reference); without `MXN_REGISTRY`, `mxn.local` (the loopback emulator's images).
+ */
+export function imageForBuild(model: string, contextHash: string, registry: string = defaultRegistry() ?? 'mxn.local'): string {
+  return imageRefForBuild(model, contextHash, registry);
 }

@@ -4,6 +4,7 @@
  * (re-attach), a chunk refused as `RequestBodyTooLarge` split in two.
  */
 import { BackendError } from '@mxn/core';
+import { addTaskCollection, taskJson } from './add-collection.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 import type { TaskBody } from './task-bodies.js';
 
@@ -32,7 +33,7 @@ export function chunkTasks(bodies: TaskBody[], maxBytes = MAX_BODY_BYTES): TaskB
   let current: TaskBody[] = [];
   let bytes = 16;
   for (const body of bodies) {
-    const size = Buffer.byteLength(JSON.stringify(body)) + 1;
+    const size = Buffer.byteLength(taskJson(body)) + 1;
     if (current.length > 0 && (current.length >= MAX_TASKS_PER_CALL || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];
@@ -55,7 +56,7 @@ export async function submitTasks(client: BatchClient, jobId: string, bodies: Ta
     result.calls++;
     let answer;
     try {
-      answer = await client.task.addCollection(jobId, chunk, { abortSignal: options.signal } as never);
+      answer = await addTaskCollection(client, jobId, chunk, options.signal ? { abortSignal: options.signal } : {});
     } catch (error) {
       if (batchErrorCode(error) === 'RequestBodyTooLarge' && chunk.length > 1) {
         const half = Math.ceil(chunk.length / 2);

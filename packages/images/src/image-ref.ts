@@ -22,8 +22,9 @@ export function imageTagOf(contextHash: string): string {
 
 /** `${registry}/${model}:${hash12}`; repository names are lower case in OCI registries. */
 export function imageForBuild(model: string, contextHash: string, registry: string | undefined = defaultRegistry()): string {
-  if (!registry) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
-  return `${registry}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
+  const host = registry?.trim().replace(/\/+$/, '');
+  if (!host) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  return `${host}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
 }
 
 /** The image reference of a build folder, from its content (honouring `.dockerignore`). */

@@ -16,7 +16,7 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --rerun failed|all               run cached failures again, or everything
   --concurrency N                  cells at once (default: compute.concurrency, else the cores)
   --backend NAME                   override compute.backend (local, azure-batch)
-  --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, else .mxn)
+  --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, MXN_STAGING, the backend's, else .mxn)
   --outputs URI                    also copy results and cell outputs there (default: the experiment's outputs)
   --out DIR                        results folder (default: results/<experiment> under the project root)
   --baseline FILE                  compare against another results.json in summary.md
@@ -66,7 +66,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   try {
     const { plan, results } = await runExperiment(loaded, {
       backend,
-      stagingUri: values.staging ?? loaded.spec.compute.staging ?? backend.defaultStagingUri?.(),
+      ...(values.staging ? { stagingUri: values.staging } : {}),
       rerun,
       only,
       concurrency,

@@ -18,7 +18,7 @@ import { stageInputs } from './stage.js';
 
 export interface RunExperimentOptions {
   backend: Backend;
-  /** Staging store URI. Default: `compute.staging`, else `<root>/.mxn`. */
+  /** Staging store URI. Default: `defaultStagingUri(loaded, backend)`. */
   stagingUri?: string;
   /** Cache store URI. Default: `compute.cache`, else the staging store. */
   cacheUri?: string;
@@ -38,14 +38,19 @@ export interface RunExperimentResult {
   results: ExperimentResults;
 }
 
-export function defaultStagingUri(loaded: LoadedExperiment): string {
-  return loaded.spec.compute.staging ?? path.join(loaded.root, '.mxn');
+/**
+ * Where a run stages inputs, outputs and (unless `compute.cache` says otherwise) the cell cache:
+ * `compute.staging`, else `MXN_STAGING`, else the backend's own default (cloud backends need a
+ * store their tasks can reach), else `.mxn` under the project root.
+ */
+export function defaultStagingUri(loaded: LoadedExperiment, backend?: Pick<Backend, 'defaultStagingUri'>, env: NodeJS.ProcessEnv = process.env): string {
+  return loaded.spec.compute.staging ?? (env.MXN_STAGING || undefined) ?? backend?.defaultStagingUri?.() ?? path.join(loaded.root, '.mxn');
 }
 
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const { spec } = loaded;
   const startedAt = new Date();
-  const stagingUri = options.stagingUri ?? defaultStagingUri(loaded);
+  const stagingUri = options.stagingUri ?? defaultStagingUri(loaded, options.backend);
   const staging = await openStore(stagingUri, loaded.root);
   const cacheStore = options.cacheUri || spec.compute.cache ? await openStore(options.cacheUri ?? spec.compute.cache!, loaded.root) : staging;
   const cache = cellCache(cacheStore);

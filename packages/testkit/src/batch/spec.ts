@@ -29,6 +29,28 @@ export const specFacts: SpecFacts = loadFacts();
 export const ID_PATTERN = /^[a-zA-Z0-9_-]+$/;
 const DURATION = /^-?P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
+/** Lower-cased enum names per enum, built on first use. */
+const enumSets = new Map<string, Set<string>>();
+function enumSet(name: string): Set<string> {
+  let set = enumSets.get(name);
+  if (!set) {
+    set = new Set((specFacts.enums[name] ?? []).map((a) => a.toLowerCase()));
+    enumSets.set(name, set);
+  }
+  return set;
+}
+
+/** A definition's properties as an array (validation runs per task, 10,000s of times per run). */
+const propertyLists = new Map<string, Array<[string, TypeFact]>>();
+function propertiesOf(name: string, properties: Record<string, TypeFact>): Array<[string, TypeFact]> {
+  let list = propertyLists.get(name);
+  if (!list) {
+    list = Object.entries(properties);
+    propertyLists.set(name, list);
+  }
+  return list;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkValue(type: TypeFact, value: unknown, path: string): void {
@@ -47,10 +69,10 @@ function checkValue(type: TypeFact, value: unknown, path: string): void {
     return;
   }
   if (type.startsWith('enum:')) {
-    const allowed = specFacts.enums[type.slice(5)] ?? [];
+    const name = type.slice(5);
     // The service parses enums case-insensitively but only accepts known names.
-    if (typeof value !== 'string' || !allowed.some((a) => a.toLowerCase() === value.toLowerCase())) {
-      bad(`The value must be one of: ${allowed.join(', ')}.`);
+    if (typeof value !== 'string' || !enumSet(name).has(value.toLowerCase())) {
+      bad(`The value must be one of: ${(specFacts.enums[name] ?? []).join(', ')}.`);
     }
     return;
   }
@@ -94,8 +116,9 @@ export function validateDefinition(name: string, body: Record<string, unknown>, 
   for (const req of def.required ?? []) {
     if (body[req] === undefined || body[req] === null) throw propertyError('MissingRequiredProperty', at(req));
   }
-  for (const [prop, type] of Object.entries(def.properties)) {
+  for (const [prop, type] of propertiesOf(name, def.properties)) {
     const value = body[prop];
+    if (value === undefined || value === null) continue;
     checkValue(type, value, at(prop));
     const max = def.maxLength?.[prop];
     if (max !== undefined && typeof value === 'string' && value.length > max) {
