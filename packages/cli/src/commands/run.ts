@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { loadExperiment, MxnError, parseCellFilter, publishOutputs, readResults, runExperiment, writeResults, type Rerun } from '@mxn/core';
+import { cellCache, defaultStagingUri, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun } from '@mxn/core';
+import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '@mxn/backends';
 import { renderResultsTable } from '../format/results-view.js';
@@ -21,6 +22,7 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --out DIR                        results folder (default: results/<experiment> under the project root)
   --baseline FILE                  compare against another results.json in summary.md
   --json                           print the results as JSON instead of tables
+  --cancel                         stop this experiment's run on a cloud backend (from any machine)
 
 Exit code: 0 all cells succeeded or cached, 1 a cell failed, 2 invalid input, 130 cancelled.`;
 
@@ -41,6 +43,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     out: { type: 'string' },
     baseline: { type: 'string' },
     json: { type: 'boolean' },
+    cancel: { type: 'boolean' },
   });
   if (values.help) return help(output, runHelp);
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
@@ -51,6 +54,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
 
   const loaded = await loadExperiment(onePositional('run', positionals, 'experiment.yaml'));
   const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency });
+  if (values.cancel) return cancelRun(loaded, backend, only, rerun, output);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -102,4 +106,14 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `--cancel`: stops the run that `mxn run` with the same file and filters started on a backend whose runs outlive the process. */
+async function cancelRun(loaded: LoadedExperiment, backend: Backend, only: CellFilter[], rerun: Rerun, output: Output): Promise<number> {
+  if (!backend.cancel) throw new MxnError('Usage', `the ${backend.name} backend has no runs to cancel outside this process`, { hint: 'press Ctrl-C in the terminal that runs it' });
+  const cacheStore = await openStore(loaded.spec.compute.cache ?? defaultStagingUri(loaded, backend), loaded.root);
+  const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, only, rerun });
+  await backend.cancel(plan.runId);
+  output.out.write(`cancelled run ${plan.runId} on ${backend.name}\n`);
+  return 0;
 }
