@@ -6,6 +6,7 @@ import { benchBatchSubmit } from './bench/batch-submit.js';
 import { benchCachedDemo } from './bench/cached-demo.js';
 import { benchMatrix } from './bench/matrix-vs-parallel.js';
 import { benchPlan } from './bench/plan-large.js';
+import { benchTransfer } from './bench/transfer-vs-rclone.js';
 import { heading, timeCommand } from './bench/util.js';
 
 async function benchParquet() {
@@ -16,7 +17,7 @@ async function benchParquet() {
 }
 
 const mxnBin = path.resolve('packages/cli/dist/bin.js');
-const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit() };
+const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit(), transfer: benchTransfer };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
 for (const name of chosen) {

@@ -54,7 +54,7 @@ async function expectSameFiles(store: Store): Promise<void> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulators();
+  emu = await startEmulators({ batch: false });
   const { BlobServiceClient } = await import('@azure/storage-blob');
   await BlobServiceClient.fromConnectionString(emu.blob.connectionString).getContainerClient('mxn').create();
   // The CLI finds the emulators only through the standard variables; the Node-version notice of the AWS SDK is not ours.
