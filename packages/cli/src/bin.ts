@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-// The AWS SDK warns on every run that its future releases need a newer Node.js; that is not the
-// user's concern mid-run. Every other warning is still printed.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'NodeVersionSupportWarning') console.error(`warning: ${warning.message}`);
-});
+// The AWS SDK warns on every run that its releases after January 2027 need Node.js 22; that is not
+// the user's concern mid-run, so use the SDK's own switch (unless the user set it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 main(process.argv.slice(2)).then(
   (code) => {
