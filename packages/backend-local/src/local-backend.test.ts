@@ -54,25 +54,28 @@ describe('localBackend', () => {
     expect(localBackend()).toMatchObject({ name: 'local', capabilities: { reattach: false, containers: false } });
   });
 
-  it('runs a task in its build folder with the parent environment, and hands it the store folders in place', async () => {
+  it('runs a task in its build folder with a clean environment, and hands it the store folders in place', async () => {
     await writeFile(path.join(buildDir, 'train.js'), `
       const fs = require('node:fs');
       fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), env: process.env }));`);
-    process.env.MXN_LOCAL_TEST_INHERITED = 'yes';
+    const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', INPUT_TOKEN: 'ghs_token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=k' };
+    Object.assign(process.env, secrets, { MXN_LOCAL_TEST_PASSED: 'yes' });
     try {
-      await localBackend().run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
+      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'] }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
     } finally {
-      delete process.env.MXN_LOCAL_TEST_INHERITED;
+      for (const name of [...Object.keys(secrets), 'MXN_LOCAL_TEST_PASSED']) delete process.env[name];
     }
     const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as { cwd: string; env: Record<string, string> };
     expect(seen.cwd).toBe(buildDir);
     expect(seen.env).toMatchObject({
-      MXN_LOCAL_TEST_INHERITED: 'yes',
+      PATH: process.env.PATH,
+      MXN_LOCAL_TEST_PASSED: 'yes',
       MXN_CELL_ID: 'a',
       MXN_PARAMS: '{"k":1}',
       MXN_INPUT_DIR: path.join(staging, 'cells', 'a', 'input'),
       MXN_OUTPUT_DIR: path.join(staging, 'cells', 'a', 'output'),
     });
+    for (const name of Object.keys(secrets)) expect(seen.env).not.toHaveProperty(name);
   });
 
   it('kills the whole process tree when an attempt times out', async () => {

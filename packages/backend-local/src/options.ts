@@ -18,6 +18,8 @@ export interface LocalBackendOptions {
   tempDir?: string;
   /** Objects moved at once between a remote staging store and a task's temporary folders. Default 8. */
   transferConcurrency?: number;
+  /** Names of further variables of this process that tasks may see (beyond PATH, HOME, locale and the like). Default none: credentials never reach a task. */
+  passEnv?: string[];
 }
 
 export type ResolvedOptions = Required<LocalBackendOptions>;
@@ -32,6 +34,7 @@ export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
     cwd: options.cwd ?? process.cwd(),
     tempDir: options.tempDir ?? tmpdir(),
     transferConcurrency: positive(options.transferConcurrency) ?? 8,
+    passEnv: options.passEnv ?? [],
   };
 }
 

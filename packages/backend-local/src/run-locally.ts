@@ -5,6 +5,7 @@ import { checkSpec } from './check-spec.js';
 import { positive, type ResolvedOptions } from './options.js';
 import { runPool } from './pool.js';
 import { runTask, type RunContext } from './run-task.js';
+import { taskBaseEnv } from './task-env.js';
 
 /**
  * One run on this machine: `queued` for every task (and the aggregate) first, then the cell tasks
@@ -22,7 +23,7 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
     limits: spec.limits,
     options,
     signal,
-    baseEnv: { ...process.env },
+    baseEnv: taskBaseEnv(process.env, options.passEnv),
     emit: eventSender(runOptions.onEvent),
   };
 

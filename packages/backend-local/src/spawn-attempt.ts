@@ -24,6 +24,23 @@ export type AttemptResult =
   | { kind: 'cancelled' }
   | { kind: 'notStarted'; error: Error };
 
+/**
+ * Process groups still running. Tasks run in groups of their own, so a Ctrl-C in the terminal
+ * reaches only mxn; if mxn exits before it has stopped them (a second Ctrl-C, a crash), they are
+ * killed on the way out instead of training on unattended.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function track(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGKILL');
+  });
+}
+
 /** Longest delay `setTimeout` accepts; longer timeouts are treated as none. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -52,6 +69,11 @@ export async function spawnAttempt(request: AttemptRequest): Promise<AttemptResu
     });
     // Listen before anything else is awaited: a failed spawn reports on the next tick.
     ended = waitFor(child, request);
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      track(pid);
+      void ended.then(() => liveGroups.delete(pid));
+    }
   } catch (error) {
     ended = Promise.resolve({ kind: 'notStarted', error: error as Error });
   }
