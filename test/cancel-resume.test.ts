@@ -63,6 +63,39 @@ compute: { concurrency: 2, retries: 0 }
     expect(results.cells.filter((cell) => cell.status === 'succeeded')).toHaveLength(8 - done.length);
   });
 
+  it('keeps the cells that finished when mxn is killed outright, and the next run does only the rest', async () => {
+    const project = await e2eProject(['data', 'node_modules']);
+    await mkdir(project.file('models/slow'), { recursive: true });
+    await writeFile(project.file('models/slow/train.js'), slowModel);
+    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nCOPY . .\nCMD ["node", "train.js"]\n');
+    await project.experiment(
+      'killed',
+      `name: killed
+datasets:
+  - { name: daegu, train: data/housing/daegu.parquet }
+models:
+  - { name: slow, build: models/slow, command: [node, train.js], params: { sleep: 600, i: [1, 2, 3, 4, 5, 6, 7, 8] } }
+evaluation: { target: price, metrics: [rmse] }
+compute: { concurrency: 2, retries: 0 }
+`,
+    );
+    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/killed.yaml'], { cwd: project.root, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if ((stderr.match(/succeeded/g) ?? []).length >= 3) child.kill('SIGKILL');
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+    await expect(project.results('killed')).rejects.toThrow(); // it never got to write results
+
+    const resumed = await project.mxn(['run', 'experiments/killed.yaml']);
+    expect(resumed.code).toBe(0);
+    const results = await project.results('killed');
+    const cached = results.cells.filter((cell) => cell.status === 'cached').length;
+    expect(cached).toBeGreaterThanOrEqual(2);
+    expect(results.cells.filter((cell) => cell.status === 'succeeded')).toHaveLength(8 - cached);
+  });
+
   it('quits at once on a second Ctrl-C and leaves no model process running', async () => {
     const project = await e2eProject(['data', 'node_modules']);
     await mkdir(project.file('models/slow'), { recursive: true });

@@ -62,13 +62,23 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   await stageInputs(loaded, toRun, staging);
   const runSpec = buildRunSpec(loaded, plan, toRun, staging, options);
 
-  // Score and store each cell as soon as it ends, so an interrupted run keeps what finished.
+  // Score and store each cell as soon as it ends, so a run that dies (kill -9, a lost runner, a
+  // superseded CI job) keeps what finished; the full outcome overwrites it at the end.
   const scoreCell = createScorer(staging, spec.evaluation, metrics);
   const byId = new Map(toRun.map((cell) => [cell.id, cell]));
   const scores = new Map<string, ReturnType<typeof scoreCell>>();
+  const runningSince = new Map<string, Date>();
+  const early: Promise<void>[] = [];
   const onEvent = (event: TaskEvent) => {
     const cell = byId.get(event.taskId);
-    if (cell && event.state === 'succeeded') scores.set(cell.id, scoreCell(cell));
+    if (cell) {
+      if (event.state === 'running' && !runningSince.has(cell.id)) runningSince.set(cell.id, event.at);
+      if (event.state === 'succeeded') scores.set(cell.id, scoreCell(cell));
+      if (event.state === 'succeeded' || event.state === 'failed') {
+        const provisional = outcomeFromEvent(event, runningSince.get(cell.id));
+        early.push(resultOf(cell, provisional, scores.get(cell.id), staging).then(cache.save, () => undefined));
+      }
+    }
     options.onEvent?.(event);
   };
 
@@ -78,6 +88,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 
   const outcome = toRun.length > 0 || runSpec.aggregate ? await options.backend.run(runSpec, { onEvent, signal: options.signal }) : { runId: plan.runId, tasks: [], cancelled: false };
 
+  await Promise.all(early);
   const outcomes = new Map(outcome.tasks.map((task) => [task.taskId, task]));
   const cells: CellResult[] = [];
   for (const cell of plan.cells) {
@@ -196,6 +207,21 @@ async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, sco
     metrics: score.metrics,
     ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
     ...(score.error ? { error: score.error } : {}),
+  };
+}
+
+/** What a terminal event says of a task, before the backend's full outcome is in. */
+function outcomeFromEvent(event: TaskEvent, started: Date | undefined): TaskOutcome {
+  return {
+    taskId: event.taskId,
+    kind: event.kind,
+    status: event.state === 'succeeded' ? 'succeeded' : 'failed',
+    attempts: event.attempt,
+    ...(started ? { startedAt: started } : {}),
+    finishedAt: event.at,
+    durationMs: started ? event.at.getTime() - started.getTime() : 0,
+    ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+    ...(event.message ? { error: event.message } : {}),
   };
 }
 
