@@ -56,8 +56,8 @@ export interface RunSpec {
   tasks: TaskSpec[];
   /** Runs once after every task has finished, failed ones too; its input folder holds `manifest.json` and `cells/<id>/…` (each cell's outputs). */
   aggregate?: TaskSpec;
-  /** Cells whose results came from the cache: not run, but the aggregate sees their outputs too. */
-  cached?: Array<Pick<TaskSpec, 'id' | 'model' | 'dataset' | 'outputPrefix'>>;
+  /** Cells whose results came from the cache (`failed` for a stored failure): not run, but the aggregate sees them and their outputs too. */
+  cached?: Array<Pick<TaskSpec, 'id' | 'model' | 'dataset' | 'outputPrefix'> & { status?: 'cached' | 'failed' }>;
   /** Target column name, recorded in the aggregate's manifest. */
   target: string;
   limits: ComputeLimits;
@@ -129,7 +129,7 @@ export interface Backend {
 export function buildManifest(spec: RunSpec, outcomes: TaskOutcome[]): AggregateManifest {
   const status = new Map(outcomes.map((outcome) => [outcome.taskId, outcome.status]));
   const ran = spec.tasks.map((task) => ({ id: task.id, model: task.model, dataset: task.dataset, status: status.get(task.id) ?? 'cancelled' }));
-  const cached = (spec.cached ?? []).map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, status: 'cached' as const }));
+  const cached = (spec.cached ?? []).map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, status: cell.status ?? ('cached' as const) }));
   return {
     version: 1,
     experiment: spec.experiment,

@@ -97,6 +97,12 @@ describe('loadExperiment', () => {
     expect(broken.some((line) => /:6:12: broken\.parquet is not a readable parquet file/.test(line))).toBe(true);
   });
 
+  it('refuses an empty parameter list, which would make no variant', async () => {
+    const lines = await problems(good.replace('params: { k: [1, 2] }', 'params: { k: [] }'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/:11:18: params\.k is an empty list, which makes no variant; give at least one value/);
+  });
+
   it('reports YAML syntax errors with their position', async () => {
     const lines = await problems('name: demo\ndatasets: [\n');
     expect(lines[0]).toMatch(/bad\.yaml:\d+:\d+: YAML: /);

@@ -115,6 +115,11 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
       if (!existsSync(dir) || !statSync(dir).isDirectory()) issues.push(issue([...where, 'build'], `build folder ${item.build} does not exist under ${root}`));
     }
   }
+  spec.models.forEach((model, index) => {
+    for (const [name, value] of Object.entries(model.params ?? {})) {
+      if (Array.isArray(value) && value.length === 0) issues.push(issue(['models', index, 'params', name], `params.${name} is an empty list, which makes no variant; give at least one value`));
+    }
+  });
   const known = KNOWN_METRICS[spec.evaluation.task];
   (spec.evaluation.metrics ?? []).forEach((metric, index) => {
     if (!known.includes(metric)) {

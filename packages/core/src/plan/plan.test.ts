@@ -73,5 +73,6 @@ describe('planExperiment', () => {
     const variant = await planExperiment(loaded, { only: [parseCellFilter('model=mean[k=2]')] });
     expect(variant.cells.map((cell) => cell.id)).toEqual(['mean[k=2]@small', 'mean[k=2]@large']);
     expect(() => parseCellFilter('colour=red')).toThrow(/--only expects model=NAME/);
+    await expect(planExperiment(loaded, { only: [parseCellFilter('model=nope')] })).rejects.toThrow(/--only model=nope matches no cell of keys/);
   });
 });

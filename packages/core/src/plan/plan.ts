@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { PROTOCOL_VERSION } from '../backend.js';
+import { MxnError } from '../errors.js';
 import type { LoadedExperiment } from '../load/load-experiment.js';
 import type { CellResult } from '../results.js';
 import type { AggregateSpec, ModelSpec } from '../schema/experiment.js';
@@ -112,6 +113,11 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
   }
 
   const selected = options.only?.length ? cells.filter((cell) => options.only!.some((filter) => matches(cell, filter))) : cells;
+  if (selected.length === 0 && options.only?.length) {
+    const models = [...new Set(cells.map((cell) => cell.model))].join(', ');
+    const datasets = datasetsNames(cells).join(', ');
+    throw new MxnError('Usage', `--only ${options.only.map(formatFilter).join(' --only ')} matches no cell of ${spec.name}`, { hint: `models: ${models}; datasets: ${datasets}` });
+  }
   const stored = options.lookup ? await options.lookup(selected.map((cell) => cell.key)) : new Map<string, CellResult>();
   const rerun = options.rerun ?? 'none';
   for (const cell of selected) {
@@ -144,6 +150,14 @@ async function imageSource(item: Pick<ModelSpec, 'build' | 'image'>, root: strin
 
 async function planAggregate(aggregate: AggregateSpec, root: string): Promise<PlannedAggregate> {
   return { command: aggregate.command, params: aggregate.params ?? {}, ...(await imageSource(aggregate, root)) };
+}
+
+function datasetsNames(cells: PlannedCell[]): string[] {
+  return [...new Set(cells.map((cell) => cell.dataset))];
+}
+
+function formatFilter(filter: CellFilter): string {
+  return [filter.model && `model=${filter.model}`, filter.dataset && `dataset=${filter.dataset}`].filter(Boolean).join(',');
 }
 
 function matches(cell: PlannedCell, filter: CellFilter): boolean {

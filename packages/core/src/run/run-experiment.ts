@@ -167,7 +167,9 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     stagingUri: staging.uri,
     tasks,
     ...(aggregate ? { aggregate } : {}),
-    cached: plan.cells.filter((cell) => !cell.willRun && cell.cached?.status !== 'failed').map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, outputPrefix: layout.cellOutput(cell.key) })),
+    cached: plan.cells
+      .filter((cell) => !cell.willRun)
+      .map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, outputPrefix: layout.cellOutput(cell.key), status: cell.cached?.status === 'failed' ? ('failed' as const) : ('cached' as const) })),
     target: spec.evaluation.target,
     limits: {
       concurrency: options.concurrency ?? spec.compute.concurrency ?? availableParallelism(),
