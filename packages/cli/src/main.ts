@@ -46,18 +46,19 @@ export async function main(argv: string[], output: Output = defaultOutput()): Pr
   }
 }
 
+/** Store problems that mean the input is wrong (exit 2) rather than that something failed on the way (exit 1). */
+const INPUT_STORE_CODES = new Set(['NotFound', 'InvalidUri', 'InvalidKey', 'AccessDenied', 'Unsupported']);
+
 function reportError(error: unknown, output: Output, verbose: boolean): number {
   if (error instanceof ExperimentError) {
     output.err.write(`${error.message}\n${red(output, `${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}`)}; nothing was run\n`);
     return 2;
   }
-  if (error instanceof MxnError || error instanceof StoreError) {
-    output.err.write(`${red(output, 'error')} ${error.message}\n`);
-    if (error instanceof MxnError && error.hint) output.err.write(`hint: ${error.hint}\n`);
-    if (verbose && error.cause) output.err.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
-    return error instanceof MxnError && error.code === 'Backend' ? 1 : 2;
-  }
-  output.err.write(`${red(output, 'error')} ${(error as Error).message ?? String(error)}\n`);
-  if (verbose) output.err.write(`${(error as Error).stack}\n`);
+  const known = error as Error & { code?: unknown; hint?: unknown; cause?: unknown };
+  output.err.write(`${red(output, 'error')} ${known?.message ?? String(error)}\n`);
+  if (typeof known?.hint === 'string' && known.hint) output.err.write(`hint: ${known.hint}\n`);
+  if (verbose) output.err.write(`${known?.stack ?? ''}${known?.cause ? `\ncause: ${String((known.cause as Error).stack ?? known.cause)}` : ''}\n`);
+  if (error instanceof MxnError) return error.code === 'Backend' || error.code === 'Run' ? 1 : 2;
+  if (error instanceof StoreError) return INPUT_STORE_CODES.has(error.code) ? 2 : 1;
   return 1;
 }
