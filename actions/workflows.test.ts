@@ -30,6 +30,7 @@ const job = z.strictObject({
   'timeout-minutes': z.number().int().positive().max(360),
   permissions: permissions.optional(),
   environment: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
   outputs: z.record(z.string(), z.string()).optional(),
   strategy: z.object({ 'fail-fast': z.boolean().optional(), matrix: z.record(z.string(), z.unknown()) }).optional(),
   concurrency: z.strictObject({ group: z.string(), 'cancel-in-progress': z.boolean() }).optional(),
@@ -109,8 +110,55 @@ describe('workflow files', () => {
     expect(planSteps.every((entry) => entry.with?.['persist-credentials'] === false || entry.uses !== 'actions/checkout@v4')).toBe(true);
   });
 
+  it('experiment.yml: the run takes the approved commit; forks build the tool from base and take only experiments/ and models/', () => {
+    const flow = load('experiment.yml');
+    const run = flow.jobs.run!;
+    expect(JSON.stringify(flow.jobs)).not.toContain('head.ref'); // never the branch tip, which may have moved
+    const checkouts = run.steps.filter((entry) => entry.uses === 'actions/checkout@v4');
+    const first = checkouts[0]!.with!;
+    expect(first.ref).toBe("${{ github.event_name == 'pull_request_target' && github.event.pull_request.base.sha || github.event.pull_request.head.sha || github.sha }}");
+    expect(first['persist-credentials']).toBe("${{ github.event_name != 'pull_request_target' }}");
+    const build = run.steps.findIndex((entry) => entry.run?.includes('npm ci'));
+    const fork = run.steps.findIndex((entry) => entry.with?.repository === '${{ github.event.pull_request.head.repo.full_name }}');
+    expect(fork, 'the fork is checked out after the tool is built').toBeGreaterThan(build);
+    expect(run.steps[fork]!.with).toMatchObject({ ref: '${{ github.event.pull_request.head.sha }}', 'persist-credentials': false });
+    expect(run.steps[fork]!.if).toBe("github.event_name == 'pull_request_target'");
+    const take = run.steps[fork + 1]!;
+    expect(take.if).toBe("github.event_name == 'pull_request_target'");
+    expect(take.run).toMatch(/cp -R (\S+)\/experiments \1\/models \.\n/);
+    for (const entry of run.steps.slice(fork)) expect(entry.run ?? '', 'nothing after the fork checkout runs npm').not.toMatch(/\bnpm\b/);
+    // a fork runs only on the `labeled` event (the approved commit); a new push removes the label
+    expect(run.if).toMatch(/pull_request_target' \|\|\s+\(github\.event\.action == 'labeled' && github\.event\.label\.name == 'mxn:run'/);
+    const unlabel = flow.jobs.unlabel!;
+    expect(unlabel.if).toContain("github.event.action == 'synchronize'");
+    expect(unlabel.if).toContain('github.event.pull_request.head.repo.full_name != github.repository');
+    expect(unlabel.permissions).toEqual({ 'pull-requests': 'write' });
+    expect(unlabel.steps.map((entry) => entry.run ?? entry.uses)).toEqual(['gh api --method DELETE "repos/${GITHUB_REPOSITORY}/issues/${PR}/labels/mxn:run"']);
+    const docs = readFileSync(path.join(root, 'docs/github.md'), 'utf8');
+    expect(docs).toMatch(/mxn-fork-approval[^\n]*\n?[^\n]*required reviewers/);
+  });
+
+  it('experiment.yml: a shared staging store for plan and run, valid experiments run despite problems, cancel reaches the run step', () => {
+    const flow = load('experiment.yml');
+    const plan = flow.jobs.plan!;
+    const run = flow.jobs.run!;
+    for (const item of [plan, run]) expect(item.env?.MXN_STAGING).toBe('${{ vars.MXN_STAGING }}');
+    expect(readFileSync(path.join(root, 'docs/github.md'), 'utf8')).toMatch(/\| `MXN_STAGING` \|/);
+    // problems: annotated by the plan step, the job fails in its last step, the run job still goes
+    const last = plan.steps[plan.steps.length - 1]!;
+    expect(last.if).toBe("steps.plan.outputs.problems != '0'");
+    expect(last.run).toMatch(/exit 1$/);
+    expect(plan.outputs?.experiments).toBe('${{ steps.plan.outputs.experiments }}');
+    expect(run.if).toMatch(/^!cancelled\(\) && needs\.plan\.outputs\.experiments != '\[\]'/);
+    // the run step knows when the job started, to tell the 6-hour stop from a cancel
+    expect(run.steps[0]!.run).toBe('echo "MXN_JOB_STARTED=$(date +%s)" >> "$GITHUB_ENV"');
+    expect(run.steps.find((entry) => entry.id === 'run')!.with?.['detach-after']).toBe('350');
+    expect(run.steps.find((entry) => entry.uses === './actions/report')!.if).toContain('always()');
+  });
+
   it('ci.yml runs the same command as .ci/run and ignores the bot', () => {
     const flow = load('ci.yml');
+    expect(flow.jobs.test!['timeout-minutes']).toBe(20);
     const runs = flow.jobs.test!.steps.map((entry) => entry.run).filter(Boolean);
     expect(runs).toContain('.ci/run');
     expect(existsSync(path.join(root, '.ci/run'))).toBe(true);

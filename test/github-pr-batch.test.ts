@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
-import { AZURITE_ACCOUNT, modelFolderImages, pushTestImage, registryAvailable, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
+import { AZURITE_ACCOUNT, modelFolderImages, pushTestImage, skipWithoutRegistry, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
 
@@ -43,7 +43,7 @@ interface TaskBody {
   containerSettings?: { imageName: string; workingDirectory?: string };
 }
 
-describe.skipIf(!registryAvailable())('the GitHub loop on a pull request, on Azure Batch (loopback Batch + Azurite + registry)', () => {
+describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Azure Batch (loopback Batch + Azurite + registry)', () => {
   let github: GitHubFake;
   let registry: RegistryHandle;
   let emulators: EmulatorsHandle;

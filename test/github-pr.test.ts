@@ -2,9 +2,12 @@
 // a recorded pull_request payload, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files and GITHUB_API_URL
 // pointing at the loopback GitHub fake; results are committed to a local bare repository, and
 // model images are looked up in a real registry (docker-registry) seeded with their tags.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
-import { pushTestImage, registryAvailable, startGitHubFake, startRegistry, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
+import { pushTestImage, skipWithoutRegistry, startGitHubFake, startRegistry, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRANCH, PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
 
@@ -26,12 +29,15 @@ describe('the GitHub loop on a pull request', () => {
   let github: GitHubFake;
   let registry: RegistryHandle | undefined;
   let repo: PrRepo;
+  /** The shared staging store and cell cache (the workflow's MXN_STAGING), outside the checkout. */
+  let staging: string;
 
   beforeAll(async () => {
     buildActions();
     github = await startGitHubFake({ token: 'pr-token', repos: [REPO] });
-    if (registryAvailable()) registry = await startRegistry();
+    if (!skipWithoutRegistry()) registry = await startRegistry();
     repo = await createPrRepo({ github, experiment: { name: 'pr-demo', text: experiment } });
+    staging = await mkdtemp(path.join(tmpdir(), 'mxn-staging-'));
   });
 
   afterAll(async () => {
@@ -39,7 +45,7 @@ describe('the GitHub loop on a pull request', () => {
     await registry?.stop();
   });
 
-  const action = (name: string, inputs: Record<string, string>): Promise<ActionRun> => repo.action(name, inputs, registry ? { MXN_REGISTRY: registry.host } : {});
+  const action = (name: string, inputs: Record<string, string>): Promise<ActionRun> => repo.action(name, inputs, { MXN_STAGING: staging, ...(registry ? { MXN_REGISTRY: registry.host } : {}) });
   const mxnComments = () => repo.mxnComments('pr-demo');
   const git = (cwd: string, ...args: string[]) => repo.git(cwd, ...args);
 
@@ -85,6 +91,9 @@ describe('the GitHub loop on a pull request', () => {
     expect(git(repo.origin, 'ls-tree', '-r', '--name-only', BRANCH, 'results')).toBe('results/pr-demo/results.json\nresults/pr-demo/summary.md');
     expect(report.outputs.commit).toBe(git(repo.origin, 'rev-parse', BRANCH));
     const first = repo.showJson<{ cells: Array<{ id: string; metrics: Record<string, number> }> }>('results/pr-demo/results.json');
+    // the cell cache is in MXN_STAGING, not in the runner's checkout
+    expect((await readdir(path.join(staging, 'cache'))).filter((file) => file.endsWith('.json'))).toHaveLength(6);
+    expect(existsSync(path.join(repo.work, '.mxn'))).toBe(false);
 
     // 4. a second push changes knn only: its three cells rerun, ridge's come from the cache.
     await pushKnnChange(repo);
@@ -114,5 +123,72 @@ describe('the GitHub loop on a pull request', () => {
     expect(updated[0]!.body).toMatch(/\| knn \| [^|]*[▲▼][^|]*\|/);
     expect(updated[0]!.body).toMatch(/\| ridge \| [^|]*= \|/);
     expect(git(repo.origin, 'log', '-1', '--format=%s', BRANCH)).toMatch(/3 succeeded, 3 cached, 0 failed\) \[skip ci\]/);
+  });
+});
+
+describe('the GitHub loop: problems in one experiment, and a cancelled run', () => {
+  let github: GitHubFake;
+  let repo: PrRepo;
+  let staging: string;
+
+  beforeAll(async () => {
+    buildActions();
+    github = await startGitHubFake({ token: 'pr-token', repos: [REPO] });
+    repo = await createPrRepo({ github, experiment: { name: 'pr-good', text: experiment.replace('name: pr-demo', 'name: pr-good') } });
+    staging = await mkdtemp(path.join(tmpdir(), 'mxn-staging-'));
+  });
+
+  afterAll(async () => {
+    await github?.stop();
+  });
+
+  it('plans the valid experiment for the run and reports the other one’s problems without failing the step', { timeout: 30_000 }, async () => {
+    await writeFile(path.join(repo.work, 'experiments/pr-bad.yaml'), experiment.replace('name: pr-demo', 'name: pr-bad').replace('target: price', 'targt: price'));
+    github.setPullFiles(REPO, PR, ['experiments/pr-bad.yaml', 'experiments/pr-good.yaml']);
+    const plan = await repo.action('plan', { token: 'pr-token', rerun: 'none' }, { MXN_STAGING: staging });
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(JSON.parse(plan.outputs.experiments!)).toEqual(['experiments/pr-good.yaml']);
+    expect(Number(plan.outputs.problems)).toBeGreaterThan(0);
+    expect(plan.stdout).toMatch(/::error file=experiments\/pr-bad\.yaml,line=\d+/);
+    expect(repo.mxnComments('pr-bad')[0]!.body).toContain('nothing will run until they are fixed');
+    expect(repo.mxnComments('pr-good')[0]!.body).toContain('**2 × 3 = 6 cells**');
+  });
+
+  it('a SIGTERM to the run step cancels the cells: comment says cancelled, no model process is left', { timeout: 30_000 }, async () => {
+    const pids = await mkdtemp(path.join(tmpdir(), 'mxn-pids-'));
+    await mkdir(path.join(repo.work, 'models/slow'), { recursive: true });
+    await writeFile(path.join(repo.work, 'models/slow/package.json'), '{ "private": true, "type": "module" }\n');
+    await writeFile(
+      path.join(repo.work, 'models/slow/train.js'),
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pids)} + '/' + process.env.MXN_CELL_ID, String(process.pid));\nsetInterval(() => {}, 1000);\n`,
+    );
+    await writeFile(
+      path.join(repo.work, 'experiments/pr-slow.yaml'),
+      `name: pr-slow\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\n  - { name: busan, train: data/housing/busan.parquet }\nmodels:\n  - { name: slow, build: models/slow, command: [node, train.js] }\nevaluation: { target: price, metrics: [rmse] }\ncompute: { concurrency: 2, retries: 0, timeout: 2m }\n`,
+    );
+    let stopped = false;
+    const run = await repo.action('run', { experiment: 'experiments/pr-slow.yaml', token: 'pr-token', 'progress-interval': '0', rerun: 'none' }, { MXN_STAGING: staging }, (child) => {
+      const poll = setInterval(() => {
+        void readdir(pids).then((files) => {
+          if (files.length < 2 || stopped) return;
+          stopped = true;
+          clearInterval(poll);
+          child.kill('SIGTERM');
+        });
+      }, 50);
+      child.on('close', () => clearInterval(poll));
+    });
+    expect(stopped, run.stdout).toBe(true);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/SIGTERM: cancelling the run/);
+    expect(run.stdout).toMatch(/mxn run: cancelled/);
+    expect(run.outputs.cancelled).toBe('true');
+    const results = JSON.parse(await readFile(path.join(repo.work, 'results/pr-slow/results.json'), 'utf8')) as { cells: Array<{ status: string }> };
+    expect(results.cells.map((cell) => cell.status)).toEqual(['cancelled', 'cancelled']);
+    expect(repo.mxnComments('pr-slow')[0]!.body).toMatch(/## mxn · pr-slow · cancelled[\s\S]*\*\*Cancelled\*\*/);
+    for (const file of await readdir(pids)) {
+      const pid = Number(await readFile(path.join(pids, file), 'utf8'));
+      expect(() => process.kill(pid, 0), `model process ${pid} (${file}) is still running`).toThrow();
+    }
   });
 });

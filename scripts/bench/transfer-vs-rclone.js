@@ -20,7 +20,12 @@ const BIG_MIB = num('MXN_BENCH_BIG_MIB', 256);
 const SMALL_COUNT = num('MXN_BENCH_SMALL_COUNT', 200);
 const SMALL_MIB = num('MXN_BENCH_SMALL_MIB', 1);
 const REPEATS = num('MXN_BENCH_REPEATS', 3);
-/** Objects at once (mxn --concurrency, rclone --transfers); parts/blocks per object are 4 × 8 MiB on both sides. */
+/**
+ * Objects at once (mxn --concurrency, rclone --transfers). Per object, both stream S3 parts 4 × 8 MiB;
+ * Blob blocks are 8 MiB with 16 in flight for rclone's uploads and mxn's server-side Put Block From URL.
+ * The emulators (s3rver and the shim in this process, Azurite in its own) never share an event loop
+ * with either measured tool: both run as child processes.
+ */
 const CONCURRENCY = num('MXN_BENCH_CONCURRENCY', 8);
 const RCLONE = process.env.MXN_BENCH_RCLONE ?? '/usr/bin/rclone';
 const RCLONE_TIMEOUT_MS = num('MXN_BENCH_RCLONE_TIMEOUT_MS', 30_000);

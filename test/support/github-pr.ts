@@ -4,7 +4,7 @@
  * bundled actions spawned as GitHub runs them (INPUT_* variables, a recorded pull_request payload,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, GITHUB_API_URL pointing at the loopback GitHub fake).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,7 @@ export interface PrRepo {
   /** Runs git in `cwd` as a developer. */
   git(cwd: string, ...args: string[]): string;
   /** Spawns `actions/<name>/dist/index.js` in the work tree, as GitHub runs it. */
-  action(name: string, inputs: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<ActionRun>;
+  action(name: string, inputs: Record<string, string>, env?: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void): Promise<ActionRun>;
   /** The sticky comments of `experiment` on the PR. */
   mxnComments(experiment: string): Array<{ id: number; body: string }>;
   /** A JSON file committed on the PR branch of origin. */
@@ -81,7 +81,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   git(work, 'commit', '--quiet', '-m', `Add the ${options.experiment.name} experiment`);
   git(work, 'push', '--quiet', 'origin', BRANCH);
 
-  async function action(name: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<ActionRun> {
+  async function action(name: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, onSpawn?: (child: ChildProcess) => void): Promise<ActionRun> {
     const event = path.join(dir, 'event.json');
     const sha = git(work, 'rev-parse', 'HEAD');
     await writeFile(event, JSON.stringify({ action: 'synchronize', number: PR, pull_request: { number: PR, head: { ref: BRANCH, sha, repo: { full_name: REPO } }, base: { ref: 'main', repo: { full_name: REPO } } }, repository: { full_name: REPO } }));
@@ -111,6 +111,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.on('error', reject);
+      onSpawn?.(child);
       child.on('close', (code) => {
         Promise.all([readFile(output, 'utf8'), readFile(summary, 'utf8')]).then(([out, sum]) => resolve({ code, stdout, outputs: parseOutputs(out), summary: sum }), reject);
       });

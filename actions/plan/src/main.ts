@@ -15,13 +15,16 @@ async function main(): Promise<void> {
     rerun: (core.getInput('rerun') || 'none') as Rerun,
     ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
     ...(api && pr ? { comment: { api, target: { ...context.repo, issue: pr.number } } } : {}),
+    log: (line) => core.info(line),
     ...(pr?.fromFork ? { note: '_From a fork: nothing runs until a maintainer approves (label `mxn:run`, then the `mxn-fork-approval` environment)._' } : {}),
   });
   for (const item of result.experiments) core.info(`${item.file}: ${item.problems ? `${item.problems.length} problem(s)` : `${item.cells} cells, ${item.toRun} to run`}`);
+  // Problems are annotations, not a failure here: the valid experiments still run, and the
+  // workflow's last plan step fails the job when `problems` is not 0.
+  for (const issue of result.experiments.flatMap((item) => item.problems ?? [])) core.error(issue.message, { file: issue.file, ...(issue.line ? { startLine: issue.line } : {}), ...(issue.column ? { startColumn: issue.column } : {}) });
   core.setOutput('experiments', JSON.stringify(result.runnable));
   core.setOutput('plan', JSON.stringify(result.experiments));
   core.setOutput('problems', String(result.problems));
-  if (result.problems > 0) throw new Error(`${result.problems} problem(s) in the experiment files; see the pull request comment`);
 }
 
 main().catch((error: Error) => core.setFailed(`mxn plan: ${error.message}`));

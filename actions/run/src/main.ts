@@ -1,11 +1,13 @@
 // Thin entry: read inputs, call runStep, set outputs, fail once with a clear message.
+// SIGINT/SIGTERM (a superseded or cancelled run) cancel the backend's cells; near the 6-hour limit they detach.
 import * as core from '@actions/core';
-import { githubApi, readEventContext, runStep, type Rerun } from '@mxn/github';
+import { githubApi, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
   const pr = context.pullRequest;
   const images = core.getInput('images');
+  const stop = stopOnSignals({ detachAfterMs: Number(core.getInput('detach-after') || 350) * 60_000, log: (line) => core.warning(line) });
   const result = await runStep({
     root: process.cwd(),
     experiment: core.getInput('experiment', { required: true }),
@@ -15,12 +17,16 @@ async function main(): Promise<void> {
     ...(pr ? { baseRef: pr.baseRef, comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } } } : {}),
     progressIntervalMs: Number(core.getInput('progress-interval') || 30) * 1000,
     ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+    signal: stop.signal,
     log: (line) => core.info(line),
   });
+  stop.dispose();
   core.setOutput('experiment', result.results.experiment);
   core.setOutput('results', result.written.results);
   core.setOutput('report', result.written.report);
   core.setOutput('failed', String(result.failed));
+  core.setOutput('cancelled', String(result.cancelled));
+  if (result.cancelled) throw new Error('cancelled; the cells still running were cancelled on the backend');
   if (result.failed > 0) throw new Error(`${result.failed} cell(s) failed; see the pull request comment or summary.md`);
 }
 

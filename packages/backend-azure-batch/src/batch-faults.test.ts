@@ -93,33 +93,60 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(loop.batch.calls.Task_AddCollection).toBe(4);
   });
 
-  it('sends no storage key or AWS secret to Batch, and gives tasks read-only inputs and write-only outputs that expire', async () => {
+  it('sends no storage key or AWS secret to Batch, and gives a cell read-only URLs of exactly its inputs and write-only outputs', async () => {
     const secret = 'aws-secret-for-the-test-0123456789';
     process.env.AWS_SECRET_ACCESS_KEY = secret;
-    const { spec } = await staged([{ id: 'a' }]);
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }]);
+    // What else the staging container holds: held-out labels, and (above) the other cell's inputs.
+    const labels = joinKey(spec.tasks[0]!.inputPrefix.replace(/\/input$/, '/labels'), 'labels.parquet');
+    await store.write(labels, 'held-out labels');
+    await store.write(joinKey(spec.tasks[0]!.inputPrefix, 'nested/extra.txt'), 'extra');
     loop.batch.resetCalls();
     const outcome = await loop.backend({ poolId: 'faults', keepJob: true, sasLifetimeSeconds: 900 }).run(spec);
     delete process.env.AWS_SECRET_ACCESS_KEY;
-    expect(outcome.tasks[0]?.status).toBe('succeeded');
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
     expect(loop.batch.requestsContaining(AZURITE_KEY)).toEqual([]);
     expect(loop.batch.requestsContaining(secret)).toEqual([]);
 
     const task = loop.batch.store.job(jobIdFor(spec.runId))!.tasks.get('1')!.spec;
-    const input = task.resourceFiles[0];
-    const output = task.outputFiles[0].destination.container;
-    expect(input.blobPrefix).toMatch(new RegExp(`${spec.tasks[0]!.inputPrefix}/$`));
+    const inputs = task.resourceFiles as Array<{ httpUrl?: string; storageContainerUrl?: string; filePath: string }>;
+    // One URL per input blob (listed at submission), none a container URL.
+    expect(inputs.map((file) => file.filePath).sort()).toEqual(['in/nested/extra.txt', 'in/x.txt']);
+    expect(inputs.every((file) => file.httpUrl && !file.storageContainerUrl)).toBe(true);
     expect(task.containerSettings).toEqual({ imageName: CONTRACT_IMAGE, workingDirectory: 'containerImageDefault' });
-    const blob = (containerUrl: string, name: string) => containerUrl.replace('?', `/${name}?`);
+    const output = task.outputFiles[0].destination.container;
+    const x = inputs.find((file) => file.filePath === 'in/x.txt')!.httpUrl!;
     const expiry = (url: string) => Date.parse(new URL(url).searchParams.get('se')!);
-    for (const url of [input.storageContainerUrl, output.containerUrl]) {
+    for (const url of [x, output.containerUrl]) {
       expect(expiry(url) - Date.now()).toBeGreaterThan(0);
       expect(expiry(url) - Date.now()).toBeLessThanOrEqual(900_000);
     }
-    const put = (url: string) => fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-12-02' }, body: 'x' });
-    expect((await put(blob(input.storageContainerUrl, 'sneaky.txt'))).status).toBe(403);
-    expect((await fetch(blob(output.containerUrl, `${input.blobPrefix}x.txt`), { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(403);
-    expect((await fetch(`${output.containerUrl}&restype=container&comp=list`, { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(403);
-    expect((await fetch(blob(input.storageContainerUrl, `${input.blobPrefix}x.txt`), { headers: { 'x-ms-version': '2021-12-02' } })).status).toBe(200);
+    const v = { 'x-ms-version': '2021-12-02' };
+    const get = (url: string) => fetch(url, { headers: v }).then((r) => r.status);
+    const put = (url: string) => fetch(url, { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then((r) => r.status);
+    // The same token on other paths of the container.
+    const root = store.uri.split(`/${loop.container}/`)[1]!;
+    const onPath = (url: string, path: string) => {
+      const u = new URL(url);
+      return `${u.origin}${u.pathname.split('/').slice(0, 3).join('/')}${path}${u.search}`;
+    };
+    const otherBlob = (url: string, key: string) => onPath(url, `/${root}/${key}`);
+    const list = (url: string) => `${onPath(url, '')}&restype=container&comp=list`;
+    // The input URL reads its own blob, and nothing else: not the labels, not another cell's inputs, no listing.
+    expect(await get(x)).toBe(200);
+    expect(await get(otherBlob(x, joinKey(spec.tasks[0]!.inputPrefix, 'x.txt')))).toBe(200);
+    expect(await get(otherBlob(x, labels))).toBe(403);
+    expect(await get(otherBlob(x, joinKey(spec.tasks[1]!.inputPrefix, 'x.txt')))).toBe(403);
+    expect(await get(list(x))).toBe(403);
+    // It cannot write, even its own blob.
+    expect(await put(x)).toBe(403);
+    expect(await readText(store, joinKey(spec.tasks[0]!.inputPrefix, 'x.txt'))).toBe('10');
+    // The output URL can create blobs, but not read or list them.
+    const blob = (containerUrl: string, name: string) => containerUrl.replace('?', `/${name}?`);
+    expect(await get(blob(output.containerUrl, `${root}/${labels}`))).toBe(403);
+    expect(await get(blob(output.containerUrl, `${root}/${joinKey(spec.tasks[0]!.outputPrefix, 'y.txt')}`))).toBe(403);
+    expect(await get(list(output.containerUrl))).toBe(403);
+    expect(await put(blob(output.containerUrl, 'probe/written.txt'))).toBe(201);
   });
 
   it('runs on an auto-pool that goes away with its job', async () => {

@@ -3,7 +3,15 @@
  * the run's images, autoscaling from zero on pending tasks up to maxNodes. On submit it forces an
  * evaluation at once (enable autoscale again; when the service refuses that more than once per 30 s,
  * a resize to the nodes needed, with autoscale re-enabled once allowed). A pool mxn created is brought
- * back to zero when the run ends, however it ends.
+ * back to zero when the run ends, however it ends: autoscale off, resize to 0 (`taskcompletion`).
+ *
+ * Why not just evaluate the formula then: the service evaluates autoscale at most every 5 minutes and
+ * its `$PendingTasks` samples lag, so an evaluation right after the last task ended still sees it
+ * pending and keeps the nodes until a later evaluation. The parked pool keeps autoscale off (its
+ * formula is `autoScaleFormula(settings)`, re-sent with every enable): the next run's submit enables
+ * it again, and a concurrent run on the same pool (another run of the same experiment) whose tasks
+ * are still waiting finds the pool parked within `PARKED_CHECK_EVERY` polls and enables it again.
+ * `taskcompletion` lets that run's running tasks finish on the nodes being removed.
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { BackendError } from '@mxn/core';
@@ -13,6 +21,8 @@ export const MANAGED_TAG = 'mxn-managed';
 const EVALUATION_INTERVAL = 'PT5M';
 /** Minimum time between enableautoscale calls on one pool (the service's rule). */
 export const ENABLE_MIN_INTERVAL_MS = 30_000;
+/** While a run has tasks waiting, it checks every this many polls whether another run parked the pool. */
+export const PARKED_CHECK_EVERY = 10;
 
 export interface PoolSettings {
   poolId: string;
@@ -58,6 +68,7 @@ export function poolSpecification(settings: PoolSettings): BatchServiceModels.Po
 export class RunPool {
   private reenableAt: number | undefined;
   private lastEnableAt = -Infinity;
+  private pollsSinceCheck = 0;
 
   private constructor(
     private readonly client: BatchClient,
@@ -99,19 +110,35 @@ export class RunPool {
     this.reenableAt = this.lastEnableAt + ENABLE_MIN_INTERVAL_MS;
   }
 
-  /** Called on every poll: re-enables autoscale once the service allows it again. */
-  async maintain(): Promise<void> {
-    if (this.reenableAt === undefined || Date.now() < this.reenableAt) return;
-    if (await this.enable()) this.reenableAt = undefined;
-    else this.reenableAt = Date.now() + 5000;
+  /**
+   * Called on every poll with the run's waiting (active) tasks: re-enables autoscale once the service
+   * allows it again, and while tasks wait, turns a pool another run parked (autoscale off, target 0)
+   * back on.
+   */
+  async maintain(waitingTasks = 0): Promise<void> {
+    if (!this.managed) return;
+    if (this.reenableAt !== undefined) {
+      if (Date.now() < this.reenableAt) return;
+      if (await this.enable()) this.reenableAt = undefined;
+      else this.reenableAt = Date.now() + 5000;
+      return;
+    }
+    if (waitingTasks === 0 || ++this.pollsSinceCheck < PARKED_CHECK_EVERY) return;
+    this.pollsSinceCheck = 0;
+    const pool = await this.client.pool.get(this.poolId, { poolGetOptions: { select: 'id,enableAutoScale,targetDedicatedNodes,targetLowPriorityNodes' } }).catch((error: unknown) => {
+      throw new BackendError(`azure-batch: reading pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+    });
+    if (!pool.enableAutoScale && (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0) === 0) await this.scaleNow(waitingTasks);
   }
 
-  /** Brings a managed pool back to zero once the run's tasks are done or stopped. */
+  /**
+   * Brings a managed pool to zero now that the run's tasks are done or stopped: autoscale off, resize
+   * to 0 with `taskcompletion` (running tasks, e.g. of a concurrent run, finish first). Autoscale stays
+   * off until a run enables it again (see the module comment).
+   */
   async settle(): Promise<void> {
     if (!this.managed) return;
     this.reenableAt = undefined;
-    // An evaluation now sees no pending task of this run (other runs' tasks keep their nodes).
-    if (await this.enable().catch(() => false)) return;
     await this.resize(0);
   }
 

@@ -1,15 +1,16 @@
 /** One run on Azure Batch: pool, job, staged manifest, task submission, watching, cleanup. */
-import { BackendError, hashBuildContext, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
+import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
 import { listAll, openStore, type Store } from '@mxn/storage';
 import { writeAggregateInputs } from './aggregate-inputs.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
-import { imageForBuild, jobIdFor } from './ids.js';
+import { jobIdFor } from './ids.js';
+import { imagesOf } from './image-names.js';
 import type { AzureBatchBackendOptions, BatchComputeSettings } from './options.js';
 import { outcomeOf, storedExitCode } from './outcomes.js';
 import { RunPool, poolSpecification, type PoolSettings } from './pool.js';
 import { stagingSas } from './staging-sas.js';
 import { submitTasks } from './submit-tasks.js';
-import { aggregateTaskBody, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
+import { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
 import { TaskWatcher } from './watch-tasks.js';
 
 export async function runOnBatch(client: BatchClient, options: AzureBatchBackendOptions, spec: RunSpec, runOptions: RunOptions = {}): Promise<RunOutcome> {
@@ -33,9 +34,8 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   const store = await (options.openStore ?? ((uri: string) => openStore(uri)))(spec.stagingUri);
   const timeoutMs = spec.limits.timeoutMs;
   const lifetime = options.sasLifetimeSeconds ?? Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
-  const sas = await stagingSas(store, lifetime);
-  const images = new Map<TaskSpec, string>();
-  for (const task of all) images.set(task.spec, await imageOf(task.spec, options.registryPrefix));
+  const sas = await stagingSas(store, lifetime, { containerRead: spec.aggregate !== undefined });
+  const images = await imagesOf(all.map((task) => task.spec), options.registryPrefix);
 
   const slots = settings.taskSlotsPerNode ?? 1;
   const concurrency = settings.concurrency ?? spec.limits.concurrency;
@@ -70,7 +70,8 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
     let cellOutputs: string[] = [];
     if (spec.aggregate && !complete) cellOutputs = await writeAggregateInputs(store, spec, sas.blobName);
     if (!complete) {
-      const bodies = cells.filter((cell) => !existing.has(cell.batchId)).map((cell) => cellTaskBody(Number(cell.batchId), cell.spec, bodySettings(cell.spec)));
+      const missing = cells.filter((cell) => !existing.has(cell.batchId));
+      const bodies = await Promise.all(missing.map(async (cell) => cellTaskBody(Number(cell.batchId), cell.spec, bodySettings(cell.spec), await sas.inputFiles(cell.spec.inputPrefix, CELL_INPUT_DIR))));
       if (spec.aggregate && !existing.has('aggregate')) bodies.push(aggregateTaskBody(spec.aggregate, cells.length, cellOutputs, bodySettings(spec.aggregate)));
       await submitTasks(client, jobId, bodies, { concurrency: options.submitConcurrency ?? 8, ...(signal ? { signal } : {}) });
       await client.job.patch(jobId, { onAllTasksComplete: 'terminatejob' });
@@ -89,7 +90,7 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
     while (!signal?.aborted) {
       await watcher.poll();
       if (watcher.done) break;
-      await runPool?.maintain();
+      await runPool?.maintain(watcher.counts?.active ?? 0);
       await sleep(pollMs, signal);
     }
     if (signal?.aborted) {
@@ -123,12 +124,6 @@ function checkSpec(spec: RunSpec): void {
     ids.add(task.id);
     if (task.command.length === 0) throw new BackendError(`azure-batch: task ${task.id} has no command`);
   }
-}
-
-async function imageOf(task: TaskSpec, registry: string | undefined): Promise<string> {
-  if (task.image) return task.image;
-  if (!task.buildDir) throw new BackendError(`azure-batch: task ${task.id} has neither an image nor a build folder`, { hint: 'give the model an image: or a build: folder' });
-  return imageForBuild(task.model, await hashBuildContext(task.buildDir), registry);
 }
 
 /** Adds the job, or finds the one an earlier process added for the same run (re-attach). */

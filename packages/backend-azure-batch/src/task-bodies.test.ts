@@ -35,9 +35,12 @@ afterAll(async () => {
 describe('task bodies', () => {
   it('runs the command through /bin/sh with absolute protocol folders, any quoting intact, recording the exit code', async () => {
     const script = `const fs=require('fs');fs.writeFileSync(process.env.MXN_OUTPUT_DIR+"/seen.json",JSON.stringify({in:process.env.MXN_INPUT_DIR,arg:process.argv[1]}));process.exit(5)`;
-    const body = cellTaskBody(7, task('c', [process.execPath, '-e', script, `it's "quoted" $HOME`]), settings);
+    const inputs = [{ httpUrl: 'https://a.blob/c/root/in/c/train.parquet?sp=r', filePath: 'in/train.parquet' }];
+    const body = cellTaskBody(7, task('c', [process.execPath, '-e', script, `it's "quoted" $HOME`]), settings, inputs);
     expect(body).toMatchObject({ id: '7', displayName: 'c', containerSettings: { imageName: 'img:1', workingDirectory: 'containerImageDefault' }, constraints: { maxTaskRetryCount: 2, maxWallClockTime: 'PT90S' } });
-    expect(body.resourceFiles).toEqual([{ storageContainerUrl: sas.readUrl, blobPrefix: 'root/in/c/', filePath: 'in' }]);
+    // Exactly the cell's own input blobs, each by its own URL: no container URL reaches a cell.
+    expect(body.resourceFiles).toEqual(inputs);
+    expect(JSON.stringify(body)).not.toContain(sas.readUrl);
     expect(body.outputFiles?.map((f) => [f.filePattern, f.destination.container?.path, f.uploadOptions.uploadCondition])).toEqual([
       ['out/**/*', 'root/out/c', 'taskcompletion'],
       ['../stdout.txt', 'root/out/c/stdout.txt', 'taskcompletion'],
@@ -47,7 +50,7 @@ describe('task bodies', () => {
     expect(body.exitConditions?.default?.dependencyAction).toBe('satisfy');
     const work = path.join(dir, 'cell');
     expect(await runCommandLine(body.commandLine, work)).toBe(5);
-    expect(JSON.parse(await readFile(path.join(work, 'out/seen.json'), 'utf8'))).toEqual({ in: path.join(work, 'in/root/in/c'), arg: `it's "quoted" $HOME` });
+    expect(JSON.parse(await readFile(path.join(work, 'out/seen.json'), 'utf8'))).toEqual({ in: path.join(work, 'in'), arg: `it's "quoted" $HOME` });
     expect((await readFile(path.join(work, 'exit_code'), 'utf8')).trim()).toBe('5');
   });
 

@@ -5,14 +5,15 @@
  * exit code in `exit_code` (uploaded next to the output prefix as `<outputPrefix>.exit_code`).
  */
 import type { BatchServiceModels } from '@azure/batch';
-import type { TaskSpec } from '@mxn/core';
+import { BackendError, type TaskSpec } from '@mxn/core';
 import { shCommandLine, shellQuote } from './shell.js';
 import type { StagingSas } from './staging-sas.js';
 
 export type TaskBody = BatchServiceModels.TaskAddParameter;
 
 export interface TaskBodySettings {
-  sas: StagingSas;
+  /** The container URLs and blob names (cells' input URLs are passed to `cellTaskBody` on their own). */
+  sas: Pick<StagingSas, 'readUrl' | 'writeUrl' | 'blobName'>;
   image: string;
   /** `containerImageDefault` (the image's WORKDIR) or `taskWorkingDirectory`. */
   workingDirectory: 'containerImageDefault' | 'taskWorkingDirectory';
@@ -25,9 +26,10 @@ export const exitCodeKey = (outputPrefix: string): string => `${outputPrefix.rep
 /** Key of the aggregate's cell list (`<id>\t<blob prefix>` lines): a sibling of its input prefix. */
 export const cellListKey = (inputPrefix: string): string => `${inputPrefix.replace(/\/$/, '')}.cells.tsv`;
 
-const PROLOGUE = (inputBlobPrefix: string) => [
+/** `inputDir`: where the task's resource files put its inputs, relative to the task working directory. */
+const PROLOGUE = (inputDir: string) => [
   'W="$AZ_BATCH_TASK_WORKING_DIR"',
-  `export MXN_INPUT_DIR="$W/in/"${shellQuote(inputBlobPrefix)}`,
+  `export MXN_INPUT_DIR="$W/"${shellQuote(inputDir)}`,
   'export MXN_OUTPUT_DIR="$W/out"',
   'rm -rf "$MXN_OUTPUT_DIR" "$W/exit_code"',
   'mkdir -p "$MXN_INPUT_DIR" "$MXN_OUTPUT_DIR"',
@@ -62,7 +64,7 @@ const AGGREGATE_LAYOUT = (cellList: string) => [
   'fi',
 ];
 
-function outputFiles(sas: StagingSas, outputPrefix: string): BatchServiceModels.OutputFile[] {
+function outputFiles(sas: TaskBodySettings['sas'], outputPrefix: string): BatchServiceModels.OutputFile[] {
   const base = sas.blobName(outputPrefix);
   const upload = { uploadCondition: 'taskcompletion' as const };
   const to = (path: string) => ({ container: { containerUrl: sas.writeUrl, path } });
@@ -88,13 +90,18 @@ function common(task: TaskSpec, settings: TaskBodySettings, script: string[]): O
   };
 }
 
-/** The body of cell task `batchId` (an integer id; the cell id is its displayName). */
-export function cellTaskBody(batchId: number, task: TaskSpec, settings: TaskBodySettings): TaskBody {
-  const input = settings.sas.blobName(task.inputPrefix);
+/** Folder (under the task working directory) a cell's input files go to; its MXN_INPUT_DIR. */
+export const CELL_INPUT_DIR = 'in';
+
+/**
+ * The body of cell task `batchId` (an integer id; the cell id is its displayName). `inputFiles` are
+ * the cell's own input blobs as read-only per-blob URLs into `CELL_INPUT_DIR` (`StagingSas.inputFiles`).
+ */
+export function cellTaskBody(batchId: number, task: TaskSpec, settings: TaskBodySettings, inputFiles: BatchServiceModels.ResourceFile[] = []): TaskBody {
   return {
     id: String(batchId),
-    ...common(task, settings, [...PROLOGUE(input), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
-    resourceFiles: [{ storageContainerUrl: settings.sas.readUrl, blobPrefix: `${input}/`, filePath: 'in' }],
+    ...common(task, settings, [...PROLOGUE(CELL_INPUT_DIR), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
+    ...(inputFiles.length > 0 ? { resourceFiles: inputFiles } : {}),
     // A failed cell still satisfies the aggregate's dependency, so the fan-in always runs.
     exitConditions: { default: { dependencyAction: 'satisfy' }, preProcessingError: { dependencyAction: 'satisfy' }, fileUploadError: { dependencyAction: 'satisfy' } },
   };
@@ -106,19 +113,21 @@ const MAX_CELL_RESOURCE_BYTES = 600_000;
 /**
  * The aggregate's body: depends on tasks 1..cellCount, downloads its input prefix (manifest.json),
  * its cell list, and every cell's output prefix (with the `.exit_code` sibling), then lays them out
- * as `cells/<id>/` before its command runs.
+ * as `cells/<id>/` before its command runs. It is the one task given the container read+list SAS:
+ * the cells' outputs do not exist when it is submitted, so they cannot be signed one by one.
  */
 export function aggregateTaskBody(task: TaskSpec, cellCount: number, cellOutputPrefixes: string[], settings: TaskBodySettings): TaskBody {
   const input = settings.sas.blobName(task.inputPrefix);
   const cellList = settings.sas.blobName(cellListKey(task.inputPrefix));
   const read = settings.sas.readUrl;
+  if (!read) throw new BackendError('azure-batch: the aggregate needs the container read URL (stagingSas with containerRead)');
   let cells: BatchServiceModels.ResourceFile[] = cellOutputPrefixes.map((prefix) => ({ storageContainerUrl: read, blobPrefix: settings.sas.blobName(prefix), filePath: 'dl' }));
   if (JSON.stringify(cells).length > MAX_CELL_RESOURCE_BYTES) {
     cells = [{ storageContainerUrl: read, blobPrefix: commonFolder(cellOutputPrefixes.map((prefix) => settings.sas.blobName(prefix))), filePath: 'dl' }];
   }
   return {
     id: 'aggregate',
-    ...common(task, { ...settings, retries: settings.retries }, [...PROLOGUE(input), ...AGGREGATE_LAYOUT(cellList), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
+    ...common(task, { ...settings, retries: settings.retries }, [...PROLOGUE(`in/${input}`), ...AGGREGATE_LAYOUT(cellList), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
     resourceFiles: [
       { storageContainerUrl: read, blobPrefix: `${input}/`, filePath: 'in' },
       { storageContainerUrl: read, blobPrefix: cellList, filePath: 'meta' },

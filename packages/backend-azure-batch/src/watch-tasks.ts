@@ -1,8 +1,9 @@
 /**
  * Follows a job's tasks and turns their state changes into the cell events the local backend emits
  * (queued → running → retrying → … → succeeded | failed | cancelled, one terminal event per task).
- * Each poll is one `getTaskCounts` call plus a listing of only the tasks whose state changed since
- * the last poll (`$filter` on stateTransitionTime, `$select`, pages of 1000), whatever the task count.
+ * Each poll is one `getTaskCounts` call; only when the counts changed since the last poll (or every
+ * `listEvery` polls, since a retry changes no count) it also lists the tasks whose state changed since
+ * the last listing (`$filter` on stateTransitionTime, `$select`, pages of 1000), whatever the task count.
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { BackendError, formatDuration, type TaskEvent, type TaskSpec, type TaskState } from '@mxn/core';
@@ -27,7 +28,12 @@ export interface WatchOptions {
   emit: (event: TaskEvent) => void;
   /** Page size of task listings. Default 1000 (the service's maximum). */
   pageSize?: number;
+  /** List changed tasks at least every this many polls even when the counts did not change (retries change none). Default 10. */
+  listEvery?: number;
 }
+
+/** The job's task counts as `getTaskCounts` returns them. */
+export type TaskCounts = BatchServiceModels.TaskCounts;
 
 const SELECT = 'id,displayName,state,stateTransitionTime,executionInfo';
 const TERMINAL_CHECK_EVERY = 10;
@@ -36,8 +42,11 @@ export class TaskWatcher {
   readonly tasks = new Map<string, WatchedTask>();
   private watermark: Date | undefined;
   private polls = 0;
+  private lastCounts: string | undefined;
   /** Calls made by the last poll. */
   lastPollCalls = 0;
+  /** Task counts read by the last poll. */
+  counts: TaskCounts | undefined;
 
   constructor(private readonly client: BatchClient, private readonly jobId: string, tasks: Array<{ batchId: string; spec: TaskSpec }>, private readonly options: WatchOptions) {
     for (const task of tasks) this.tasks.set(task.batchId, { ...task, attempt: 1, running: false });
@@ -49,11 +58,21 @@ export class TaskWatcher {
     return true;
   }
 
-  /** One poll: task counts, then the tasks that changed. */
-  async poll(): Promise<void> {
+  /** One poll: task counts, then — when they changed, every `listEvery` polls, or when `force`d — the tasks that changed. */
+  async poll(force = false): Promise<void> {
     this.polls++;
     this.lastPollCalls = 1;
-    await this.call('reading task counts', () => this.client.job.getTaskCounts(this.jobId));
+    const result = await this.call('reading task counts', () => this.client.job.getTaskCounts(this.jobId));
+    this.counts = result.taskCounts;
+    const { active, running, completed, succeeded, failed } = result.taskCounts ?? {};
+    const counts = result.taskCounts ? [active, running, completed, succeeded, failed].join(',') : undefined;
+    const unchanged = counts !== undefined && counts === this.lastCounts;
+    this.lastCounts = counts;
+    const periodic = this.polls % (this.options.listEvery ?? TERMINAL_CHECK_EVERY) === 0;
+    if (unchanged && !periodic && !force && this.polls > 1) {
+      if (this.polls % TERMINAL_CHECK_EVERY === 0 && !this.done) await this.checkJobEnded();
+      return;
+    }
     // Tasks that changed at or after the latest change already seen (the service's own clock); every
     // tenth poll looks back 30 s more, in case a listing lagged behind a transition.
     const overlapMs = this.polls % TERMINAL_CHECK_EVERY === 0 ? 30_000 : 0;
@@ -126,7 +145,7 @@ export class TaskWatcher {
     if (job.state !== 'completed' && job.state !== 'terminating' && job.state !== 'deleting') return;
     // A final listing picks up what completed before the job ended; whatever is left never ran.
     this.polls++;
-    await this.poll();
+    await this.poll(true);
     this.cancelRemaining('the job was terminated');
   }
 

@@ -15,7 +15,7 @@ export { cellCache, type CellCache } from './run/cache.js';
 export { layout } from './run/layout.js';
 export { stageInputs } from './run/stage.js';
 export { createScorer } from './run/score-cell.js';
-export { runExperiment, defaultStagingUri, type RunExperimentOptions, type RunExperimentResult } from './run/run-experiment.js';
+export { runExperiment, cacheUriOf, defaultStagingUri, type RunExperimentOptions, type RunExperimentResult } from './run/run-experiment.js';
 export { readResults, writeResults, type WrittenResults } from './results/write-results.js';
 export * from './report/index.js';
 export { publishOutputs, type PublishReport } from './results/publish-outputs.js';

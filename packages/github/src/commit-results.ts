@@ -19,12 +19,21 @@ export interface CommitResultsOptions {
   resultsDir?: string;
   /** Short facts for the message, e.g. "6 succeeded, 3 cached". */
   summary?: string;
+  /**
+   * The commit the results were computed from (the pull request's head sha the run checked out).
+   * When given, the push goes through only while the branch still points at it; if the branch has
+   * moved (a newer push, whose own run reports for it), nothing is pushed and `skipped` says why.
+   * Without it, a moved branch gets the results commit rebased on top.
+   */
+  expectedHead?: string;
 }
 
 export interface CommitResult {
   committed: boolean;
   sha?: string;
   message?: string;
+  /** Why nothing was pushed although the results changed. */
+  skipped?: 'branch-moved';
 }
 
 export async function commitResults(options: CommitResultsOptions): Promise<CommitResult> {
@@ -36,6 +45,12 @@ export async function commitResults(options: CommitResultsOptions): Promise<Comm
   if (staged.code === 0) return { committed: false };
   const message = `mxn: results of ${options.experiment}${options.summary ? ` (${options.summary})` : ''} [skip ci]`;
   await git(options.cwd, ['-c', `user.name=${BOT_NAME}`, '-c', `user.email=${BOT_EMAIL}`, 'commit', '--quiet', '--no-verify', '-m', message, '--', ...files]);
+  if (options.expectedHead) {
+    const lease = `--force-with-lease=refs/heads/${options.branch}:${options.expectedHead}`;
+    const pushed = await git(options.cwd, ['push', '--quiet', lease, remote, `HEAD:refs/heads/${options.branch}`], { check: false });
+    if (pushed.code !== 0) return { committed: false, message, skipped: 'branch-moved' };
+    return { committed: true, sha: (await git(options.cwd, ['rev-parse', 'HEAD'])).stdout.trim(), message };
+  }
   const push = () => git(options.cwd, ['push', '--quiet', remote, `HEAD:refs/heads/${options.branch}`], { check: false });
   let pushed = await push();
   if (pushed.code !== 0) {

@@ -1,6 +1,6 @@
 export { GitHubLoopError, type GitHubLoopErrorCode } from './errors.js';
 export { githubApi, type GitHubApi, type GitHubApiOptions, type IssueComment, type RepoRef } from './github-api.js';
-export { COMMENT_LIMIT, commentBudget, commentMarker, upsertStickyComment, type StickyResult, type StickyTarget } from './sticky-comment.js';
+export { COMMENT_LIMIT, commentBudget, commentMarker, fitComment, upsertStickyComment, type StickyResult, type StickyTarget } from './sticky-comment.js';
 export { PLAN_MARKS, renderPlanComment, type PlanCommentInput } from './comments/plan-comment.js';
 export { newProgress, renderProgressComment, type ProgressState } from './comments/progress-comment.js';
 export { renderResultsComment, type ResultsCommentOptions } from './comments/results-comment.js';
@@ -14,3 +14,4 @@ export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperi
 export { buildImagesStep, type BuildImagesStepOptions } from './steps/build-images-step.js';
 export { runStep, type RunStepOptions, type RunStepResult } from './steps/run-step.js';
 export { reportStep, type ReportStepOptions, type ReportStepResult } from './steps/report-step.js';
+export { DEFAULT_DETACH_AFTER_MS, jobStartedAt, stopOnSignals, type StopHandle, type StopOnSignalsOptions } from './stop-on-signals.js';

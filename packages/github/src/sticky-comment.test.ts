@@ -2,7 +2,7 @@
 import { startGitHubFake, type GitHubFake } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubApi } from './github-api.js';
-import { COMMENT_LIMIT, commentMarker, upsertStickyComment } from './sticky-comment.js';
+import { COMMENT_LIMIT, commentMarker, fitComment, upsertStickyComment } from './sticky-comment.js';
 
 describe('upsertStickyComment', () => {
   let fake: GitHubFake;
@@ -35,5 +35,21 @@ describe('upsertStickyComment', () => {
     expect(huge.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     await expect(upsertStickyComment(githubApi({ token: 'wrong', baseUrl: fake.url }), target, 'demo', 'x')).rejects.toMatchObject({ code: 'Api', message: expect.stringContaining('HTTP 401') });
     await expect(upsertStickyComment(api, { ...target, repo: 'missing' }, 'demo', 'x')).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('fitComment', () => {
+  it('cuts at whole lines, never inside a table row, closes a code block and says how much is left out', () => {
+    const table = ['| a | b |', '| :-- | --: |', ...Array.from({ length: 50 }, (_, index) => `| row-${index} | ${'x'.repeat(30)} |`)];
+    const text = ['## title', '', ...table, '', '```text', ...Array.from({ length: 50 }, (_, index) => `log line ${index}`), '```'].join('\n');
+    const cut = fitComment(text, 1200);
+    expect(cut.length).toBeLessThanOrEqual(1200);
+    const lines = cut.split('\n');
+    const left = Number(cut.match(/_… (\d+) more lines left out at GitHub's comment limit\._$/)![1]);
+    for (const line of lines.filter((item) => item.startsWith('|'))) expect(line).toMatch(/^\| (a|:--|row-\d+) \| .* \|$/);
+    expect(lines.length - 2 + left).toBe(text.split('\n').length); // kept + blank + note line
+    expect(fitComment('short', 1200)).toBe('short');
+    const inFence = fitComment(['```text', ...Array.from({ length: 200 }, (_, index) => `log ${index}`), '```'].join('\n'), 500);
+    expect(inFence.split('\n').filter((line) => line.startsWith('```'))).toHaveLength(2);
   });
 });

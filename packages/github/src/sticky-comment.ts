@@ -28,11 +28,36 @@ export interface StickyResult {
 export async function upsertStickyComment(api: GitHubApi, target: StickyTarget, experiment: string, text: string): Promise<StickyResult> {
   const marker = commentMarker(experiment);
   const budget = commentBudget(experiment);
-  const body = `${marker}\n${text.length > budget ? `${text.slice(0, budget - 40)}\n\n_… cut at GitHub's comment limit._` : text}`;
+  const body = `${marker}\n${fitComment(text, budget)}`;
   const repo = { owner: target.owner, repo: target.repo };
   const existing = (await api.listComments(repo, target.issue)).find((comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`));
   if (!existing) return { id: (await api.createComment(repo, target.issue, body)).id, action: 'created' };
   if (existing.body === body) return { id: existing.id, action: 'unchanged' };
   await api.updateComment(repo, existing.id, body);
   return { id: existing.id, action: 'updated' };
+}
+
+/**
+ * The last resort for a text the renderers did not fit (they shorten their own tables first):
+ * whole lines only, so no table row or link is cut in half; a table cut between rows stays a table,
+ * an open code block is closed, and the last line says how many lines were left out.
+ */
+export function fitComment(text: string, budget: number): string {
+  if (text.length <= budget) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let used = 0;
+  let fenced = false;
+  const room = budget - 120;
+  for (const line of lines) {
+    if (used + line.length + 1 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+    if (line.trimStart().startsWith('```')) fenced = !fenced;
+  }
+  // a cut right after a table header would leave a table without rows: drop the header too
+  if (kept.length >= 2 && /^\|[\s:|-]*\|$/.test(kept[kept.length - 1]!) && kept[kept.length - 2]!.startsWith('|')) kept.splice(-2, 2);
+  const left = lines.length - kept.length;
+  if (fenced) kept.push('```');
+  return `${kept.join('\n')}\n\n_… ${left} more lines left out at GitHub's comment limit._`;
 }

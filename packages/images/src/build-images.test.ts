@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashBuildContext } from '@mxn/core';
-import { pushTestImage, registryAvailable, startRegistry, type RegistryHandle } from '@mxn/testkit';
+import { pushTestImage, skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from './build-images.js';
 import { prepareBuildContext } from './build-context.js';
@@ -41,7 +41,7 @@ function recordingRunner(calls: Call[]): CommandRunner {
   };
 }
 
-describe.skipIf(!registryAvailable())('buildImages against a real registry', () => {
+describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', () => {
   let registry: RegistryHandle;
   let models: string;
   beforeAll(async () => {

@@ -2,11 +2,11 @@
 // a small recorded token service (the registry package serves no Bearer tokens itself).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pushTestImage, registryAvailable, startRegistry, type RegistryHandle } from '@mxn/testkit';
+import { pushTestImage, skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findImage, MANIFEST_ACCEPT } from './registry-client.js';
 
-describe.skipIf(!registryAvailable())('findImage against a real registry (docker-registry)', () => {
+describe.skipIf(skipWithoutRegistry())('findImage against a real registry (docker-registry)', () => {
   let registry: RegistryHandle;
   beforeAll(async () => {
     registry = await startRegistry();
@@ -24,7 +24,6 @@ describe.skipIf(!registryAvailable())('findImage against a real registry (docker
     await expect(findImage('127.0.0.1:1/ridge:abc')).rejects.toMatchObject({ code: 'Registry', message: expect.stringMatching(/^images: cannot reach 127\.0\.0\.1:1/) });
   });
 });
-if (!registryAvailable()) console.warn('skipped: docker-registry is not installed (apt-get install -y docker-registry)');
 
 interface Seen {
   method: string;

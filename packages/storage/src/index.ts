@@ -9,4 +9,4 @@ export { azureBlobStore, type AzureBlobStoreOptions } from './drivers/azure-blob
 export { parseBlobUri, type BlobLocation } from './drivers/azure-location.js';
 export { redact } from './drivers/cloud-errors.js';
 export { urlUnderPrefix } from './signed-urls.js';
-export { copy, formatBytes, renderProgress, type CopiedObject, type CopyOptions, type CopyProgress, type CopyResult, type RenderProgressOptions, type RetryOptions } from './transfer/index.js';
+export { copy, formatBytes, renderProgress, type CopiedObject, type CopyOptions, type CopyProgress, type CopyResult, type PlannedObject, type RenderProgressOptions, type RetryOptions } from './transfer/index.js';

@@ -34,6 +34,12 @@ export interface WriteOptions {
   contentType?: string;
   /** Size in bytes when known; lets drivers choose single-shot vs multi-part. */
   size?: number;
+  /**
+   * Base64 MD5 of the whole body when known before the write (e.g. the source's Content-MD5 in a
+   * copy). Drivers record it up front (no second pass over stored bytes) and fail the write with
+   * StoreError `Integrity`, leaving no object, when the bytes written hash differently.
+   */
+  md5?: string;
 }
 
 export type SignedAccess = 'read' | 'write';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLines, startEmulators, type EmulatorsHandle } from './index.js';
 
@@ -46,6 +46,19 @@ describe('Put Block From URL shim', () => {
     const copied = await target.syncCopyFromURL(url);
     expect(copied.copyStatus).toBe('success');
     expect(await target.downloadToBuffer()).toEqual(body);
+  });
+
+  it('serves Put Blob From URL like the service: 201 with the stored Content-MD5, and checks the source MD5', async () => {
+    const body = randomBytes(70_000);
+    const url = await s3Object('src/p.bin', body);
+    const target = container.getBlockBlobClient('dst/p.bin');
+    const md5 = createHash('md5').update(body).digest();
+    const done = await target.syncUploadFromURL(url, { sourceContentMD5: md5 });
+    expect(Buffer.from(done.contentMD5!)).toEqual(md5);
+    expect(await target.downloadToBuffer()).toEqual(body);
+    const other = container.getBlockBlobClient('dst/p2.bin');
+    await expect(other.syncUploadFromURL(url, { sourceContentMD5: new Uint8Array(16) })).rejects.toMatchObject({ statusCode: 400 });
+    expect(await other.exists()).toBe(false);
   });
 
   it('answers like the service when the source is missing, and checks x-ms-source-content-md5', async () => {

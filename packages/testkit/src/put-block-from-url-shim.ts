@@ -7,9 +7,10 @@
  * - `PUT ?comp=block` with `x-ms-copy-source` (Put Block From URL): the shim fetches the source
  *   range (`x-ms-source-range`, `x-ms-copy-source-authorization`), checks
  *   `x-ms-source-content-md5` when given, and stores the block in Azurite with Put Block.
- * - `PUT` with `x-ms-copy-source` and a source outside Azurite (Copy Blob / Copy Blob From URL):
- *   the shim fetches the whole source and stores it with Put Blob; the copy completes synchronously
- *   (`x-ms-copy-status: success`).
+ * - `PUT` with `x-ms-copy-source` and a source outside Azurite: Put Blob From URL (it names
+ *   `x-ms-blob-type`; answered 201 with the stored Content-MD5) or Copy Blob / Copy Blob From URL
+ *   (completes synchronously, `x-ms-copy-status: success`); the shim stores the source with Put Blob.
+ * - Pulled bytes stream from the source into Azurite as they arrive, as the service streams them.
  * - Everything else passes through unchanged.
  *
  * Authorization stays Azurite's: each copy request is first sent to Azurite as it came; only when
@@ -22,7 +23,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { blobEnv, type BlobEndpointHandle } from './azurite.js';
 
 export interface BlobShimStats {
@@ -53,6 +54,9 @@ interface Reply {
   body: Buffer;
 }
 
+/** The pulled bytes do not hash to `x-ms-source-content-md5`. */
+class Md5Mismatch extends Error {}
+
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length']);
 
 /** Starts the Put Block From URL shim on an ephemeral loopback port. */
@@ -68,8 +72,10 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     return new Promise((resolve, reject) => {
       const outgoing = httpRequest({ host: target.hostname, port: target.port, method, path, headers }, resolve);
       outgoing.once('error', reject);
-      if (body instanceof Readable) body.pipe(outgoing);
-      else outgoing.end(body);
+      if (body instanceof Readable) {
+        body.once('error', (error) => outgoing.destroy(error)); // an aborted body stores nothing
+        body.pipe(outgoing);
+      } else outgoing.end(body);
     });
   }
 
@@ -104,7 +110,12 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     ).toString();
   }
 
-  async function pullSource(req: IncomingMessage): Promise<{ ok: true; body: Buffer; contentType?: string } | { ok: false; reply: Reply }> {
+  /**
+   * Fetches the source (range) for the service. The bytes stream from the source into Azurite as
+   * they arrive (as the service streams; no whole-block buffering); `x-ms-source-content-md5` is
+   * checked on the way, and a mismatch aborts the store so no block or blob is kept.
+   */
+  async function pullSource(req: IncomingMessage): Promise<{ ok: true; body: Readable; length?: number; contentType?: string } | { ok: false; reply: Reply }> {
     const source = String(req.headers['x-ms-copy-source']);
     const headers: Record<string, string> = {};
     const range = req.headers['x-ms-source-range'];
@@ -117,15 +128,34 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     } catch {
       return { ok: false, reply: serviceError(500, 'CannotVerifyCopySource', 'Could not reach the copy source.') };
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    stats.bytesPulled += body.length;
-    if (!response.ok) return { ok: false, reply: serviceError(response.status, 'CannotVerifyCopySource', `The copy source answered ${response.status}.`) };
-    const expectedMd5 = req.headers['x-ms-source-content-md5'];
-    if (typeof expectedMd5 === 'string' && createHash('md5').update(body).digest('base64') !== expectedMd5) {
-      return { ok: false, reply: serviceError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match the MD5 value calculated by the server.') };
+    if (!response.ok || !response.body) {
+      const drained = Buffer.from(await response.arrayBuffer());
+      stats.bytesPulled += drained.length;
+      return { ok: false, reply: serviceError(response.status, 'CannotVerifyCopySource', `The copy source answered ${response.status}.`) };
     }
-    return { ok: true, body, contentType: response.headers.get('content-type') ?? undefined };
+    const expectedMd5 = req.headers['x-ms-source-content-md5'];
+    const hash = createHash('md5');
+    // The last chunk is held back until the MD5 is checked, so a mismatch never completes the store.
+    let held: Buffer | undefined;
+    const check = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        stats.bytesPulled += chunk.length;
+        hash.update(chunk);
+        const previous = held;
+        held = chunk;
+        done(null, previous);
+      },
+      flush(done) {
+        if (typeof expectedMd5 === 'string' && hash.digest('base64') !== expectedMd5) return done(new Md5Mismatch());
+        done(null, held);
+      },
+    });
+    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(check);
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    return { ok: true, body, ...(Number.isFinite(length) ? { length } : {}), contentType: response.headers.get('content-type') ?? undefined };
   }
+
+  const md5MismatchReply = () => serviceError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match the MD5 value calculated by the server.');
 
   async function serveCopy(req: IncomingMessage, res: ServerResponse, url: URL, isBlock: boolean): Promise<void> {
     const requestBody = await collect(req);
@@ -140,7 +170,20 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     stats.copyRequests += 1;
     const pulled = await pullSource(req);
     if (!pulled.ok) return reply(res, pulled.reply);
-    const headers: IncomingHttpHeaders = { 'x-ms-version': req.headers['x-ms-version'], 'content-length': String(pulled.body.length) };
+    // Put Blob From URL names the blob type; Copy Blob (From URL) does not.
+    const putBlobFromUrl = !isBlock && req.headers['x-ms-blob-type'] !== undefined;
+    let body: Readable | Buffer = pulled.body;
+    let length = pulled.length;
+    if (length === undefined) {
+      try {
+        body = await collect(pulled.body as unknown as IncomingMessage);
+      } catch (error) {
+        if (error instanceof Md5Mismatch) return reply(res, md5MismatchReply());
+        throw error;
+      }
+      length = body.length;
+    }
+    const headers: IncomingHttpHeaders = { 'x-ms-version': req.headers['x-ms-version'], 'content-length': String(length) };
     let path: string;
     if (isBlock) {
       path = `${url.pathname}?comp=block&blockid=${encodeURIComponent(url.searchParams.get('blockid') ?? '')}&${blobSas(url.pathname)}`;
@@ -148,24 +191,31 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
       path = `${url.pathname}?${blobSas(url.pathname)}`;
       headers['x-ms-blob-type'] = 'BlockBlob';
       headers['x-ms-blob-content-type'] = req.headers['x-ms-blob-content-type'] ?? pulled.contentType ?? 'application/octet-stream';
-      for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-ms-meta-')) headers[name] = value;
+      for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-ms-meta-') || (putBlobFromUrl && name.startsWith('x-ms-blob-content-'))) headers[name] = value;
     }
-    const stored = await send('PUT', path, headers, pulled.body);
+    let stored: IncomingMessage;
+    let mismatch = false;
+    if (body instanceof Readable) body.once('error', (error: unknown) => void (mismatch ||= error instanceof Md5Mismatch));
+    try {
+      stored = await send('PUT', path, headers, body);
+    } catch (error) {
+      if (mismatch) return reply(res, md5MismatchReply());
+      throw error;
+    }
     const storedBody = await collect(stored);
+    if (mismatch) return reply(res, md5MismatchReply());
     if (isBlock || stored.statusCode !== 201) return reply(res, { status: stored.statusCode ?? 500, headers: stored.headers, body: storedBody });
-    reply(res, {
-      status: 202,
-      headers: {
-        etag: stored.headers.etag,
-        'last-modified': stored.headers['last-modified'],
-        'x-ms-request-id': stored.headers['x-ms-request-id'],
-        'x-ms-version': stored.headers['x-ms-version'],
-        date: stored.headers.date,
-        'x-ms-copy-id': randomUUID(),
-        'x-ms-copy-status': 'success',
-      },
-      body: Buffer.alloc(0),
-    });
+    const common = {
+      etag: stored.headers.etag,
+      'last-modified': stored.headers['last-modified'],
+      'x-ms-request-id': stored.headers['x-ms-request-id'],
+      'x-ms-version': stored.headers['x-ms-version'],
+      date: stored.headers.date,
+    };
+    // Put Blob From URL answers like Put Blob (201, the stored Content-MD5); Copy Blob From URL
+    // completes synchronously (202, copy status success).
+    if (putBlobFromUrl) return reply(res, { status: 201, headers: { ...common, 'content-md5': stored.headers['content-md5'], 'x-ms-request-server-encrypted': 'false' }, body: Buffer.alloc(0) });
+    reply(res, { status: 202, headers: { ...common, 'x-ms-copy-id': randomUUID(), 'x-ms-copy-status': 'success' }, body: Buffer.alloc(0) });
   }
 
   async function passThrough(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,4 @@
-import { cellCache, defaultStagingUri, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
+import { cacheUriOf, cellCache, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { planJson, renderPlan } from '../format/plan-view.js';
@@ -19,7 +19,7 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
   });
   if (values.help) return help(output, planHelp);
   const loaded = await loadExperiment(onePositional('plan', positionals, 'experiment.yaml'));
-  const cacheStore = await openStore(loaded.spec.compute.cache ?? values.staging ?? defaultStagingUri(loaded), loaded.root);
+  const cacheStore = await openStore(loaded.spec.compute.cache ?? values.staging ?? cacheUriOf(loaded), loaded.root);
   const rerun: Rerun = parseRerun(values.rerun);
   const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, rerun, only: (values.only ?? []).map(parseCellFilter) });
   output.out.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlan(plan, output));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cellCache, defaultStagingUri, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun } from '@mxn/core';
+import { cacheUriOf, cellCache, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '@mxn/backends';
@@ -111,7 +111,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
 /** `--cancel`: stops the run that `mxn run` with the same file and filters started on a backend whose runs outlive the process. */
 async function cancelRun(loaded: LoadedExperiment, backend: Backend, only: CellFilter[], rerun: Rerun, output: Output): Promise<number> {
   if (!backend.cancel) throw new MxnError('Usage', `the ${backend.name} backend has no runs to cancel outside this process`, { hint: 'press Ctrl-C in the terminal that runs it' });
-  const cacheStore = await openStore(loaded.spec.compute.cache ?? defaultStagingUri(loaded, backend), loaded.root);
+  const cacheStore = await openStore(cacheUriOf(loaded, backend), loaded.root);
   const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, only, rerun });
   await backend.cancel(plan.runId);
   output.out.write(`cancelled run ${plan.runId} on ${backend.name}\n`);

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { MxnError } from '@mxn/core';
-import { copy, formatBytes, isRemoteUri, openStore, redact, renderProgress, StoreError, type CopyResult, type ObjectInfo, type Store } from '@mxn/storage';
+import { copy, formatBytes, redact, renderProgress, StoreError, type CopyResult, type PlannedObject } from '@mxn/storage';
 import { parse } from '../args.js';
 import { bold, red, type Output } from '../output.js';
 import { help } from './validate.js';
@@ -26,14 +25,7 @@ Exit code: 0 everything copied or skipped, 1 some objects failed (run again to f
 copied objects are skipped), 2 bad usage or URI.`;
 
 /** One object of a dry run. */
-export interface PlannedObject {
-  /** Key at the destination. */
-  key: string;
-  size: number;
-  action: 'copy' | 'skip';
-  /** For `copy`: how it would go. */
-  method?: 'server-side' | 'stream';
-}
+export type { PlannedObject };
 
 /** The `--json` summary. */
 export interface SyncSummary {
@@ -164,63 +156,8 @@ async function dryRun(source: string, destination: string, concurrency: number, 
   return 0;
 }
 
-/**
- * What `copy(source, destination)` would do, without writing: the same reading of the arguments
- * (a trailing `/` = prefix, else an existing object, else a prefix) and the same identity check
- * (equal size and MD5 at the destination).
- */
+/** What `copy(source, destination)` would do, without writing (the library's own dry run). */
 export async function planSync(source: string, destination: string, concurrency = 8): Promise<PlannedObject[]> {
-  const jobs: { info: ObjectInfo; from: Store; to: Store; key: string }[] = [];
-  const object = await findObject(source);
-  if (object) {
-    const target = await destinationFor(destination, object.info.key);
-    jobs.push({ info: object.info, from: object.store, to: target.store, key: target.key });
-  } else {
-    const [from, to] = await Promise.all([openStore(source), openStore(destination)]);
-    for await (const info of from.list()) jobs.push({ info, from, to, key: info.key });
-  }
-  const planned: PlannedObject[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      const { info, from, to, key } = jobs[index]!;
-      const there = await to.head(key);
-      const md5 = there && there.size === info.size ? (info.md5 ?? (await from.head(info.key))?.md5) : undefined;
-      const identical = md5 !== undefined && there?.md5 === md5;
-      const serverSide = to.capabilities.serverSideCopyFromUrl && from.capabilities.signedUrls;
-      planned[index] = identical ? { key, size: info.size, action: 'skip' } : { key, size: info.size, action: 'copy', method: serverSide ? 'server-side' : 'stream' };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  return planned;
-}
-
-/** Splits a path or URI into its parent and last segment (a query, such as a SAS, stays on the parent). */
-function splitLast(uri: string): { parent: string; name: string } | undefined {
-  if (!isRemoteUri(uri)) {
-    const resolved = uri.startsWith('file://') ? uri : path.resolve(uri);
-    const at = resolved.lastIndexOf(uri.startsWith('file://') ? '/' : path.sep);
-    return { parent: resolved.slice(0, at) || path.sep, name: resolved.slice(at + 1) };
-  }
-  const [base = '', query] = uri.split('?', 2);
-  const root = (/^s3:/i.test(base) ? /^s3:\/\/[^/]+/i : /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/[^/]+/i).exec(base)?.[0] ?? base;
-  if (base.length <= root.length) return undefined;
-  const at = base.lastIndexOf('/');
-  return { parent: `${base.slice(0, at)}${query ? `?${query}` : ''}`, name: base.slice(at + 1) };
-}
-
-async function findObject(source: string): Promise<{ store: Store; info: ObjectInfo } | undefined> {
-  if (source.split('?')[0]!.endsWith('/')) return undefined;
-  const split = splitLast(source);
-  if (!split?.name) return undefined;
-  const store = await openStore(split.parent);
-  const info = await store.head(split.name);
-  return info ? { store, info } : undefined;
-}
-
-async function destinationFor(destination: string, name: string): Promise<{ store: Store; key: string }> {
-  const split = destination.split('?')[0]!.endsWith('/') ? undefined : splitLast(destination);
-  if (!split) return { store: await openStore(destination), key: name };
-  return { store: await openStore(split.parent), key: split.name };
+  const result = await copy(source, destination, { concurrency, dryRun: true });
+  return result.planned ?? [];
 }

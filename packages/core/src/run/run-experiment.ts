@@ -47,12 +47,17 @@ export function defaultStagingUri(loaded: LoadedExperiment, backend?: Pick<Backe
   return loaded.spec.compute.staging ?? (env.MXN_STAGING || undefined) ?? backend?.defaultStagingUri?.() ?? path.join(loaded.root, '.mxn');
 }
 
+/** Where the cell cache is: `compute.cache`, else the staging store. Plans and runs both use this, so a plan's cached marks are what the run does. */
+export function cacheUriOf(loaded: LoadedExperiment, backend?: Pick<Backend, 'defaultStagingUri'>, env: NodeJS.ProcessEnv = process.env): string {
+  return loaded.spec.compute.cache ?? defaultStagingUri(loaded, backend, env);
+}
+
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const { spec } = loaded;
   const startedAt = new Date();
   const stagingUri = options.stagingUri ?? defaultStagingUri(loaded, options.backend);
   const staging = await openStore(stagingUri, loaded.root);
-  const cacheStore = options.cacheUri || spec.compute.cache ? await openStore(options.cacheUri ?? spec.compute.cache!, loaded.root) : staging;
+  const cacheStore = options.cacheUri || spec.compute.cache ? await openStore(options.cacheUri ?? cacheUriOf(loaded), loaded.root) : staging;
   const cache = cellCache(cacheStore);
   const plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun, only: options.only });
   options.onPlan?.(plan);

@@ -1,4 +1,4 @@
-import { sampleResults } from '@mxn/core';
+import { sampleResults, type Plan } from '@mxn/core';
 import { describe, expect, it } from 'vitest';
 import { commentBudget } from '../sticky-comment.js';
 import { renderPlanComment } from './plan-comment.js';
@@ -10,6 +10,49 @@ describe('plan comment', () => {
     expect(text).toContain('experiments/demo.yaml:10:3: unknown key "targt"');
     expect(text).toContain('nothing will run');
     expect(text).not.toContain('| variant |');
+  });
+});
+
+/** A plan of `variants` × `datasets` cells; every third cell cached. */
+function bigPlan(variants: number, datasets: number): Plan {
+  const variantNames = Array.from({ length: variants }, (_, index) => `model-${index}[alpha=${index / 10}]`);
+  const datasetNames = Array.from({ length: datasets }, (_, index) => `region-${index}`);
+  const cells = variantNames.flatMap((variant, v) =>
+    datasetNames.map((dataset, d) => ({ id: `${variant}@${dataset}`, model: variant.split('[')[0]!, variant, params: {}, dataset, key: `k${v}-${d}`, inputKey: `i${d}`, command: ['node', 'train.js'], willRun: (v + d) % 3 !== 0 })),
+  );
+  return { experiment: 'huge', runId: 'huge-0123456789ab', variants: variantNames, datasets: datasetNames, cells };
+}
+
+describe('plan comment of a plan too big for one comment', () => {
+  it('keeps the counts and whole rows, and says how many variants and cells are left out', () => {
+    const plan = bigPlan(100, 100);
+    const text = renderPlanComment({ experiment: 'huge', file: 'experiments/huge.yaml', plan, note: '_the fork note_' });
+    expect(text.length).toBeLessThanOrEqual(commentBudget('huge'));
+    const toRun = plan.cells.filter((cell) => cell.willRun).length;
+    expect(text).toContain(`**100 × 100 = 10000 cells** from \`experiments/huge.yaml\`: ${toRun} to run, ${10000 - toRun} cached`);
+    const lines = text.split('\n');
+    const header = lines.findIndex((line) => line.startsWith('| variant |'));
+    expect(lines[header]!.split(' | ')).toHaveLength(101); // every dataset is a column
+    const rows = lines.filter((line) => line.startsWith('| model-'));
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThan(100);
+    // every row kept is whole (101 cells), and the table is contiguous from its header
+    for (const row of rows) expect(row.split(' | ')).toHaveLength(101);
+    expect(lines.slice(header + 2, header + 2 + rows.length)).toEqual(rows);
+    const hidden = plan.cells.filter((cell) => Number(cell.variant.match(/model-(\d+)/)![1]) >= rows.length);
+    const hiddenToRun = hidden.filter((cell) => cell.willRun).length;
+    expect(text).toContain(`${100 - rows.length} more variants left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached)`);
+    expect(text.trimEnd().endsWith('_the fork note_')).toBe(true);
+  });
+
+  it('drops columns too when a single row would not fit, and leaves a plan that fits as it is', () => {
+    const wide = renderPlanComment({ experiment: 'wide', file: 'experiments/wide.yaml', plan: bigPlan(3, 9000) });
+    expect(wide.length).toBeLessThanOrEqual(commentBudget('wide'));
+    expect(wide).toMatch(/\d+ more datasets left out/);
+    expect(wide.split('\n').filter((line) => line.startsWith('| model-')).length).toBeGreaterThan(0);
+    const small = renderPlanComment({ experiment: 'small', file: 'experiments/small.yaml', plan: bigPlan(4, 3) });
+    expect(small).not.toContain('left out');
+    expect(small.split('\n').filter((line) => line.startsWith('| model-'))).toHaveLength(4);
   });
 });
 

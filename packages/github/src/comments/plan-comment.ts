@@ -1,6 +1,7 @@
 /** The plan comment: the m × n matrix with what runs and what is cached, the images to build, and any problem in the file. */
 import { escapeMarkdown, formatIssue, type ExperimentIssue, type Plan } from '@mxn/core';
 import type { ImageStatus } from '@mxn/images';
+import { commentBudget } from '../sticky-comment.js';
 
 export interface PlanCommentInput {
   experiment: string;
@@ -15,6 +16,8 @@ export interface PlanCommentInput {
   imagesNote?: string;
   /** Extra line (e.g. the fork policy). */
   note?: string;
+  /** Longest text; past it the matrix loses rows (then columns), with a line saying how many. Default: the sticky comment's budget. */
+  maxChars?: number;
 }
 
 export const PLAN_MARKS = { run: '▶ run', cached: '✓ cached', cachedFailure: '✗ cached failure' } as const;
@@ -32,25 +35,66 @@ export function renderPlanComment(input: PlanCommentInput): string {
   lines.push(
     `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ${toRun} to run, ${plan.cells.length - toRun} cached${input.backend ? ` · backend \`${input.backend}\`` : ''} · run \`${plan.runId}\``,
     '',
-    `| variant | ${plan.datasets.map(escapeMarkdown).join(' | ')} |`,
-    `| :-- | ${plan.datasets.map(() => ':-:').join(' | ')} |`,
   );
   const byPair = new Map(plan.cells.map((cell) => [`${cell.variant}\0${cell.dataset}`, cell]));
-  for (const variant of plan.variants) {
-    const marks = plan.datasets.map((dataset) => {
-      const cell = byPair.get(`${variant}\0${dataset}`);
-      if (!cell) return '';
-      if (!cell.willRun) return cell.cached?.status === 'failed' ? PLAN_MARKS.cachedFailure : PLAN_MARKS.cached;
-      return PLAN_MARKS.run;
-    });
-    lines.push(`| ${escapeMarkdown(variant)} | ${marks.join(' | ')} |`);
-  }
-  if (plan.aggregate) lines.push('', `Then the aggregate step (\`${plan.aggregate.command.join(' ')}\`) after every cell.`);
+  const markOf = (variant: string, dataset: string) => {
+    const cell = byPair.get(`${variant}\0${dataset}`);
+    if (!cell) return '';
+    if (!cell.willRun) return cell.cached?.status === 'failed' ? PLAN_MARKS.cachedFailure : PLAN_MARKS.cached;
+    return PLAN_MARKS.run;
+  };
+  const tail: string[] = [];
+  if (plan.aggregate) tail.push('', `Then the aggregate step (\`${plan.aggregate.command.join(' ')}\`) after every cell.`);
   if (input.images?.length) {
     const build = input.images.filter((image) => image.state !== 'present');
-    lines.push('', `**Images**: ${build.length} to build, ${input.images.length - build.length} already in the registry.`, '');
-    for (const image of input.images) lines.push(`- \`${image.ref}\` — ${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`);
-  } else if (input.imagesNote) lines.push('', `**Images**: ${input.imagesNote}`);
-  if (input.note) lines.push('', input.note);
-  return `${lines.join('\n')}\n`;
+    tail.push('', `**Images**: ${build.length} to build, ${input.images.length - build.length} already in the registry.`, '');
+    for (const image of input.images) tail.push(`- \`${image.ref}\` — ${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`);
+  } else if (input.imagesNote) tail.push('', `**Images**: ${input.imagesNote}`);
+  if (input.note) tail.push('', input.note);
+  const max = input.maxChars ?? commentBudget(input.experiment);
+  return fitMatrix(lines, plan, markOf, tail, max);
+}
+
+const size = (lines: string[]) => lines.reduce((sum, line) => sum + line.length + 1, 0);
+
+/**
+ * The whole matrix when it fits in `max` characters; else as many whole rows as fit (and, for a
+ * very wide plan, the first columns), with a line saying what was left out. Never cuts inside a row.
+ */
+function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset: string) => string, tail: string[], max: number): string {
+  const table = (datasets: string[]) => ({
+    header: [`| variant | ${datasets.map(escapeMarkdown).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`, `| :-- | ${datasets.map(() => ':-:').join(' | ')}${datasets.length < plan.datasets.length ? ' | :-: |' : ' |'}`],
+    row: (variant: string) => `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
+  });
+  const full = table(plan.datasets);
+  const all = [...head, ...full.header, ...plan.variants.map(full.row), ...tail];
+  if (size(all) <= max) return `${all.join('\n')}\n`;
+
+  // Room for the note on what was left out (a generous bound for its length).
+  const reserve = 400;
+  const room = max - size(head) - size(tail) - reserve;
+  let columns = plan.datasets.length;
+  let shape = full;
+  while (columns > 1 && size([...shape.header, shape.row(plan.variants[0] ?? '')]) > room) {
+    columns = Math.max(1, Math.floor(columns * 0.8));
+    shape = table(plan.datasets.slice(0, columns));
+  }
+  const rows: string[] = [];
+  let used = size(shape.header);
+  for (const variant of plan.variants) {
+    const row = shape.row(variant);
+    if (used + row.length + 1 > room) break;
+    rows.push(row);
+    used += row.length + 1;
+  }
+  const shownVariants = new Set(plan.variants.slice(0, rows.length));
+  const shownDatasets = new Set(plan.datasets.slice(0, columns));
+  const hidden = plan.cells.filter((cell) => !shownVariants.has(cell.variant) || !shownDatasets.has(cell.dataset));
+  const hiddenToRun = hidden.filter((cell) => cell.willRun).length;
+  const parts = [
+    plan.variants.length > rows.length ? `${plan.variants.length - rows.length} more variant${plan.variants.length - rows.length === 1 ? '' : 's'}` : '',
+    columns < plan.datasets.length ? `${plan.datasets.length - columns} more dataset${plan.datasets.length - columns === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
+  const note = `_… ${parts.join(' and ')} left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached); \`mxn plan\` lists them all._`;
+  return `${[...head, ...shape.header, ...rows, '', note, ...tail].join('\n')}\n`;
 }

@@ -4,7 +4,8 @@
  * the plan as each experiment's sticky comment.
  */
 import path from 'node:path';
-import { ExperimentError, cellCache, defaultStagingUri, loadExperiment, planExperiment, type ExperimentIssue, type Plan, type Rerun } from '@mxn/core';
+import { cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type ExperimentIssue, type Plan, type Rerun } from '@mxn/core';
+import { createBackend } from '@mxn/backends';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
 import { openStore } from '@mxn/storage';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
@@ -29,6 +30,9 @@ export interface PlanStepOptions {
   comment?: { api: GitHubApi; target: StickyTarget };
   /** Extra line in every plan comment (e.g. the fork policy). */
   note?: string;
+  /** Creates the backend whose default staging store holds the cache (as the run step does). Default `createBackend` of @mxn/backends. */
+  createBackend?: (name: string) => Promise<Backend>;
+  log?: (line: string) => void;
 }
 
 export interface PlannedExperiment {
@@ -61,7 +65,11 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
     try {
       const loaded = await loadExperiment(absolute, { root: options.root });
       entry.backend = options.backend ?? loaded.spec.compute.backend;
-      const cacheUri = loaded.spec.compute.cache ?? defaultStagingUri(loaded);
+      const backend = await (options.createBackend ?? createBackend)(entry.backend).catch((error: Error) => {
+        options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
+        return undefined;
+      });
+      const cacheUri = cacheUriOf(loaded, backend);
       const cache = cellCache(await openStore(cacheUri, loaded.root));
       plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun ?? 'none' });
       Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, runId: plan.runId });

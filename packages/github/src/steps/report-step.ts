@@ -25,6 +25,8 @@ export interface ReportStepOptions {
   commitTo?: string;
   /** Web URL of the repository (for the link to the committed summary). */
   repositoryUrl?: string;
+  /** The commit the run checked out; the results commit is pushed only while the branch still points at it (see `commitResults`). */
+  expectedHead?: string;
 }
 
 export interface ReportStepResult {
@@ -38,11 +40,12 @@ export async function reportStep(options: ReportStepOptions): Promise<ReportStep
   const results = await readResults(path.join(dir, 'results.json'));
   const baseline = await readBaseline({ cwd: options.root, experiment: options.experiment, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
   const summaryWritten = await appendJobSummary(renderSummary(results, { ...(baseline ? { baseline: baseline.results } : {}), ...(options.reportUrl ? { reportUrl: options.reportUrl } : {}) }), options.stepSummaryFile);
-  const { succeeded, cached, failed } = results.totals;
-  const commit = options.commitTo
-    ? await commitResults({ cwd: options.root, experiment: options.experiment, branch: options.commitTo, summary: `${succeeded} succeeded, ${cached} cached, ${failed} failed` })
+  const { succeeded, cached, failed, cancelled } = results.totals;
+  // A cancelled run's partial results are posted, not committed (the next run reports in full).
+  const commit: CommitResult = options.commitTo && cancelled === 0
+    ? await commitResults({ cwd: options.root, experiment: options.experiment, branch: options.commitTo, summary: `${succeeded} succeeded, ${cached} cached, ${failed} failed`, ...(options.expectedHead ? { expectedHead: options.expectedHead } : {}) })
     : { committed: false };
-  const summaryUrl = options.repositoryUrl && options.commitTo ? `${options.repositoryUrl}/blob/${commit.sha ?? options.commitTo}/results/${options.experiment}/summary.md` : undefined;
+  const summaryUrl = options.repositoryUrl && options.commitTo && !commit.skipped && cancelled === 0 ? `${options.repositoryUrl}/blob/${commit.sha ?? options.commitTo}/results/${options.experiment}/summary.md` : undefined;
   let comment: StickyResult | undefined;
   if (options.comment) {
     const text = renderResultsComment(results, {

@@ -4,7 +4,7 @@
  * up to date, and writes `results/<name>/` compared with the baseline.
  */
 import path from 'node:path';
-import { loadExperiment, runExperiment, writeResults, type ExperimentResults, type Plan, type Rerun, type WrittenResults } from '@mxn/core';
+import { cacheUriOf, defaultStagingUri, loadExperiment, runExperiment, writeResults, type Backend, type ExperimentResults, type Plan, type Rerun, type WrittenResults } from '@mxn/core';
 import { createBackend } from '@mxn/backends';
 import { readBaseline } from '../baseline.js';
 import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
@@ -28,29 +28,35 @@ export interface RunStepOptions {
   progressIntervalMs?: number;
   runUrl?: string;
   log?: (line: string) => void;
+  /** Aborting it cancels the run: the backend stops the cells (local processes, the Batch job) and the comment says so. */
+  signal?: AbortSignal;
+  /** Default `createBackend` of @mxn/backends (the plan step takes the same). */
+  createBackend?: (name: string) => Promise<Backend>;
 }
 
 export interface RunStepResult {
   results: ExperimentResults;
   written: WrittenResults;
   failed: number;
+  /** True when `signal` stopped the run (cells left are `cancelled`). */
+  cancelled: boolean;
 }
 
 export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const log = options.log ?? (() => {});
   const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
   const backendName = options.backend || loaded.spec.compute.backend;
-  const backend = await createBackend(backendName);
+  const backend = await (options.createBackend ?? createBackend)(backendName);
   const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
   const progress = newProgress();
   const interval = options.progressIntervalMs ?? 30_000;
   let plan: Plan | undefined;
   let lastPost = 0;
   let posting: Promise<unknown> = Promise.resolve();
-  const post = (force = false) => {
+  const post = (force = false, cancelled = false) => {
     if (!options.comment || !plan || (!force && Date.now() - lastPost < interval)) return;
     lastPost = Date.now();
-    const text = renderProgressComment(loaded.spec.name, plan, progress, { backend: backend.name, ...(options.runUrl ? { runUrl: options.runUrl } : {}) });
+    const text = renderProgressComment(loaded.spec.name, plan, progress, { backend: backend.name, ...(options.runUrl ? { runUrl: options.runUrl } : {}), ...(cancelled ? { cancelled } : {}) });
     const { api, target } = options.comment;
     posting = posting.then(() => upsertStickyComment(api, target, loaded.spec.name, text)).catch((error: Error) => log(`progress comment not updated: ${error.message}`));
   };
@@ -58,6 +64,10 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
     backend,
     rerun: options.rerun ?? 'none',
     images,
+    // the plan step looks the cache up through the same function
+    stagingUri: defaultStagingUri(loaded, backend),
+    cacheUri: cacheUriOf(loaded, backend),
+    ...(options.signal ? { signal: options.signal } : {}),
     onPlan: (planned) => {
       plan = planned;
       const toRun = planned.cells.filter((cell) => cell.willRun).length;
@@ -70,10 +80,15 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
       post();
     },
   });
+  const stopped = options.signal?.aborted === true;
+  if (stopped) {
+    log(`${loaded.spec.name}: cancelled; the backend stopped the cells still running`);
+    post(true, true);
+  }
   await posting;
   const baseline = await readBaseline({ cwd: options.root, experiment: results.experiment, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
   const written = await writeResults(results, path.join(options.root, 'results', results.experiment), baseline ? { baseline: baseline.results } : {});
   const { succeeded, cached, failed, cancelled } = results.totals;
   log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, written.summary)}`);
-  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0) };
+  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0), cancelled: stopped };
 }

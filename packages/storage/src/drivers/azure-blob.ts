@@ -25,8 +25,13 @@ export interface AzureBlobStoreOptions {
   blobEndpoint?: string;
   /** Block size for uploads and server-side copies. Default 8 MiB. */
   blockSize?: number;
-  /** Blocks transferred in parallel for one object. Default 4. */
+  /** Blocks uploaded in parallel for one object (each buffered in memory). Default 4. */
   concurrency?: number;
+  /**
+   * Put Block From URL calls in flight for one server-side copy; no object bytes pass through this
+   * process, so more can be in flight than for uploads. Default 16 (rclone's Azure upload concurrency).
+   */
+  copyConcurrency?: number;
   /** SDK attempts per request. Default 3. */
   maxTries?: number;
 }
@@ -43,6 +48,9 @@ interface Context {
   secrets: (string | undefined)[];
   blockSize: number;
   concurrency: number;
+  copyConcurrency: number;
+  /** Set while (or once) a missing container is being created on first write. */
+  creatingContainer?: Promise<unknown>;
 }
 
 /** A Store on an Azure Blob container (or Azurite). The Azure SDK is loaded on first use. */
@@ -65,6 +73,7 @@ export async function azureBlobStore(options: AzureBlobStoreOptions): Promise<St
     secrets: secretsOf(auth, options),
     blockSize: options.blockSize ?? 8 * 1024 * 1024,
     concurrency: options.concurrency ?? 4,
+    copyConcurrency: options.copyConcurrency ?? 16,
   };
   return makeBlobStore(context, location.prefix);
 }
@@ -82,6 +91,29 @@ function mapError(context: Context, error: unknown, what: string): StoreError {
   const code = networkCode(error) ?? e.details?.errorCode ?? (e.code && e.code !== 'REQUEST_SEND_ERROR' ? e.code : undefined) ?? (e.name !== 'RestError' ? e.name : e.code);
   const facts = { status: e.statusCode, code, message: e.message || code || 'request failed' };
   return safeStoreError(classify(facts, NOT_FOUND, DENIED, TRANSIENT), `azure-blob ${what}`, facts, context.secrets);
+}
+
+function isContainerNotFound(error: unknown): boolean {
+  const e = error as { code?: string; details?: { errorCode?: string } };
+  return e?.details?.errorCode === 'ContainerNotFound' || e?.code === 'ContainerNotFound';
+}
+
+/**
+ * Runs a write request; when the container does not exist yet, creates it once (as rclone does)
+ * and sends the request again.
+ */
+async function creatingContainer<T>(context: Context, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (!isContainerNotFound(error)) throw error;
+    context.creatingContainer ??= context.container.createIfNotExists().catch((failure: unknown) => {
+      context.creatingContainer = undefined;
+      throw failure;
+    });
+    await context.creatingContainer;
+    return request();
+  }
 }
 
 const md5Of = (data: Uint8Array) => createHash('md5').update(data).digest();
@@ -195,7 +227,7 @@ function makeBlobStore(context: Context, root: string): Store {
           }
           const id = blockId(nonce, ids.length);
           ids.push(id);
-          yield () => client.stageBlock(id, block, block.length, { transactionalContentMD5: md5Of(block) }).then(() => undefined);
+          yield () => creatingContainer(context, () => client.stageBlock(id, block, block.length, { transactionalContentMD5: md5Of(block) })).then(() => undefined);
         }
       }
       await call(`write ${where(key)}`, () => runLimited(context.concurrency, stageTasks()));
@@ -203,9 +235,11 @@ function makeBlobStore(context: Context, root: string): Store {
       const headers = { blobContentType: options.contentType, blobContentMD5: md5 };
       // Blocks stay invisible until committed: a failed upload leaves no partial object.
       const done = await call(`write ${where(key)}`, () =>
-        ids.length === 0
-          ? client.upload(single ?? Buffer.alloc(0), single?.length ?? 0, { blobHTTPHeaders: headers }) // Put Blob checks x-ms-blob-content-md5 against the body
-          : client.commitBlockList(ids, { blobHTTPHeaders: headers }),
+        creatingContainer(context, () =>
+          ids.length === 0
+            ? client.upload(single ?? Buffer.alloc(0), single?.length ?? 0, { blobHTTPHeaders: headers }) // Put Blob checks x-ms-blob-content-md5 against the body
+            : client.commitBlockList(ids, { blobHTTPHeaders: headers }),
+        ),
       );
       return { key: checkKey(key), size, etag: done.etag, md5: md5.toString('base64'), lastModified: done.lastModified };
     },
@@ -216,6 +250,26 @@ function makeBlobStore(context: Context, root: string): Store {
 
     async copyFromUrl(key, sourceUrl, { size, md5, contentType }: CopyFromUrlOptions): Promise<ObjectInfo> {
       const client = container.getBlockBlobClient(fullKey(key));
+      const what = `copy into ${where(key)}`;
+      const headers = { blobContentType: contentType, blobContentMD5: md5 ? Buffer.from(md5, 'base64') : undefined };
+      const removeAndFail = async (why: string): Promise<never> => {
+        await client.deleteIfExists().catch(() => undefined);
+        throw new StoreError('Integrity', `azure-blob ${what}: ${why}; the object was removed`);
+      };
+      if (size <= context.blockSize) {
+        // One block's worth: a single Put Blob From URL. With the MD5 known, the service checks the
+        // source bytes against it (x-ms-source-content-md5) and answers with the stored Content-MD5.
+        const done = await call(what, () =>
+          creatingContainer(context, () => client.syncUploadFromURL(sourceUrl, { blobHTTPHeaders: headers, ...(md5 ? { sourceContentMD5: Buffer.from(md5, 'base64') } : {}) })),
+        );
+        const storedMd5 = done.contentMD5 ? Buffer.from(done.contentMD5).toString('base64') : undefined;
+        if (md5 && storedMd5 && storedMd5 !== md5) await removeAndFail('the service stored different bytes than the source (MD5 mismatch)');
+        if (!md5 || !storedMd5) {
+          const written = await call(what, () => client.getProperties());
+          if (written.contentLength !== size) await removeAndFail(`the service stored ${written.contentLength} bytes, expected ${size}`);
+        }
+        return { key: checkKey(key), size, etag: done.etag, md5: md5 ?? storedMd5, lastModified: done.lastModified };
+      }
       const nonce = randomBytes(6).toString('hex');
       const ids: string[] = [];
       async function* tasks(): AsyncGenerator<() => Promise<void>> {
@@ -223,18 +277,13 @@ function makeBlobStore(context: Context, root: string): Store {
           const id = blockId(nonce, ids.length);
           ids.push(id);
           const count = Math.min(context.blockSize, size - offset);
-          yield () => client.stageBlockFromURL(id, sourceUrl, offset, count).then(() => undefined);
+          yield () => creatingContainer(context, () => client.stageBlockFromURL(id, sourceUrl, offset, count)).then(() => undefined);
         }
       }
-      const what = `copy into ${where(key)}`;
-      await call(what, () => runLimited(context.concurrency, tasks()));
-      const headers = { blobContentType: contentType, blobContentMD5: md5 ? Buffer.from(md5, 'base64') : undefined };
+      await call(what, () => runLimited(context.copyConcurrency, tasks()));
       const done = await call(what, () => client.commitBlockList(ids, { blobHTTPHeaders: headers }));
       const written = await call(what, () => client.getProperties());
-      if (written.contentLength !== size) {
-        await client.deleteIfExists().catch(() => undefined);
-        throw new StoreError('Integrity', `azure-blob ${what}: the service stored ${written.contentLength} bytes, expected ${size}; the object was removed`);
-      }
+      if (written.contentLength !== size) await removeAndFail(`the service stored ${written.contentLength} bytes, expected ${size}`);
       return { key: checkKey(key), size, etag: done.etag, md5, lastModified: done.lastModified };
     },
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, type S3Handle } from '@mxn/testkit';
@@ -24,6 +25,19 @@ testStore('s3 (s3rver)', () => make(), {
 });
 
 describe('s3 driver', () => {
+  it('records an MD5 given up front on a multipart upload, and refuses bytes that do not match it', async () => {
+    const store = await make();
+    const body = Buffer.alloc(PART * 2 + 7, 7);
+    const md5 = createHash('md5').update(body).digest('base64');
+    const before = s3.traffic().bytesIn;
+    const written = await store.write('mp.bin', body, { md5 });
+    expect(written.md5).toBe(md5);
+    expect((await store.head('mp.bin'))?.md5).toBe(md5);
+    expect(s3.traffic().bytesIn - before).toBeLessThan(body.length + 50_000); // sent once, no self-copy round
+    await expect(store.write('bad.bin', body, { md5: createHash('md5').update('other').digest('base64') })).rejects.toMatchObject({ code: 'Integrity' });
+    expect(await store.head('bad.bin')).toBeUndefined();
+  });
+
   it('parses s3:// URIs', () => {
     expect(parseS3Uri('s3://bucket/a/b/')).toEqual({ bucket: 'bucket', prefix: 'a/b' });
     expect(parseS3Uri('s3://bucket')).toEqual({ bucket: 'bucket', prefix: '' });

@@ -157,9 +157,12 @@ function makeS3Store(context: Context, root: string): Store {
       const tap = new ChecksumStream(context.partSize);
       const source = toReadable(body);
       source.once('error', (error) => tap.destroy(error));
+      const known = options.md5;
       const upload = new Upload({
         client,
-        params: { Bucket: bucket, Key: target, Body: source.pipe(tap), ContentType: options.contentType },
+        // With the MD5 known up front it is recorded on CreateMultipartUpload (or the single PUT), so
+        // a multipart object needs no second server-side pass to carry it.
+        params: { Bucket: bucket, Key: target, Body: source.pipe(tap), ContentType: options.contentType, ...(known ? { Metadata: { 'mxn-md5': known } } : {}) },
         partSize: context.partSize,
         queueSize: context.queueSize,
         leavePartsOnError: true, // aborted below, so that the original error is the one reported
@@ -178,30 +181,33 @@ function makeS3Store(context: Context, root: string): Store {
       const md5 = tap.md5();
       const multipart = tap.bytes > context.partSize;
       let etag = done.ETag;
-      if (multipart) {
-        // A multipart ETag is not the content's MD5. Copy the object onto itself (server-side) with the
-        // MD5 as metadata: later heads can compare content, and the copy's ETag verifies it.
-        if (tap.bytes <= 5 * 1024 ** 3) {
-          const copied = await call(`write ${where(key)}`, () =>
-            client.send(
-              new sdk.CopyObjectCommand({
-                Bucket: bucket,
-                Key: target,
-                CopySource: `${bucket}/${target.split('/').map(encodeURIComponent).join('/')}`,
-                MetadataDirective: 'REPLACE',
-                Metadata: { 'mxn-md5': md5 },
-                ContentType: options.contentType,
-              }),
-            ),
-          );
-          etag = copied.CopyObjectResult?.ETag ?? etag;
-        }
-      }
-      const serviceMd5 = md5FromEtag(etag);
-      if (serviceMd5 && serviceMd5 !== md5 && !(multipart && tap.bytes > 5 * 1024 ** 3)) {
+      const reject = async (why: string) => {
         await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: target })).catch(() => undefined);
-        throw new StoreError('Integrity', `s3 write ${where(key)}: the service stored different bytes than were sent (MD5 mismatch); the object was removed`);
+        throw new StoreError('Integrity', `s3 write ${where(key)}: ${why}; the object was removed`);
+      };
+      if (known && known !== md5) await reject('the bytes written differ from the MD5 given for them');
+      if (multipart && !known && tap.bytes <= 5 * 1024 ** 3) {
+        // A multipart ETag is not the content's MD5, and it was not known up front. Copy the object
+        // onto itself (server-side) with the MD5 as metadata: later heads can compare content, and
+        // the copy's ETag verifies it.
+        const copied = await call(`write ${where(key)}`, () =>
+          client.send(
+            new sdk.CopyObjectCommand({
+              Bucket: bucket,
+              Key: target,
+              CopySource: `${bucket}/${target.split('/').map(encodeURIComponent).join('/')}`,
+              MetadataDirective: 'REPLACE',
+              Metadata: { 'mxn-md5': md5 },
+              ContentType: options.contentType,
+            }),
+          ),
+        );
+        etag = copied.CopyObjectResult?.ETag ?? etag;
       }
+      // The service's own checksum where its ETag is a plain MD5 (single PUT, the self-copy, and
+      // servers that answer a multipart completion with the whole MD5).
+      const serviceMd5 = md5FromEtag(etag);
+      if (serviceMd5 && serviceMd5 !== md5) await reject('the service stored different bytes than were sent (MD5 mismatch)');
       return { key: checkKey(key), size: tap.bytes, etag, md5, lastModified: new Date() };
     },
 

@@ -82,6 +82,34 @@ describe('copy', () => {
     expect((await readBytes(destination, 'two.txt')).toString()).toBe('TWO');
   });
 
+  it('dry run: says what would be copied (and how) and what skipped, and writes nothing', async () => {
+    const source = await s3('dry-src');
+    const destination = await blob('dry-dst');
+    const same = randomBytes(1000);
+    await fill(source, { 'same.bin': same, 'new.bin': randomBytes(2000) });
+    await destination.write('same.bin', same);
+    emu.blob.resetStats();
+    const planned = await copy(source, destination, { dryRun: true });
+    expect(planned.planned).toEqual([
+      { key: 'new.bin', size: 2000, action: 'copy', method: 'server-side' },
+      { key: 'same.bin', size: 1000, action: 'skip' },
+    ]);
+    expect(planned.bytes).toBe(2000);
+    expect(await keysOf(destination)).toEqual(['same.bin']);
+    expect(emu.blob.stats().copyRequests).toBe(0);
+    expect((await copy(source, await s3('dry-dst'), { dryRun: true })).planned?.map((item) => item.method)).toEqual(['stream', 'stream']);
+  });
+
+  it('creates a missing destination container on first write', async () => {
+    const source = await s3('nocontainer');
+    await fill(source, { 'a.bin': randomBytes(BLOCK * 2 + 10), 'b.bin': randomBytes(100) });
+    const destination = await azureBlobStore({ uri: `az://devstoreaccount1/fresh-${Date.now()}/x`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
+    const streamed = await azureBlobStore({ uri: `az://devstoreaccount1/fresh2-${Date.now()}/x`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
+    await copy(source, destination, { retry: quick });
+    await copy(source, streamed, { serverSide: false, retry: quick });
+    for (const store of [destination, streamed]) expect(await keysOf(store)).toEqual(['a.bin', 'b.bin']);
+  });
+
   it('copies single objects by URI, using the standard environment variables', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, emu.env);

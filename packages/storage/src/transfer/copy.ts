@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.js';
 import type { ObjectInfo, Store } from '../store.js';
-import { copyObject, isIdentical, type CopyMethod } from './copy-object.js';
+import { copyMethod, copyObject, isIdentical, type CopyMethod } from './copy-object.js';
 import { openStore } from '../open-store.js';
 import { locateDestination, locateSource } from './locate.js';
 import { runPool } from './pool.js';
@@ -20,6 +20,18 @@ export interface CopyOptions {
   urlExpiresIn?: number;
   /** Called as the copy goes; `renderProgress()` makes one for terminals and CI logs. */
   onProgress?: (progress: CopyProgress) => void;
+  /** Decide what would be copied (and how) and what skipped, in `result.planned`; write nothing. Default false. */
+  dryRun?: boolean;
+}
+
+/** One object of a dry run (`CopyOptions.dryRun`). */
+export interface PlannedObject {
+  /** Key at the destination. */
+  key: string;
+  size: number;
+  action: 'copy' | 'skip';
+  /** For `copy`: how it would go. */
+  method?: CopyMethod;
 }
 
 export interface CopiedObject {
@@ -35,6 +47,8 @@ export interface CopyResult {
   /** Bytes of the copied objects. */
   bytes: number;
   elapsedMs: number;
+  /** Dry runs only: every object in source order, what would happen to it. `copied` and `skipped` say the same, and `bytes` is what would be copied. */
+  planned?: PlannedObject[];
 }
 
 /**
@@ -50,14 +64,34 @@ export interface CopyResult {
 export async function copy(source: string | Store, destination: string | Store, options: CopyOptions = {}): Promise<CopyResult> {
   const started = Date.now();
   const located = await locateSource(source);
+  const skipIdentical = options.skipIdentical ?? true;
+  const serverSide = options.serverSide ?? true;
   const jobs: { info: ObjectInfo; from: Store; to: Store; toKey: string }[] = [];
+  // For a prefix, one paged listing of the destination decides the skips (no HEAD per object).
+  let existing: Map<string, ObjectInfo> | undefined;
   if (located.kind === 'object') {
     const target = await locateDestination(destination, located.key);
     jobs.push({ info: located.info, from: located.store, to: target.store, toKey: target.key });
   } else {
     const to = typeof destination === 'string' ? await openStore(destination) : destination;
-    for await (const info of located.store.list()) jobs.push({ info, from: located.store, to, toKey: info.key });
+    // A destination that does not exist yet holds nothing; one that cannot be listed (say, a
+    // write-only SAS) falls back to a HEAD per object, whose failures are reported per object.
+    const listDestination = async (): Promise<Map<string, ObjectInfo> | undefined> => {
+      if (!skipIdentical) return undefined;
+      const found = new Map<string, ObjectInfo>();
+      try {
+        for await (const info of to.list()) found.set(info.key, info);
+      } catch (error) {
+        return (error as StoreError).code === 'NotFound' ? found : undefined;
+      }
+      return found;
+    };
+    const listSource = async () => {
+      for await (const info of located.store.list()) jobs.push({ info, from: located.store, to, toKey: info.key });
+    };
+    [existing] = await Promise.all([listDestination(), listSource()]);
   }
+  const listedAt = (key: string) => (existing ? (existing.get(key) ?? null) : undefined);
 
   const progress: CopyProgress = {
     event: 'start',
@@ -78,10 +112,11 @@ export async function copy(source: string | Store, destination: string | Store, 
   emit({ event: 'start' });
 
   const result: CopyResult = { copied: [], skipped: [], bytes: 0, elapsedMs: 0 };
+  if (options.dryRun) return dryRun(jobs, { skipIdentical, serverSide, concurrency: options.concurrency ?? 8, listedAt, options, result, started });
   const outcomes = await runPool(jobs, options.concurrency ?? 8, async (job) => {
     const { info } = job;
     try {
-      if ((options.skipIdentical ?? true) && (await withRetry(() => isIdentical(job.from, info, job.to, job.toKey), options.retry))) {
+      if (skipIdentical && (await withRetry(() => isIdentical(job.from, info, job.to, job.toKey, listedAt(job.toKey)), options.retry))) {
         progress.filesSkipped++;
         progress.bytesDone += info.size;
         result.skipped.push(job.toKey);
@@ -97,7 +132,7 @@ export async function copy(source: string | Store, destination: string | Store, 
             sourceInfo: info,
             destination: job.to,
             destinationKey: job.toKey,
-            serverSide: options.serverSide ?? true,
+            serverSide,
             urlExpiresIn: options.urlExpiresIn ?? 3600,
             onBytes: (bytes) => {
               moved += bytes;
@@ -133,5 +168,36 @@ export async function copy(source: string | Store, destination: string | Store, 
       { result, failures },
     );
   }
+  return result;
+}
+
+interface DryRunContext {
+  skipIdentical: boolean;
+  serverSide: boolean;
+  concurrency: number;
+  listedAt: (key: string) => ObjectInfo | null | undefined;
+  options: CopyOptions;
+  result: CopyResult;
+  started: number;
+}
+
+/** The same decisions as a copy (identity check, server-side or streamed), nothing written. */
+async function dryRun(jobs: { info: ObjectInfo; from: Store; to: Store; toKey: string }[], context: DryRunContext): Promise<CopyResult> {
+  const { result } = context;
+  const outcomes = await runPool(jobs, context.concurrency, async (job): Promise<PlannedObject> => {
+    const skip = context.skipIdentical && (await withRetry(() => isIdentical(job.from, job.info, job.to, job.toKey, context.listedAt(job.toKey)), context.options.retry));
+    return skip ? { key: job.toKey, size: job.info.size, action: 'skip' } : { key: job.toKey, size: job.info.size, action: 'copy', method: copyMethod(job.from, job.to, context.serverSide) };
+  });
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  result.planned = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PlannedObject>).value);
+  for (const item of result.planned) {
+    if (item.action === 'skip') result.skipped.push(item.key);
+    else {
+      result.copied.push({ key: item.key, size: item.size, method: item.method! });
+      result.bytes += item.size;
+    }
+  }
+  result.elapsedMs = Date.now() - context.started;
   return result;
 }

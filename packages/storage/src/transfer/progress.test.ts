@@ -52,3 +52,11 @@ describe('splitLast', () => {
     expect(splitLast('/tmp/data/x.csv')).toEqual({ parent: '/tmp/data', name: 'x.csv' });
   });
 });
+
+describe('formatBytes', () => {
+  it('rounds amounts below 1 KiB to whole bytes', () => {
+    expect(formatBytes(123.456)).toBe('123 B');
+    expect(formatBytes(0.4)).toBe('0 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+  });
+});

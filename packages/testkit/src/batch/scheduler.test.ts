@@ -124,3 +124,26 @@ describe('scheduler', () => {
     await waitFor('the pool to go', async () => ((await client.pool.exists('auto')).body === false ? true : undefined));
   });
 });
+
+describe('lagging autoscale samples (sampleLagMs)', () => {
+  it('shows formulas the task counts of sampleLagMs ago, so an evaluation right after the work ends still sees it', async () => {
+    const lagging = await startBatchService({ enableAutoScaleMinIntervalMs: 0, sampleLagMs: 600, tickMs: 10 });
+    try {
+      const batch = new BatchServiceClient(new BatchSharedKeyCredentials(lagging.accountName, lagging.accountKey), lagging.url);
+      await batch.pool.add({ id: 'p', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, enableAutoScale: true, autoScaleFormula: '$TargetDedicatedNodes = 1;', autoScaleEvaluationInterval: 'PT5M' });
+      await batch.job.add({ id: 'j', poolInfo: { poolId: 'p' } });
+      await batch.task.addCollection('j', [{ id: 't', commandLine: sleep(800) }]);
+      await waitFor('t to run', async () => ((await batch.task.get('j', 't')).state === 'running' ? true : undefined));
+      const formula = '$TargetDedicatedNodes = $PendingTasks; $TargetLowPriorityNodes = 0;';
+      // Running for less than the lag: the sample predates the task.
+      expect((await batch.pool.evaluateAutoScale('p', formula)).results).toContain('$TargetDedicatedNodes=0');
+      await waitFor('t to complete', async () => ((await batch.task.get('j', 't')).state === 'completed' ? true : undefined));
+      // Just finished: the sample still shows it pending.
+      expect((await batch.pool.evaluateAutoScale('p', formula)).results).toContain('$TargetDedicatedNodes=1');
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await batch.pool.evaluateAutoScale('p', formula)).results).toContain('$TargetDedicatedNodes=0');
+    } finally {
+      await lagging.stop();
+    }
+  });
+});

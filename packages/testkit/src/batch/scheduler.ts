@@ -20,12 +20,19 @@ export interface SchedulerOptions {
   autoScaleIntervalMs: (poolIntervalMs: number) => number;
   /** Scheduler tick. */
   tickMs: number;
+  /** Task metric samples a formula sees are this many ms old (the service's lag). Default 0: current values. */
+  sampleLagMs?: number;
 }
+
+const TASK_METRICS = ['$ActiveTasks', '$RunningTasks', '$PendingTasks', '$SucceededTasks', '$FailedTasks'] as const;
+type TaskMetrics = Record<(typeof TASK_METRICS)[number], number>;
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running = new Set<Promise<void>>();
   private kicked = false;
+  /** Per pool (lower-case id): task metric samples, oldest first (kept only with `sampleLagMs`). */
+  private samples = new Map<string, Array<{ at: number; metrics: TaskMetrics }>>();
   /** Every autoscale evaluation: pool, time, formula and its results or error. */
   readonly evaluations: { poolId: string; time: string; formula: string; results?: string; error?: string; trigger: string }[] = [];
 
@@ -52,8 +59,31 @@ export class Scheduler {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Variables a formula sees for `pool`. */
+  /** Variables a formula sees for `pool` (task metrics `sampleLagMs` old). */
   formulaInputs(pool: Pool): Record<string, number> {
+    const inputs = this.currentInputs(pool);
+    const lag = this.options.sampleLagMs ?? 0;
+    if (lag <= 0) return inputs;
+    const cutoff = Date.now() - lag;
+    const old = (this.samples.get(pool.id.toLowerCase()) ?? []).filter((sample) => sample.at <= cutoff).at(-1);
+    for (const name of TASK_METRICS) inputs[name] = old?.metrics[name] ?? 0;
+    return inputs;
+  }
+
+  /** Records a task metric sample of `pool` and drops the ones no formula will see again. */
+  private sample(pool: Pool): void {
+    const lag = this.options.sampleLagMs ?? 0;
+    if (lag <= 0) return;
+    const key = pool.id.toLowerCase();
+    const list = this.samples.get(key) ?? [];
+    const inputs = this.currentInputs(pool);
+    list.push({ at: Date.now(), metrics: Object.fromEntries(TASK_METRICS.map((name) => [name, inputs[name] ?? 0])) as TaskMetrics });
+    const cutoff = Date.now() - lag;
+    while (list.length > 1 && list[1]!.at <= cutoff) list.shift();
+    this.samples.set(key, list);
+  }
+
+  private currentInputs(pool: Pool): Record<string, number> {
     let active = 0, running = 0, succeeded = 0, failed = 0;
     for (const job of this.store.jobs.values()) {
       if (job.poolId.toLowerCase() !== pool.id.toLowerCase() || job.state !== 'active') continue;
@@ -103,6 +133,7 @@ export class Scheduler {
   tick(): void {
     for (const pool of this.store.pools.values()) {
       if (pool.state !== 'active') continue;
+      this.sample(pool);
       if (pool.enableAutoScale && pool.autoScaleFormula && (pool.nextAutoScaleAt ?? 0) <= Date.now()) {
         this.evaluate(pool, pool.autoScaleFormula, true, 'interval');
         this.scheduleAutoScale(pool);

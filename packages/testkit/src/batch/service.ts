@@ -39,6 +39,12 @@ export interface BatchServiceOptions {
   enableAutoScaleMinIntervalMs?: number;
   /** Scheduler tick in ms. Default 25. */
   tickMs?: number;
+  /**
+   * How old the task metric samples an autoscale formula sees are (`$PendingTasks`, `$ActiveTasks`,
+   * `$RunningTasks`, `$SucceededTasks`, `$FailedTasks`), in ms, like the service's sampling lag; before
+   * a pool has a sample that old they read 0. Default 0: current values.
+   */
+  sampleLagMs?: number;
 }
 
 export interface PoolNodeCounts {
@@ -92,6 +98,7 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
     nodeStartMs: options.nodeStartMs ?? 50,
     autoScaleIntervalMs: (poolMs) => options.autoScaleIntervalMs ?? poolMs / 1000,
     tickMs: options.tickMs ?? 25,
+    ...(options.sampleLagMs ? { sampleLagMs: options.sampleLagMs } : {}),
   });
   const settings: ServiceSettings = { enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000 };
   const calls: Record<string, number> = {};

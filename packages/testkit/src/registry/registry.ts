@@ -17,6 +17,35 @@ export function registryAvailable(binary = REGISTRY_BINARY): boolean {
   return existsSync(binary);
 }
 
+export interface SkipWithoutRegistryOptions {
+  /** Default `/usr/bin/docker-registry`. */
+  binary?: string;
+  /** Default `process.env`; with `CI` set, a missing registry is an error, not a skip. */
+  env?: NodeJS.ProcessEnv;
+  /** Default `console.warn`: says what is skipped and how to install the registry. */
+  warn?: (line: string) => void;
+}
+
+/** Thrown by `skipWithoutRegistry` in CI, where the registry must be installed (`.ci/run` does). */
+export class RegistryMissingError extends Error {
+  readonly code = 'RegistryMissing';
+}
+
+/**
+ * For `describe.skipIf(skipWithoutRegistry())`: false when the registry is installed; true (with a
+ * warning) on a development machine without it; in CI (`CI` set) it throws, so the registry tests
+ * fail loudly instead of passing by skipping.
+ */
+export function skipWithoutRegistry(options: SkipWithoutRegistryOptions = {}): boolean {
+  const binary = options.binary ?? REGISTRY_BINARY;
+  if (registryAvailable(binary)) return false;
+  const env = options.env ?? process.env;
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+  if (ci) throw new RegistryMissingError(`testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`);
+  (options.warn ?? console.warn)(`testkit: skipped the registry tests: ${binary} is not installed (apt-get install -y docker-registry)`);
+  return true;
+}
+
 export interface RegistryHandle {
   /** `127.0.0.1:<port>`: the registry part of image references. */
   host: string;

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { azureBlobStore, type Store } from '@mxn/storage';
+import { startAzurite, type AzuriteHandle } from '@mxn/testkit';
+import { stagingSas } from './staging-sas.js';
+
+let azurite: AzuriteHandle;
+let store: Store;
+beforeAll(async () => {
+  azurite = await startAzurite();
+  await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('sas').createIfNotExists();
+  store = await azureBlobStore({ uri: `az://${azurite.accountName}/sas/t-${randomBytes(4).toString('hex')}`, connectionString: azurite.connectionString });
+  await store.write('inputs/k1/train.parquet', 'train');
+  await store.write('inputs/k1/test.parquet', 'test');
+  await store.write('inputs/k10/train.parquet', 'other dataset');
+  await store.write('labels/k1/labels.parquet', 'labels');
+}, 60_000);
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+const v = { 'x-ms-version': '2021-12-02' };
+const get = (url: string) => fetch(url, { headers: v }).then(async (r) => [r.status, r.ok ? await r.text() : ''] as const);
+const put = (url: string, name: string) => fetch(url.replace('?', `/${name}?`), { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then((r) => r.status);
+
+describe('staging SAS URLs', () => {
+  it('signs one read-only URL per object under exactly the input prefix, and the container read URL only when asked', async () => {
+    const sas = await stagingSas(store, 600);
+    expect(sas.readUrl).toBeUndefined();
+    const files = await sas.inputFiles('inputs/k1', 'in');
+    expect(files.map((file) => file.filePath).sort()).toEqual(['in/test.parquet', 'in/train.parquet']);
+    const train = files.find((file) => file.filePath === 'in/train.parquet')!.httpUrl!;
+    expect(new URL(train).searchParams.get('sp')).toBe('r');
+    expect(new URL(train).searchParams.get('sr')).toBe('b');
+    expect(await get(train)).toEqual([200, 'train']);
+    // Signed for its blob: the same token on the labels is refused.
+    expect((await get(train.replace('inputs/k1/train.parquet', 'labels/k1/labels.parquet')))[0]).toBe(403);
+    expect((await stagingSas(store, 600, { containerRead: true })).readUrl).toMatch(/sp=rl/);
+  });
+
+  it('gives tokens that really expire', { timeout: 15_000 }, async () => {
+    const sas = await stagingSas(store, 2);
+    const [file] = await sas.inputFiles('inputs/k1', 'in');
+    expect((await get(file!.httpUrl!))[0]).toBe(200);
+    expect(await put(sas.writeUrl, 'expiry/before.txt')).toBe(201);
+    // `se` has whole seconds: wait past it.
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    expect((await get(file!.httpUrl!))[0]).toBe(403);
+    expect(await put(sas.writeUrl, 'expiry/after.txt')).toBe(403);
+  });
+});
