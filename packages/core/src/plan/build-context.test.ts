@@ -38,4 +38,23 @@ describe('hashBuildContext', () => {
     clearBuildContextHashes();
     expect(await hashBuildContext(dir)).not.toBe(before);
   });
+
+  it('covers the workspace packages a model depends on, not registry packages', async () => {
+    const workspace = await folder({ 'package.json': '{"name":"kit"}', 'src/index.js': 'v1', 'dist/index.js': 'built' });
+    const model = await folder({ Dockerfile: 'FROM x', 'package.json': '{"dependencies":{"kit":"*","lib":"^1"}}' });
+    const { symlink, mkdir: makeDir } = await import('node:fs/promises');
+    await makeDir(path.join(model, 'node_modules', 'lib'), { recursive: true });
+    await symlink(workspace, path.join(model, 'node_modules', 'kit'));
+    await writeFile(path.join(model, 'node_modules', 'lib', 'index.js'), 'lib');
+    const before = await hashBuildContext(model);
+
+    await writeFile(path.join(workspace, 'dist', 'index.js'), 'rebuilt, same sources');
+    await writeFile(path.join(model, 'node_modules', 'lib', 'index.js'), 'lib, patched in place');
+    clearBuildContextHashes();
+    expect(await hashBuildContext(model)).toBe(before);
+
+    await writeFile(path.join(workspace, 'src', 'index.js'), 'v2');
+    clearBuildContextHashes();
+    expect(await hashBuildContext(model)).not.toBe(before);
+  });
 });

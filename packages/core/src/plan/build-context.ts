@@ -1,9 +1,10 @@
 /**
- * Content hash of a model's build folder, honouring its `.dockerignore`: the same folder
+ * Content hash of a model's build folder, honouring its `.dockerignore`, and of the workspace
+ * packages it depends on (they are packed into its image, and a local run loads them): the same
  * content gives the same hash on every machine. It is part of cell keys and the image tag.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { globToRegExp } from '../load/data-source.js';
 
@@ -28,11 +29,46 @@ async function computeHash(dir: string): Promise<string> {
   const ignored = await readIgnore(dir);
   const files = (await walk(dir, '')).filter((file) => !ignored(file)).sort();
   const hash = createHash('sha256');
+  await hashFiles(hash, dir, files);
+  for (const [name, digest] of await workspaceDependencies(dir, new Set([dir]))) hash.update(`dependency:${name}\0${digest}\0`);
+  return hash.digest('hex');
+}
+
+async function hashFiles(hash: ReturnType<typeof createHash>, dir: string, files: string[]): Promise<void> {
   for (const file of files) {
     hash.update(file).update('\0');
     hash.update(createHash('sha256').update(await readFile(path.join(dir, file))).digest()).update('\0');
   }
-  return hash.digest('hex');
+}
+
+/**
+ * The dependencies in `dir/package.json` that resolve to workspace packages (a symlink out of
+ * node_modules, as npm workspaces make) with a hash of their sources, recursively. Registry
+ * packages are left out: their versions are already in the package.json that was hashed.
+ */
+async function workspaceDependencies(dir: string, seen: Set<string>): Promise<Array<[string, string]>> {
+  const manifest = await readFile(path.join(dir, 'package.json'), 'utf8').then(JSON.parse, () => undefined) as { dependencies?: Record<string, string> } | undefined;
+  const out: Array<[string, string]> = [];
+  for (const name of Object.keys(manifest?.dependencies ?? {}).sort()) {
+    const location = await resolvePackage(dir, name);
+    if (!location || location.split(path.sep).includes('node_modules') || seen.has(location)) continue;
+    seen.add(location);
+    const hash = createHash('sha256');
+    const files = (await walk(location, '')).filter((file) => !file.startsWith('dist/') && !file.endsWith('.tsbuildinfo')).sort();
+    await hashFiles(hash, location, files);
+    for (const [inner, digest] of await workspaceDependencies(location, seen)) hash.update(`dependency:${inner}\0${digest}\0`);
+    out.push([name, hash.digest('hex')]);
+  }
+  return out;
+}
+
+/** Where node would find package `name` from `dir`: the real path of the nearest node_modules/<name>. */
+async function resolvePackage(dir: string, name: string): Promise<string | undefined> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const found = await realpath(path.join(current, 'node_modules', name)).catch(() => undefined);
+    if (found) return found;
+    if (path.dirname(current) === current) return undefined;
+  }
 }
 
 async function walk(dir: string, prefix: string): Promise<string[]> {
