@@ -29,8 +29,11 @@ testBackend(
   { sharedFilesystem: false, image: CONTRACT_IMAGE },
 );
 
-it('created the pool with autoscale from zero', () => {
+it('created the pool at zero, autoscaled it from zero while runs had work, and left it parked at zero', () => {
+  const evaluations = loop.batch.autoScaleEvaluations.filter((e) => e.poolId === 'contract');
+  expect(evaluations.length).toBeGreaterThan(0);
+  expect(evaluations.every((e) => e.formula.includes('$NodeDeallocationOption = taskcompletion'))).toBe(true);
   const pool = loop.batch.store.pool('contract');
-  expect(pool?.enableAutoScale).toBe(true);
-  expect(pool?.autoScaleFormula).toContain('$NodeDeallocationOption = taskcompletion');
+  expect(pool?.enableAutoScale).toBe(false);
+  expect(loop.batch.poolNodes('contract')).toMatchObject({ targetDedicated: 0, targetLowPriority: 0 });
 });

@@ -232,6 +232,8 @@ function makeBlobStore(context: Context, root: string): Store {
       }
       await call(`write ${where(key)}`, () => runLimited(context.concurrency, stageTasks()));
       const md5 = whole.digest();
+      // An MD5 given up front is checked before anything is committed: a mismatch leaves no object.
+      if (options.md5 && options.md5 !== md5.toString('base64')) throw new StoreError('Integrity', `azure-blob write ${where(key)}: the bytes differ from the MD5 given for them; nothing was written`);
       const headers = { blobContentType: options.contentType, blobContentMD5: md5 };
       // Blocks stay invisible until committed: a failed upload leaves no partial object.
       const done = await call(`write ${where(key)}`, () =>

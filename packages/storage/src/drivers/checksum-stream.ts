@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 
 /** Turns a write body into a stream. */
@@ -6,43 +6,36 @@ export function toReadable(body: Readable | Uint8Array | string): Readable {
   return typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
 }
 
-/** A pass-through that counts bytes and computes the MD5 of what flowed (base64), plus the MD5 of each `partSize` slice. */
+export interface ChecksumStreamOptions {
+  /** Compute the MD5 of what flows. Hashing is most of a streamed copy's CPU, so skip it where something else verifies the bytes. Default true. */
+  md5?: boolean;
+  /** Called with each chunk's length as it passes. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** A pass-through that counts bytes and (unless `md5: false`) computes the MD5 of what flowed. */
 export class ChecksumStream extends Transform {
   /** Bytes that flowed so far (not `size`: upload helpers read `size` as a known length). */
   bytes = 0;
-  readonly partDigests: Buffer[] = [];
-  private readonly whole = createHash('md5');
-  private part = createHash('md5');
-  private partFill = 0;
+  private readonly whole: Hash | undefined;
+  private readonly onBytes: ((bytes: number) => void) | undefined;
 
-  constructor(private readonly partSize = Number.POSITIVE_INFINITY) {
+  constructor(options: ChecksumStreamOptions = {}) {
     super();
+    this.whole = options.md5 === false ? undefined : createHash('md5');
+    this.onBytes = options.onBytes;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
     this.bytes += chunk.length;
-    this.whole.update(chunk);
-    let rest = chunk;
-    while (rest.length > 0) {
-      const take = Math.min(rest.length, this.partSize - this.partFill);
-      this.part.update(rest.subarray(0, take));
-      this.partFill += take;
-      rest = rest.subarray(take);
-      if (this.partFill === this.partSize) this.closePart();
-    }
+    this.whole?.update(chunk);
+    this.onBytes?.(chunk.length);
     done(null, chunk);
   }
 
-  private closePart(): void {
-    this.partDigests.push(this.part.digest());
-    this.part = createHash('md5');
-    this.partFill = 0;
-  }
-
-  /** Base64 MD5 of everything; call after the stream ended. */
-  md5(): string {
-    if (this.partFill > 0) this.closePart();
-    return this.whole.copy().digest('base64');
+  /** Base64 MD5 of everything (`undefined` with `md5: false`); call after the stream ended. */
+  md5(): string | undefined {
+    return this.whole?.copy().digest('base64');
   }
 }
 

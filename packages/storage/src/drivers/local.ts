@@ -52,7 +52,7 @@ export function localStore(options: LocalStoreOptions): Store {
       return createReadStream(file, { start: options.start, end: options.end });
     },
 
-    async write(key, body, _options?: WriteOptions) {
+    async write(key, body, options: WriteOptions = {}) {
       const file = fileOf(key);
       await mkdir(path.dirname(file), { recursive: true });
       const temp = `${file}.${randomBytes(6).toString('hex')}.partial`;
@@ -69,13 +69,24 @@ export function localStore(options: LocalStoreOptions): Store {
           },
           createWriteStream(temp),
         );
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw wrap(error, key);
+      }
+      const md5 = hash.digest('base64');
+      // An MD5 given up front is checked before the file is moved into place: a mismatch leaves no object.
+      if (options.md5 && options.md5 !== md5) {
+        await rm(temp, { force: true });
+        throw new StoreError('Integrity', `${path.join(root, key)}: the bytes differ from the MD5 given for them; nothing was written`);
+      }
+      try {
         await rename(temp, file);
       } catch (error) {
         await rm(temp, { force: true });
         throw wrap(error, key);
       }
       const written = await info(checkKey(key), file);
-      return { ...written!, md5: hash.digest('base64') };
+      return { ...written!, md5 };
     },
 
     async delete(key) {

@@ -1,10 +1,12 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StoreError } from '../errors.js';
 import { checkKey, joinKey } from '../keys.js';
 import type { ListOptions, ReadOptions, SignOptions, Store, WriteOptions } from '../store.js';
 import { ChecksumStream, md5FromEtag, sliceBytes, toReadable } from './checksum-stream.js';
 import { classify, networkCode, safeStoreError } from './cloud-errors.js';
+import { readUpTo } from './read-up-to.js';
 
 export interface S3StoreOptions {
   /** `s3://bucket/prefix`. */
@@ -153,15 +155,51 @@ function makeS3Store(context: Context, root: string): Store {
 
     async write(key, body, options: WriteOptions = {}) {
       const target = fullKey(key);
-      const { Upload } = await import('@aws-sdk/lib-storage');
-      const tap = new ChecksumStream(context.partSize);
-      const source = toReadable(body);
-      source.once('error', (error) => tap.destroy(error));
       const known = options.md5;
+      const what = `write ${where(key)}`;
+      const reject = async (why: string): Promise<never> => {
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: target })).catch(() => undefined);
+        throw new StoreError('Integrity', `s3 ${what}: ${why}; the object was removed`);
+      };
+      // A body that fits one part goes in one PutObject with its length and Content-MD5 (as rclone
+      // sends it): the service checks the bytes against the MD5, and its ETag (the stored bytes' MD5)
+      // is checked here too. With the MD5 given up front, no byte is hashed in this process.
+      const start = await call(what, () => readUpTo(toReadable(body), context.partSize));
+      if (start.ended) {
+        const data = start.chunks.length === 1 ? start.chunks[0]! : Buffer.concat(start.chunks, start.bytes);
+        const md5 = known ?? createHash('md5').update(data).digest('base64');
+        let put;
+        try {
+          const command = new sdk.PutObjectCommand({ Bucket: bucket, Key: target, Body: data, ContentLength: data.length, ContentMD5: md5, ContentType: options.contentType, ...(known ? { Metadata: { 'mxn-md5': known } } : {}) });
+          // Content-MD5 already guards the body (the service refuses a mismatch), so the signature
+          // need not hash it again with SHA-256 (rclone sends UNSIGNED-PAYLOAD too).
+          command.middlewareStack.add(
+            (next) => (args) => {
+              const request = args.request as { headers?: Record<string, string> };
+              if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+              return next(args);
+            },
+            { step: 'build', name: 'mxnUnsignedPayload' },
+          );
+          put = await client.send(command);
+        } catch (error) {
+          const mapped = mapError(context, error, what);
+          const code = (mapped.cause as { code?: string } | undefined)?.code;
+          if (code === 'BadDigest' || code === 'InvalidDigest') throw new StoreError('Integrity', `s3 ${what}: the service refused the bytes, they differ from the MD5 given for them`, { cause: mapped });
+          throw mapped;
+        }
+        const serviceMd5 = md5FromEtag(put.ETag);
+        if (serviceMd5 && serviceMd5 !== md5) await reject(known ? 'the bytes written differ from the MD5 given for them' : 'the service stored different bytes than were sent (MD5 mismatch)');
+        return { key: checkKey(key), size: data.length, etag: put.ETag, md5, lastModified: new Date() };
+      }
+      const { Upload } = await import('@aws-sdk/lib-storage');
+      const tap = new ChecksumStream();
+      const source = start.whole();
+      source.once('error', (error) => tap.destroy(error));
       const upload = new Upload({
         client,
-        // With the MD5 known up front it is recorded on CreateMultipartUpload (or the single PUT), so
-        // a multipart object needs no second server-side pass to carry it.
+        // With the MD5 known up front it is recorded on CreateMultipartUpload, so the object needs
+        // no second server-side pass to carry it.
         params: { Bucket: bucket, Key: target, Body: source.pipe(tap), ContentType: options.contentType, ...(known ? { Metadata: { 'mxn-md5': known } } : {}) },
         partSize: context.partSize,
         queueSize: context.queueSize,
@@ -178,15 +216,10 @@ function makeS3Store(context: Context, root: string): Store {
         }
         throw mapError(context, error, `write ${where(key)}`);
       }
-      const md5 = tap.md5();
-      const multipart = tap.bytes > context.partSize;
+      const md5 = tap.md5()!;
       let etag = done.ETag;
-      const reject = async (why: string) => {
-        await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: target })).catch(() => undefined);
-        throw new StoreError('Integrity', `s3 write ${where(key)}: ${why}; the object was removed`);
-      };
       if (known && known !== md5) await reject('the bytes written differ from the MD5 given for them');
-      if (multipart && !known && tap.bytes <= 5 * 1024 ** 3) {
+      if (!known && tap.bytes <= 5 * 1024 ** 3) {
         // A multipart ETag is not the content's MD5, and it was not known up front. Copy the object
         // onto itself (server-side) with the MD5 as metadata: later heads can compare content, and
         // the copy's ETag verifies it.
@@ -204,7 +237,7 @@ function makeS3Store(context: Context, root: string): Store {
         );
         etag = copied.CopyObjectResult?.ETag ?? etag;
       }
-      // The service's own checksum where its ETag is a plain MD5 (single PUT, the self-copy, and
+      // The service's own checksum where its ETag is a plain MD5 (the self-copy, and
       // servers that answer a multipart completion with the whole MD5).
       const serviceMd5 = md5FromEtag(etag);
       if (serviceMd5 && serviceMd5 !== md5) await reject('the service stored different bytes than were sent (MD5 mismatch)');

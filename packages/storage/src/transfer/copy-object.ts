@@ -1,4 +1,3 @@
-import { Transform } from 'node:stream';
 import { StoreError } from '../errors.js';
 import { ChecksumStream } from '../drivers/checksum-stream.js';
 import type { ObjectInfo, Store } from '../store.js';
@@ -59,27 +58,21 @@ export async function copyObject(job: ObjectCopy): Promise<CopyMethod> {
 async function streamObject(job: ObjectCopy): Promise<void> {
   const { source, destination, destinationKey: key, sourceInfo } = job;
   const body = await source.read(job.sourceKey);
-  const tap = new ChecksumStream();
-  // Count bytes in the pipe itself: a 'data' listener would start the flow before a driver that
-  // sets up asynchronously (S3's lazy SDK import) reads, and those bytes would be lost.
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      job.onBytes(chunk.length);
-      done(null, chunk);
-    },
-  });
+  // With the source MD5 known, it goes with the write and the driver checks the bytes it wrote
+  // against it (Store contract), so hashing them here too would only spend CPU (MD5 was most of a
+  // streamed copy's CPU). Without one, the bytes are hashed here and checked against what the
+  // destination reports. Bytes are counted in the pipe itself: a 'data' listener would start the
+  // flow before a driver that sets up asynchronously (S3's lazy SDK import) reads, and those bytes
+  // would be lost.
+  const tap = new ChecksumStream({ md5: !sourceInfo.md5, onBytes: job.onBytes });
   body.once('error', (error) => tap.destroy(error));
-  tap.once('error', (error) => counter.destroy(error));
-  // The source MD5, when known, goes with the write: the driver records it up front and checks the
-  // bytes it wrote against it.
-  const written = await destination.write(key, body.pipe(tap).pipe(counter), { size: sourceInfo.size, ...(sourceInfo.md5 ? { md5: sourceInfo.md5 } : {}) });
-  const sent = tap.md5();
+  const written = await destination.write(key, body.pipe(tap), { size: sourceInfo.size, ...(sourceInfo.md5 ? { md5: sourceInfo.md5 } : {}) });
+  const sent = tap.md5() ?? sourceInfo.md5!;
   const problems: string[] = [];
   if (tap.bytes !== sourceInfo.size) problems.push(`read ${tap.bytes} bytes from the source, expected ${sourceInfo.size}`);
-  if (sourceInfo.md5 && sourceInfo.md5 !== sent) problems.push('the bytes read differ from the source checksum');
-  if (written.md5 && written.md5 !== sent) problems.push('the destination stored different bytes than were sent (MD5 mismatch)');
-  // Drivers verify a write against the service's own answer (S3 ETag, Blob Content-MD5 checks) and
-  // report size and MD5; only a write that reports no MD5 is checked with a HEAD.
+  if (written.md5 && written.md5 !== sent) problems.push(sourceInfo.md5 ? 'the destination stored different bytes than the source (MD5 mismatch)' : 'the destination stored different bytes than were sent (MD5 mismatch)');
+  // Drivers verify a write against the service's own answer (S3 ETag or Content-MD5, Blob
+  // Content-MD5 checks) and report size and MD5; only a write that reports no MD5 is checked with a HEAD.
   const stored = written.md5 ? written : await destination.head(key);
   if (stored?.size !== sourceInfo.size) problems.push(`the destination holds ${stored?.size ?? 'no'} bytes, expected ${sourceInfo.size}`);
   else if (stored.md5 && stored.md5 !== sent) problems.push('the destination checksum differs from the bytes sent');

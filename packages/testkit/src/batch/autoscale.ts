@@ -2,7 +2,8 @@
  * A small evaluator for Batch autoscale formulas: statements `name = expr;`, numbers, `$System`
  * and user variables, `+ - * /`, comparisons, `&& || !`, `?:`, functions (max, min, avg, sum, ceil,
  * floor, round, abs, val, count, len) and the sample methods (`$PendingTasks.GetSample(…)`,
- * `GetSamplePercent`, `Count`). A metric's samples are its current value only (the fake keeps no history).
+ * `GetSamplePercent`, `Count`). A metric's samples are one value: the current one, or the one
+ * `sampleLagMs` ago (the scheduler passes it in).
  */
 export interface AutoScaleInputs {
   /** Metric and current-state variables such as `$PendingTasks`, `$ActiveTasks`, `$CurrentDedicatedNodes`. */
