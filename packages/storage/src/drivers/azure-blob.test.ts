@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '@mxn/testkit';
@@ -32,6 +33,16 @@ testStore('azure-blob (Azurite)', () => make(), {
 });
 
 describe('azure-blob driver', () => {
+  it('refuses bytes that differ from the MD5 given up front, single or in blocks, leaving no blob', async () => {
+    const store = await make();
+    for (const size of [1000, 3 * BLOCK + 5]) {
+      const body = Buffer.alloc(size, 1);
+      const md5 = createHash('md5').update(Buffer.alloc(size, 2)).digest('base64');
+      await expect(store.write(`bad-${size}.bin`, body, { md5 })).rejects.toMatchObject({ code: 'Integrity' });
+      expect(await store.head(`bad-${size}.bin`)).toBeUndefined();
+    }
+  });
+
   it('parses az:// and https:// URIs', () => {
     expect(parseBlobUri('az://acct/cont/a/b')).toEqual({ account: 'acct', container: 'cont', prefix: 'a/b' });
     expect(parseBlobUri('https://acct.blob.core.windows.net/cont/a/b?sv=1&sig=x')).toMatchObject({ account: 'acct', container: 'cont', prefix: 'a/b', endpoint: 'https://acct.blob.core.windows.net', sas: 'sv=1&sig=x' });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, type S3Handle } from '@mxn/testkit';
@@ -36,6 +37,27 @@ describe('s3 driver', () => {
     expect(s3.traffic().bytesIn - before).toBeLessThan(body.length + 50_000); // sent once, no self-copy round
     await expect(store.write('bad.bin', body, { md5: createHash('md5').update('other').digest('base64') })).rejects.toMatchObject({ code: 'Integrity' });
     expect(await store.head('bad.bin')).toBeUndefined();
+  });
+
+  it('writes a body within one part in one PUT with Content-MD5, and refuses bytes that do not match the MD5 given', async () => {
+    const store = await make();
+    const body = Buffer.alloc(300_000, 3);
+    const md5 = createHash('md5').update(body).digest('base64');
+    const chunks = (data: Buffer) => Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]);
+    const before = s3.traffic().bytesIn;
+    const written = await store.write('one.bin', chunks(body), { size: body.length, md5 });
+    expect(written).toMatchObject({ size: body.length, md5 });
+    expect(s3.traffic().bytesIn - before).toBeLessThan(body.length + 5_000); // one request
+    expect((await store.head('one.bin'))?.md5).toBe(md5);
+    const other = Buffer.from(body);
+    other[5] = 0;
+    await expect(store.write('bad.bin', chunks(other), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
+    expect(await store.head('bad.bin')).toBeUndefined();
+    // Shorter or longer than the source: refused, nothing is left.
+    await expect(store.write('short.bin', chunks(body.subarray(0, 200_000)), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
+    await expect(store.write('long.bin', chunks(Buffer.concat([body, body])), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
+    expect(await store.head('short.bin')).toBeUndefined();
+    expect(await store.head('long.bin')).toBeUndefined();
   });
 
   it('parses s3:// URIs', () => {

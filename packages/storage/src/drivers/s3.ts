@@ -7,6 +7,7 @@ import type { ListOptions, ReadOptions, SignOptions, Store, WriteOptions } from 
 import { ChecksumStream, md5FromEtag, sliceBytes, toReadable } from './checksum-stream.js';
 import { classify, networkCode, safeStoreError } from './cloud-errors.js';
 import { readUpTo } from './read-up-to.js';
+import { putSingle } from './s3-single-put.js';
 
 export interface S3StoreOptions {
   /** `s3://bucket/prefix`. */
@@ -163,34 +164,23 @@ function makeS3Store(context: Context, root: string): Store {
       };
       // A body that fits one part goes in one PutObject with its length and Content-MD5 (as rclone
       // sends it): the service checks the bytes against the MD5, and its ETag (the stored bytes' MD5)
-      // is checked here too. With the MD5 given up front, no byte is hashed in this process.
+      // is checked here too. With the MD5 given up front (a copy), no byte is hashed in this process.
       const start = await call(what, () => readUpTo(toReadable(body), context.partSize));
       if (start.ended) {
         const data = start.chunks.length === 1 ? start.chunks[0]! : Buffer.concat(start.chunks, start.bytes);
         const md5 = known ?? createHash('md5').update(data).digest('base64');
-        let put;
+        let etag;
         try {
-          const command = new sdk.PutObjectCommand({ Bucket: bucket, Key: target, Body: data, ContentLength: data.length, ContentMD5: md5, ContentType: options.contentType, ...(known ? { Metadata: { 'mxn-md5': known } } : {}) });
-          // Content-MD5 already guards the body (the service refuses a mismatch), so the signature
-          // need not hash it again with SHA-256 (rclone sends UNSIGNED-PAYLOAD too).
-          command.middlewareStack.add(
-            (next) => (args) => {
-              const request = args.request as { headers?: Record<string, string> };
-              if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-              return next(args);
-            },
-            { step: 'build', name: 'mxnUnsignedPayload' },
-          );
-          put = await client.send(command);
+          etag = await putSingle({ client, sdk, bucket, key: target, body: data, md5, contentType: options.contentType, ...(known ? { metadata: { 'mxn-md5': known } } : {}) });
         } catch (error) {
           const mapped = mapError(context, error, what);
           const code = (mapped.cause as { code?: string } | undefined)?.code;
           if (code === 'BadDigest' || code === 'InvalidDigest') throw new StoreError('Integrity', `s3 ${what}: the service refused the bytes, they differ from the MD5 given for them`, { cause: mapped });
           throw mapped;
         }
-        const serviceMd5 = md5FromEtag(put.ETag);
+        const serviceMd5 = md5FromEtag(etag);
         if (serviceMd5 && serviceMd5 !== md5) await reject(known ? 'the bytes written differ from the MD5 given for them' : 'the service stored different bytes than were sent (MD5 mismatch)');
-        return { key: checkKey(key), size: data.length, etag: put.ETag, md5, lastModified: new Date() };
+        return { key: checkKey(key), size: data.length, etag, md5, lastModified: new Date() };
       }
       const { Upload } = await import('@aws-sdk/lib-storage');
       const tap = new ChecksumStream();
