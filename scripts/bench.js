@@ -9,9 +9,9 @@ import { benchPlan } from './bench/plan-large.js';
 import { benchTransfer } from './bench/transfer-vs-rclone.js';
 import { heading, timeCommand } from './bench/util.js';
 
-
 // The AWS SDK's notice that its 2027 releases need Node.js 22 is not a benchmark figure (clients are made later, at run time).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function benchParquet() {
   heading('parquet: read, split and write a 1,000,000-row file with the chosen library (hyparquet)');
   const run = await timeCommand(process.execPath, ['scripts/bench-parquet.js']);
