@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { readResults, writeResults } from '@mxn/core';
+import { readResults, writeResults, renderTextTable } from '@mxn/core';
 import { onePositional, parse } from '../args.js';
-import { renderResultsTable } from '../format/results-view.js';
 import type { Output } from '../output.js';
 import { help } from './validate.js';
 
@@ -16,6 +15,6 @@ export async function reportCommand(argv: string[], output: Output): Promise<num
   const results = await readResults(file);
   const baseline = values.baseline ? await readResults(values.baseline) : undefined;
   const written = await writeResults(results, values.out ?? path.dirname(file), { baseline });
-  output.out.write(`${renderResultsTable(results, output)}\n\nwrote ${written.summary}\nwrote ${written.report}\n`);
+  output.out.write(`${renderTextTable(results)}\nwrote ${written.summary}\nwrote ${written.report}\n`);
   return 0;
 }

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { cacheUriOf, cellCache, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun } from '@mxn/core';
+import { cacheUriOf, cellCache, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '@mxn/backends';
-import { renderResultsTable } from '../format/results-view.js';
 import { bold, red, type Output } from '../output.js';
 import { createProgress } from '../progress/index.js';
 import { help } from './validate.js';
@@ -89,7 +88,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     const published = outputs ? await publishOutputs(results, written, outputs, { cwd: loaded.root }) : undefined;
     if (values.json) output.out.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
-      output.out.write(`\n${renderResultsTable(results, output)}\n\n`);
+      output.out.write(`\n${renderTextTable(results)}\n`);
       for (const cell of results.cells.filter((item) => item.status === 'failed')) {
         output.out.write(`${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`);
       }
