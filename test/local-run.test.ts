@@ -54,6 +54,14 @@ describe('mxn run on the local backend', () => {
     expect(again.cells.map((cell) => cell.metrics)).toEqual(results.cells.map((cell) => cell.metrics));
     expect(await Promise.all(logs.map(async (log) => (await stat(log)).mtimeMs))).toEqual(before);
     expect(second.stdout).toContain('0 succeeded, 9 cached, 0 failed');
+
+    // --only reruns one cell; the results still hold the whole matrix, the rest from the cache.
+    const one = await project.mxn(['run', 'experiments/e2e.yaml', '--only', 'model=knn,dataset=daegu', '--rerun', 'all']);
+    expect(one.code).toBe(0);
+    const merged = await project.results('e2e');
+    expect(merged.cells.map((cell) => cell.id)).toEqual(results.cells.map((cell) => cell.id));
+    expect(merged.cells.filter((cell) => cell.status === 'succeeded').map((cell) => cell.id)).toEqual(['knn@daegu']);
+    expect(merged.totals).toMatchObject({ succeeded: 1, cached: 8 });
   });
 
   it('keeps a failing cell failed with its error, runs the others and the aggregate, and exits 1', async () => {

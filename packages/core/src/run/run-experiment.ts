@@ -11,7 +11,7 @@ import type { LoadedExperiment } from '../load/load-experiment.js';
 import { hashValue } from '../plan/hash.js';
 import { metricsOf, planExperiment, type CellFilter, type Plan, type PlannedCell, type Rerun } from '../plan/plan.js';
 import { RESULTS_VERSION, type CellResult, type CellStatus, type ExperimentResults } from '../results.js';
-import { cellCache } from './cache.js';
+import { cellCache, type CellCache } from './cache.js';
 import { layout } from './layout.js';
 import { createScorer, type CellScore } from './score-cell.js';
 import { stageInputs } from './stage.js';
@@ -101,6 +101,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     if (cell.willRun && result.status !== 'cancelled') await cache.save(result);
     cells.push(result);
   }
+  const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache) : { variants: plan.variants, datasets: plan.datasets, cells };
 
   let aggregate = storedAggregate;
   if (outcome.aggregate && runSpec.aggregate) {
@@ -123,11 +124,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     evaluation: { target: spec.evaluation.target, task: spec.evaluation.task, metrics },
-    variants: plan.variants,
-    datasets: plan.datasets,
-    cells,
+    variants: matrix.variants,
+    datasets: matrix.datasets,
+    cells: matrix.cells,
     ...(aggregate ? { aggregate } : {}),
-    totals: countStatuses(cells),
+    totals: countStatuses(matrix.cells),
   };
   return { plan, results };
 }
@@ -215,6 +216,18 @@ async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, sco
     ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
     ...(score.error ? { error: score.error } : {}),
   };
+}
+
+/**
+ * A run with `--only` still writes the whole matrix where it can: the cells it ran, plus every
+ * other cell of the experiment that has a stored result (as `cached`), in experiment order.
+ */
+async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache: CellCache) {
+  const full = await planExperiment(loaded, { lookup: cache.lookup });
+  const byId = new Map(ran.map((cell) => [cell.id, cell]));
+  const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : []));
+  const present = (key: 'variant' | 'dataset') => new Set(cells.map((cell) => cell[key]));
+  return { variants: full.variants.filter((name) => present('variant').has(name)), datasets: full.datasets.filter((name) => present('dataset').has(name)), cells };
 }
 
 /** What a terminal event says of a task, before the backend's full outcome is in. */
