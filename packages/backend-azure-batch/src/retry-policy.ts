@@ -4,6 +4,7 @@
  * and network errors with exponential backoff and jitter, honours Retry-After, and is bounded in
  * attempts and in time.
  */
+import { backoffDelay, sleep } from '@mxn/async';
 import type { RetryOptions } from './options.js';
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -24,8 +25,7 @@ interface Policy {
 export function retryDelayMs(attempt: number, retryAfter: string | undefined, options: Required<RetryOptions>, random: () => number = Math.random): number {
   const fromHeader = parseRetryAfter(retryAfter);
   if (fromHeader !== undefined) return Math.min(fromHeader, options.maxDelayMs);
-  const exp = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exp * (0.5 + random() / 2));
+  return backoffDelay(attempt, { baseMs: options.baseDelayMs, maxMs: options.maxDelayMs, random });
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date. */
@@ -72,7 +72,7 @@ export function retryPolicyFactory(options: RetryOptions = {}, onRetry?: (info: 
               throw failure;
             }
             onRetry?.({ attempt, ...(status !== undefined ? { status } : {}), delayMs });
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            await sleep(delayMs, request.abortSignal instanceof AbortSignal ? request.abortSignal : undefined);
           }
         },
       };

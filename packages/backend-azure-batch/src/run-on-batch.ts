@@ -1,4 +1,5 @@
 /** One run on Azure Batch: pool, job, staged manifest, task submission, watching, cleanup. */
+import { retry, runPool, sleep } from '@mxn/async';
 import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
 import { listAll, openStore, type Store } from '@mxn/storage';
 import { writeAggregateInputs } from './aggregate-inputs.js';
@@ -128,29 +129,23 @@ function checkSpec(spec: RunSpec): void {
 
 /** Adds the job, or finds the one an earlier process added for the same run (re-attach). */
 async function addJob(client: BatchClient, jobId: string, poolInfo: { poolId?: string; autoPoolSpecification?: object }, maxParallelTasks: number | undefined): Promise<{ reattached: boolean }> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await client.job.add({
-        id: jobId,
-        poolInfo: poolInfo as never,
-        usesTaskDependencies: true,
-        onAllTasksComplete: 'noaction',
-        onTaskFailure: 'noaction',
-        ...(maxParallelTasks ? { maxParallelTasks } : {}),
-        metadata: [{ name: 'mxn-run', value: jobId }],
-      });
-      return { reattached: false };
-    } catch (error) {
-      const code = batchErrorCode(error);
-      if (code === 'JobExists') return { reattached: true };
-      // The same run's job from an earlier, finished run is still being deleted: wait for it.
-      if (code === 'JobBeingDeleted' && Date.now() < deadline) {
-        await sleep(1000);
-        continue;
-      }
-      throw new BackendError(`azure-batch: adding job ${jobId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
-    }
+  const add = () =>
+    client.job.add({
+      id: jobId,
+      poolInfo: poolInfo as never,
+      usesTaskDependencies: true,
+      onAllTasksComplete: 'noaction',
+      onTaskFailure: 'noaction',
+      ...(maxParallelTasks ? { maxParallelTasks } : {}),
+      metadata: [{ name: 'mxn-run', value: jobId }],
+    });
+  try {
+    // The same run's job from an earlier, finished run may still be being deleted: wait for it, up to 2 minutes.
+    await retry(add, { attempts: Infinity, baseMs: 1000, maxMs: 1000, jitter: 0, maxElapsedMs: 120_000, isRetryable: (error) => batchErrorCode(error) === 'JobBeingDeleted' });
+    return { reattached: false };
+  } catch (error) {
+    if (batchErrorCode(error) === 'JobExists') return { reattached: true };
+    throw new BackendError(`azure-batch: adding job ${jobId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
   }
 }
 
@@ -166,26 +161,8 @@ async function existingTaskIds(client: BatchClient, jobId: string): Promise<Set<
 
 /** Removes what an earlier attempt left under the cells' output prefixes, so each run starts empty. */
 async function clearOutputs(store: Store, tasks: TaskSpec[]): Promise<void> {
-  const queue = [...tasks];
-  const worker = async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) {
-      for (const info of await listAll(store, `${task.outputPrefix}/`)) await store.delete(info.key);
-      await store.delete(exitCodeKey(task.outputPrefix));
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
+  await runPool(tasks, 16, async (task) => {
+    for (const info of await listAll(store, `${task.outputPrefix}/`)) await store.delete(info.key);
+    await store.delete(exitCodeKey(task.outputPrefix));
   });
 }
-

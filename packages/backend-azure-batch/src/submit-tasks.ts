@@ -3,6 +3,7 @@
  * each task's result handled on its own — `serverError` resubmitted, `TaskExists` counted as submitted
  * (re-attach), a chunk refused as `RequestBodyTooLarge` split in two.
  */
+import { backoffDelay, runPool, sleep } from '@mxn/async';
 import { BackendError } from '@mxn/core';
 import { addTaskCollection, taskJson } from './add-collection.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
@@ -48,7 +49,7 @@ export function chunkTasks(bodies: TaskBody[], maxBytes = MAX_BODY_BYTES): TaskB
 
 export async function submitTasks(client: BatchClient, jobId: string, bodies: TaskBody[], options: SubmitOptions = {}): Promise<SubmitResult> {
   const result: SubmitResult = { added: 0, existed: 0, calls: 0 };
-  const queue = chunkTasks(bodies);
+  let queue = chunkTasks(bodies);
   const retryLater: TaskBody[] = [];
   const rounds = options.serverErrorRounds ?? 5;
 
@@ -77,28 +78,11 @@ export async function submitTasks(client: BatchClient, jobId: string, bodies: Ta
   };
 
   for (let round = 0; ; round++) {
+    // A chunk split in two pushes its halves onto `queue`, and the pool picks them up.
     await runPool(queue, options.concurrency ?? 8, addChunk);
     if (retryLater.length === 0) return result;
     if (round >= rounds) throw new BackendError(`azure-batch: ${retryLater.length} tasks kept failing with serverError after ${rounds} resubmissions`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** round)));
-    queue.push(...chunkTasks(retryLater.splice(0)));
+    await sleep(backoffDelay(round + 1, { baseMs: 200, maxMs: 5000, jitter: 0 }), options.signal);
+    queue = chunkTasks(retryLater.splice(0));
   }
-}
-
-/** Runs `work` on every item of `queue` (which may grow while it runs), `concurrency` at a time. */
-async function runPool<T>(queue: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (queue.length > 0 && failure === undefined) {
-      const item = queue.shift()!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  // Workers that find the queue empty end; a split pushes more, so loop until nothing is left.
-  while (queue.length > 0 && failure === undefined) await Promise.all(Array.from({ length: concurrency }, worker));
-  if (failure !== undefined) throw failure;
 }

@@ -1,8 +1,8 @@
 import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runPool } from '@mxn/async';
 import { buildManifest, type RunSpec, type TaskOutcome, type TaskSpec } from '@mxn/core';
 import { joinKey, writeJson, type Store } from '@mxn/storage';
-import { runPool } from './pool.js';
 import { clearPrefix, copyPrefix } from './store-transfer.js';
 
 /**

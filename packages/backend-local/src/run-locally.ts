@@ -1,9 +1,9 @@
+import { runPool } from '@mxn/async';
 import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskOutcome, type TaskSpec } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { stageAggregateInput } from './aggregate-input.js';
 import { checkSpec } from './check-spec.js';
 import { positive, type ResolvedOptions } from './options.js';
-import { runPool } from './pool.js';
 import { runTask, type RunContext } from './run-task.js';
 import { taskBaseEnv } from './task-env.js';
 
@@ -34,7 +34,7 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
   const concurrency = positive(spec.limits.concurrency) ?? options.concurrency;
   await runPool(spec.tasks, concurrency, async (task, index) => {
     finished[index] = await runTask(context, task);
-  }, () => signal.aborted);
+  }, signal);
   const tasks = spec.tasks.map((task, index) => finished[index] ?? cancelledBeforeStart(context, task));
 
   const aggregate = spec.aggregate ? await runAggregate(context, spec, spec.aggregate, tasks) : undefined;

@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { backoffDelay, sleep } from '@mxn/async';
 import { formatDuration, TASK_ENV, type ComputeLimits, type TaskEvent, type TaskOutcome, type TaskSpec, type TaskState } from '@mxn/core';
 import type { Store } from '@mxn/storage';
-import { backoffDelay, sleep } from './backoff.js';
 import type { ResolvedOptions } from './options.js';
 import { spawnAttempt, type AttemptResult } from './spawn-attempt.js';
 import { tailLines } from './stderr-tail.js';
@@ -64,7 +64,7 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
         context.emit(task, 'failed', attempt, { exitCode: end.exitCode, message: end.message });
         return finish('failed', { exitCode: end.exitCode, error: end.error });
       }
-      const delay = backoffDelay(attempt, options.retryBaseMs, options.retryMaxMs);
+      const delay = backoffDelay(attempt, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
       context.emit(task, 'retrying', attempt, { exitCode: end.exitCode, message: `${end.message}; attempt ${attempt + 1} of ${limits.retries + 1} in ${formatDuration(delay)}` });
       await sleep(delay, signal);
     }

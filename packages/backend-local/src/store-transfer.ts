@@ -2,8 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { runPool } from '@mxn/async';
 import { joinKey, type Store } from '@mxn/storage';
-import { runPool } from './pool.js';
 
 /** Keys under `prefix` (as a folder: `a/b` matches `a/b/x`, not `a/bc`), relative to it. */
 export async function listUnder(store: Store, prefix: string): Promise<Array<{ key: string; relative: string; size: number }>> {
@@ -19,16 +19,11 @@ export async function listUnder(store: Store, prefix: string): Promise<Array<{ k
 /** Downloads every object under `prefix` into `dir`, keeping the folder structure. */
 export async function downloadPrefix(store: Store, prefix: string, dir: string, concurrency: number, signal: AbortSignal): Promise<void> {
   const objects = await listUnder(store, prefix);
-  await runPool(
-    objects,
-    concurrency,
-    async ({ key, relative }) => {
-      const file = path.join(dir, ...relative.split('/'));
-      await mkdir(path.dirname(file), { recursive: true });
-      await pipeline(await store.read(key), createWriteStream(file));
-    },
-    () => signal.aborted,
-  );
+  await runPool(objects, concurrency, async ({ key, relative }) => {
+    const file = path.join(dir, ...relative.split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await pipeline(await store.read(key), createWriteStream(file));
+  }, signal);
 }
 
 /** Makes `prefix` hold exactly the files of `dir`: uploads each file and deletes objects that are not in `dir`. */

@@ -1,9 +1,9 @@
+import { settlePool } from '@mxn/async';
 import { StoreError } from '../errors.js';
 import type { ObjectInfo, Store } from '../store.js';
 import { copyMethod, copyObject, isIdentical, type CopyMethod } from './copy-object.js';
 import { openStore } from '../open-store.js';
 import { locateDestination, locateSource } from './locate.js';
-import { runPool } from './pool.js';
 import type { CopyProgress } from './progress.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
@@ -113,7 +113,7 @@ export async function copy(source: string | Store, destination: string | Store, 
 
   const result: CopyResult = { copied: [], skipped: [], bytes: 0, elapsedMs: 0 };
   if (options.dryRun) return dryRun(jobs, { skipIdentical, serverSide, concurrency: options.concurrency ?? 8, listedAt, options, result, started });
-  const outcomes = await runPool(jobs, options.concurrency ?? 8, async (job) => {
+  const outcomes = await settlePool(jobs, options.concurrency ?? 8, async (job) => {
     const { info } = job;
     try {
       if (skipIdentical && (await withRetry(() => isIdentical(job.from, info, job.to, job.toKey, listedAt(job.toKey)), options.retry))) {
@@ -184,7 +184,7 @@ interface DryRunContext {
 /** The same decisions as a copy (identity check, server-side or streamed), nothing written. */
 async function dryRun(jobs: { info: ObjectInfo; from: Store; to: Store; toKey: string }[], context: DryRunContext): Promise<CopyResult> {
   const { result } = context;
-  const outcomes = await runPool(jobs, context.concurrency, async (job): Promise<PlannedObject> => {
+  const outcomes = await settlePool(jobs, context.concurrency, async (job): Promise<PlannedObject> => {
     const skip = context.skipIdentical && (await withRetry(() => isIdentical(job.from, job.info, job.to, job.toKey, context.listedAt(job.toKey)), context.options.retry));
     return skip ? { key: job.toKey, size: job.info.size, action: 'skip' } : { key: job.toKey, size: job.info.size, action: 'copy', method: copyMethod(job.from, job.to, context.serverSide) };
   });

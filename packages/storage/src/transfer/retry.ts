@@ -1,3 +1,4 @@
+import { retry } from '@mxn/async';
 import { StoreError } from '../errors.js';
 import { networkCode } from '../drivers/cloud-errors.js';
 
@@ -16,18 +17,12 @@ export function isTransient(error: unknown): boolean {
   return networkCode(error) !== undefined;
 }
 
-/** Runs `action`, retrying transient failures with exponential backoff and jitter. */
-export async function withRetry<T>(action: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = Math.max(1, options.attempts ?? 4);
-  const base = options.baseDelayMs ?? 250;
-  const max = options.maxDelayMs ?? 8000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action(attempt);
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error;
-      const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+/** Runs `action`, retrying transient failures with exponential backoff and jitter (`retry` of @mxn/async). */
+export function withRetry<T>(action: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  return retry(action, {
+    attempts: options.attempts ?? 4,
+    baseMs: options.baseDelayMs ?? 250,
+    maxMs: options.maxDelayMs ?? 8000,
+    isRetryable: isTransient,
+  });
 }
