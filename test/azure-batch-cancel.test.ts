@@ -1,17 +1,10 @@
 // `mxn run --cancel` from another process stops a run on Azure Batch: the watching runner ends,
 // its unfinished cells are reported cancelled, and the pool goes back to zero nodes.
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
-import { e2eProject, mxnBin, type E2eProject } from './support/project.js';
-
-const slowModel = `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
-const { test } = await readTaskInputs();
-await new Promise((resolve) => setTimeout(resolve, 20_000));
-await writePredictions(new Float64Array(test.numRows));
-`;
+import type { EmulatorsHandle } from '@mxn/testkit';
+import { mxnBin, type E2eProject } from './support/project.js';
+import { slowBatchProject } from './support/slow-batch-project.js';
 
 describe('mxn run --cancel on azure-batch', () => {
   let project: E2eProject;
@@ -19,20 +12,14 @@ describe('mxn run --cancel on azure-batch', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/slow'), { recursive: true });
-    await writeFile(project.file('models/slow/train.js'), slowModel);
-    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node", "train.js"]\n');
-    emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
-    await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
-    env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', NO_COLOR: '1' };
+    ({ project, emulators, env } = await slowBatchProject());
     await project.experiment(
       'slow',
       `name: slow
 datasets:
   - { name: daegu, train: data/housing/daegu.parquet }
 models:
-  - { name: slow, build: models/slow, command: [node, train.js], params: { i: [1, 2, 3] } }
+  - { name: slow, build: models/slow, command: [node, train.js], params: { sleep: 20000, i: [1, 2, 3] } }
 evaluation: { target: price, metrics: [rmse] }
 compute: { backend: azure-batch, maxNodes: 1, retries: 0, timeout: 5m }
 `,

@@ -2,18 +2,10 @@
 // job has tasks; the next `mxn run` of the same experiment re-attaches to the same job, adds no task
 // twice, watches it to the end and writes complete results.
 import { spawn } from 'node:child_process';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
-import { e2eProject, mxnBin, repoRoot, type E2eProject } from './support/project.js';
-
-const slowModel = `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
-const { test } = await readTaskInputs();
-await new Promise((resolve) => setTimeout(resolve, 1500));
-await writePredictions(new Float64Array(test.numRows).fill(Number(JSON.parse(process.env.MXN_PARAMS).i) * 1e5));
-`;
+import type { EmulatorsHandle } from '@mxn/testkit';
+import { mxnBin, type E2eProject } from './support/project.js';
+import { slowBatchProject } from './support/slow-batch-project.js';
 
 describe('mxn run re-attaches on azure-batch after the runner was killed', () => {
   let project: E2eProject;
@@ -21,14 +13,7 @@ describe('mxn run re-attaches on azure-batch after the runner was killed', () =>
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/slow'), { recursive: true });
-    await writeFile(project.file('models/slow/train.js'), slowModel);
-    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node", "train.js"]\n');
-    await symlink(path.join(repoRoot, 'models/ensemble'), project.file('models/ensemble'));
-    emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
-    await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
-    env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', NO_COLOR: '1' };
+    ({ project, emulators, env } = await slowBatchProject({ ensemble: true }));
     await project.experiment(
       'slowish',
       `name: slowish

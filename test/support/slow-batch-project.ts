@@ -1,0 +1,34 @@
+/**
+ * A throwaway project with a slow model (`models/slow`, sleeping `params.sleep` ms, default 1500),
+ * the loopback Batch service and Azurite, for tests that interrupt runs on azure-batch.
+ */
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
+import { e2eProject, repoRoot, type E2eProject } from './project.js';
+
+const SLOW_MODEL = `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
+const { test, params } = await readTaskInputs();
+await new Promise((resolve) => setTimeout(resolve, Number(params.sleep ?? 1500)));
+await writePredictions(new Float64Array(test.numRows).fill(Number(params.i ?? 1) * 1e5));
+`;
+
+export interface SlowBatchProject {
+  project: E2eProject;
+  emulators: EmulatorsHandle;
+  /** Environment that points the CLI at the emulators (Batch, staging in Azurite, fast polls). */
+  env: NodeJS.ProcessEnv;
+}
+
+export async function slowBatchProject(options: { ensemble?: boolean } = {}): Promise<SlowBatchProject> {
+  const project = await e2eProject(['data', 'node_modules']);
+  await mkdir(project.file('models/slow'), { recursive: true });
+  await writeFile(project.file('models/slow/train.js'), SLOW_MODEL);
+  await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node", "train.js"]\n');
+  if (options.ensemble) await symlink(path.join(repoRoot, 'models/ensemble'), project.file('models/ensemble'));
+  const emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+  await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
+  const env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', NO_COLOR: '1' };
+  return { project, emulators, env };
+}
