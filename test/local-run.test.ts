@@ -54,6 +54,8 @@ describe('mxn run on the local backend', () => {
     expect(again.cells.map((cell) => cell.metrics)).toEqual(results.cells.map((cell) => cell.metrics));
     expect(await Promise.all(logs.map(async (log) => (await stat(log)).mtimeMs))).toEqual(before);
     expect(second.stdout).toContain('0 succeeded, 9 cached, 0 failed');
+    expect(second.stderr).not.toMatch(/aggregate\s+running/); // its result is reused too
+    expect(again.aggregate).toEqual(results.aggregate);
 
     // --only reruns one cell; the results still hold the whole matrix, the rest from the cache.
     const one = await project.mxn(['run', 'experiments/e2e.yaml', '--only', 'model=knn,dataset=daegu', '--rerun', 'all']);

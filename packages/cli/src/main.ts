@@ -24,12 +24,16 @@ const USAGE = `usage: mxn <command> [options]
   report <results.json>        render summary.md and report.html from results
   sync <source> <destination>  copy objects between paths, s3:// and az:// (skips identical ones)
 
-Add --help after a command for its options. --verbose shows error causes.`;
+Add --help after a command for its options. --verbose shows error causes; --version the version.`;
 
 export async function main(argv: string[], output: Output = defaultOutput()): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((arg) => arg !== '--verbose');
   const [name, ...rest] = args;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    output.out.write(`mxn ${await cliVersion()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     output.out.write(`${USAGE}\n`);
     return name ? 0 : 2;
@@ -61,4 +65,10 @@ function reportError(error: unknown, output: Output, verbose: boolean): number {
   if (error instanceof MxnError) return error.code === 'Backend' || error.code === 'Run' ? 1 : 2;
   if (error instanceof StoreError) return INPUT_STORE_CODES.has(error.code) ? 2 : 1;
   return 1;
+}
+
+async function cliVersion(): Promise<string> {
+  const manifest = new URL('../package.json', import.meta.url);
+  const { readFile } = await import('node:fs/promises');
+  return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
 }

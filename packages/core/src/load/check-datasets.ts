@@ -1,6 +1,6 @@
 /** Opens every dataset named by an experiment and checks its parquet files and target column. */
 import { readParquetSchema, type ColumnInfo } from '@mxn/data';
-import { readBytes, type ObjectInfo, type Store } from '@mxn/storage';
+import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
 import type { ExperimentSpec } from '../schema/experiment.js';
 import { resolveDataSource, type DataSource } from './data-source.js';
@@ -28,11 +28,11 @@ export async function checkDatasets(spec: ExperimentSpec, root: string, issue: I
         try {
           source = await resolveDataSource(value, root);
         } catch (error) {
-          problems.push(issue(where, `cannot open ${value}: ${(error as Error).message}`));
+          problems.push(issue(where, redact(`cannot open ${value}: ${(error as Error).message}`)));
           return undefined;
         }
         if (source.files.length === 0) {
-          problems.push(issue(where, `no parquet file matches ${value} (resolved against ${root})`));
+          problems.push(issue(where, redact(`no parquet file matches ${value}${isRemoteUri(value) ? '' : ` (resolved against ${root})`}`)));
           return undefined;
         }
         let columns: ColumnInfo[] = [];

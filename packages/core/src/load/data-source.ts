@@ -13,22 +13,27 @@ export interface DataSource {
 const GLOB = /[*?[{]/;
 
 export async function resolveDataSource(spec: string, root: string): Promise<DataSource> {
-  const uri = isRemoteUri(spec) || spec.startsWith('file://') ? spec : path.resolve(root, spec);
+  const remote = isRemoteUri(spec);
+  const full = remote || spec.startsWith('file://') ? spec : path.resolve(root, spec);
+  // A query (a Blob SAS) belongs to the store, not to the path: keep it out of glob matching.
+  const cut = remote ? full.indexOf('?') : -1;
+  const uri = cut >= 0 ? full.slice(0, cut) : full;
+  const query = cut >= 0 ? full.slice(cut) : '';
+  const open = (base: string) => openStore(`${base || '/'}${query}`);
   const segments = uri.split('/');
   const firstGlob = segments.findIndex((segment) => GLOB.test(segment));
   if (firstGlob >= 0) {
-    const base = segments.slice(0, firstGlob).join('/') || '/';
     const pattern = globToRegExp(segments.slice(firstGlob).join('/'));
-    const store = await openStore(base);
+    const store = await open(segments.slice(0, firstGlob).join('/'));
     return { spec, store, files: await collect(store, '', (key) => pattern.test(key)) };
   }
   if (uri.endsWith('.parquet')) {
-    const cut = uri.lastIndexOf('/');
-    const store = await openStore(uri.slice(0, cut) || '/');
-    const info = await store.head(uri.slice(cut + 1));
+    const at = uri.lastIndexOf('/');
+    const store = await open(uri.slice(0, at));
+    const info = await store.head(uri.slice(at + 1));
     return { spec, store, files: info ? [info] : [] };
   }
-  const store = await openStore(uri);
+  const store = await open(uri);
   return { spec, store, files: await collect(store, '', (key) => key.endsWith('.parquet')) };
 }
 

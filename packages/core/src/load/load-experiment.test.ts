@@ -71,7 +71,7 @@ describe('loadExperiment', () => {
   it('points an unknown key at its line and column with a did-you-mean', async () => {
     const lines = await problems(good.replace('    command: [node, train.js]', '    comand: [node, train.js]'));
     const shown = path.relative(process.cwd(), path.join(root, 'experiments', 'bad.yaml'));
-    expect(lines).toEqual([`${shown}:8:5: models[0] is missing "command"`, `${shown}:10:5: unknown key "comand" in models[0]; did you mean "command"?`]);
+    expect(lines).toEqual([`${shown}:10:5: unknown key "comand" in models[0]; did you mean "command"?`]);
   });
 
   it('reports every problem at once: wrong types, duplicates, unknown metrics, bad timeout', async () => {
@@ -101,6 +101,11 @@ describe('loadExperiment', () => {
     const lines = await problems(good.replace('params: { k: [1, 2] }', 'params: { k: [] }'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/:11:18: params\.k is an empty list, which makes no variant; give at least one value/);
+  });
+
+  it('says a backend that does not exist yet is not available', async () => {
+    const lines = await problems(`${good}compute:\n  backend: aws-batch\n`);
+    expect(lines).toEqual([expect.stringMatching(/:16:12: backend "aws-batch" is not available yet; use local or azure-batch$/)]);
   });
 
   it('reports YAML syntax errors with their position', async () => {

@@ -61,7 +61,7 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   const parsed = experimentSchema.safeParse(raw);
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
-    const issues = parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue));
+    const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue)));
     throw new ExperimentError(sortIssues([...issues, ...bestEffort(() => checkSemantics(withDefaults(raw), root, issue))]));
   }
 
@@ -127,8 +127,21 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
       issues.push(issue(['evaluation', 'metrics', index], `unknown ${spec.evaluation.task} metric "${metric}"; ${guess ? `did you mean "${guess}"?` : `use ${known.join(', ')}`}`));
     }
   });
+  if (spec.compute.backend === 'aws-batch') issues.push(issue(['compute', 'backend'], 'backend "aws-batch" is not available yet; use local or azure-batch'));
   if (parseDuration(spec.compute.timeout) === undefined) issues.push(issue(['compute', 'timeout'], `timeout "${spec.compute.timeout}" is not a duration; write e.g. 90s, 30m or 2h`));
   return issues;
+}
+
+/**
+ * A misspelt required key gives two problems: "unknown key comand; did you mean command?" and
+ * "is missing command". The first says it all; drop the second.
+ */
+function dropMissingExplainedByTypos(issues: ExperimentIssue[]): ExperimentIssue[] {
+  const guessed = new Set(issues.flatMap((item) => /^unknown key "[^"]+" in (.+); did you mean "([^"]+)"\?$/.exec(item.message)?.slice(1, 3).join('\0') ?? []));
+  return issues.filter((item) => {
+    const missing = /^(.+) is missing "([^"]+)"$/.exec(item.message);
+    return !missing || !guessed.has(`${missing[1]}\0${missing[2]}`);
+  });
 }
 
 /** Runs a check on data that failed the schema; a check that trips over a wrong type reports nothing. */

@@ -171,7 +171,9 @@ export function parseCellFilter(text: string): CellFilter {
     const at = part.indexOf('=');
     const field = part.slice(0, at).trim();
     const value = part.slice(at + 1).trim();
-    if ((field !== 'model' && field !== 'dataset') || !value) throw new Error(`--only expects model=NAME and/or dataset=NAME, got "${part}"`);
+    if ((field !== 'model' && field !== 'dataset') || !value) {
+      throw new MxnError('Usage', `--only expects model=NAME and/or dataset=NAME, got "${part}"`, { hint: 'e.g. --only model=ridge,dataset=seoul' });
+    }
     filter[field] = value;
   }
   return filter;

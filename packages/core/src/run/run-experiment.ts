@@ -87,8 +87,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     options.onEvent?.(event);
   };
 
-  const aggregateKey = plan.aggregate ? `aggregates/${hashValue({ aggregate: plan.aggregate, cells: plan.cells.map((cell) => [cell.key, cell.cached?.status]) })}.json` : undefined;
-  const storedAggregate = toRun.length === 0 && aggregateKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, aggregateKey) : undefined;
+  // The aggregate's result is reused when every cell is cached and it already ran over exactly these cells and outcomes.
+  const aggregateKeyOf = (cells: Array<{ key: string; outcome: string | undefined }>) =>
+    plan.aggregate ? `aggregates/${hashValue({ aggregate: plan.aggregate, cells: cells.map((cell) => [cell.key, cell.outcome]) })}.json` : undefined;
+  const cachedKey = toRun.length === 0 ? aggregateKeyOf(plan.cells.map((cell) => ({ key: cell.key, outcome: cell.cached?.status }))) : undefined;
+  const storedAggregate = cachedKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, cachedKey) : undefined;
   if (storedAggregate) runSpec.aggregate = undefined;
 
   const outcome = toRun.length > 0 || runSpec.aggregate ? await options.backend.run(runSpec, { onEvent, signal: options.signal }) : { runId: plan.runId, tasks: [], cancelled: false };
@@ -112,6 +115,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
       ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
     };
+    const aggregateKey = aggregateKeyOf(cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })));
     if (aggregate.status !== 'cancelled' && aggregateKey && !cells.some((cell) => cell.status === 'cancelled')) await writeJson(cacheStore, aggregateKey, aggregate);
   }
 
