@@ -1,5 +1,5 @@
 // End to end on this machine: the mxn CLI runs experiments with real models on real parquet.
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { e2eProject, type E2eProject } from './support/project.js';
@@ -102,6 +102,32 @@ describe('mxn run on the local backend', () => {
     expect(run.code).toBe(0);
     const results = await fresh.results('only');
     expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([['knn@daegu', 'succeeded']]);
+  });
+});
+
+describe('a model that exits 0 without predictions', () => {
+  it('is reported failed, in the progress lines and in the results, with the reason', async () => {
+    const project = await e2eProject(['data', 'node_modules']);
+    await mkdir(project.file('models/silent'), { recursive: true });
+    await writeFile(project.file('models/silent/train.js'), 'console.log("trained, but forgot to write predictions");\n');
+    await writeFile(project.file('models/silent/Dockerfile'), 'FROM node:20-slim\nCOPY . .\n');
+    await project.experiment(
+      'silent',
+      `name: silent
+datasets:
+  - { name: daegu, train: data/housing/daegu.parquet }
+models:
+  - { name: silent, build: models/silent, command: [node, train.js] }
+evaluation: { target: price, metrics: [rmse] }
+compute: { retries: 0 }
+`,
+    );
+    const run = await project.mxn(['run', 'experiments/silent.yaml']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/✗ silent@daegu\s+failed/);
+    expect(run.stderr).not.toMatch(/✓ silent@daegu/);
+    const results = await project.results('silent');
+    expect(results.cells[0]).toMatchObject({ status: 'failed', error: 'the model wrote no predictions.parquet to MXN_OUTPUT_DIR' });
   });
 });
 

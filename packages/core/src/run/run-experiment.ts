@@ -83,6 +83,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
         const provisional = outcomeFromEvent(event, runningSince.get(cell.id));
         early.push(resultOf(cell, provisional, scores.get(cell.id), staging).then(cache.save, () => undefined));
       }
+      if (event.state === 'succeeded') {
+        // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
+        early.push(scores.get(cell.id)!.then((score) => options.onEvent?.(score.error ? { ...event, state: 'failed', message: score.error } : event)).catch(() => undefined));
+        return;
+      }
     }
     options.onEvent?.(event);
   };
