@@ -138,6 +138,24 @@ describe('workflow files', () => {
     expect(docs).toMatch(/mxn-fork-approval[^\n]*\n?[^\n]*required reviewers/);
   });
 
+  it('experiment.yml: the plan job logs in to Azure and AWS as the run job does, but never for a fork', () => {
+    const flow = load('experiment.yml');
+    const plan = flow.jobs.plan!;
+    const run = flow.jobs.run!;
+    expect(plan.permissions).toMatchObject({ 'id-token': 'write' });
+    const planIndex = plan.steps.findIndex((entry) => entry.id === 'plan');
+    for (const uses of ['azure/login@v2', 'aws-actions/configure-aws-credentials@v4']) {
+      const inRun = run.steps.find((entry) => entry.uses === uses)!;
+      const index = plan.steps.findIndex((entry) => entry.uses === uses);
+      expect(index, `${uses} in the plan job`).toBeGreaterThanOrEqual(0);
+      expect(index, `${uses} before the plan step`).toBeLessThan(planIndex);
+      const inPlan = plan.steps[index]!;
+      expect(inPlan.with).toEqual(inRun.with);
+      // only when the repository variable is set (as in the run job), and not on a fork's pull_request_target
+      expect(inPlan.if).toBe(`${inRun.if} && github.event_name != 'pull_request_target'`);
+    }
+  });
+
   it('experiment.yml: a shared staging store for plan and run, valid experiments run despite problems, cancel reaches the run step', () => {
     const flow = load('experiment.yml');
     const plan = flow.jobs.plan!;

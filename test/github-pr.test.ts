@@ -4,6 +4,7 @@
 // model images are looked up in a real registry (docker-registry) seeded with their tags.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
@@ -152,6 +153,30 @@ describe('the GitHub loop: problems in one experiment, and a cancelled run', () 
     expect(plan.stdout).toMatch(/::error file=experiments\/pr-bad\.yaml,line=\d+/);
     expect(repo.mxnComments('pr-bad')[0]!.body).toContain('nothing will run until they are fixed');
     expect(repo.mxnComments('pr-good')[0]!.body).toContain('**2 × 3 = 6 cells**');
+  });
+
+  it('a plan job without cloud credentials plans an s3:// experiment with a note, exits 0, and still reports a real problem', { timeout: 30_000 }, async () => {
+    const s3 = experiment.replace('name: pr-demo', 'name: pr-s3').replace('data/housing/seoul.parquet', 's3://mxn-data/housing/seoul.parquet');
+    await writeFile(path.join(repo.work, 'experiments/pr-s3.yaml'), s3);
+    await writeFile(path.join(repo.work, 'experiments/pr-s3-bad.yaml'), s3.replace('name: pr-s3', 'name: pr-s3-bad').replace('target: price', 'targt: price'));
+    github.setPullFiles(REPO, PR, ['experiments/pr-s3.yaml', 'experiments/pr-s3-bad.yaml']);
+    // as in a fork's plan job: no AWS credentials at all; S3 (and the cache) at a closed loopback port
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const plan = await repo.action('plan', { token: 'pr-token', rerun: 'none' }, { MXN_STAGING: 's3://mxn-staging/cells', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(JSON.parse(plan.outputs.experiments!)).toEqual(['experiments/pr-s3.yaml']);
+    const body = repo.mxnComments('pr-s3')[0]!.body;
+    expect(body).toContain('**2 × 3 = 6 cells** from `experiments/pr-s3.yaml`: cache not checked');
+    expect(body).toContain('_Datasets and cache not checked: no cloud credentials in this job');
+    expect(body).toMatch(/\| ridge \| \? unchecked \| \? unchecked \| \? unchecked \|/);
+    expect(plan.stdout).toMatch(/pr-s3\.yaml: datasets and cache not checked/);
+    // the other file's typo is still a problem, annotated at its line
+    expect(Number(plan.outputs.problems)).toBeGreaterThan(0);
+    expect(plan.stdout).toMatch(/::error file=experiments\/pr-s3-bad\.yaml,line=\d+/);
+    expect(repo.mxnComments('pr-s3-bad')[0]!.body).toContain('nothing will run until they are fixed');
   });
 
   it('a SIGTERM to the run step cancels the cells: comment says cancelled, no model process is left', { timeout: 30_000 }, async () => {

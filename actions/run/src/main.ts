@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   core.setOutput('failed', String(result.failed));
   core.setOutput('cancelled', String(result.cancelled));
   if (result.cancelled) throw new Error('cancelled; the cells still running were cancelled on the backend');
+  if (result.publishError) throw new Error(result.publishError);
   if (result.failed > 0) throw new Error(`${result.failed} cell(s) failed; see the pull request comment or summary.md`);
 }
 

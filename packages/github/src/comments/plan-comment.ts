@@ -14,13 +14,15 @@ export interface PlanCommentInput {
   backend?: string;
   /** Why images were not checked (e.g. no registry configured). */
   imagesNote?: string;
+  /** Why the datasets and/or cache were not checked: the line is shown under the count, and the cells are marked unchecked instead of run/cached. */
+  unchecked?: string;
   /** Extra line (e.g. the fork policy). */
   note?: string;
   /** Longest text; past it the matrix loses rows (then columns), with a line saying how many. Default: the sticky comment's budget. */
   maxChars?: number;
 }
 
-export const PLAN_MARKS = { run: '▶ run', cached: '✓ cached', cachedFailure: '✗ cached failure' } as const;
+export const PLAN_MARKS = { run: '▶ run', cached: '✓ cached', cachedFailure: '✗ cached failure', unchecked: '? unchecked' } as const;
 
 export function renderPlanComment(input: PlanCommentInput): string {
   const lines = [`## mxn · ${escapeMarkdown(input.experiment)} · plan`, ''];
@@ -33,13 +35,15 @@ export function renderPlanComment(input: PlanCommentInput): string {
   if (!plan) return `${lines.join('\n')}_No plan._\n`;
   const toRun = plan.cells.filter((cell) => cell.willRun).length;
   lines.push(
-    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ${toRun} to run, ${plan.cells.length - toRun} cached${input.backend ? ` · backend \`${input.backend}\`` : ''} · run \`${plan.runId}\``,
+    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ${input.unchecked ? 'cache not checked' : `${toRun} to run, ${plan.cells.length - toRun} cached`}${input.backend ? ` · backend \`${input.backend}\`` : ''}${plan.runId ? ` · run \`${plan.runId}\`` : ''}`,
     '',
+    ...(input.unchecked ? [input.unchecked, ''] : []),
   );
   const byPair = new Map(plan.cells.map((cell) => [`${cell.variant}\0${cell.dataset}`, cell]));
   const markOf = (variant: string, dataset: string) => {
     const cell = byPair.get(`${variant}\0${dataset}`);
     if (!cell) return '';
+    if (input.unchecked) return PLAN_MARKS.unchecked;
     if (!cell.willRun) return cell.cached?.status === 'failed' ? PLAN_MARKS.cachedFailure : PLAN_MARKS.cached;
     return PLAN_MARKS.run;
   };

@@ -4,14 +4,15 @@
  * the plan as each experiment's sticky comment.
  */
 import path from 'node:path';
-import { cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type ExperimentIssue, type Plan, type Rerun } from '@mxn/core';
+import { cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type CellResult, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
 import { createBackend } from '@mxn/backends';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
-import { openStore } from '@mxn/storage';
+import { isRemoteUri, openStore } from '@mxn/storage';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
 import { renderPlanComment } from '../comments/plan-comment.js';
 import type { GitHubApi } from '../github-api.js';
 import { upsertStickyComment, type StickyTarget } from '../sticky-comment.js';
+import { firstUnreachableDataset, matrixOnlyPlan, reasonOf, unreachableNote } from './cloud-reach.js';
 
 export interface PlanStepOptions {
   /** Repository checkout. */
@@ -44,6 +45,8 @@ export interface PlannedExperiment {
   toRun?: number;
   runId?: string;
   images?: ImageStatus[];
+  /** Why the datasets and/or the cache were not checked (cloud stores this job cannot reach); the plan then has no cache marks (and, without the data, no cell keys or run id). */
+  unchecked?: string;
 }
 
 export interface PlanStepResult {
@@ -63,16 +66,28 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
     let plan: Plan | undefined;
     let imagesNote: string | undefined;
     try {
-      const loaded = await loadExperiment(absolute, { root: options.root });
-      entry.backend = options.backend ?? loaded.spec.compute.backend;
-      const backend = await (options.createBackend ?? createBackend)(entry.backend).catch((error: Error) => {
-        options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
-        return undefined;
-      });
-      const cacheUri = cacheUriOf(loaded, backend);
-      const cache = cellCache(await openStore(cacheUri, loaded.root));
-      plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun ?? 'none' });
-      Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, runId: plan.runId });
+      // the file/line checks first, then the data only when this job can reach it
+      const checked = await loadExperiment(absolute, { root: options.root, checkData: false });
+      entry.backend = options.backend ?? checked.spec.compute.backend;
+      const unreachable = await firstUnreachableDataset(checked.spec, checked.root);
+      let loaded: LoadedExperiment = checked;
+      if (unreachable) {
+        entry.unchecked = unreachableNote('datasets and cache', unreachable);
+        options.log?.(`${file}: datasets and cache not checked: ${unreachable.uri} cannot be reached (${unreachable.reason})`);
+        plan = matrixOnlyPlan(checked);
+      } else {
+        loaded = await loadExperiment(absolute, { root: options.root });
+        const backend = await (options.createBackend ?? createBackend)(entry.backend).catch((error: Error) => {
+          options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
+          return undefined;
+        });
+        const lookup = cacheLookup(cacheUriOf(loaded, backend), loaded, (note) => {
+          entry.unchecked = note;
+          options.log?.(`${file}: ${note.replace(/^_|_$/g, '')}`);
+        });
+        plan = await planExperiment(loaded, { lookup, rerun: options.rerun ?? 'none' });
+      }
+      Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, ...(plan.runId ? { runId: plan.runId } : {}) });
       const registry = options.registry ?? defaultRegistry();
       const sources = imageSourcesOf([loaded]);
       if (registry && sources.length) entry.images = (await checkImages({ root: options.root, registry, sources, ...(options.credentials ? { credentials: options.credentials } : {}) })).statuses;
@@ -83,9 +98,29 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
     }
     experiments.push(entry);
     if (options.comment) {
-      const text = renderPlanComment({ experiment: name, file, ...(plan ? { plan } : {}), ...(entry.problems ? { problems: entry.problems } : {}), ...(entry.images ? { images: entry.images } : {}), ...(imagesNote ? { imagesNote } : {}), ...(entry.backend ? { backend: entry.backend } : {}), ...(options.note ? { note: options.note } : {}) });
+      const text = renderPlanComment({ experiment: name, file, ...(plan ? { plan } : {}), ...(entry.problems ? { problems: entry.problems } : {}), ...(entry.images ? { images: entry.images } : {}), ...(imagesNote ? { imagesNote } : {}), ...(entry.unchecked ? { unchecked: entry.unchecked } : {}), ...(entry.backend ? { backend: entry.backend } : {}), ...(options.note ? { note: options.note } : {}) });
       await upsertStickyComment(options.comment.api, options.comment.target, name, text);
     }
   }
   return { experiments, runnable: experiments.filter((item) => !item.problems).map((item) => item.file), problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0) };
+}
+
+/**
+ * The cache lookup for the plan. A cloud cache this job cannot open or list (no credentials, e.g. a
+ * fork's plan) leaves every cell unmarked and calls `onUnreachable` with the note for the comment;
+ * a local cache that fails is a real error and is thrown.
+ */
+function cacheLookup(cacheUri: string, loaded: LoadedExperiment, onUnreachable: (note: string) => void): (keys: string[]) => Promise<Map<string, CellResult>> {
+  const unreachable = (error: unknown): Map<string, CellResult> => {
+    if (!isRemoteUri(cacheUri)) throw error;
+    onUnreachable(unreachableNote('cache', { uri: cacheUri, reason: reasonOf(error) }));
+    return new Map();
+  };
+  return async (keys) => {
+    try {
+      return await cellCache(await openStore(cacheUri, loaded.root)).lookup(keys);
+    } catch (error) {
+      return unreachable(error);
+    }
+  };
 }

@@ -4,8 +4,9 @@
  * up to date, and writes `results/<name>/` compared with the baseline.
  */
 import path from 'node:path';
-import { cacheUriOf, defaultStagingUri, loadExperiment, runExperiment, writeResults, type Backend, type ExperimentResults, type Plan, type Rerun, type WrittenResults } from '@mxn/core';
+import { cacheUriOf, defaultStagingUri, loadExperiment, publishOutputs, runExperiment, writeResults, type Backend, type ExperimentResults, type Plan, type PublishReport, type Rerun, type WrittenResults } from '@mxn/core';
 import { createBackend } from '@mxn/backends';
+import { formatBytes } from '@mxn/storage';
 import { readBaseline } from '../baseline.js';
 import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
 import type { GitHubApi } from '../github-api.js';
@@ -40,6 +41,10 @@ export interface RunStepResult {
   failed: number;
   /** True when `signal` stopped the run (cells left are `cancelled`). */
   cancelled: boolean;
+  /** What was copied to the experiment's `outputs:` store (none when it has no `outputs:`, or the run was cancelled). */
+  published?: PublishReport;
+  /** Why copying to `outputs:` failed; the results are written and reported all the same. */
+  publishError?: string;
 }
 
 export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
@@ -90,5 +95,20 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const written = await writeResults(results, path.join(options.root, 'results', results.experiment), baseline ? { baseline: baseline.results } : {});
   const { succeeded, cached, failed, cancelled } = results.totals;
   log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, written.summary)}`);
-  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0), cancelled: stopped };
+  // as `mxn run` does: the results and every cell's outputs go to the experiment's `outputs:` store
+  // (a cancelled run's partial results are not published; the next run publishes in full)
+  const outputsUri = loaded.spec.outputs;
+  let published: PublishReport | undefined;
+  let publishError: string | undefined;
+  if (outputsUri && stopped) log(`outputs not copied to ${outputsUri}: the run was cancelled`);
+  else if (outputsUri) {
+    try {
+      published = await publishOutputs(results, written, outputsUri, { cwd: loaded.root });
+      log(`copied results and cell outputs to ${published.uri}: ${published.objects} objects (${formatBytes(published.bytes)}), ${published.skipped} unchanged`);
+    } catch (error) {
+      publishError = `results not copied to outputs ${outputsUri}: ${(error as Error).message}`;
+      log(publishError);
+    }
+  }
+  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0), cancelled: stopped, ...(published ? { published } : {}), ...(publishError ? { publishError } : {}) };
 }

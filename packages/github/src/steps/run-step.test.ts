@@ -1,0 +1,50 @@
+// The run step copies the results and every cell's outputs to the experiment's `outputs:` store,
+// as `mxn run` does.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runStep } from './run-step.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+describe('runStep with `outputs:`', () => {
+  it('copies results.json, summary.md, report.html and each cell’s outputs there, and logs it', { timeout: 60_000 }, async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-outputs-'));
+    for (const link of ['models', 'data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(root, link));
+    await mkdir(path.join(root, 'experiments'));
+    const outputs = path.join(await mkdtemp(path.join(tmpdir(), 'mxn-published-')), 'housing');
+    await writeFile(
+      path.join(root, 'experiments/published.yaml'),
+      `name: published
+datasets:
+  - { name: seoul, train: data/housing/seoul.parquet }
+  - { name: busan, train: data/housing/busan.parquet }
+models:
+  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
+evaluation: { target: price, metrics: [rmse] }
+compute: { concurrency: 2, retries: 0, timeout: 2m, staging: .mxn-staging }
+outputs: ${outputs}
+`,
+    );
+    const logs: string[] = [];
+    const result = await runStep({ root, experiment: 'experiments/published.yaml', backend: 'local', log: (line) => logs.push(line) });
+    expect(result.results.totals.succeeded).toBe(2);
+    expect(result.publishError).toBeUndefined();
+    for (const file of ['results.json', 'summary.md', 'report.html']) expect(existsSync(path.join(outputs, file)), file).toBe(true);
+    expect(JSON.parse(await readFile(path.join(outputs, 'results.json'), 'utf8'))).toMatchObject({ experiment: 'published' });
+    for (const cell of result.results.cells) expect(existsSync(path.join(outputs, 'cells', cell.id, 'predictions.parquet')), cell.id).toBe(true);
+    expect(result.published?.objects).toBeGreaterThanOrEqual(5);
+    expect(logs.at(-1)).toMatch(new RegExp(`^copied results and cell outputs to .*housing: ${result.published!.objects} objects \\(.+\\), 0 unchanged$`));
+
+    // without `outputs:`, nothing is published
+    const text = await readFile(path.join(root, 'experiments/published.yaml'), 'utf8');
+    await writeFile(path.join(root, 'experiments/plain.yaml'), text.replace('name: published', 'name: plain').replace(/^outputs: .*\n/m, ''));
+    const plainLogs: string[] = [];
+    const plain = await runStep({ root, experiment: 'experiments/plain.yaml', backend: 'local', log: (line) => plainLogs.push(line) });
+    expect(plain.published).toBeUndefined();
+    expect(plainLogs.join('\n')).not.toContain('copied results');
+  });
+});
