@@ -1,7 +1,11 @@
 // The runner killed right after submission (issue 4, "Faults"): `mxn run` is SIGKILLed as soon as its
 // job has tasks; the next `mxn run` of the same experiment re-attaches to the same job, adds no task
-// twice, watches it to the end and writes complete results.
+// twice, watches it to the end and writes complete results. The second case kills it after some cells
+// finished and were cached: the next run lists fewer cells under the same run id (and job), and each
+// must still be matched to its own task.
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorsHandle } from '@mxn/testkit';
 import { mxnBin, type E2eProject } from './support/project.js';
@@ -24,6 +28,20 @@ models:
 evaluation: { target: price, metrics: [rmse] }
 aggregate: { build: models/ensemble, command: [node, aggregate.js] }
 compute: { backend: azure-batch, maxNodes: 2, retries: 0, timeout: 5m }
+`,
+    );
+    // Quick cells first, so they hold the low task ids a shorter task list would otherwise reuse.
+    await project.experiment(
+      'halfcached',
+      `name: halfcached
+datasets:
+  - { name: daegu, train: data/housing/daegu.parquet }
+models:
+  - { name: quick, build: models/slow, command: [node, train.js], params: { i: [1, 2], sleep: 100 } }
+  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 4000 } }
+evaluation: { target: price, metrics: [rmse] }
+aggregate: { build: models/ensemble, command: [node, aggregate.js] }
+compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
 `,
     );
   }, 60_000);
@@ -63,6 +81,52 @@ compute: { backend: azure-batch, maxNodes: 2, retries: 0, timeout: 5m }
     expect(results.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(results.cells.every((cell) => typeof cell.metrics.rmse === 'number')).toBe(true);
     expect(results.aggregate?.status).toBe('succeeded');
+    expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
+  });
+
+  it('re-attaches each remaining cell to its own task after the finished cells were cached', { timeout: 90_000 }, async () => {
+    const batch = emulators.batch!;
+    batch.resetCalls();
+    const container = BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn');
+    const cachedCount = async () => {
+      let n = 0;
+      for await (const blob of container.listBlobsFlat({ prefix: 'staging/cache/' })) if (blob.name.endsWith('.json')) n++;
+      return n;
+    };
+    const before = await cachedCount();
+    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/halfcached.yaml'], { cwd: project.root, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
+    const deadline = Date.now() + 40_000;
+    while ((await cachedCount()) < before + 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    runner.kill('SIGKILL');
+    expect(await closed).toBe('SIGKILL');
+    expect(await cachedCount()).toBe(before + 2);
+    const job = [...batch.store.jobs.values()].find((j) => [...j.tasks.values()].some((t) => String(t.spec.displayName).startsWith('quick')))!;
+    const pending = [...job.tasks.values()].filter((t) => t.state !== 'completed').map((t) => String(t.spec.displayName));
+    expect(pending.sort()).toEqual(['aggregate', 'lagging[i=3]@daegu', 'lagging[i=4]@daegu']);
+
+    const again = await project.mxn(['run', 'experiments/halfcached.yaml'], { env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    // Same job (JobExists on the second add); every cell and the aggregate sent exactly once.
+    const jobAdds = batch.requests.filter((r) => r.method === 'POST' && /\/jobs\?/.test(r.url));
+    expect(jobAdds.map((r) => [JSON.parse(r.body).id, r.status])).toEqual([[job.id, 201], [job.id, 409]]);
+    const sent = batch.requests.filter((r) => r.url.includes('/addtaskcollection')).flatMap((r) => (JSON.parse(r.body).value as Array<{ displayName: string }>).map((task) => task.displayName));
+    const perCell = sent.reduce<Record<string, number>>((counts, name) => ({ ...counts, [name]: (counts[name] ?? 0) + 1 }), {});
+    expect(perCell).toEqual({ 'quick[i=1]@daegu': 1, 'quick[i=2]@daegu': 1, 'lagging[i=3]@daegu': 1, 'lagging[i=4]@daegu': 1, aggregate: 1 });
+
+    const results = await project.results('halfcached');
+    expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([
+      ['quick[i=1]@daegu', 'cached'], ['quick[i=2]@daegu', 'cached'], ['lagging[i=3]@daegu', 'succeeded'], ['lagging[i=4]@daegu', 'succeeded'],
+    ]);
+    expect(results.aggregate?.status).toBe('succeeded');
+    // Each cell's metrics are those of its own predictions (every variant predicts a different constant):
+    // the same as a local run of the experiment, in a staging store of its own.
+    const local = await project.mxn(['run', 'experiments/halfcached.yaml', '--backend', 'local', '--staging', project.file('.local-staging'), '--out', project.file('results/halfcached-local')], { env: { NO_COLOR: '1' } });
+    expect(local.code, local.stdout + local.stderr).toBe(0);
+    const expected = JSON.parse(await readFile(project.file('results/halfcached-local/results.json'), 'utf8')) as typeof results;
+    const rmse = (r: typeof results) => Object.fromEntries(r.cells.map((cell) => [cell.id, cell.metrics.rmse]));
+    expect(new Set(Object.values(rmse(results))).size).toBe(4);
+    expect(rmse(results)).toEqual(rmse(expected));
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
   });
 });

@@ -81,6 +81,42 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(await until(() => loop.batch.store.job(jobIdFor(spec.runId)) === undefined)).toBe(true);
   });
 
+  it('re-attaches each cell to its own task when the cells that finished meanwhile are cached and left out', async () => {
+    const quick = { SLEEP_MS: '50' };
+    const slow = { SLEEP_MS: '2500' };
+    const { spec, store } = await staged([{ id: 'a', env: quick }, { id: 'b', env: quick }, { id: 'c', env: slow }, { id: 'd', env: slow }]);
+    loop.batch.resetCalls();
+    const killed = new AbortController();
+    const done = new Set<string>();
+    const first = await loop.backend({ poolId: 'faults', detachOnAbort: true }).run(spec, {
+      signal: killed.signal,
+      onEvent: (e) => e.state === 'succeeded' && done.add(e.taskId) && done.size === 2 && killed.abort(),
+    });
+    expect(first.cancelled).toBe(true);
+    expect([...done].sort()).toEqual(['a', 'b']);
+    const job = loop.batch.store.job(jobIdFor(spec.runId))!;
+    expect([...job.tasks.values()].filter((t) => t.state !== 'completed').map((t) => t.spec.displayName).sort()).toEqual(['aggregate', 'c', 'd']);
+
+    // The same run id (it hashes the whole plan) with only the cells that are not cached yet.
+    const [a, b, c, d] = spec.tasks;
+    const again = { ...spec, tasks: [c!, d!], cached: [a!, b!].map((t) => ({ id: t.id, model: t.model, dataset: t.dataset, outputPrefix: t.outputPrefix })) };
+    const events: TaskEvent[] = [];
+    const second = await loop.backend({ poolId: 'faults', keepJob: true }).run(again, { onEvent: (e) => events.push(e) });
+    expect(second.tasks.map((t) => [t.taskId, t.status])).toEqual([['c', 'succeeded'], ['d', 'succeeded']]);
+    // Each reported the run of its own task (2.5 s), not a quick cell's; and its outputs were there when it was reported.
+    for (const outcome of second.tasks) expect(outcome.durationMs).toBeGreaterThanOrEqual(2000);
+    expect(await readText(store, joinKey(c!.outputPrefix, 'y.txt'))).toBe('31');
+    expect(await readText(store, joinKey(d!.outputPrefix, 'y.txt'))).toBe('41');
+    expect(new Set(events.map((e) => e.taskId))).toEqual(new Set(['c', 'd', 'aggregate']));
+    expect(events.filter((e) => e.state === 'succeeded').map((e) => e.taskId).sort()).toEqual(['aggregate', 'c', 'd']);
+    // Nothing added twice; each cell's task is the one it got first; the aggregate ran once over all four.
+    expect(addedTasks(loop.batch)).toBe(5);
+    const tasks = loop.batch.store.job(jobIdFor(spec.runId))!.tasks;
+    expect(Object.fromEntries([...tasks.values()].map((t) => [t.id, t.spec.displayName]))).toEqual({ 1: 'a', 2: 'b', 3: 'c', 4: 'd', aggregate: 'aggregate' });
+    expect(second.aggregate?.status).toBe('succeeded');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31', d: '41' });
+  });
+
   it('resubmits tasks answered servererror and splits a chunk refused as RequestBodyTooLarge', async () => {
     const { spec } = await staged(['a', 'b', 'c', 'd'].map((id) => ({ id })));
     loop.batch.resetCalls();

@@ -12,6 +12,7 @@ import { RunPool, poolSpecification, type PoolSettings } from './pool.js';
 import { stagingSas } from './staging-sas.js';
 import { submitTasks } from './submit-tasks.js';
 import { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
+import { assignTaskIds, cellRangeEnd, listJobTasks, type AssignedTask, type JobTasks } from './task-ids.js';
 import { TaskWatcher } from './watch-tasks.js';
 
 export async function runOnBatch(client: BatchClient, options: AzureBatchBackendOptions, spec: RunSpec, runOptions: RunOptions = {}): Promise<RunOutcome> {
@@ -19,15 +20,14 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
   const signal = runOptions.signal;
   const settings = (spec.settings ?? {}) as BatchComputeSettings & { concurrency?: number };
-  const cells = spec.tasks.map((task, index) => ({ batchId: String(index + 1), spec: task }));
-  const all = [...cells, ...(spec.aggregate ? [{ batchId: 'aggregate', spec: spec.aggregate }] : [])];
+  const specs = [...spec.tasks, ...(spec.aggregate ? [spec.aggregate] : [])];
   const queuedAll = () => {
-    for (const task of all) emit({ taskId: task.spec.id, kind: task.spec.kind, state: 'queued', attempt: 1, at: new Date() });
+    for (const task of specs) emit({ taskId: task.id, kind: task.kind, state: 'queued', attempt: 1, at: new Date() });
   };
 
   if (signal?.aborted) {
     queuedAll();
-    for (const task of all) emit({ taskId: task.spec.id, kind: task.spec.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
+    for (const task of specs) emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
     const cancelled = (task: TaskSpec) => ({ taskId: task.id, kind: task.kind, status: 'cancelled' as const, attempts: 0, durationMs: 0, error: 'cancelled before it started' });
     return { runId: spec.runId, tasks: spec.tasks.map(cancelled), ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}), cancelled: true };
   }
@@ -36,7 +36,7 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   const timeoutMs = spec.limits.timeoutMs;
   const lifetime = options.sasLifetimeSeconds ?? Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
   const sas = await stagingSas(store, lifetime, { containerRead: spec.aggregate !== undefined });
-  const images = await imagesOf(all.map((task) => task.spec), options.registryPrefix);
+  const images = await imagesOf(specs, options.registryPrefix);
 
   const slots = settings.taskSlotsPerNode ?? 1;
   const concurrency = settings.concurrency ?? spec.limits.concurrency;
@@ -64,16 +64,21 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   let watcher: TaskWatcher | undefined;
   const keepJob = settings.keepJob ?? options.keepJob ?? false;
   let detached = false;
+  // Cells keyed by their Batch ids: 1..N on a first run; on re-attach, the ids the job's tasks already have (by cell id).
+  let cells: AssignedTask[] = [];
   try {
-    const existing = reattached ? await existingTaskIds(client, jobId) : new Set<string>();
+    const job: JobTasks = reattached ? await listJobTasks(client, jobId) : { byCell: new Map(), ids: new Set() };
+    cells = assignTaskIds(spec.tasks, job);
+    const all = [...cells, ...(spec.aggregate ? [{ batchId: 'aggregate', spec: spec.aggregate }] : [])];
     const complete = reattached && (await client.job.get(jobId)).onAllTasksComplete === 'terminatejob';
     if (!reattached) await clearOutputs(store, spec.tasks);
     let cellOutputs: string[] = [];
     if (spec.aggregate && !complete) cellOutputs = await writeAggregateInputs(store, spec, sas.blobName);
     if (!complete) {
-      const missing = cells.filter((cell) => !existing.has(cell.batchId));
+      const missing = cells.filter((cell) => !cell.exists);
       const bodies = await Promise.all(missing.map(async (cell) => cellTaskBody(Number(cell.batchId), cell.spec, bodySettings(cell.spec), await sas.inputFiles(cell.spec.inputPrefix, CELL_INPUT_DIR))));
-      if (spec.aggregate && !existing.has('aggregate')) bodies.push(aggregateTaskBody(spec.aggregate, cells.length, cellOutputs, bodySettings(spec.aggregate)));
+      // The aggregate depends on every cell task in the job, cached cells' tasks from an earlier process included.
+      if (spec.aggregate && !job.ids.has('aggregate')) bodies.push(aggregateTaskBody(spec.aggregate, cellRangeEnd(job, cells), cellOutputs, bodySettings(spec.aggregate)));
       await submitTasks(client, jobId, bodies, { concurrency: options.submitConcurrency ?? 8, ...(signal ? { signal } : {}) });
       await client.job.patch(jobId, { onAllTasksComplete: 'terminatejob' });
     }
@@ -146,16 +151,6 @@ async function addJob(client: BatchClient, jobId: string, poolInfo: { poolId?: s
   } catch (error) {
     if (batchErrorCode(error) === 'JobExists') return { reattached: true };
     throw new BackendError(`azure-batch: adding job ${jobId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
-  }
-}
-
-async function existingTaskIds(client: BatchClient, jobId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let page = await client.task.list(jobId, { taskListOptions: { select: 'id', maxResults: 1000 } });
-  for (;;) {
-    for (const task of page) if (task.id) ids.add(task.id);
-    if (!page.odatanextLink) return ids;
-    page = await client.task.listNext(page.odatanextLink);
   }
 }
 
