@@ -2,7 +2,7 @@
 import { readParquetSchema, type ColumnInfo } from '@mxn/data';
 import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
-import type { ExperimentSpec } from '../schema/experiment.js';
+import type { DatasetSpec } from '../schema/experiment.js';
 import { resolveDataSource, type DataSource } from './data-source.js';
 import { didYouMean } from './did-you-mean.js';
 
@@ -17,10 +17,13 @@ export interface ResolvedDataset {
 
 type IssueAt = (where: readonly (string | number)[], message: string) => ExperimentIssue;
 
-export async function checkDatasets(spec: ExperimentSpec, root: string, issue: IssueAt, issues: ExperimentIssue[]): Promise<ResolvedDataset[]> {
-  const target = spec.evaluation.target;
+/**
+ * Checks the datasets given as `[index in the file, entry]` (entries that failed the schema are
+ * left out by the caller, so the others are still checked) against the target column.
+ */
+export async function checkDatasets(entries: Array<[number, DatasetSpec]>, target: string, root: string, issue: IssueAt, issues: ExperimentIssue[]): Promise<ResolvedDataset[]> {
   const resolved = await Promise.all(
-    spec.datasets.map(async (dataset, index): Promise<ResolvedDataset | undefined> => {
+    entries.map(async ([index, dataset]): Promise<ResolvedDataset | undefined> => {
       const problems: ExperimentIssue[] = [];
       const check = async (field: 'train' | 'test', value: string) => {
         const where = ['datasets', index, field];

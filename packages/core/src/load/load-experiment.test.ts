@@ -103,6 +103,16 @@ describe('loadExperiment', () => {
     expect(lines[0]).toMatch(/:11:18: params\.k is an empty list, which makes no variant; give at least one value/);
   });
 
+  it('checks the datasets too when other parts of the file are wrong', async () => {
+    const lines = await problems(good.replace('target: price', 'target: prize').replace('    command: [node, train.js]', '    comand: [node, train.js]').replace('  - name: b\n', '  - name: a\n'));
+    expect(lines.some((line) => /unknown key "comand"/.test(line))).toBe(true);
+    expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet/.test(line))).toBe(true);
+    expect(lines.some((line) => /:6:12: target column "prize" is missing from b\.parquet/.test(line))).toBe(true);
+    const semantic = await problems(good.replace('target: price', 'target: prize').replace('  - name: b\n', '  - name: a\n'));
+    expect(semantic.some((line) => /duplicate dataset name "a"/.test(line))).toBe(true);
+    expect(semantic.some((line) => /target column "prize" is missing/.test(line))).toBe(true);
+  });
+
   it('says a backend that does not exist yet is not available', async () => {
     const lines = await problems(`${good}compute:\n  backend: aws-batch\n`);
     expect(lines).toEqual([expect.stringMatching(/:16:12: backend "aws-batch" is not available yet; use local or azure-batch$/)]);

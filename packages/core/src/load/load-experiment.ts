@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { KNOWN_METRICS } from '@mxn/data';
 import { ExperimentError, type ExperimentIssue } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { experimentSchema, type ExperimentSpec } from '../schema/experiment.js';
+import { datasetSchema, experimentSchema, type DatasetSpec, type ExperimentSpec } from '../schema/experiment.js';
 import { checkDatasets, type ResolvedDataset } from './check-datasets.js';
 import { didYouMean } from './did-you-mean.js';
 import { locate } from './locate.js';
@@ -62,12 +62,16 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
     const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue)));
-    throw new ExperimentError(sortIssues([...issues, ...bestEffort(() => checkSemantics(withDefaults(raw), root, issue))]));
+    issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue)));
+    // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
+    const target = (raw as { evaluation?: { target?: unknown } }).evaluation?.target;
+    if (options.checkData !== false && typeof target === 'string' && target) await checkDatasets(parsedDatasets(raw), target, root, issue, issues);
+    throw new ExperimentError(sortIssues(issues));
   }
 
   const spec = parsed.data;
   const issues = checkSemantics(spec, root, issue);
-  const datasets = options.checkData === false || issues.length > 0 ? [] : await checkDatasets(spec, root, issue, issues);
+  const datasets = options.checkData === false ? [] : await checkDatasets([...spec.datasets.entries()], spec.evaluation.target, root, issue, issues);
   if (issues.length > 0) throw new ExperimentError(sortIssues(issues));
   return { file: absolute, root, spec, datasets };
 }
@@ -141,6 +145,16 @@ function dropMissingExplainedByTypos(issues: ExperimentIssue[]): ExperimentIssue
   return issues.filter((item) => {
     const missing = /^(.+) is missing "([^"]+)"$/.exec(item.message);
     return !missing || !guessed.has(`${missing[1]}\0${missing[2]}`);
+  });
+}
+
+/** The dataset entries of a file that failed the schema which are valid on their own, with their index. */
+function parsedDatasets(raw: unknown): Array<[number, DatasetSpec]> {
+  const list = (raw as { datasets?: unknown })?.datasets;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry, index): Array<[number, DatasetSpec]> => {
+    const parsed = datasetSchema.safeParse(entry);
+    return parsed.success ? [[index, parsed.data]] : [];
   });
 }
 
