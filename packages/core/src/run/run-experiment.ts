@@ -57,7 +57,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const startedAt = new Date();
   const stagingUri = options.stagingUri ?? defaultStagingUri(loaded, options.backend);
   const staging = await openStore(stagingUri, loaded.root);
-  const cacheStore = options.cacheUri || spec.compute.cache ? await openStore(options.cacheUri ?? cacheUriOf(loaded), loaded.root) : staging;
+  const cacheUri = options.cacheUri ?? spec.compute.cache;
+  const cacheStore = cacheUri ? await openStore(cacheUri, loaded.root) : staging;
   const cache = cellCache(cacheStore);
   const plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun, only: options.only });
   options.onPlan?.(plan);
@@ -74,22 +75,25 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const scores = new Map<string, ReturnType<typeof scoreCell>>();
   const runningSince = new Map<string, Date>();
   const early: Promise<void>[] = [];
+  const savedEarly = new Set<string>();
   const onEvent = (event: TaskEvent) => {
     const cell = byId.get(event.taskId);
-    if (cell) {
-      if (event.state === 'running' && !runningSince.has(cell.id)) runningSince.set(cell.id, event.at);
-      if (event.state === 'succeeded') scores.set(cell.id, scoreCell(cell));
-      if (event.state === 'succeeded' || event.state === 'failed') {
-        const provisional = outcomeFromEvent(event, runningSince.get(cell.id));
-        early.push(resultOf(cell, provisional, scores.get(cell.id), staging).then(cache.save, () => undefined));
-      }
-      if (event.state === 'succeeded') {
-        // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
-        early.push(scores.get(cell.id)!.then((score) => options.onEvent?.(score.error ? { ...event, state: 'failed', message: score.error } : event)).catch(() => undefined));
-        return;
-      }
+    if (!cell || (event.state !== 'succeeded' && event.state !== 'failed')) {
+      if (cell && event.state === 'running' && !runningSince.has(cell.id)) runningSince.set(cell.id, event.at);
+      options.onEvent?.(event);
+      return;
     }
-    options.onEvent?.(event);
+    const score = event.state === 'succeeded' ? scoreCell(cell) : undefined;
+    if (score) scores.set(cell.id, score);
+    const provisional = outcomeFromEvent(event, runningSince.get(cell.id));
+    early.push(
+      resultOf(cell, provisional, score, staging)
+        .then(cache.save)
+        .then(() => void savedEarly.add(cell.id), () => undefined),
+    );
+    if (!score) return options.onEvent?.(event);
+    // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
+    early.push(score.then((scored) => options.onEvent?.(scored.error ? { ...event, state: 'failed', message: scored.error } : event)).catch(() => undefined));
   };
 
   // The aggregate's result is reused when every cell is cached and it already ran over exactly these cells and outcomes.
@@ -106,7 +110,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const cells: CellResult[] = [];
   for (const cell of plan.cells) {
     const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
-    if (cell.willRun && result.status !== 'cancelled') await cache.save(result);
+    // A success stored as it happened is final; a failure is stored again with the backend's full error text.
+    if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id))) await cache.save(result);
     cells.push(result);
   }
   const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache) : { variants: plan.variants, datasets: plan.datasets, cells };
@@ -145,7 +150,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[], staging: Store, options: RunExperimentOptions): RunSpec {
   const { spec } = loaded;
   const common = { [TASK_ENV.target]: spec.evaluation.target, [TASK_ENV.task]: spec.evaluation.task };
-  const image = (buildDir: string | undefined, fixed: string | undefined) => fixed ?? (buildDir ? options.images?.[buildDir] : undefined);
+  /** `{ image }` when the task's image is known: prebuilt, or pushed for its build folder. */
+  const image = (buildDir: string | undefined, fixed: string | undefined) => {
+    const ref = fixed ?? (buildDir ? options.images?.[buildDir] : undefined);
+    return ref ? { image: ref } : {};
+  };
   const tasks: TaskSpec[] = toRun.map((cell) => ({
     id: cell.id,
     kind: 'cell',
@@ -153,7 +162,7 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     dataset: cell.dataset,
     command: cell.command,
     ...(cell.buildDir ? { buildDir: cell.buildDir } : {}),
-    ...(image(cell.buildDir, cell.image) ? { image: image(cell.buildDir, cell.image) } : {}),
+    ...image(cell.buildDir, cell.image),
     env: {
       ...common,
       [TASK_ENV.params]: JSON.stringify(cell.params),
@@ -171,7 +180,7 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     dataset: '',
     command: plan.aggregate.command,
     ...(plan.aggregate.buildDir ? { buildDir: plan.aggregate.buildDir } : {}),
-    ...(image(plan.aggregate.buildDir, plan.aggregate.image) ? { image: image(plan.aggregate.buildDir, plan.aggregate.image) } : {}),
+    ...image(plan.aggregate.buildDir, plan.aggregate.image),
     env: { ...common, [TASK_ENV.params]: JSON.stringify(plan.aggregate.params), [TASK_ENV.cellId]: 'aggregate', [TASK_ENV.model]: 'aggregate', [TASK_ENV.dataset]: '' },
     inputPrefix: layout.aggregateInput(plan.runId),
     outputPrefix: layout.aggregateOutput(plan.runId),
