@@ -1,6 +1,6 @@
 // Ctrl-C stops a run cleanly; the next `mxn run` runs only what is missing.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { e2eProject, mxnBin } from './support/project.js';
@@ -20,9 +20,7 @@ await writePredictions(new Float64Array(test.numRows).fill(sum / y.length));
 describe('cancel and resume', () => {
   it('stops on SIGINT with exit 130, keeps finished cells, and resumes with only the missing ones', async () => {
     const project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/slow'), { recursive: true });
-    await writeFile(project.file('models/slow/train.js'), slowModel);
-    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nCOPY . .\nCMD ["node", "train.js"]\n');
+    await project.model('slow', slowModel);
     await project.experiment(
       'slow',
       `name: slow
@@ -65,9 +63,7 @@ compute: { concurrency: 2, retries: 0 }
 
   it('keeps the cells that finished when mxn is killed outright, and the next run does only the rest', async () => {
     const project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/slow'), { recursive: true });
-    await writeFile(project.file('models/slow/train.js'), slowModel);
-    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nCOPY . .\nCMD ["node", "train.js"]\n');
+    await project.model('slow', slowModel);
     await project.experiment(
       'killed',
       `name: killed
@@ -98,9 +94,7 @@ compute: { concurrency: 2, retries: 0 }
 
   it('quits at once on a second Ctrl-C and leaves no model process running', async () => {
     const project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/slow'), { recursive: true });
-    await writeFile(project.file('models/slow/train.js'), slowModel);
-    await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nCOPY . .\nCMD ["node", "train.js"]\n');
+    await project.model('slow', slowModel);
     await project.experiment(
       'stuck',
       `name: stuck

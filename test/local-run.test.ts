@@ -1,5 +1,5 @@
 // End to end on this machine: the mxn CLI runs experiments with real models on real parquet.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { e2eProject, type E2eProject } from './support/project.js';
@@ -108,9 +108,7 @@ describe('mxn run on the local backend', () => {
 describe('a model that exits 0 without predictions', () => {
   it('is reported failed, in the progress lines and in the results, with the reason', async () => {
     const project = await e2eProject(['data', 'node_modules']);
-    await mkdir(project.file('models/silent'), { recursive: true });
-    await writeFile(project.file('models/silent/train.js'), 'console.log("trained, but forgot to write predictions");\n');
-    await writeFile(project.file('models/silent/Dockerfile'), 'FROM node:20-slim\nCOPY . .\n');
+    await project.model('silent', 'console.log("trained, but forgot to write predictions");\n');
     await project.experiment(
       'silent',
       `name: silent

@@ -25,6 +25,8 @@ export interface E2eProject {
   /** Runs the mxn CLI in the project folder, as a user would. */
   mxn(args: string[], options?: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void }): Promise<CliResult>;
   results(name: string): Promise<ExperimentResults>;
+  /** Writes models/<name>/ with `train.js` and a Dockerfile that runs it; returns the folder. */
+  model(name: string, trainJs: string): Promise<string>;
   file(relative: string): string;
 }
 
@@ -43,6 +45,13 @@ export async function e2eProject(links: string[] = ['models', 'data', 'node_modu
     mxn: (args, options = {}) => runCli(args, root, options),
     async results(name) {
       return JSON.parse(await readFile(path.join(root, 'results', name, 'results.json'), 'utf8')) as ExperimentResults;
+    },
+    async model(name, trainJs) {
+      const dir = path.join(root, 'models', name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'train.js'), trainJs);
+      await writeFile(path.join(dir, 'Dockerfile'), 'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node", "train.js"]\n');
+      return dir;
     },
     file: (relative) => path.join(root, relative),
   };

@@ -2,7 +2,7 @@
  * A throwaway project with a slow model (`models/slow`, sleeping `params.sleep` ms, default 1500),
  * the loopback Batch service and Azurite, for tests that interrupt runs on azure-batch.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
@@ -23,9 +23,7 @@ export interface SlowBatchProject {
 
 export async function slowBatchProject(options: { ensemble?: boolean } = {}): Promise<SlowBatchProject> {
   const project = await e2eProject(['data', 'node_modules']);
-  await mkdir(project.file('models/slow'), { recursive: true });
-  await writeFile(project.file('models/slow/train.js'), SLOW_MODEL);
-  await writeFile(project.file('models/slow/Dockerfile'), 'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node", "train.js"]\n');
+  await project.model('slow', SLOW_MODEL);
   if (options.ensemble) await symlink(path.join(repoRoot, 'models/ensemble'), project.file('models/ensemble'));
   const emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
   await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
