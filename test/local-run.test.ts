@@ -1,5 +1,5 @@
 // End to end on this machine: the mxn CLI runs experiments with real models on real parquet.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { e2eProject, type E2eProject } from './support/project.js';
@@ -93,6 +93,23 @@ describe('mxn run on the local backend', () => {
     expect((await project.results('failing')).cells.find((cell) => cell.id === 'broken@busan')).toMatchObject({ status: 'failed', fromCache: true });
     const plan = JSON.parse((await project.mxn(['plan', 'experiments/failing.yaml', '--rerun', 'failed', '--json'])).stdout) as { cells: Array<{ id: string; willRun: boolean }> };
     expect(plan.cells.filter((cell) => cell.willRun).map((cell) => cell.id)).toEqual(['broken@busan']);
+  });
+
+  it('renders a report from a results file, against a baseline, and refuses a file that is not results', async () => {
+    // Uses the e2e results written by the first test of this block.
+    await writeFile(project.file('baseline.json'), JSON.stringify({ ...(await project.results('e2e')), runId: 'e2e-baseline' }));
+    const report = await project.mxn(['report', 'results/e2e/results.json', '--baseline', 'baseline.json', '--out', 'rendered']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('rmse (lower is better)');
+    const summary = await readFile(project.file('rendered/summary.md'), 'utf8');
+    expect(summary).toContain('e2e-baseline');
+    expect(summary).toMatch(/\| ridge\\\[alpha=0\.1\\\] \|.*=/); // unchanged against the baseline
+    expect(await readFile(project.file('rendered/report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+
+    await writeFile(project.file('not-results.json'), '{"hello": "world"}');
+    const bad = await project.mxn(['report', 'not-results.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')[0]).toMatch(/^error not-results\.json: not an mxn results file of version 1$/);
   });
 
   it('runs exactly one cell with --only', async () => {
