@@ -29,6 +29,8 @@ describe('mxn run on the local backend', () => {
 
   it('runs every cell with metrics, then reuses every one from the cache without starting a model', async () => {
     await project.experiment('e2e', base(ridgeAndKnn, 'aggregate: { build: models/ensemble, command: [node, aggregate.js] }'));
+    const valid = await project.mxn(['validate', 'experiments/e2e.yaml']);
+    expect([valid.code, valid.stdout.trim()]).toEqual([0, 'ok e2e: 3 datasets, 2 models (3 variants), 9 cells']);
     const first = await project.mxn(['run', 'experiments/e2e.yaml']);
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.code).toBe(0);
