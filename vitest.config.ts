@@ -8,6 +8,7 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
     // The AWS SDK's notice that its 2027 releases need Node.js 22 is noise in test logs.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Tests of the process runtime need not say so; the container tests ask for containers explicitly.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', MXN_RUNTIME: 'process' },
   },
 });

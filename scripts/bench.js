@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { benchBatchSubmit } from './bench/batch-submit.js';
 import { benchCachedDemo } from './bench/cached-demo.js';
+import { benchContainerOverhead } from './bench/container-overhead.js';
 import { benchMatrix } from './bench/matrix-vs-parallel.js';
 import { benchPlan } from './bench/plan-large.js';
 import { benchTransfer } from './bench/transfer-vs-rclone.js';
@@ -20,7 +21,7 @@ async function benchParquet() {
 }
 
 const mxnBin = path.resolve('packages/cli/dist/bin.js');
-const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit(), transfer: benchTransfer };
+const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit(), transfer: benchTransfer, containers: benchContainerOverhead };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
 for (const name of chosen) {

@@ -62,7 +62,8 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
   await symlink(path.resolve('node_modules'), path.join(root, 'node_modules'));
 
   // Warm-up run stages the inputs once; timed runs use --rerun all so every cell really runs.
-  const warm = await timeCommand(process.execPath, [mxnBin, 'run', file, '--rerun', 'all'], { cwd: root, env });
+  // The baseline runs host processes, so mxn does too (the container runtime has its own section).
+  const warm = await timeCommand(process.execPath, [mxnBin, 'run', file, '--rerun', 'all', '--runtime', 'process'], { cwd: root, env });
   if (warm.code !== 0) throw new Error(`mxn run failed: ${warm.stderr.slice(-2000)}`);
 
   const plan = await planExperiment(await loadExperiment(file));
@@ -88,7 +89,7 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
   const mxnTimes = [];
   const parallelTimes = [];
   for (let repeat = 0; repeat < REPEATS; repeat++) {
-    const mxn = await timeCommand(process.execPath, [mxnBin, 'run', file, '--rerun', 'all'], { cwd: root, env });
+    const mxn = await timeCommand(process.execPath, [mxnBin, 'run', file, '--rerun', 'all', '--runtime', 'process'], { cwd: root, env });
     if (mxn.code !== 0) throw new Error(`mxn run failed: ${mxn.stderr.slice(-2000)}`);
     mxnTimes.push(mxn.ms);
     await rm(path.join(root, 'parallel-out'), { recursive: true, force: true });

@@ -1,4 +1,5 @@
-// Thin entry: read inputs, call buildImagesStep, set outputs, fail once with a clear message.
+// Thin entry: read inputs, call buildImagesStep (the code path of `mxn build --push`), set outputs,
+// fail once with a clear message.
 import path from 'node:path';
 import * as core from '@actions/core';
 import { buildImagesStep } from '@mxn/github';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     log: (line) => core.info(line),
   });
   core.setOutput('images', JSON.stringify(Object.fromEntries(Object.entries(result.images).map(([dir, ref]) => [path.relative(root, dir), ref]))));
-  core.setOutput('built', String(result.statuses.filter((status) => status.state === 'built').length));
+  core.setOutput('built', String(result.built));
 }
 
 main().catch((error: Error) => core.setFailed(`mxn build-images: ${error.message}`));

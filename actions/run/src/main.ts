@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     experiment: core.getInput('experiment', { required: true }),
     ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
     rerun: (core.getInput('rerun') || 'none') as Rerun,
+    // a fork's code never runs as a process on the runner: containers only
+    untrusted: pr?.fromFork === true,
     ...(images ? { images: JSON.parse(images) as Record<string, string> } : {}),
     ...(pr ? { baseRef: pr.baseRef, comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } } } : {}),
     progressIntervalMs: Number(core.getInput('progress-interval') || 30) * 1000,

@@ -10,6 +10,7 @@ export function azureBatchBackend(options: AzureBatchBackendOptions): Backend {
   const getClient = () => (client ??= createBatchClient(options));
   return {
     name: 'azure-batch',
+    runtime: 'container',
     capabilities: { reattach: true, containers: true },
     async run(spec, runOptions) {
       try {

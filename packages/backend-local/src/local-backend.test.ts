@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,23 +50,32 @@ describe('localBackend', () => {
   const node = (code: string) => [process.execPath, '-e', code];
   const output = (id: string, file: string) => path.join(staging, 'cells', id, 'output', file);
 
-  it('has the name local and no container or re-attach capability', () => {
-    expect(localBackend()).toMatchObject({ name: 'local', capabilities: { reattach: false, containers: false } });
+  it('has the name local, the process runtime without an engine, and no container or re-attach capability', () => {
+    expect(localBackend()).toMatchObject({ name: 'local', runtime: 'process', capabilities: { reattach: false, containers: false } });
+    expect(() => localBackend({ runtime: 'container' })).toThrow(/needs a container engine/);
   });
 
-  it('runs a task in its build folder with a clean environment, and hands it the store folders in place', async () => {
+  it('runs a task in a scratch copy of its build folder with a clean environment, and hands it the store folders in place', async () => {
     await writeFile(path.join(buildDir, 'train.js'), `
       const fs = require('node:fs');
-      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), env: process.env }));`);
+      fs.writeFileSync('model.pkl', 'weights');
+      fs.mkdirSync('__pycache__');
+      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: process.env }));`);
+    await writeFile(path.join(buildDir, 'notes.txt'), 'left out by .dockerignore');
+    await writeFile(path.join(buildDir, '.dockerignore'), 'notes.txt\n');
     const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', INPUT_TOKEN: 'ghs_token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=k' };
     Object.assign(process.env, secrets, { MXN_LOCAL_TEST_PASSED: 'yes' });
     try {
-      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'] }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
+      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'], stateDir: path.join(staging, 'state') }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
     } finally {
       for (const name of [...Object.keys(secrets), 'MXN_LOCAL_TEST_PASSED']) delete process.env[name];
     }
-    const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as { cwd: string; env: Record<string, string> };
-    expect(seen.cwd).toBe(buildDir);
+    const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as { cwd: string; files: string[]; env: Record<string, string> };
+    // The scratch copy holds what the image would (.dockerignore honoured); what the model wrote stays out of the source tree.
+    expect(path.dirname(seen.cwd)).toBe(path.join(staging, 'state', 'scratch'));
+    expect(seen.files).toEqual(['.dockerignore', '__pycache__', 'model.pkl', 'train.js']);
+    expect((await readdir(buildDir)).sort()).toEqual(['.dockerignore', 'notes.txt', 'train.js']);
+    expect(await readdir(path.join(staging, 'state', 'scratch'))).toEqual([]);
     expect(seen.env).toMatchObject({
       PATH: process.env.PATH,
       MXN_LOCAL_TEST_PASSED: 'yes',

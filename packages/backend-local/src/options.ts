@@ -1,4 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Runtime } from '@mxn/core';
+import type { ContainerEngine } from '@mxn/images';
 
 /** Settings of the local backend. Every field is optional. */
 export interface LocalBackendOptions {
@@ -18,11 +21,29 @@ export interface LocalBackendOptions {
   tempDir?: string;
   /** Objects moved at once between a remote staging store and a task's temporary folders. Default 8. */
   transferConcurrency?: number;
-  /** Names of further variables of this process that tasks may see (beyond PATH, HOME, locale and the like). Default none: credentials never reach a task. */
+  /** Names of further variables of this process that process-runtime tasks may see (beyond PATH, HOME, locale and the like). Default none: credentials never reach a task. Containers get the protocol variables only. */
   passEnv?: string[];
+  /**
+   * `container`: every task runs in its model's image through `engine` (Docker or Podman), with only
+   * its own folders mounted. `process`: a host process in a scratch copy of the build folder, for
+   * trusted code on your own machine. Default `container` when `engine` is given, else `process`.
+   */
+  runtime?: Runtime;
+  /** The container engine of the `container` runtime (`detectEngine()` of @mxn/images). */
+  engine?: ContainerEngine;
+  /** Project root: image build contexts pack its workspace packages. Default `process.cwd()`. */
+  root?: string;
+  /** mxn's state on this machine: the process runtime's scratch folders and Python environments. Default `<root>/.mxn`. */
+  stateDir?: string;
+  /** Registry of built images' tags. Default `MXN_REGISTRY`; without one, images are tagged `mxn/<model>:<hash>` in the local engine. */
+  registry?: string;
+  /** `--network` of image build steps. Default `MXN_BUILD_NETWORK`, else the engine's default. */
+  buildNetwork?: string;
+  /** Progress lines (image builds, environments made). Default none. */
+  log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<LocalBackendOptions>;
+export type ResolvedOptions = Required<Omit<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>> & Pick<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>;
 
 export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
   return {
@@ -35,6 +56,13 @@ export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
     tempDir: options.tempDir ?? tmpdir(),
     transferConcurrency: positive(options.transferConcurrency) ?? 8,
     passEnv: options.passEnv ?? [],
+    runtime: options.runtime ?? (options.engine ? 'container' : 'process'),
+    ...(options.engine ? { engine: options.engine } : {}),
+    root: options.root ?? process.cwd(),
+    stateDir: options.stateDir ?? path.join(options.root ?? process.cwd(), '.mxn'),
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
+    log: options.log ?? (() => {}),
   };
 }
 

@@ -5,6 +5,9 @@ import { stageAggregateInput } from './aggregate-input.js';
 import { checkSpec } from './check-spec.js';
 import { positive, type ResolvedOptions } from './options.js';
 import { runTask, type RunContext } from './run-task.js';
+import { containerRuntime } from './runtimes/container-runtime.js';
+import { processRuntime } from './runtimes/process-runtime.js';
+import type { TaskRuntime } from './runtimes/runtime.js';
 import { taskBaseEnv } from './task-env.js';
 
 /**
@@ -23,7 +26,7 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
     limits: spec.limits,
     options,
     signal,
-    baseEnv: taskBaseEnv(process.env, options.passEnv),
+    runtime: runtimeFor(spec, options),
     emit: eventSender(runOptions.onEvent),
   };
 
@@ -45,13 +48,31 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
 async function runAggregate(context: RunContext, spec: RunSpec, aggregate: TaskSpec, tasks: TaskOutcome[]): Promise<TaskOutcome> {
   if (context.signal.aborted) return cancelledBeforeStart(context, aggregate);
   try {
-    await stageAggregateInput(context.store, spec, aggregate, tasks, context.options.transferConcurrency);
+    // A container sees only its own mounts, so its cell folders are copies, not links out of the mount.
+    await stageAggregateInput(context.store, spec, aggregate, tasks, context.options.transferConcurrency, { links: context.runtime.name === 'process' });
   } catch (error) {
     const message = `staging the aggregate's inputs failed: ${(error as Error).message}`;
     context.emit(aggregate, 'failed', 1, { message });
     return { taskId: aggregate.id, kind: aggregate.kind, status: 'failed', attempts: 0, durationMs: 0, error: message };
   }
   return runTask(context, aggregate);
+}
+
+function runtimeFor(spec: RunSpec, options: ResolvedOptions): TaskRuntime {
+  if (options.runtime === 'process') {
+    return processRuntime({ baseEnv: taskBaseEnv(process.env, options.passEnv), cwd: options.cwd, stateDir: options.stateDir, log: options.log });
+  }
+  const settings = spec.settings ?? {};
+  return containerRuntime({
+    engine: options.engine!,
+    root: options.root,
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
+    network: settings.network === true,
+    workingDirectory: settings.workingDirectory === 'task' ? 'task' : 'image',
+    runId: spec.runId,
+    log: options.log,
+  });
 }
 
 function cancelledBeforeStart(context: RunContext, task: TaskSpec): TaskOutcome {

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { backoffDelay, sleep } from '@mxn/async';
-import { formatDuration, TASK_ENV, type ComputeLimits, type TaskEvent, type TaskOutcome, type TaskSpec, type TaskState } from '@mxn/core';
+import { formatDuration, type ComputeLimits, type TaskEvent, type TaskOutcome, type TaskSpec, type TaskState } from '@mxn/core';
 import type { Store } from '@mxn/storage';
 import type { ResolvedOptions } from './options.js';
-import { spawnAttempt, type AttemptResult } from './spawn-attempt.js';
+import type { PreparedTask, TaskRuntime } from './runtimes/runtime.js';
+import type { AttemptResult } from './spawn-attempt.js';
 import { tailLines } from './stderr-tail.js';
 import { taskFolders, type TaskFolders } from './task-folders.js';
 
@@ -13,8 +14,8 @@ export interface RunContext {
   limits: ComputeLimits;
   options: ResolvedOptions;
   signal: AbortSignal;
-  /** process.env, taken once per run. */
-  baseEnv: NodeJS.ProcessEnv;
+  /** How attempts start: containers or host processes. */
+  runtime: TaskRuntime;
   emit(task: TaskSpec, state: TaskState, attempt: number, extra?: Pick<TaskEvent, 'exitCode' | 'message'>): void;
 }
 
@@ -29,6 +30,7 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
   let startedAt: Date | undefined;
   let attempt = 0;
   let folders: TaskFolders | undefined;
+  let prepared: PreparedTask | undefined;
   const finish = (status: TaskOutcome['status'], extra: Partial<TaskOutcome> = {}): TaskOutcome => {
     const finishedAt = new Date();
     return {
@@ -53,8 +55,19 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
       attempt += 1;
       startedAt ??= new Date();
       context.emit(task, 'running', attempt);
+      if (!prepared) {
+        // A task that cannot start at all (its image does not build) fails at once, without retries.
+        const ready = await context.runtime.prepare(task, signal).then((value) => ({ value }), (error: Error) => ({ error }));
+        if (signal.aborted) return cancelled();
+        if ('error' in ready) {
+          const [first = '', ...rest] = ready.error.message.split('\n');
+          context.emit(task, 'failed', attempt, { message: first });
+          return finish('failed', { error: [first, ...rest].join('\n') });
+        }
+        prepared = ready.value;
+      }
       folders ??= await taskFolders(context.store, task, options);
-      const end = await runAttempt(context, task, folders);
+      const end = await runAttempt(context, task, folders, prepared, attempt);
       if (end.ok) {
         context.emit(task, 'succeeded', attempt, { exitCode: 0 });
         return finish('succeeded', { exitCode: 0 });
@@ -75,10 +88,11 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
     return finish('failed', { error: message });
   } finally {
     await folders?.dispose().catch(() => undefined);
+    await prepared?.dispose().catch(() => undefined);
   }
 }
 
-async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFolders): Promise<AttemptEnd> {
+async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFolders, prepared: PreparedTask, attempt: number): Promise<AttemptEnd> {
   const { options, signal } = context;
   try {
     await folders.prepare(signal);
@@ -87,17 +101,19 @@ async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFold
     return { ok: false, cancelled: false, message, error: message };
   }
   const stderrFile = path.join(folders.outputDir, 'stderr.txt');
-  const cwd = task.buildDir ?? options.cwd;
-  const result = await spawnAttempt({
-    command: task.command,
-    cwd,
-    env: { ...context.baseEnv, ...task.env, [TASK_ENV.inputDir]: folders.inputDir, [TASK_ENV.outputDir]: folders.outputDir },
-    stdoutFile: path.join(folders.outputDir, 'stdout.txt'),
-    stderrFile,
-    timeoutMs: context.limits.timeoutMs,
-    killGraceMs: options.killGraceMs,
-    signal,
-  }).catch((error: unknown): AttemptResult => ({ kind: 'notStarted', error: error as Error }));
+  const result = await prepared
+    .attempt({
+      inputDir: folders.inputDir,
+      outputDir: folders.outputDir,
+      stdoutFile: path.join(folders.outputDir, 'stdout.txt'),
+      stderrFile,
+      env: task.env,
+      attempt,
+      timeoutMs: context.limits.timeoutMs,
+      killGraceMs: options.killGraceMs,
+      signal,
+    })
+    .catch((error: unknown): AttemptResult => ({ kind: 'notStarted', error: error as Error }));
   if (result.kind === 'cancelled') return { ok: false, cancelled: true, message: 'cancelled', error: 'cancelled' };
 
   try {
@@ -108,7 +124,7 @@ async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFold
   }
   if (result.kind === 'exited' && result.exitCode === 0) return { ok: true };
 
-  const message = describe(result, task, cwd, context.limits.timeoutMs);
+  const message = describe(result, task, prepared.where, context.limits.timeoutMs);
   const tail = await tailLines(stderrFile, options.stderrTailLines);
   return {
     ok: false,
@@ -119,7 +135,7 @@ async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFold
   };
 }
 
-function describe(result: Exclude<AttemptResult, { kind: 'cancelled' }>, task: TaskSpec, cwd: string, timeoutMs: number): string {
+function describe(result: Exclude<AttemptResult, { kind: 'cancelled' }>, task: TaskSpec, where: string, timeoutMs: number): string {
   switch (result.kind) {
     case 'exited':
       return `exit code ${result.exitCode}`;
@@ -128,6 +144,6 @@ function describe(result: Exclude<AttemptResult, { kind: 'cancelled' }>, task: T
     case 'timedOut':
       return `timed out after ${formatDuration(timeoutMs)}`;
     case 'notStarted':
-      return `could not start ${JSON.stringify(task.command[0] ?? '')} in ${cwd}: ${result.error.message}`;
+      return `could not start ${JSON.stringify(task.command[0] ?? '')} in ${where}: ${result.error.message}`;
   }
 }

@@ -15,6 +15,8 @@ export interface AttemptRequest {
   killGraceMs: number;
   /** Aborting stops the process. */
   signal: AbortSignal;
+  /** Called when the attempt is being stopped, before the process group is signalled (a container runtime stops its container here). */
+  onStop?: (signal: 'SIGTERM' | 'SIGKILL') => void;
 }
 
 export type AttemptResult =
@@ -91,8 +93,12 @@ function waitFor(child: ReturnType<typeof spawn>, request: AttemptRequest): Prom
     const stop = (reason: 'timedOut' | 'cancelled') => {
       if (stopReason || child.pid === undefined) return;
       stopReason = reason;
+      request.onStop?.('SIGTERM');
       killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), request.killGraceMs);
+      killTimer = setTimeout(() => {
+        request.onStop?.('SIGKILL');
+        killGroup(child.pid!, 'SIGKILL');
+      }, request.killGraceMs);
     };
     const onAbort = () => stop('cancelled');
     const timeoutTimer =

@@ -1,6 +1,7 @@
 /** The `mxn` command: a thin shell over @mxn/core. */
 import { ExperimentError, MxnError } from '@mxn/core';
 import { StoreError } from '@mxn/storage';
+import { buildCommand } from './commands/build.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], output: Output) => Promise<numbe
   run: runCommand,
   report: reportCommand,
   sync: syncCommand,
+  build: buildCommand,
 };
 
 const USAGE = `usage: mxn <command> [options]
@@ -23,6 +25,7 @@ const USAGE = `usage: mxn <command> [options]
   run <experiment.yaml>        run it (locally by default) and write results
   report <results.json>        render summary.md and report.html from results
   sync <source> <destination>  copy objects between paths, s3:// and az:// (skips identical ones)
+  build <experiment.yaml>      build the model images (--push: and push them to the registry)
 
 Add --help after a command for its options. --verbose shows error causes; --version the version.`;
 

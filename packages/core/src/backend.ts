@@ -6,6 +6,7 @@
  */
 
 import type { AggregateManifest } from '@mxn/model-kit';
+import type { Runtime } from './schema/experiment.js';
 
 /** What a task's process sees is fixed by the task protocol (DESIGN.md), defined in @mxn/model-kit, the package a model image installs. */
 export { TASK_ENV, type AggregateManifest } from '@mxn/model-kit';
@@ -117,6 +118,17 @@ export interface BackendCapabilities {
 export interface Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
+  /**
+   * How cells run: `container` (the model's image; every cloud backend, and the local backend with
+   * an engine) or `process` (the local backend's host processes). Part of every cell key, so a
+   * process result is never served as a container result.
+   */
+  readonly runtime: Runtime;
+  /**
+   * The content digest of a prebuilt image reference (pulled once when needed), so cell keys follow
+   * the image's content rather than a tag that can move. Backends without one key by the reference.
+   */
+  resolveImage?(ref: string): Promise<string>;
   /** Runs (or re-attaches to) `spec` and resolves when every task and the aggregate have finished or the run was cancelled. */
   run(spec: RunSpec, options?: RunOptions): Promise<RunOutcome>;
   /** Cancels a run started earlier, by id (for backends whose runs outlive the process). */

@@ -11,7 +11,7 @@ export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResul
 export { appendJobSummary } from './job-summary.js';
 export type { Rerun } from '@mxn/core';
 export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';
-export { buildImagesStep, type BuildImagesStepOptions } from './steps/build-images-step.js';
+export { buildImagesStep, type BuildImagesStepOptions, type BuildImagesStepResult } from './steps/build-images-step.js';
 export { runStep, type RunStepOptions, type RunStepResult } from './steps/run-step.js';
 export { reportStep, type ReportStepOptions, type ReportStepResult } from './steps/report-step.js';
 export { DEFAULT_DETACH_AFTER_MS, jobStartedAt, stopOnSignals, type StopHandle, type StopOnSignalsOptions } from './stop-on-signals.js';

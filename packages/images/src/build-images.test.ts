@@ -1,5 +1,6 @@
 // The build path: tags from content, the registry asked first (a real docker-registry), and the
-// `docker buildx build --push` call checked by its arguments (no Docker engine here).
+// `docker buildx build --push` call checked by its arguments (a recording runner, no Docker engine;
+// local-images.test.ts builds with the real engine).
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages } from './build-images.js';
 import { prepareBuildContext } from './build-context.js';
 import type { CommandRunner } from './command-runner.js';
+import type { ContainerEngine } from './engine.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const dockerWithBuildx: ContainerEngine = { command: 'docker', kind: 'docker', version: 'test', buildx: true };
 
 interface Call {
   command: string;
@@ -65,12 +68,14 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
       credentials: { kind: 'basic', username: 'ci-bot', password: 'registry-secret' },
       run: recordingRunner(calls),
       log: (line) => logs.push(line),
+      engine: dockerWithBuildx,
     });
     const knnRef = `${registry.host}/knn:${(await hashBuildContext(knn)).slice(0, 12)}`;
     expect(result.statuses.map((status) => [status.name, status.state])).toEqual([['ridge', 'present'], ['knn', 'built']]);
     expect(result.images).toEqual({ [ridge]: `${registry.host}/ridge:${ridgeTag}`, [knn]: knnRef });
 
-    const docker = calls.filter((call) => call.command === 'docker');
+    // (`docker image inspect` first asks the local engine, which answers nothing usable here)
+    const docker = calls.filter((call) => call.command === 'docker' && call.args[0] !== 'image');
     expect(docker.map((call) => call.args.slice(0, 2))).toEqual([['login', registry.host], ['buildx', 'build']]);
     expect(docker[0]!.input).toBe('registry-secret');
     expect(docker[0]!.args.join(' ')).not.toContain('registry-secret');
@@ -86,7 +91,7 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
     // Once pushed, nothing is rebuilt.
     await pushTestImage(registry.url, 'knn', knnRef.split(':').pop()!);
     const again: Call[] = [];
-    const second = await buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'ridge', buildDir: ridge }, { name: 'knn', buildDir: knn }], run: recordingRunner(again) });
+    const second = await buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'ridge', buildDir: ridge }, { name: 'knn', buildDir: knn }], run: recordingRunner(again), engine: dockerWithBuildx });
     expect(second.statuses.every((status) => status.state === 'present')).toBe(true);
     expect(again).toEqual([]);
   });
@@ -95,9 +100,9 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
     const dir = await mkdtemp(path.join(tmpdir(), 'mxn-bad-'));
     await writeFile(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
     const failing: CommandRunner = async () => ({ code: 17, stdout: '', stderr: 'step 2\nERROR: failed to solve' });
-    await expect(buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'bad', buildDir: dir }], run: failing })).rejects.toMatchObject({
+    await expect(buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'bad', buildDir: dir }], run: failing, engine: dockerWithBuildx })).rejects.toMatchObject({
       code: 'Build',
-      message: expect.stringMatching(/docker buildx build of .*bad:[0-9a-f]{12} failed \(exit 17\): ERROR: failed to solve/),
+      message: expect.stringMatching(/^images: docker buildx build of \S*mxn-bad-\w+ failed \(exit 17\): ERROR: failed to solve\nstep 2$/),
     });
   });
 });

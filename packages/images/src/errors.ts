@@ -1,5 +1,5 @@
 /** Errors of the image path; `code` says which step failed, the message starts with `images:`. */
-export type ImagesErrorCode = 'RegistryAuth' | 'Registry' | 'Build' | 'Pack';
+export type ImagesErrorCode = 'RegistryAuth' | 'Registry' | 'Build' | 'Pack' | 'Push' | 'Pull' | 'Engine';
 
 export class ImagesError extends Error {
   override readonly name = 'ImagesError';

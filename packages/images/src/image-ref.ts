@@ -27,6 +27,15 @@ export function imageForBuild(model: string, contextHash: string, registry: stri
   return `${host}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
 }
 
+/** Repository prefix of images built without a registry: `mxn/<model>:<hash12>`, in the local engine only. */
+export const LOCAL_REPOSITORY_PREFIX = 'mxn';
+
+/** `${registry}/${model}:${hash12}` with a registry, else `mxn/${model}:${hash12}` (local only). */
+export function imageRefFor(model: string, contextHash: string, registry?: string): string {
+  const host = registry?.trim().replace(/\/+$/, '');
+  return host ? imageForBuild(model, contextHash, host) : `${LOCAL_REPOSITORY_PREFIX}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
+}
+
 /** The image reference of a build folder, from its content (honouring `.dockerignore`). */
 export async function imageForFolder(model: string, buildDir: string, registry?: string): Promise<string> {
   return imageForBuild(model, await hashBuildContext(buildDir), registry);

@@ -7,3 +7,4 @@ export { testBackend, type BackendContractOptions, type BackendUnderTest } from 
 export * from './batch/index.js';
 export * from './github/index.js';
 export * from './registry/index.js';
+export * from './docker/index.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cacheUriOf, cellCache, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
+import { backendPlanOptions, cacheUriOf, cellCache, RUNTIMES, type Runtime, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '@mxn/backends';
@@ -16,6 +16,9 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --rerun failed|all               run cached failures again, or everything
   --concurrency N                  cells at once (default: compute.concurrency, else the cores)
   --backend NAME                   override compute.backend (local, azure-batch)
+  --runtime container|process      local backend: run cells in their images (container) or as processes
+                                   on this machine, for trusted code (default: compute.runtime, else
+                                   container when Docker or Podman answers, else process)
   --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, MXN_STAGING, the backend's, else .mxn)
   --outputs URI                    also copy results and cell outputs there (default: the experiment's outputs)
   --out DIR                        results folder (default: results/<experiment> under the project root)
@@ -24,6 +27,13 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --cancel                         stop this experiment's run on a cloud backend (from any machine)
 
 Exit code: 0 all cells succeeded or cached, 1 a cell failed, 2 invalid input, 130 cancelled.`;
+
+/** `--runtime container|process`. */
+export function parseRuntime(value: string | undefined): Runtime | undefined {
+  if (value === undefined) return undefined;
+  if ((RUNTIMES as readonly string[]).includes(value)) return value as Runtime;
+  throw new MxnError('Usage', `--runtime expects "container" or "process", got "${value}"`);
+}
 
 export function parseRerun(value: string | undefined): Rerun {
   if (value === undefined) return 'none';
@@ -37,6 +47,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     rerun: { type: 'string' },
     concurrency: { type: 'string' },
     backend: { type: 'string' },
+    runtime: { type: 'string' },
     staging: { type: 'string' },
     outputs: { type: 'string' },
     out: { type: 'string' },
@@ -52,7 +63,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   const baseline = values.baseline ? await readResults(values.baseline) : undefined;
 
   const loaded = await loadExperiment(onePositional('run', positionals, 'experiment.yaml'));
-  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency });
+  const runtime = parseRuntime(values.runtime) ?? loaded.spec.compute.runtime;
+  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency, root: loaded.root, ...(runtime ? { runtime } : {}), log: (line) => output.err.write(`${line}\n`) });
   if (values.cancel) return cancelRun(loaded, backend, only, rerun, output);
 
   const controller = new AbortController();
@@ -76,7 +88,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       signal: controller.signal,
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
-        output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}\n`);
+        output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`);
         progress = createProgress({ total: toRun, cached: plan.cells.length - toRun, concurrency: concurrency ?? loaded.spec.compute.concurrency, stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
       },
       onEvent: (event) => progress?.onEvent(event),
@@ -111,7 +123,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
 async function cancelRun(loaded: LoadedExperiment, backend: Backend, only: CellFilter[], rerun: Rerun, output: Output): Promise<number> {
   if (!backend.cancel) throw new MxnError('Usage', `the ${backend.name} backend has no runs to cancel outside this process`, { hint: 'press Ctrl-C in the terminal that runs it' });
   const cacheStore = await openStore(cacheUriOf(loaded, backend), loaded.root);
-  const plan = await planExperiment(loaded, { lookup: cellCache(cacheStore).lookup, only, rerun });
+  const plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cellCache(cacheStore).lookup, only, rerun });
   await backend.cancel(plan.runId);
   output.out.write(`cancelled run ${plan.runId} on ${backend.name}\n`);
   return 0;

@@ -27,6 +27,7 @@ export function planJson(plan: Plan) {
   return {
     experiment: plan.experiment,
     runId: plan.runId,
+    runtime: plan.runtime,
     variants: plan.variants,
     datasets: plan.datasets,
     cells: plan.cells.map((item) => ({

@@ -25,9 +25,18 @@ export function clearBuildContextHashes(): void {
   memo.clear();
 }
 
-async function computeHash(dir: string): Promise<string> {
+/**
+ * The files of a build folder that its image and its hash take in: every file but `node_modules/`,
+ * `.git/` and what `.dockerignore` leaves out, as sorted `/`-separated relative paths. The process
+ * runtime copies exactly these into a task's scratch folder.
+ */
+export async function buildContextFiles(dir: string): Promise<string[]> {
   const ignored = await readIgnore(dir);
-  const files = (await walk(dir, '')).filter((file) => !ignored(file)).sort();
+  return (await walk(dir, '')).filter((file) => !ignored(file)).sort();
+}
+
+async function computeHash(dir: string): Promise<string> {
+  const files = await buildContextFiles(dir);
   const hash = createHash('sha256');
   await hashFiles(hash, dir, files);
   for (const [name, digest] of await workspaceDependencies(dir, new Set([dir]))) hash.update(`dependency:${name}\0${digest}\0`);

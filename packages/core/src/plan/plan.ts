@@ -7,7 +7,7 @@ import { PROTOCOL_VERSION } from '../backend.js';
 import { MxnError } from '../errors.js';
 import type { LoadedExperiment } from '../load/load-experiment.js';
 import type { CellResult } from '../results.js';
-import type { AggregateSpec, ModelSpec } from '../schema/experiment.js';
+import type { AggregateSpec, ModelSpec, Runtime } from '../schema/experiment.js';
 import { hashBuildContext } from './build-context.js';
 import { fingerprintSource } from './fingerprint.js';
 import { hashValue } from './hash.js';
@@ -30,6 +30,8 @@ export interface PlannedCell {
   image?: string;
   /** Content hash of the build folder (the image tag of built models). */
   contextHash?: string;
+  /** Content digest of the prebuilt image, when the backend could resolve it (part of the key instead of the tag). */
+  imageDigest?: string;
   /** The stored result for this key, when there is one. */
   cached?: CellResult;
   /** Whether this run will execute the cell. */
@@ -41,11 +43,14 @@ export interface PlannedAggregate {
   buildDir?: string;
   image?: string;
   contextHash?: string;
+  imageDigest?: string;
   params: Record<string, unknown>;
 }
 
 export interface Plan {
   experiment: string;
+  /** How the cells run; part of every key. */
+  runtime: Runtime;
   /** Deterministic from the experiment and the keys of the cells in this plan. */
   runId: string;
   variants: string[];
@@ -68,6 +73,10 @@ export interface PlanOptions {
   rerun?: Rerun;
   /** Keep only cells matching at least one filter. */
   only?: CellFilter[];
+  /** How the cells will run (part of every key). Default `container`, as on every cloud backend. */
+  runtime?: Runtime;
+  /** Content digest of a prebuilt image reference (`Backend.resolveImage`); when it fails the reference itself is keyed. */
+  resolveImage?: (ref: string) => Promise<string>;
 }
 
 export async function planExperiment(loaded: LoadedExperiment, options: PlanOptions = {}): Promise<Plan> {
@@ -80,7 +89,9 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
       return { name: dataset.name, inputKey: hashValue({ protocol: PROTOCOL_VERSION, train, test, target: evaluation.target, split: test ? null : evaluation.split }) };
     }),
   );
-  const models = await Promise.all(spec.models.map(async (model) => ({ model, source: await imageSource(model, root) })));
+  const resolve = imageResolver(options.resolveImage);
+  const models = await Promise.all(spec.models.map(async (model) => ({ model, source: await imageSource(model, root, resolve) })));
+  const runtime = options.runtime ?? 'container';
 
   const cells: PlannedCell[] = [];
   const variants: string[] = [];
@@ -91,7 +102,8 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
         const key = hashValue({
           protocol: PROTOCOL_VERSION,
           input: dataset.inputKey,
-          image: source.image ?? `context:${source.contextHash}`,
+          image: source.imageDigest ?? source.image ?? `context:${source.contextHash}`,
+          runtime,
           command: model.command,
           params: variant.params,
           evaluation,
@@ -125,10 +137,11 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     cell.willRun = !cell.cached || rerun === 'all' || (rerun === 'failed' && cell.cached.status === 'failed');
   }
 
-  const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root) : undefined;
-  const runId = `${spec.name}-${hashValue({ keys: selected.map((cell) => cell.key).sort(), aggregate }).slice(0, 12)}`;
+  const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root, resolve) : undefined;
+  const runId = `${spec.name}-${hashValue({ keys: selected.map((cell) => cell.key).sort(), aggregate, runtime }).slice(0, 12)}`;
   return {
     experiment: spec.name,
+    runtime,
     runId,
     variants: variants.filter((variant) => selected.some((cell) => cell.variant === variant)),
     datasets: datasets.map((dataset) => dataset.name).filter((name) => selected.some((cell) => cell.dataset === name)),
@@ -142,14 +155,40 @@ export function metricsOf(loaded: LoadedExperiment): string[] {
   return evaluation.metrics ?? (evaluation.task === 'regression' ? ['rmse', 'mae', 'r2', 'mape'] : ['accuracy', 'f1', 'logloss']);
 }
 
-async function imageSource(item: Pick<ModelSpec, 'build' | 'image'>, root: string) {
-  if (item.image) return { image: item.image };
+type ImageResolver = (ref: string) => Promise<string | undefined>;
+
+/** Resolves each prebuilt reference once; a reference that cannot be resolved is keyed as written (its cells then fail when they start). */
+function imageResolver(resolveImage: PlanOptions['resolveImage']): ImageResolver {
+  const memo = new Map<string, Promise<string | undefined>>();
+  return (ref) => {
+    if (!resolveImage) return Promise.resolve(undefined);
+    let digest = memo.get(ref);
+    if (!digest) {
+      digest = resolveImage(ref).catch(() => undefined);
+      memo.set(ref, digest);
+    }
+    return digest;
+  };
+}
+
+interface ImageSource {
+  image?: string;
+  imageDigest?: string;
+  buildDir?: string;
+  contextHash?: string;
+}
+
+async function imageSource(item: Pick<ModelSpec, 'build' | 'image'>, root: string, resolve: ImageResolver): Promise<ImageSource> {
+  if (item.image) {
+    const imageDigest = await resolve(item.image);
+    return { image: item.image, ...(imageDigest ? { imageDigest } : {}) };
+  }
   const buildDir = path.resolve(root, item.build!);
   return { buildDir, contextHash: await hashBuildContext(buildDir) };
 }
 
-async function planAggregate(aggregate: AggregateSpec, root: string): Promise<PlannedAggregate> {
-  return { command: aggregate.command, params: aggregate.params ?? {}, ...(await imageSource(aggregate, root)) };
+async function planAggregate(aggregate: AggregateSpec, root: string, resolve: ImageResolver): Promise<PlannedAggregate> {
+  return { command: aggregate.command, params: aggregate.params ?? {}, ...(await imageSource(aggregate, root, resolve)) };
 }
 
 function datasetsNames(cells: PlannedCell[]): string[] {

@@ -9,7 +9,7 @@ import { TASK_ENV, type Backend, type RunSpec, type TaskEvent, type TaskOutcome,
 import { parseDuration } from '../duration.js';
 import type { LoadedExperiment } from '../load/load-experiment.js';
 import { hashValue } from '../plan/hash.js';
-import { metricsOf, planExperiment, type CellFilter, type Plan, type PlannedCell, type Rerun } from '../plan/plan.js';
+import { metricsOf, planExperiment, type CellFilter, type Plan, type PlannedCell, type PlanOptions, type Rerun } from '../plan/plan.js';
 import { RESULTS_VERSION, type CellResult, type CellStatus, type ExperimentResults } from '../results.js';
 import { cellCache, type CellCache } from './cache.js';
 import { layout } from './layout.js';
@@ -52,6 +52,12 @@ export function cacheUriOf(loaded: LoadedExperiment, backend?: Pick<Backend, 'de
   return loaded.spec.compute.cache ?? defaultStagingUri(loaded, backend, env);
 }
 
+/** What a plan needs of the backend that will run it: its runtime (part of every key) and how it resolves prebuilt images to digests. Plans and runs both take it from here. */
+export function backendPlanOptions(backend: Pick<Backend, 'runtime' | 'resolveImage'> | undefined): Pick<PlanOptions, 'runtime' | 'resolveImage'> {
+  if (!backend) return {};
+  return { runtime: backend.runtime, ...(backend.resolveImage ? { resolveImage: backend.resolveImage.bind(backend) } : {}) };
+}
+
 export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<RunExperimentResult> {
   const { spec } = loaded;
   const startedAt = new Date();
@@ -60,7 +66,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const cacheUri = options.cacheUri ?? spec.compute.cache;
   const cacheStore = cacheUri ? await openStore(cacheUri, loaded.root) : staging;
   const cache = cellCache(cacheStore);
-  const plan = await planExperiment(loaded, { lookup: cache.lookup, rerun: options.rerun, only: options.only });
+  const plan = await planExperiment(loaded, { ...backendPlanOptions(options.backend), lookup: cache.lookup, rerun: options.rerun, only: options.only });
   options.onPlan?.(plan);
 
   const toRun = plan.cells.filter((cell) => cell.willRun);
@@ -114,7 +120,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id))) await cache.save(result);
     cells.push(result);
   }
-  const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache) : { variants: plan.variants, datasets: plan.datasets, cells };
+  const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache, options.backend) : { variants: plan.variants, datasets: plan.datasets, cells };
 
   let aggregate = storedAggregate;
   if (outcome.aggregate && runSpec.aggregate) {
@@ -135,6 +141,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     ...(spec.description ? { description: spec.description } : {}),
     runId: plan.runId,
     backend: options.backend.name,
+    runtime: plan.runtime,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     evaluation: { target: spec.evaluation.target, task: spec.evaluation.task, metrics },
@@ -240,8 +247,8 @@ async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, sco
  * A run with `--only` still writes the whole matrix where it can: the cells it ran, plus every
  * other cell of the experiment that has a stored result (as `cached`), in experiment order.
  */
-async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache: CellCache) {
-  const full = await planExperiment(loaded, { lookup: cache.lookup });
+async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache: CellCache, backend: Backend) {
+  const full = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cache.lookup });
   const byId = new Map(ran.map((cell) => [cell.id, cell]));
   const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : []));
   const present = (key: 'variant' | 'dataset') => new Set(cells.map((cell) => cell[key]));

@@ -75,6 +75,9 @@ export const evaluationSchema = z
 
 export const BACKENDS = ['local', 'azure-batch', 'aws-batch'] as const;
 
+/** How the local backend starts a cell: in its model's image through a container engine, or as a host process. */
+export const RUNTIMES = ['container', 'process'] as const;
+
 export const computeSchema = z
   .strictObject({
     backend: z.enum(BACKENDS).default('local').describe('Where cells run: local (default), azure-batch or aws-batch.'),
@@ -88,6 +91,13 @@ export const computeSchema = z
     pool: z.string().optional().describe('Azure Batch: name of the pool to create or reuse.'),
     spot: z.boolean().optional().describe('Cloud backends: use spot / low-priority nodes.'),
     taskSlotsPerNode: z.number().int().min(1).optional().describe('Cloud backends: cells per node.'),
+    runtime: z
+      .enum(RUNTIMES)
+      .optional()
+      .describe(
+        'Local backend: run each cell in its model\'s image through Docker or Podman (container), or as a process on this machine for trusted code (process). Default: container when an engine answers, else process.',
+      ),
+    network: z.boolean().optional().describe('Container runtime: give cells network access. Default false: cells run with no network.'),
     workingDirectory: z
       .enum(['image', 'task'])
       .optional()
@@ -117,3 +127,4 @@ export type ModelSpec = z.output<typeof modelSchema>;
 export type AggregateSpec = z.output<typeof aggregateSchema>;
 export type EvaluationSpec = z.output<typeof evaluationSchema>;
 export type ComputeSpec = z.output<typeof computeSchema>;
+export type Runtime = (typeof RUNTIMES)[number];

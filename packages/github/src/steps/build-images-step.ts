@@ -1,7 +1,23 @@
-/** The `build-images` step: builds and pushes the images of the experiments' model folders that the registry lacks. */
+/**
+ * The `build-images` step: the same library call as `mxn build --push` (`buildExperimentImages`):
+ * every build folder of the experiments whose content-hash tag the registry lacks is built and
+ * pushed; the others are left alone. Prebuilt `image:` references are not pulled here (the run's
+ * backend pulls them).
+ */
 import path from 'node:path';
 import { loadExperiment } from '@mxn/core';
-import { buildImages, defaultRegistry, imageSourcesOf, registryCredentialsFromEnv, type BuildImagesResult, type CommandRunner, type RegistryCredentials } from '@mxn/images';
+import {
+  buildExperimentImages,
+  defaultRegistry,
+  detectEngine,
+  ImagesError,
+  registryCredentialsFromEnv,
+  type CommandRunner,
+  type ContainerEngine,
+  type FailedImageOutcome,
+  type ImageOutcome,
+  type RegistryCredentials,
+} from '@mxn/images';
 
 export interface BuildImagesStepOptions {
   root: string;
@@ -11,24 +27,50 @@ export interface BuildImagesStepOptions {
   registry?: string;
   /** Default: from the environment (`MXN_REGISTRY_USERNAME`/`_PASSWORD`, or the Azure identity for ACR). */
   credentials?: RegistryCredentials;
+  /** Default `linux/amd64` (Batch nodes). */
   platform?: string;
   force?: boolean;
+  /** Default: `detectEngine()` (Docker with buildx assumed when nothing answers). */
+  engine?: ContainerEngine;
   run?: CommandRunner;
+  fetch?: typeof fetch;
   log?: (line: string) => void;
 }
 
-export async function buildImagesStep(options: BuildImagesStepOptions): Promise<BuildImagesResult> {
+export interface BuildImagesStepResult {
+  /** Build folder (absolute) → image reference. */
+  images: Record<string, string>;
+  outcomes: Array<ImageOutcome | FailedImageOutcome>;
+  /** How many images were built (and pushed) now. */
+  built: number;
+}
+
+export async function buildImagesStep(options: BuildImagesStepOptions): Promise<BuildImagesStepResult> {
   const loaded = await Promise.all(options.experiments.map((file) => loadExperiment(path.resolve(options.root, file), { root: options.root, checkData: false })));
   const registry = options.registry ?? defaultRegistry();
-  const credentials = options.credentials ?? (registry ? registryCredentialsFromEnv(registry) : undefined);
-  return buildImages({
+  if (!registry) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  const credentials = options.credentials ?? registryCredentialsFromEnv(registry);
+  const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {})) ?? { command: 'docker', kind: 'docker', version: 'unknown', buildx: true };
+  const log = options.log ?? (() => {});
+  const { images, outcomes } = await buildExperimentImages(loaded, {
+    engine,
     root: options.root,
-    sources: imageSourcesOf(loaded),
-    ...(registry ? { registry } : {}),
+    registry,
+    push: true,
+    prebuilt: false,
+    platform: options.platform ?? 'linux/amd64',
+    log,
     ...(credentials ? { credentials } : {}),
-    ...(options.platform ? { platform: options.platform } : {}),
     ...(options.force ? { force: true } : {}),
     ...(options.run ? { run: options.run } : {}),
-    ...(options.log ? { log: options.log } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const failed = outcomes.filter((outcome): outcome is FailedImageOutcome => outcome.state === 'failed');
+  for (const outcome of failed) log(`${outcome.ref ?? outcome.name}: failed: ${outcome.error}`);
+  if (failed.length) {
+    const first = failed.map((outcome) => `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`);
+    throw new ImagesError('Build', `${failed.length} of ${outcomes.length} images failed: ${first.join('; ')}`);
+  }
+  const built = outcomes.filter((outcome) => outcome.state !== 'failed' && outcome.built).length;
+  return { images: Object.fromEntries(Object.entries(images).filter(([key]) => outcomes.some((outcome) => outcome.buildDir === key))), outcomes, built };
 }

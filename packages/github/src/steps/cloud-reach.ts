@@ -54,6 +54,8 @@ export function matrixOnlyPlan(loaded: LoadedExperiment): Plan {
   const datasets = loaded.spec.datasets.map((dataset) => dataset.name);
   return {
     experiment: loaded.spec.name,
+    // What a fork's run uses: the local backend runs untrusted code in containers only, as every cloud backend does.
+    runtime: loaded.spec.compute.runtime ?? 'container',
     runId: '',
     variants: variants.map(({ variant }) => variant.name),
     datasets,

@@ -4,8 +4,8 @@
  * the plan as each experiment's sticky comment.
  */
 import path from 'node:path';
-import { cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type CellResult, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
-import { createBackend } from '@mxn/backends';
+import { backendPlanOptions, cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type CellResult, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
+import { createBackend, type CreateBackendOptions } from '@mxn/backends';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
 import { isRemoteUri, openStore } from '@mxn/storage';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
@@ -32,7 +32,9 @@ export interface PlanStepOptions {
   /** Extra line in every plan comment (e.g. the fork policy). */
   note?: string;
   /** Creates the backend whose default staging store holds the cache (as the run step does). Default `createBackend` of @mxn/backends. */
-  createBackend?: (name: string) => Promise<Backend>;
+  createBackend?: (name: string, options?: CreateBackendOptions) => Promise<Backend>;
+  /** The pull request comes from a fork: its runs never use the process runtime. */
+  untrusted?: boolean;
   log?: (line: string) => void;
 }
 
@@ -77,7 +79,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         plan = matrixOnlyPlan(checked);
       } else {
         loaded = await loadExperiment(absolute, { root: options.root });
-        const backend = await (options.createBackend ?? createBackend)(entry.backend).catch((error: Error) => {
+        const backend = await (options.createBackend ?? createBackend)(entry.backend, { root: loaded.root, untrusted: options.untrusted === true, ...(loaded.spec.compute.runtime ? { runtime: loaded.spec.compute.runtime } : {}) }).catch((error: Error) => {
           options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
           return undefined;
         });
@@ -85,13 +87,13 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
           entry.unchecked = note;
           options.log?.(`${file}: ${note.replace(/^_|_$/g, '')}`);
         });
-        plan = await planExperiment(loaded, { lookup, rerun: options.rerun ?? 'none' });
+        plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup, rerun: options.rerun ?? 'none' });
       }
       Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, ...(plan.runId ? { runId: plan.runId } : {}) });
       const registry = options.registry ?? defaultRegistry();
       const sources = imageSourcesOf([loaded]);
       if (registry && sources.length) entry.images = (await checkImages({ root: options.root, registry, sources, ...(options.credentials ? { credentials: options.credentials } : {}) })).statuses;
-      else if (sources.length) imagesNote = entry.backend === 'local' ? 'not needed: the local backend runs the model folders directly.' : 'not checked: set MXN_REGISTRY to the registry images are pushed to.';
+      else if (sources.length) imagesNote = entry.backend === 'local' ? 'built on the runner: the local backend builds its model folders\' images itself.' : 'not checked: set MXN_REGISTRY to the registry images are pushed to.';
     } catch (error) {
       if (!(error instanceof ExperimentError)) throw error;
       entry.problems = error.issues.map((issue) => ({ ...issue, file: path.relative(options.root, path.resolve(issue.file)) || issue.file }));

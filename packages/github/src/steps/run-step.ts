@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { cacheUriOf, defaultStagingUri, loadExperiment, publishOutputs, runExperiment, writeResults, type Backend, type ExperimentResults, type Plan, type PublishReport, type Rerun, type WrittenResults } from '@mxn/core';
-import { createBackend } from '@mxn/backends';
+import { createBackend, type CreateBackendOptions } from '@mxn/backends';
 import { formatBytes } from '@mxn/storage';
 import { readBaseline } from '../baseline.js';
 import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
@@ -32,7 +32,9 @@ export interface RunStepOptions {
   /** Aborting it cancels the run: the backend stops the cells (local processes, the Batch job) and the comment says so. */
   signal?: AbortSignal;
   /** Default `createBackend` of @mxn/backends (the plan step takes the same). */
-  createBackend?: (name: string) => Promise<Backend>;
+  createBackend?: (name: string, options?: CreateBackendOptions) => Promise<Backend>;
+  /** The pull request comes from a fork: never the process runtime (its code would run on the runner itself). */
+  untrusted?: boolean;
 }
 
 export interface RunStepResult {
@@ -51,7 +53,12 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const log = options.log ?? (() => {});
   const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
   const backendName = options.backend || loaded.spec.compute.backend;
-  const backend = await (options.createBackend ?? createBackend)(backendName);
+  const backend = await (options.createBackend ?? createBackend)(backendName, {
+    root: loaded.root,
+    untrusted: options.untrusted === true,
+    ...(loaded.spec.compute.runtime ? { runtime: loaded.spec.compute.runtime } : {}),
+    log,
+  });
   const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
   const progress = newProgress();
   const interval = options.progressIntervalMs ?? 30_000;

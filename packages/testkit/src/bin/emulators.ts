@@ -6,8 +6,27 @@
  * the printed `export` lines in another shell. The Batch service runs an image mxn built from a folder
  * under `./models/` as that folder (see `modelFolderImages`).
  */
-import { exportLines, modelFolderImages, startEmulators } from '../emulators.js';
+const USAGE = `usage: mxn-emulators [--help]
 
+Starts on loopback, until Ctrl-C:
+  an S3 server (bucket mxn),
+  Azurite (Blob, behind a shim for Put Block From URL; container mxn),
+  a loopback Azure Batch service (runs images built from ./models/<name> as that folder),
+then prints "export …" lines (AWS_*, AZURE_STORAGE_*, AZURE_BATCH_*, MXN_STAGING) to paste into
+another shell, where mxn and the SDKs then talk to the emulators.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`mxn-emulators: unknown argument "${args[0]}" (run "mxn-emulators --help")\n`);
+  process.exit(2);
+}
+
+// Loaded only now, so --help answers without loading the emulators.
+const { exportLines, modelFolderImages, startEmulators } = await import('../emulators.js');
 const emulators = await startEmulators({ batch: { images: modelFolderImages(process.cwd()) } });
 const container = 'mxn';
 const { BlobServiceClient } = await import('@azure/storage-blob');

@@ -1,0 +1,139 @@
+/**
+ * The `container` runtime: each attempt runs in the task's image through the Docker Engine or
+ * Podman CLI, with the same protocol and isolation as on Batch: the cell's inputs mounted read-only
+ * and its output folder read-write at fixed paths, the protocol variables and nothing else from this
+ * machine, no network unless `compute.network` asks, the image's WORKDIR unless
+ * `compute.workingDirectory: task`. Images of build folders are built once per content hash by
+ * @mxn/images (the code `mxn build` and the GitHub action use); prebuilt images are pulled once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { TaskSpec } from '@mxn/core';
+import { ensureImage, ensurePrebuiltImage, type ContainerEngine } from '@mxn/images';
+import { spawnAttempt, type AttemptResult } from '../spawn-attempt.js';
+import { containerRunArgs } from './container-args.js';
+import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';
+
+export interface ContainerRuntimeOptions {
+  engine: ContainerEngine;
+  /** Project root: build contexts pack its workspace packages. */
+  root: string;
+  /** Registry of built images' tags (default MXN_REGISTRY; without one, local `mxn/<model>:<hash>` tags). */
+  registry?: string;
+  /** `--network` of image builds (default MXN_BUILD_NETWORK, else the engine's). */
+  buildNetwork?: string;
+  network: boolean;
+  workingDirectory: 'image' | 'task';
+  runId: string;
+  log: (line: string) => void;
+}
+
+export function containerRuntime(options: ContainerRuntimeOptions): TaskRuntime {
+  const images = new Map<string, Promise<string>>();
+  const imageOf = (task: TaskSpec, signal: AbortSignal): Promise<string> => {
+    const key = task.image ?? task.buildDir;
+    if (!key) return Promise.reject(new Error(`task ${task.id} has neither an image nor a build folder`));
+    let image = images.get(key);
+    if (!image) {
+      image = task.image
+        ? ensurePrebuiltImage(task.image, { engine: options.engine, log: options.log, signal }).then(() => task.image!)
+        : ensureImage({ name: task.model, buildDir: task.buildDir! }, { engine: options.engine, root: options.root, log: options.log, signal, ...(options.registry ? { registry: options.registry } : {}), ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}) }).then((outcome) => outcome.ref);
+      images.set(key, image);
+    }
+    return image;
+  };
+  return {
+    name: 'container',
+    async prepare(task, signal) {
+      const image = await imageOf(task, signal).catch((error: Error) => {
+        const what = task.image ? `image ${task.image} is not available` : `the image of ${path.relative(options.root, task.buildDir!) || '.'} did not build`;
+        throw new Error(`${what}: ${error.message.replace(/^images: /, '')}`);
+      });
+      return preparedContainer(task, image, options);
+    },
+  };
+}
+
+function preparedContainer(task: TaskSpec, image: string, options: ContainerRuntimeOptions): PreparedTask {
+  const engine = options.engine;
+  const user = engine.kind === 'docker' && process.getuid && process.getuid() !== 0 ? `${process.getuid()}:${process.getgid!()}` : undefined;
+  const prefix = `mxn-${createHash('sha256').update(`${options.runId}\0${task.id}`).digest('hex').slice(0, 12)}`;
+  return {
+    where: `image ${image}`,
+    async attempt(io: AttemptIO): Promise<AttemptResult> {
+      const name = `${prefix}-${io.attempt}-${randomBytes(3).toString('hex')}`;
+      const args = containerRunArgs({
+        image,
+        name,
+        command: task.command,
+        inputDir: io.inputDir,
+        outputDir: io.outputDir,
+        env: io.env,
+        network: options.network,
+        workingDirectory: options.workingDirectory,
+        ...(user ? { user } : {}),
+        labels: { 'mxn.run': options.runId, 'mxn.task': task.id },
+      });
+      liveContainers.track(engine.command, name);
+      try {
+        const result = await spawnAttempt({
+          command: [engine.command, ...args],
+          cwd: options.root,
+          env: process.env,
+          stdoutFile: io.stdoutFile,
+          stderrFile: io.stderrFile,
+          timeoutMs: io.timeoutMs,
+          killGraceMs: io.killGraceMs,
+          signal: io.signal,
+          onStop: (signal) => void killContainer(engine.command, name, signal),
+        });
+        if (result.kind !== 'exited') await removeContainer(engine.command, name);
+        return result.kind === 'exited' && result.exitCode === 125 ? { kind: 'notStarted', error: new Error(`${engine.command} could not start the container (exit 125)`) } : result;
+      } finally {
+        liveContainers.forget(engine.command, name);
+      }
+    },
+    async dispose() {},
+  };
+}
+
+function killContainer(command: string, name: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  return quietly(command, ['kill', '--signal', signal, name]);
+}
+
+function removeContainer(command: string, name: string): Promise<void> {
+  return quietly(command, ['rm', '--force', name]);
+}
+
+function quietly(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', () => resolve());
+    child.once('exit', () => resolve());
+  });
+}
+
+/**
+ * Containers still running. If mxn exits before it stopped them (a second Ctrl-C, a crash), they
+ * are removed on the way out, as the process runtime kills its process groups: nothing trains on
+ * unattended.
+ */
+const liveContainers = (() => {
+  const live = new Map<string, Set<string>>();
+  let hooked = false;
+  return {
+    track(command: string, name: string) {
+      if (!live.has(command)) live.set(command, new Set());
+      live.get(command)!.add(name);
+      if (hooked) return;
+      hooked = true;
+      process.once('exit', () => {
+        for (const [engine, names] of live) if (names.size > 0) spawnSync(engine, ['rm', '--force', ...names], { stdio: 'ignore', timeout: 10_000 });
+      });
+    },
+    forget(command: string, name: string) {
+      live.get(command)?.delete(name);
+    },
+  };
+})();

@@ -1,0 +1,68 @@
+/**
+ * The `process` runtime: each attempt is a process on this machine, started in a scratch copy of the
+ * model's build folder (a Python model in a virtual environment made from its `requirements.txt`),
+ * with a clean environment. For trusted code on your own machine: a process can read whatever your
+ * user can read. Containers are the isolated runtime.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { TASK_ENV, type TaskSpec } from '@mxn/core';
+import { ensurePythonEnv } from '../python-env.js';
+import { spawnAttempt } from '../spawn-attempt.js';
+import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';
+import { makeScratchFolder } from './scratch-folder.js';
+
+export interface ProcessRuntimeOptions {
+  /** The runner's variables tasks may see (PATH, HOME, locale…; never credentials). */
+  baseEnv: Record<string, string>;
+  /** Working directory of tasks without a build folder. */
+  cwd: string;
+  /** mxn's state folder on this machine: `scratch/` and `venvs/` go here. */
+  stateDir: string;
+  log: (line: string) => void;
+}
+
+export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
+  return {
+    name: 'process',
+    async prepare(task, signal) {
+      const python = task.buildDir && existsSync(path.join(task.buildDir, 'requirements.txt'))
+        ? await ensurePythonEnv(task.buildDir, { cacheDir: path.join(options.stateDir, 'venvs'), log: options.log, signal }).catch((error: Error) => {
+            throw new Error(`could not make the Python environment of ${task.buildDir}: ${error.message}`);
+          })
+        : undefined;
+      const env: Record<string, string> = { ...options.baseEnv };
+      if (python) {
+        env.PATH = [python.binDir, options.baseEnv.PATH].filter(Boolean).join(path.delimiter);
+        env.VIRTUAL_ENV = python.dir;
+        env.PYTHONDONTWRITEBYTECODE = '1';
+      }
+      return preparedProcess(task, env, options);
+    },
+  };
+}
+
+function preparedProcess(task: TaskSpec, env: Record<string, string>, options: ProcessRuntimeOptions): PreparedTask {
+  const buildDir = task.buildDir;
+  return {
+    where: buildDir ?? options.cwd,
+    async attempt(io: AttemptIO) {
+      const scratch = buildDir ? await makeScratchFolder(buildDir, path.join(options.stateDir, 'scratch'), `${task.id}-${io.attempt}`) : undefined;
+      try {
+        return await spawnAttempt({
+          command: task.command,
+          cwd: scratch?.dir ?? options.cwd,
+          env: { ...env, ...io.env, [TASK_ENV.inputDir]: io.inputDir, [TASK_ENV.outputDir]: io.outputDir },
+          stdoutFile: io.stdoutFile,
+          stderrFile: io.stderrFile,
+          timeoutMs: io.timeoutMs,
+          killGraceMs: io.killGraceMs,
+          signal: io.signal,
+        });
+      } finally {
+        await scratch?.remove();
+      }
+    },
+    async dispose() {},
+  };
+}

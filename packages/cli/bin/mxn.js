@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `mxn` command as npm links it: a committed, executable file (so `npm ci` links it before
+// anything is built, and a build restored from a cache cannot lose its executable bit) that runs
+// the built CLI, or says in one line how to build it.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/bin.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write(`mxn: not built yet; run "npm run build" in ${fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '')}\n`);
+  process.exit(1);
+}
+await import(entry.href);

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `mxn-emulators` command as npm links it: a committed, executable file (so `npm ci` links it
+// before anything is built) that runs the built entry, or says in one line how to build it.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/bin/emulators.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write(`mxn-emulators: not built yet; run "npm run build" in ${fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '')}\n`);
+  process.exit(1);
+}
+await import(entry.href);
