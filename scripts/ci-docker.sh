@@ -25,10 +25,15 @@ if [ -s /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/nul
 if [ "$running" = false ]; then
   dockerd_bin=$(command -v dockerd || echo /usr/sbin/dockerd)
   nohup "$dockerd_bin" --storage-driver=vfs --bridge=none --iptables=false >"$log" 2>&1 </dev/null &
+  started=$!
 fi
 
 for _ in $(seq 1 60); do
   answers && exit 0
+  if [ -n "${started:-}" ] && ! kill -0 "$started" 2>/dev/null; then
+    echo "ci-docker: dockerd exited while starting (see $log: $(tail -n 1 "$log" 2>/dev/null || true))" >&2
+    exit 1
+  fi
   sleep 0.5
 done
 echo "ci-docker: no Docker engine answers 30 s after starting dockerd (see $log: $(tail -n 1 "$log" 2>/dev/null || true))" >&2

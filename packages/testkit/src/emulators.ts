@@ -53,6 +53,14 @@ export function exportLines(env: Record<string, string>): string {
 }
 
 /**
+ * Real images, run through the docker CLI as a Batch node runs container tasks: every name `accept`
+ * takes (default: any) is pulled from its registry unless the engine has it, then run.
+ */
+export function containerImages(accept: (name: string) => boolean = () => true): ImageResolver {
+  return (name) => (accept(name) ? { cwd: '/', container: { ref: name } } : undefined);
+}
+
+/**
  * Images mxn builds from model folders, run as those folders: `<registry>/<model>:<hash12>` resolves to
  * the folder under `<root>/models/*` whose build-context hash starts with `hash12` (its command comes
  * from the task). Anything else is unknown (the task fails with ContainerPullError, as an unpullable image would).

@@ -20,6 +20,13 @@ export interface LocalImage {
   cwd: string;
   /** Extra environment the image defines (its ENV). */
   env?: Record<string, string>;
+  /**
+   * Run the task in this real image through the docker CLI, as a Batch node does: pulled first (a
+   * failed pull is ContainerPullError), the node's folders mounted at the same paths, the task's
+   * environment settings passed, the command line run in the image's WORKDIR (or the task working
+   * directory). `cwd` and `command` are then unused.
+   */
+  container?: { ref: string; engine?: string };
 }
 
 /** Resolves an image name to how it runs locally (undefined: not known, the task fails with ContainerPullError). */
@@ -68,6 +75,23 @@ export function splitCommandLine(line: string): string[] {
   }
   if (inWord) words.push(cur);
   return words;
+}
+
+/** Pulls `ref` unless the engine has it; undefined when it is there, else the engine's complaint. */
+function pullImage(engine: string, ref: string): Promise<string | undefined> {
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn(engine, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', (error) => resolve({ code: 127, stderr: error.message }));
+      child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+    });
+  return run(['image', 'inspect', ref]).then(async (found) => {
+    if (found.code === 0) return undefined;
+    const pulled = await run(['pull', '--quiet', ref]);
+    return pulled.code === 0 ? undefined : pulled.stderr.trim().split('\n').pop() ?? `exit ${pulled.code}`;
+  });
 }
 
 async function lookupImage(images: LocalImages, name: string): Promise<LocalImage | undefined> {
@@ -125,6 +149,20 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
   }
   if (argv.length === 0) return { taskDir, failure: { code: 'CommandLineEmpty', message: 'The task has no command to run.', kind: 'preProcessingError' } };
+  let containerName: string | undefined;
+  let engine = 'docker';
+  if (container) {
+    const image = (await lookupImage(input.images, container.imageName))!;
+    if (image.container) {
+      engine = image.container.engine ?? 'docker';
+      const pulled = await pullImage(engine, image.container.ref);
+      if (pulled) return { taskDir, failure: { code: 'ContainerPullError', message: `The image ${container.imageName} could not be pulled: ${pulled}`, kind: 'preProcessingError' } };
+      containerName = `batch-fake-${input.jobId}-${task.id}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+      const useImageDir = (container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault';
+      const envArgs = Object.keys(env).filter((name) => name !== 'PATH').flatMap((name) => ['--env', name]);
+      argv = [engine, 'run', '--rm', '--name', containerName, '--network', 'none', '--mount', `type=bind,source=${nodeRoot},target=${nodeRoot}`, ...(useImageDir ? [] : ['--workdir', cwd]), ...envArgs, image.container.ref, ...argv];
+    }
+  }
 
   const outcome = await new Promise<AttemptOutcome>((done) => {
     const stdout = createWriteStream(join(taskDir, 'stdout.txt'));
@@ -135,6 +173,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     child.stderr.pipe(stderr);
     const kill = (failure: NonNullable<AttemptOutcome['failure']>): void => {
       killedFor = failure;
+      if (containerName) spawn(engine, ['rm', '--force', containerName], { stdio: 'ignore' }).on('error', () => undefined);
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
       } catch {

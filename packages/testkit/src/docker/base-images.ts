@@ -23,7 +23,7 @@ export const BASE_IMAGES: readonly BaseImageName[] = ['node:20-slim', 'python:3.
 /** The image label holding the hash of what went into a base image. */
 export const BASE_IMAGE_LABEL = 'mxn.base';
 /** Bump when the way the images are assembled changes: every image is rebuilt once. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 /** Pins used when no `models/*\/requirements.txt` exists. */
 export const FALLBACK_PYTHON_REQUIREMENTS: readonly string[] = ['numpy==2.2.6', 'pandas==2.3.3', 'pyarrow==25.0.1', 'scikit-learn==1.9.1'];
 /** Outside os.tmpdir(), which the test setup points at a per-run folder. */
@@ -50,7 +50,18 @@ export async function ensureBaseImages(options: EnsureBaseImagesOptions = {}): P
   const log = options.log ?? (() => undefined);
   const root = options.root ?? findRepoRoot();
   const wanted = [...new Set(options.images ?? BASE_IMAGES)];
-  const recipes = await Promise.all(wanted.map((image) => recipeFor(image, root)));
+  const recipes = (
+    await Promise.all(
+      wanted.map((image) =>
+        recipeFor(image, root).catch(async (error: Error) => {
+          // Nothing on this host to build it from: an existing image (say, a pulled one) is better than none.
+          if ((await imageId(image)) === undefined) throw error;
+          log(`base image ${image}: kept the existing image: ${error.message}`);
+          return undefined;
+        }),
+      ),
+    )
+  ).filter((recipe) => recipe !== undefined);
   const stale = async () => (await Promise.all(recipes.map(async (recipe) => ((await imageLabel(recipe.image)) === recipe.hash ? undefined : recipe)))).filter((recipe) => recipe !== undefined);
   if ((await stale()).length === 0) return;
   await withLock(options.lockFile ?? DEFAULT_LOCK_FILE, log, async () => {
@@ -226,15 +237,20 @@ async function findHostPython(): Promise<HostPython> {
     ...globbed('/opt/hostedtoolcache/Python', /^3\.11\.\d+$/, 'x64/bin/python3.11'),
   ];
   const rejected: string[] = [];
+  const seen = new Set<string>();
   for (const candidate of candidates) {
     const output = await capture(candidate, ['-c', PROBE]).catch(() => undefined);
     if (output === undefined) continue;
     const info = JSON.parse(output) as HostPython;
+    if (seen.has(info.executable)) continue;
+    seen.add(info.executable);
     const why = !info.version.startsWith('3.11.')
       ? `is Python ${info.version}`
       : path.resolve(info.stdlib) !== path.join(info.prefix, 'lib', 'python3.11')
-        ? `keeps its stdlib in ${info.stdlib}, not under ${info.prefix}/lib/python3.11`
-        : undefined;
+        ? `keeps its stdlib in ${info.stdlib}, not in ${info.prefix}/lib/python3.11`
+        : path.resolve(info.purelib) !== path.join(info.prefix, 'lib', 'python3.11', 'site-packages') || path.dirname(path.resolve(info.pip.dir)) !== path.resolve(info.purelib)
+          ? `installs packages in ${info.purelib} and has pip in ${info.pip.dir}, not in ${info.prefix}/lib/python3.11/site-packages`
+          : undefined;
     if (why === undefined) return info;
     rejected.push(`${candidate} ${why}`);
   }
