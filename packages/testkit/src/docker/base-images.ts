@@ -23,7 +23,7 @@ export const BASE_IMAGES: readonly BaseImageName[] = ['node:20-slim', 'python:3.
 /** The image label holding the hash of what went into a base image. */
 export const BASE_IMAGE_LABEL = 'mxn.base';
 /** Bump when the way the images are assembled changes: every image is rebuilt once. */
-const RECIPE_VERSION = 2;
+const RECIPE_VERSION = 1;
 /** Pins used when no `models/*\/requirements.txt` exists. */
 export const FALLBACK_PYTHON_REQUIREMENTS: readonly string[] = ['numpy==2.2.6', 'pandas==2.3.3', 'pyarrow==25.0.1', 'scikit-learn==1.9.1'];
 /** Outside os.tmpdir(), which the test setup points at a per-run folder. */
