@@ -130,7 +130,8 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
     log(`${ref}: building ${shown}${extras.length ? ` (with ${extras.join(', ')} packed in)` : ''}`);
     const network = buildNetworkOf(options);
     const args = [
-      ...(buildx ? ['buildx', 'build', options.push ? '--push' : '--load'] : ['build']),
+      // --force-rm: a failed classic build must not leave its stopped container (and the image it pins) behind
+      ...(buildx ? ['buildx', 'build', options.push ? '--push' : '--load'] : ['build', '--force-rm']),
       ...(options.platform ? ['--platform', options.platform] : []),
       '--tag',
       ref,

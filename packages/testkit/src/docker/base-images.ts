@@ -204,9 +204,9 @@ interface HostPython {
 }
 
 const PROBE = `
-import importlib.metadata as md, json, os, platform, sys, sysconfig
-import pip
+import importlib.metadata as md, importlib.util, json, os, platform, sys, sysconfig
 dist = md.distribution('pip')
+pip = importlib.util.find_spec('pip')
 print(json.dumps({
   'version': platform.python_version(),
   'executable': os.path.realpath(sys.executable),
@@ -215,7 +215,7 @@ print(json.dumps({
   'purelib': sysconfig.get_path('purelib'),
   'libdir': sysconfig.get_config_var('LIBDIR') or '',
   'soname': sysconfig.get_config_var('INSTSONAME') if sysconfig.get_config_var('Py_ENABLE_SHARED') else '',
-  'pip': {'version': dist.version, 'dir': os.path.dirname(pip.__file__), 'distInfo': str(dist._path)},
+  'pip': {'version': dist.version, 'dir': os.path.dirname(pip.origin), 'distInfo': str(dist._path)},
 }))
 `;
 
