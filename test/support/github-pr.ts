@@ -102,6 +102,8 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
       GITHUB_OUTPUT: output,
       GITHUB_STEP_SUMMARY: summary,
       GITHUB_WORKSPACE: work,
+      // the runtime the test run chose for this machine (a workflow would set it as a repository variable)
+      ...(process.env.MXN_RUNTIME ? { MXN_RUNTIME: process.env.MXN_RUNTIME } : {}),
       ...extraEnv,
       ...Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value])),
     };

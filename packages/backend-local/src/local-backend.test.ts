@@ -66,16 +66,16 @@ describe('localBackend', () => {
     const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', INPUT_TOKEN: 'ghs_token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=k' };
     Object.assign(process.env, secrets, { MXN_LOCAL_TEST_PASSED: 'yes' });
     try {
-      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'], stateDir: path.join(staging, 'state') }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
+      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'], tempDir: path.join(staging, 'scratch') }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
     } finally {
       for (const name of [...Object.keys(secrets), 'MXN_LOCAL_TEST_PASSED']) delete process.env[name];
     }
     const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as { cwd: string; files: string[]; env: Record<string, string> };
     // The scratch copy holds what the image would (.dockerignore honoured); what the model wrote stays out of the source tree.
-    expect(path.dirname(seen.cwd)).toBe(path.join(staging, 'state', 'scratch'));
+    expect(path.dirname(seen.cwd)).toBe(path.join(staging, 'scratch'));
     expect(seen.files).toEqual(['.dockerignore', '__pycache__', 'model.pkl', 'train.js']);
     expect((await readdir(buildDir)).sort()).toEqual(['.dockerignore', 'notes.txt', 'train.js']);
-    expect(await readdir(path.join(staging, 'state', 'scratch'))).toEqual([]);
+    expect(await readdir(path.join(staging, 'scratch'))).toEqual([]);
     expect(seen.env).toMatchObject({
       PATH: process.env.PATH,
       MXN_LOCAL_TEST_PASSED: 'yes',

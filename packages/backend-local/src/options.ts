@@ -17,7 +17,7 @@ export interface LocalBackendOptions {
   stderrTailLines?: number;
   /** Working directory of tasks that have no `buildDir`. Default `process.cwd()`. */
   cwd?: string;
-  /** Where the temporary input/output folders of tasks go when the staging store is not a local folder. Default `os.tmpdir()`. */
+  /** Where the process runtime's scratch folders, and the task folders of a staging store that is not a local folder, go. Default `os.tmpdir()`. */
   tempDir?: string;
   /** Objects moved at once between a remote staging store and a task's temporary folders. Default 8. */
   transferConcurrency?: number;
@@ -33,7 +33,7 @@ export interface LocalBackendOptions {
   engine?: ContainerEngine;
   /** Project root: image build contexts pack its workspace packages. Default `process.cwd()`. */
   root?: string;
-  /** mxn's state on this machine: the process runtime's scratch folders and Python environments. Default `<root>/.mxn`. */
+  /** mxn's state on this machine: the process runtime's Python environments (`venvs/`). Default `<root>/.mxn`. */
   stateDir?: string;
   /** Registry of built images' tags. Default `MXN_REGISTRY`; without one, images are tagged `mxn/<model>:<hash>` in the local engine. */
   registry?: string;

@@ -60,7 +60,7 @@ async function runAggregate(context: RunContext, spec: RunSpec, aggregate: TaskS
 
 function runtimeFor(spec: RunSpec, options: ResolvedOptions): TaskRuntime {
   if (options.runtime === 'process') {
-    return processRuntime({ baseEnv: taskBaseEnv(process.env, options.passEnv), cwd: options.cwd, stateDir: options.stateDir, log: options.log });
+    return processRuntime({ baseEnv: taskBaseEnv(process.env, options.passEnv), cwd: options.cwd, stateDir: options.stateDir, tempDir: options.tempDir, log: options.log });
   }
   const settings = spec.settings ?? {};
   return containerRuntime({

@@ -93,7 +93,7 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
     expect(first.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(concurrent).toBe(first);
     // buildx absent: the engine's own `docker build`, tagged with the content hash
-    expect(recorder.builds()).toEqual([['docker', 'build', '--tag', first.ref, ...(engine.bridgeNetwork === false ? ['--network', 'host'] : []), expect.stringContaining('mxn-image-')]]);
+    expect(recorder.builds()).toEqual([['docker', 'build', '--force-rm', '--tag', first.ref, ...(engine.bridgeNetwork === false ? ['--network', 'host'] : []), expect.stringContaining('mxn-image-')]]);
     expect(logs.join('\n')).toContain(`${first.ref}: building models/tiny-${suffix}`);
     expect(docker('image', 'inspect', '--format', '{{.Id}}', first.ref).trim()).toBe(first.id);
 
@@ -111,10 +111,10 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
     const bridgeless = { ...engine, buildx: false, bridgeNetwork: false };
     const built = await ensureImage({ name: `net-${suffix}`, buildDir: dir }, { engine: bridgeless, root, registry: '', run: recorder.run, force: true });
     made.add(built.ref);
-    expect(recorder.builds()[0]).toEqual(['docker', 'build', '--tag', built.ref, '--network', 'host', expect.any(String)]);
+    expect(recorder.builds()[0]).toEqual(['docker', 'build', '--force-rm', '--tag', built.ref, '--network', 'host', expect.any(String)]);
     const again = await ensureImage({ name: `net-${suffix}`, buildDir: dir }, { engine: bridgeless, root, registry: '', run: recorder.run, force: true, buildNetwork: 'default' });
     expect(again.state).toBe('built');
-    expect(recorder.builds()[1]).toEqual(['docker', 'build', '--tag', built.ref, expect.any(String)]);
+    expect(recorder.builds()[1]).toEqual(['docker', 'build', '--force-rm', '--tag', built.ref, expect.any(String)]);
   });
 
   it('a failing build throws one readable first line with the build log tail after it', async () => {
@@ -349,7 +349,7 @@ describe('Podman', () => {
     const built = await ensureImage({ name: 'pm', buildDir: root }, { engine: podman, root, registry: '', run });
     expect(built.state).toBe('built');
     const build = calls.find((call) => call.args[0] === 'build')!;
-    expect(build.args.slice(0, 3)).toEqual(['build', '--tag', built.ref]);
+    expect(build.args.slice(0, 4)).toEqual(['build', '--force-rm', '--tag', built.ref]);
     expect(build.env).toBeUndefined();
   });
 });

@@ -17,8 +17,10 @@ export interface ProcessRuntimeOptions {
   baseEnv: Record<string, string>;
   /** Working directory of tasks without a build folder. */
   cwd: string;
-  /** mxn's state folder on this machine: `scratch/` and `venvs/` go here. */
+  /** mxn's state folder on this machine: Python environments go to its `venvs/`. */
   stateDir: string;
+  /** Where the attempts' scratch folders go. */
+  tempDir: string;
   log: (line: string) => void;
 }
 
@@ -47,7 +49,7 @@ function preparedProcess(task: TaskSpec, env: Record<string, string>, options: P
   return {
     where: buildDir ?? options.cwd,
     async attempt(io: AttemptIO) {
-      const scratch = buildDir ? await makeScratchFolder(buildDir, path.join(options.stateDir, 'scratch'), `${task.id}-${io.attempt}`) : undefined;
+      const scratch = buildDir ? await makeScratchFolder(buildDir, options.tempDir, `${task.id}-${io.attempt}`) : undefined;
       try {
         return await spawnAttempt({
           command: task.command,

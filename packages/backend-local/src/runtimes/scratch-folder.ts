@@ -1,12 +1,13 @@
 /**
  * The process runtime's working folder for one attempt: a copy of the model's build folder (the
- * files its image and its hash take in, honouring `.dockerignore`) under the project's `.mxn/`, so
- * nothing a model writes (`__pycache__/`, a saved `model.pkl`) reaches the source tree or its key.
- * Files are cloned where the filesystem can (copy-on-write), else copied; `node_modules` is linked,
- * not copied, and the folder sits under the project root so Node finds the workspace's packages.
+ * files its image and its hash take in, honouring `.dockerignore`) in a temporary folder, so nothing
+ * a model writes (`__pycache__/`, a saved `model.pkl`) reaches the source tree or its key. Files are
+ * cloned where the filesystem can (copy-on-write), else copied. Node still finds the packages it
+ * would find from the build folder: the copy's `node_modules/` links every package of the
+ * `node_modules` folders above the build folder, the nearest one first, as Node's lookup goes.
  */
 import { constants } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { runPool } from '@mxn/async';
 import { buildContextFiles } from '@mxn/core';
@@ -18,18 +19,41 @@ export interface ScratchFolder {
 
 export async function makeScratchFolder(buildDir: string, parent: string, label: string): Promise<ScratchFolder> {
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(path.join(parent, `${label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}-`));
+  const dir = await mkdtemp(path.join(parent, `mxn-scratch-${label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}-`));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const files = await buildContextFiles(buildDir);
     const folders = new Set(files.map((file) => path.posix.dirname(file)).filter((folder) => folder !== '.'));
     for (const folder of [...folders].sort()) await mkdir(path.join(dir, ...folder.split('/')), { recursive: true });
     await runPool(files, 16, (file) => copyFile(path.join(buildDir, file), path.join(dir, ...file.split('/')), constants.COPYFILE_FICLONE));
-    const modules = path.join(buildDir, 'node_modules');
-    if ((await stat(modules).catch(() => undefined))?.isDirectory()) await symlink(modules, path.join(dir, 'node_modules'), 'dir');
+    await linkPackages(buildDir, path.join(dir, 'node_modules'));
     return { dir, remove };
   } catch (error) {
     await remove();
     throw error;
   }
+}
+
+/** Links into `target` every package Node would resolve from `from`: each `node_modules` on the way up, nearer ones first. */
+async function linkPackages(from: string, target: string): Promise<void> {
+  const links = new Map<string, string>();
+  for (let current = path.resolve(from); ; current = path.dirname(current)) {
+    const modules = path.join(current, 'node_modules');
+    for (const entry of await readdir(modules, { withFileTypes: true }).catch(() => [])) {
+      if (entry.name.startsWith('.')) continue;
+      if (!entry.name.startsWith('@')) {
+        if (!links.has(entry.name)) links.set(entry.name, path.join(modules, entry.name));
+        continue;
+      }
+      for (const scoped of await readdir(path.join(modules, entry.name)).catch(() => [])) {
+        const name = `${entry.name}/${scoped}`;
+        if (!links.has(name)) links.set(name, path.join(modules, name));
+      }
+    }
+    if (path.dirname(current) === current) break;
+  }
+  if (links.size === 0) return;
+  for (const scope of new Set([...links.keys()].filter((name) => name.includes('/')).map((name) => name.split('/')[0]!))) await mkdir(path.join(target, scope), { recursive: true });
+  await mkdir(target, { recursive: true });
+  await runPool([...links], 32, ([name, source]) => symlink(source, path.join(target, ...name.split('/')), 'dir'));
 }

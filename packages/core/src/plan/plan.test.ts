@@ -50,6 +50,38 @@ describe('planExperiment', () => {
     expect(second.runId).not.toBe(first.runId);
   });
 
+  it('keys every cell by its runtime, so a process result is never a container result', async () => {
+    const { file } = await setup();
+    const loaded = await loadExperiment(file);
+    const containers = await planExperiment(loaded);
+    const processes = await planExperiment(loaded, { runtime: 'process' });
+    expect(containers.runtime).toBe('container');
+    expect(processes.runtime).toBe('process');
+    for (const [index, cell] of processes.cells.entries()) expect(cell.key).not.toBe(containers.cells[index]!.key);
+    expect((await planExperiment(loaded, { runtime: 'container' })).cells.map((cell) => cell.key)).toEqual(containers.cells.map((cell) => cell.key));
+  });
+
+  it('keys a prebuilt image by the digest the backend resolves, not by its tag', async () => {
+    const { project } = await setup();
+    const file = await project.write('experiments/prebuilt.yaml', `name: prebuilt
+datasets: [{ name: small, train: data/small.parquet }]
+models: [{ name: pre, image: registry.example/pre:latest, command: [python, train.py] }]
+evaluation: { target: y }
+`);
+    const loaded = await loadExperiment(file);
+    const asked: string[] = [];
+    const planWith = (digest: string) => planExperiment(loaded, { resolveImage: async (ref) => (asked.push(ref), `registry.example/pre@${digest}`) });
+    const first = await planWith('sha256:aaa');
+    expect(first.cells[0]).toMatchObject({ image: 'registry.example/pre:latest', imageDigest: 'registry.example/pre@sha256:aaa' });
+    expect(asked).toEqual(['registry.example/pre:latest']);
+    expect((await planWith('sha256:aaa')).cells[0]!.key).toBe(first.cells[0]!.key);
+    expect((await planWith('sha256:bbb')).cells[0]!.key).not.toBe(first.cells[0]!.key); // the tag moved
+    // An image that cannot be resolved is keyed by its reference; its cells fail when they start.
+    const unresolved = await planExperiment(loaded, { resolveImage: async () => Promise.reject(new Error('offline')) });
+    expect(unresolved.cells[0]!.imageDigest).toBeUndefined();
+    expect(unresolved.cells[0]!.key).toBe((await planExperiment(loaded)).cells[0]!.key);
+  });
+
   it('marks cached cells and reruns failed or all on request', async () => {
     const { file } = await setup();
     const loaded = await loadExperiment(file);

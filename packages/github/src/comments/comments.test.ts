@@ -20,7 +20,7 @@ function bigPlan(variants: number, datasets: number): Plan {
   const cells = variantNames.flatMap((variant, v) =>
     datasetNames.map((dataset, d) => ({ id: `${variant}@${dataset}`, model: variant.split('[')[0]!, variant, params: {}, dataset, key: `k${v}-${d}`, inputKey: `i${d}`, command: ['node', 'train.js'], willRun: (v + d) % 3 !== 0 })),
   );
-  return { experiment: 'huge', runId: 'huge-0123456789ab', variants: variantNames, datasets: datasetNames, cells };
+  return { experiment: 'huge', runtime: 'container', runId: 'huge-0123456789ab', variants: variantNames, datasets: datasetNames, cells };
 }
 
 describe('plan comment of a plan too big for one comment', () => {

@@ -48,3 +48,23 @@ outputs: ${outputs}
     expect(plainLogs.join('\n')).not.toContain('copied results');
   });
 });
+
+describe('runStep for a pull request from a fork', () => {
+  it('refuses the process runtime before anything runs, even when the experiment asks for it', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-fork-'));
+    for (const link of ['models', 'data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(root, link));
+    await mkdir(path.join(root, 'experiments'));
+    await writeFile(
+      path.join(root, 'experiments/forked.yaml'),
+      `name: forked
+datasets: [{ name: seoul, train: data/housing/seoul.parquet }]
+models: [{ name: ridge, build: models/ridge, command: [node, train.js] }]
+evaluation: { target: price }
+compute: { runtime: process }
+`,
+    );
+    await expect(runStep({ root, experiment: 'experiments/forked.yaml', untrusted: true })).rejects.toMatchObject({ code: 'Usage', message: expect.stringMatching(/fork never runs in the process runtime/) });
+    expect(existsSync(path.join(root, '.mxn'))).toBe(false);
+    expect(existsSync(path.join(root, 'results'))).toBe(false);
+  });
+});
