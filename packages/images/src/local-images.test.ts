@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
-import { skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
+import { skipWithoutDocker, skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPythonKit, prepareBuildContext, requiresModelKit } from './build-context.js';
 import { spawnCommand, type CommandRunner } from './command-runner.js';
@@ -17,17 +17,6 @@ import { ImagesError } from './errors.js';
 import { findImage } from './registry-client.js';
 import { ensureImage, ensurePrebuiltImage } from './local-images.js';
 
-/**
- * Until @mxn/testkit exports its `skipWithoutDocker`: skip (with a note) when no engine answers on a
- * development machine, fail in CI.
- */
-function skipWithoutDocker(): boolean {
-  const answer = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 5000 });
-  if (answer.status === 0 && answer.stdout.trim()) return false;
-  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') throw new Error('no container engine answers in CI; the image tests cannot be skipped there');
-  console.warn('images: skipped the local engine tests: no container engine answers (`docker version`)');
-  return true;
-}
 
 function docker(...args: string[]): string {
   const result = spawnSync('docker', args, { encoding: 'utf8' });

@@ -7,24 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
+import { skipWithoutDocker, skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../main.js';
 import type { Output } from '../output.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-/**
- * Until @mxn/testkit exports its `skipWithoutDocker`: skip (with a note) when no engine answers on a
- * development machine, fail in CI.
- */
-function skipWithoutDocker(): boolean {
-  const answer = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 5000 });
-  if (answer.status === 0 && answer.stdout.trim()) return false;
-  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') throw new Error('no container engine answers in CI; the mxn build tests cannot be skipped there');
-  console.warn('cli: skipped the mxn build tests: no container engine answers (`docker version`)');
-  return true;
-}
 
 function docker(...args: string[]): string {
   const result = spawnSync('docker', args, { encoding: 'utf8' });

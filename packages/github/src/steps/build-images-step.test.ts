@@ -7,18 +7,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findImage, spawnCommand, type CommandRunner } from '@mxn/images';
-import { skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
+import { skipWithoutDocker, skipWithoutRegistry, startRegistry, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImagesStep } from './build-images-step.js';
 
-/** Until @mxn/testkit exports its `skipWithoutDocker`: skip with a note without an engine, fail in CI. */
-function skipWithoutDocker(): boolean {
-  const answer = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 5000 });
-  if (answer.status === 0 && answer.stdout.trim()) return false;
-  if (process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0') throw new Error('no container engine answers in CI; the build-images step tests cannot be skipped there');
-  console.warn('github: skipped the build-images step tests: no container engine answers (`docker version`)');
-  return true;
-}
 
 describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep', () => {
   let registry: RegistryHandle;
