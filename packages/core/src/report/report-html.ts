@@ -66,7 +66,7 @@ function factsList(results: ExperimentResults, baseline: ExperimentResults | und
     .join(' · ');
   const facts: Array<[string, string]> = [
     ['run', results.runId],
-    ['backend', results.backend],
+    ['backend', results.runtime ? `${results.backend} (${results.runtime === 'container' ? 'containers' : 'processes'})` : results.backend],
     ['started', results.startedAt],
     ['finished', results.finishedAt],
     ['duration', formatDuration(runDurationMs(results))],

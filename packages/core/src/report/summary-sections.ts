@@ -39,7 +39,7 @@ export function statusLine(results: ExperimentResults): string {
   const facts = [
     parts.join(' · ') || 'no cells',
     ...(results.aggregate ? [`aggregate ${results.aggregate.status}`] : []),
-    `backend \`${results.backend}\``,
+    `backend \`${results.backend}\`${results.runtime === 'process' ? ' (processes)' : ''}`,
     `run \`${results.runId.replace(/`/g, "'")}\``,
     formatDuration(runDurationMs(results)),
   ];
