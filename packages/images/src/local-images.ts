@@ -31,7 +31,10 @@ export interface LocalImageOptions {
   credentials?: RegistryCredentials;
   /** Default: plain HTTP for loopback registries only. */
   plainHttp?: boolean;
+  /** mxn's own progress lines (building, pushing, pulling). */
   log?: (line: string) => void;
+  /** Where the engine's build, push and pull output goes, line by line. Default: `log`. A failure's error carries its tail either way. */
+  buildOutput?: (line: string) => void;
   run?: CommandRunner;
   signal?: AbortSignal;
   /** Build even when the tag is present. Default false. */
@@ -138,7 +141,7 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
       ...(network ? ['--network', network] : []),
       context.dir,
     ];
-    const output = lineCollector(log);
+    const output = lineCollector(options.buildOutput ?? log);
     // Without buildx, Docker's CLI must be told to use its built-in builder (DOCKER_BUILDKIT=1 would fail).
     const env = !buildx && engine.kind === 'docker' ? { DOCKER_BUILDKIT: '0' } : undefined;
     const result = await run(engine.command, args, { onOutput: output.push, ...(env ? { env } : {}), ...(options.signal ? { signal: options.signal } : {}) });
@@ -160,7 +163,7 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
  * (the repo digest `name@sha256:…` when the engine knows one, else the image id), so cell keys can
  * use the digest rather than the tag.
  */
-export function ensurePrebuiltImage(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'signal'>): Promise<ImageOutcome & { id: string }> {
+export function ensurePrebuiltImage(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>): Promise<ImageOutcome & { id: string }> {
   const key = `${options.engine.command}\0${ref}`;
   let pending = pulls.get(key);
   if (!pending) {
@@ -170,13 +173,13 @@ export function ensurePrebuiltImage(ref: string, options: Pick<LocalImageOptions
   return pending;
 }
 
-async function pullOne(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'signal'>): Promise<ImageOutcome & { id: string }> {
+async function pullOne(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>): Promise<ImageOutcome & { id: string }> {
   const run = guarded(options.run ?? spawnCommand);
   const { engine } = options;
   const present = await inspectImage(engine, ref, run, options.signal);
   if (present) return { name: ref, ref, state: 'reused', id: digestOf(ref, present) };
   options.log?.(`${ref}: pulling`);
-  const output = lineCollector(options.log ?? (() => {}));
+  const output = lineCollector(options.buildOutput ?? options.log ?? (() => {}));
   const result = await run(engine.command, ['pull', ...plainHttpArgs(engine, ref), ref], { onOutput: output.push, ...(options.signal ? { signal: options.signal } : {}) });
   output.flush();
   if (result.code !== 0) throw new ImagesError('Pull', `${engine.command} pull of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`);
@@ -288,7 +291,7 @@ function normalizeName(name: string): string {
 async function pushImage(ref: string, options: LocalImageOptions, run: CommandRunner): Promise<string | undefined> {
   await login(options, run);
   options.log?.(`${ref}: pushing`);
-  const output = lineCollector(options.log ?? (() => {}));
+  const output = lineCollector(options.buildOutput ?? options.log ?? (() => {}));
   const result = await run(options.engine.command, ['push', ...plainHttpArgs(options.engine, ref, options.plainHttp), ref], { onOutput: output.push, ...(options.signal ? { signal: options.signal } : {}) });
   output.flush();
   if (result.code !== 0) throw new ImagesError('Push', `${options.engine.command} push of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`);

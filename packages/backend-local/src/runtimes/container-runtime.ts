@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { TaskSpec } from '@mxn/core';
+import { formatDuration, type TaskSpec } from '@mxn/core';
 import { ensureImage, ensurePrebuiltImage, type ContainerEngine } from '@mxn/images';
 import { spawnAttempt, type AttemptResult } from '../spawn-attempt.js';
 import { containerRunArgs } from './container-args.js';
@@ -36,9 +36,15 @@ export function containerRuntime(options: ContainerRuntimeOptions): TaskRuntime 
     if (!key) return Promise.reject(new Error(`task ${task.id} has neither an image nor a build folder`));
     let image = images.get(key);
     if (!image) {
+      // The engine's own build output stays out of the run's progress; a failed build's error carries its tail.
+      const quiet = { engine: options.engine, log: options.log, buildOutput: () => {}, signal };
+      const started = Date.now();
       image = task.image
-        ? ensurePrebuiltImage(task.image, { engine: options.engine, log: options.log, signal }).then(() => task.image!)
-        : ensureImage({ name: task.model, buildDir: task.buildDir! }, { engine: options.engine, root: options.root, log: options.log, signal, ...(options.registry ? { registry: options.registry } : {}), ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}) }).then((outcome) => outcome.ref);
+        ? ensurePrebuiltImage(task.image, quiet).then(() => task.image!)
+        : ensureImage({ name: task.model, buildDir: task.buildDir! }, { ...quiet, root: options.root, ...(options.registry ? { registry: options.registry } : {}), ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}) }).then((outcome) => {
+            if (outcome.state === 'built') options.log(`${outcome.ref}: built in ${formatDuration(Date.now() - started)}`);
+            return outcome.ref;
+          });
       images.set(key, image);
     }
     return image;
