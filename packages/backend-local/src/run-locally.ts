@@ -35,12 +35,17 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
 
   const finished: Array<TaskOutcome | undefined> = [];
   const concurrency = positive(spec.limits.concurrency) ?? options.concurrency;
-  await runPool(spec.tasks, concurrency, async (task, index) => {
-    finished[index] = await runTask(context, task);
-  }, signal);
-  const tasks = spec.tasks.map((task, index) => finished[index] ?? cancelledBeforeStart(context, task));
-
-  const aggregate = spec.aggregate ? await runAggregate(context, spec, spec.aggregate, tasks) : undefined;
+  let tasks: TaskOutcome[];
+  let aggregate: TaskOutcome | undefined;
+  try {
+    await runPool(spec.tasks, concurrency, async (task, index) => {
+      finished[index] = await runTask(context, task);
+    }, signal);
+    tasks = spec.tasks.map((task, index) => finished[index] ?? cancelledBeforeStart(context, task));
+    aggregate = spec.aggregate ? await runAggregate(context, spec, spec.aggregate, tasks) : undefined;
+  } finally {
+    await context.runtime.dispose?.();
+  }
   const cancelled = tasks.some((task) => task.status === 'cancelled') || aggregate?.status === 'cancelled';
   return { runId: spec.runId, tasks, ...(aggregate ? { aggregate } : {}), cancelled };
 }

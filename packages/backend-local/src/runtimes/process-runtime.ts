@@ -10,7 +10,7 @@ import { TASK_ENV, type TaskSpec } from '@mxn/core';
 import { ensurePythonEnv } from '../python-env.js';
 import { spawnAttempt } from '../spawn-attempt.js';
 import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';
-import { makeScratchFolder } from './scratch-folder.js';
+import { makeScratchFolder, packagesFolder } from './scratch-folder.js';
 
 export interface ProcessRuntimeOptions {
   /** The runner's variables tasks may see (PATH, HOME, locale…; never credentials). */
@@ -25,6 +25,16 @@ export interface ProcessRuntimeOptions {
 }
 
 export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
+  // One packages folder per build folder for the whole run, not one per attempt.
+  const packageFolders = new Map<string, ReturnType<typeof packagesFolder>>();
+  const packagesOf = async (buildDir: string) => {
+    let folder = packageFolders.get(buildDir);
+    if (!folder) {
+      folder = packagesFolder(buildDir, options.tempDir);
+      packageFolders.set(buildDir, folder);
+    }
+    return (await folder).dir;
+  };
   return {
     name: 'process',
     async prepare(task, signal) {
@@ -39,17 +49,22 @@ export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
         env.VIRTUAL_ENV = python.dir;
         env.PYTHONDONTWRITEBYTECODE = '1';
       }
-      return preparedProcess(task, env, options);
+      const packages = task.buildDir ? await packagesOf(task.buildDir) : undefined;
+      return preparedProcess(task, env, options, packages);
+    },
+    async dispose() {
+      await Promise.all([...packageFolders.values()].map(async (folder) => (await folder.catch(() => undefined))?.dispose()));
+      packageFolders.clear();
     },
   };
 }
 
-function preparedProcess(task: TaskSpec, env: Record<string, string>, options: ProcessRuntimeOptions): PreparedTask {
+function preparedProcess(task: TaskSpec, env: Record<string, string>, options: ProcessRuntimeOptions, packages: string | undefined): PreparedTask {
   const buildDir = task.buildDir;
   return {
     where: buildDir ?? options.cwd,
     async attempt(io: AttemptIO) {
-      const scratch = buildDir ? await makeScratchFolder(buildDir, options.tempDir, `${task.id}-${io.attempt}`) : undefined;
+      const scratch = buildDir ? await makeScratchFolder(buildDir, options.tempDir, `${task.id}-${io.attempt}`, packages) : undefined;
       try {
         return await spawnAttempt({
           command: task.command,

@@ -38,4 +38,6 @@ export interface TaskRuntime {
    * without retries, and only the tasks that need that image or environment fail.
    */
   prepare(task: TaskSpec, signal: AbortSignal): Promise<PreparedTask>;
+  /** Once the run is over: removes what the runtime made for all its tasks. */
+  dispose?(): Promise<void>;
 }
