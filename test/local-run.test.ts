@@ -68,6 +68,22 @@ describe('mxn run on the local backend', () => {
     expect(merged.totals).toMatchObject({ succeeded: 1, cached: 8 });
   });
 
+  it('runs without any container engine: the cells run as processes, and one line says so', async () => {
+    await project.experiment('no-engine', base('  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }').replace('name: e2e', 'name: no-engine'));
+    // No runtime asked for anywhere, and the only engine mxn may ask is a program that does not exist.
+    const run = await project.mxn(['run', 'experiments/no-engine.yaml'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
+    expect(run.code).toBe(0);
+    expect(run.stderr.match(/^note: no container engine answers.*--runtime process.*$/gm)).toHaveLength(1);
+    expect(run.stderr).toContain('on local in processes');
+    const results = await project.results('no-engine');
+    expect(results.runtime).toBe('process');
+    expect(results.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // Asking for containers there is a usage error before anything runs.
+    const asked = await project.mxn(['run', 'experiments/no-engine.yaml', '--runtime', 'container'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toMatch(/^error no container engine answers .*\nhint: start Docker or Podman, or use --runtime process/m);
+  });
+
   it('keeps a failing cell failed with its error, runs the others and the aggregate, and exits 1', async () => {
     await project.experiment(
       'failing',
