@@ -2,7 +2,7 @@
 // Engine, built from the models' unchanged Dockerfiles on the offline base images the test setup makes.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { skipWithoutDocker } from '@mxn/testkit';
@@ -62,16 +62,20 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
   });
 
   it('keeps a cell key when its model writes into its working directory, under both runtimes', async () => {
+    // It writes into its working directory (a failed write exits 2), then fails for want of predictions (exit 1).
     const dir = await project.model('scribbler', `
       const fs = require('node:fs');
-      fs.writeFileSync('model.pkl', 'weights ' + Date.now());
-      fs.mkdirSync('__pycache__', { recursive: true });
-      fs.writeFileSync('__pycache__/train.cpython-311.pyc', String(Math.random()));
+      try {
+        fs.writeFileSync('model.pkl', 'weights ' + Date.now());
+        fs.mkdirSync('__pycache__', { recursive: true });
+        fs.writeFileSync('__pycache__/train.cpython-311.pyc', String(Math.random()));
+      } catch (error) { console.error('could not write: ' + error.message); process.exit(2); }
       process.exit(1);`);
     await project.experiment('scribbler', experiment('scribbler', '  - { name: scribbler, build: models/scribbler, command: [node, train.js] }'));
     for (const runtime of ['container', 'process']) {
       const run = await project.mxn(['run', 'experiments/scribbler.yaml', '--runtime', runtime], { env });
       expect(run.code).toBe(1);
+      expect((await project.results('scribbler')).cells.map((cell) => cell.exitCode)).toEqual([1, 1]);
       const plan = await project.mxn(['plan', 'experiments/scribbler.yaml', '--runtime', runtime, '--json'], { env });
       const planned = JSON.parse(plan.stdout) as { runtime: string; toRun: number; cells: Array<{ cachedStatus?: string }> };
       // The failures are stored under the keys the plan computes again, so nothing is due to run.
@@ -79,6 +83,32 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
       expect(planned.cells.map((cell) => cell.cachedStatus)).toEqual(['failed', 'failed']);
     }
     expect((await readdir(dir)).sort()).toEqual(['Dockerfile', 'train.js']);
+  });
+
+  it('never reads a runner file through a link a model leaves in its output folder', async () => {
+    const secretFile = project.file('runner-secret.txt');
+    await writeFile(secretFile, 'runner-file-secret-42');
+    await project.model('linker', `
+      const fs = require('node:fs');
+      const out = process.env.MXN_OUTPUT_DIR;
+      for (const name of ['stderr.txt', 'stdout.txt', 'metrics.json', 'predictions.parquet']) {
+        fs.rmSync(out + '/' + name, { force: true });
+        fs.symlinkSync(${JSON.stringify(secretFile)}, out + '/' + name);
+      }
+      fs.mkdirSync(out + '/artifacts');
+      fs.symlinkSync(${JSON.stringify(secretFile)}, out + '/artifacts/copy.txt');
+      process.exit(1);`);
+    await project.experiment('linker', experiment('linker', '  - { name: linker, build: models/linker, command: [node, train.js] }').replace(/  - \{ name: busan.*\n/, ''));
+    const run = await project.mxn(['run', 'experiments/linker.yaml', '--runtime', 'container'], { env });
+    expect(run.code).toBe(1);
+    const [cell] = (await project.results('linker')).cells;
+    expect(cell!.error!.split('\n')[0]).toBe('exit code 1');
+    const written = await Promise.all(['results/linker/results.json', 'results/linker/summary.md', 'results/linker/report.html'].map((file) => readFile(project.file(file), 'utf8')));
+    for (const text of [run.stdout, run.stderr, ...written]) expect(text).not.toContain('runner-file-secret-42');
+    const output = cell!.output.replace(/^file:\/\//, '');
+    const left = await readdir(output, { recursive: true, withFileTypes: true });
+    expect(left.filter((entry) => entry.isSymbolicLink())).toEqual([]);
+    expect(left.map((entry) => entry.name).sort()).toEqual(['artifacts', 'stderr.txt', 'stdout.txt']);
   });
 
   it('shows a model nothing of the runner: no held-out labels, no secrets in any /proc/*/environ, no network', async () => {

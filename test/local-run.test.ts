@@ -71,7 +71,7 @@ describe('mxn run on the local backend', () => {
   it('runs without any container engine: the cells run as processes, and one line says so', async () => {
     await project.experiment('no-engine', base('  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }').replace('name: e2e', 'name: no-engine'));
     // No runtime asked for anywhere, and the only engine mxn may ask is a program that does not exist.
-    const run = await project.mxn(['run', 'experiments/no-engine.yaml'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
+    const run = await project.mxn(['run', 'experiments/no-engine.yaml', '--rerun', 'all'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
     expect(run.code).toBe(0);
     expect(run.stderr.match(/^note: no container engine answers.*--runtime process.*$/gm)).toHaveLength(1);
     expect(run.stderr).toContain('on local in processes');

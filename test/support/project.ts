@@ -3,7 +3,7 @@
  * repository's models/, data/ and node_modules/ linked in, so runs never touch the repo's cache.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,16 @@ export interface E2eProject {
 
 export async function e2eProject(links: string[] = ['models', 'data', 'node_modules']): Promise<E2eProject> {
   const root = await mkdtemp(path.join(tmpdir(), 'mxn-e2e-'));
-  for (const link of links) await symlink(path.join(repoRoot, link), path.join(root, link));
+  for (const link of links) {
+    if (link !== 'models') await symlink(path.join(repoRoot, link), path.join(root, link));
+    else {
+      // A folder of the project's own that links each of the repository's models: the models a test writes stay in the project.
+      await mkdir(path.join(root, 'models'));
+      for (const model of await readdir(path.join(repoRoot, 'models'), { withFileTypes: true })) {
+        if (model.isDirectory()) await symlink(path.join(repoRoot, 'models', model.name), path.join(root, 'models', model.name));
+      }
+    }
+  }
   await writeFile(path.join(root, 'package.json'), '{ "private": true }\n');
   await mkdir(path.join(root, 'experiments'));
   return {

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
     ...(api && pr ? { comment: { api, target: { ...context.repo, issue: pr.number } } } : {}),
     log: (line) => core.info(line),
+    // a fork's cells run in containers only, so its plan keys them so
+    untrusted: pr?.fromFork === true,
     ...(pr?.fromFork ? { note: '_From a fork: nothing runs until a maintainer approves (label `mxn:run`, then the `mxn-fork-approval` environment)._' } : {}),
   });
   for (const item of result.experiments) core.info(`${item.file}: ${item.problems ? `${item.problems.length} problem(s)` : `${item.cells} cells, ${item.toRun} to run`}`);

@@ -41,6 +41,8 @@ export interface LocalBackendOptions {
   buildNetwork?: string;
   /** Progress lines (image builds, environments made). Default none. */
   log?: (line: string) => void;
+  /** The code comes from an untrusted source (a fork's pull request): containers never get a network, whatever `compute.network` says. Default false. */
+  untrusted?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>> & Pick<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>;
@@ -63,6 +65,7 @@ export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
     log: options.log ?? (() => {}),
+    untrusted: options.untrusted === true,
   };
 }
 

@@ -35,6 +35,7 @@ export async function createBackend(name: string, options: CreateBackendOptions 
         ...(choice.engine ? { engine: choice.engine } : {}),
         ...(options.root ? { root: options.root } : {}),
         ...(options.log ? { log: options.log } : {}),
+        untrusted,
       });
     }
     case 'azure-batch': {

@@ -38,12 +38,12 @@ describe('containerRunArgs', () => {
     expect(args.slice(-3)).toEqual(['mxn/ridge:0123456789ab', 'node', 'train.js']);
   });
 
-  it('opts into the host network, a task folder as working directory, and a user', () => {
-    const args = containerRunArgs({ ...request, network: true, workingDirectory: 'task', user: '1000:1000' });
+  it('opts into the host network and a task folder as working directory, and keeps the image\'s user', () => {
+    const args = containerRunArgs({ ...request, network: true, workingDirectory: 'task' });
     expect(values(args, '--network')).toEqual(['host']);
     expect(values(args, '--workdir')).toEqual(['/mxn/task']);
     expect(values(args, '--mount')).toContain('type=tmpfs,target=/mxn/task');
-    expect(values(args, '--user')).toEqual(['1000:1000']);
+    expect(args).not.toContain('--user');
   });
 
   it('quotes mount fields holding a comma or a quote, as the engine parses them', () => {

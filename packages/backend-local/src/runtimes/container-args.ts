@@ -21,8 +21,6 @@ export interface ContainerRunRequest {
   network: boolean;
   /** `task`: run in an empty task folder instead of the image's WORKDIR (`compute.workingDirectory`). */
   workingDirectory: 'image' | 'task';
-  /** `uid:gid` to run as, so outputs belong to the user who runs mxn; undefined keeps the image's user. */
-  user?: string;
   labels: Record<string, string>;
 }
 
@@ -33,7 +31,6 @@ export function containerRunArgs(request: ContainerRunRequest): string[] {
   args.push('--mount', mountSpec({ type: 'bind', source: request.inputDir, target: CONTAINER_PATHS.input, readonly: true }));
   args.push('--mount', mountSpec({ type: 'bind', source: request.outputDir, target: CONTAINER_PATHS.output }));
   if (request.workingDirectory === 'task') args.push('--mount', mountSpec({ type: 'tmpfs', target: CONTAINER_PATHS.task }), '--workdir', CONTAINER_PATHS.task);
-  if (request.user) args.push('--user', request.user);
   const env = { ...request.env, [TASK_ENV.inputDir]: CONTAINER_PATHS.input, [TASK_ENV.outputDir]: CONTAINER_PATHS.output };
   for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
   args.push(request.image, ...request.command);

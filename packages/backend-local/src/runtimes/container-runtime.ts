@@ -8,6 +8,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatDuration, type TaskSpec } from '@mxn/core';
 import { ensureImage, ensurePrebuiltImage, type ContainerEngine } from '@mxn/images';
@@ -63,7 +65,6 @@ export function containerRuntime(options: ContainerRuntimeOptions): TaskRuntime 
 
 function preparedContainer(task: TaskSpec, image: string, options: ContainerRuntimeOptions): PreparedTask {
   const engine = options.engine;
-  const user = engine.kind === 'docker' && process.getuid && process.getuid() !== 0 ? `${process.getuid()}:${process.getgid!()}` : undefined;
   const prefix = `mxn-${createHash('sha256').update(`${options.runId}\0${task.id}`).digest('hex').slice(0, 12)}`;
   return {
     where: `image ${image}`,
@@ -78,30 +79,45 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
         env: io.env,
         network: options.network,
         workingDirectory: options.workingDirectory,
-        ...(user ? { user } : {}),
         labels: { 'mxn.run': options.runId, 'mxn.task': task.id },
       });
+      // The logs are written outside the container's mounts, so it cannot swap them for links.
+      const logs = await mkdtemp(path.join(tmpdir(), 'mxn-container-logs-'));
       liveContainers.track(engine.command, name);
       try {
         const result = await spawnAttempt({
           command: [engine.command, ...args],
           cwd: options.root,
           env: process.env,
-          stdoutFile: io.stdoutFile,
-          stderrFile: io.stderrFile,
+          stdoutFile: path.join(logs, 'stdout.txt'),
+          stderrFile: path.join(logs, 'stderr.txt'),
           timeoutMs: io.timeoutMs,
           killGraceMs: io.killGraceMs,
           signal: io.signal,
           onStop: (signal) => void killContainer(engine.command, name, signal),
         });
         if (result.kind !== 'exited') await removeContainer(engine.command, name);
+        // What the container left in its output folder is read on this machine (scored, published,
+        // shown in comments): only regular files and folders, never a link to a file of the runner.
+        await removeSpecialFiles(io.outputDir);
+        await Promise.all([copyFile(path.join(logs, 'stdout.txt'), io.stdoutFile), copyFile(path.join(logs, 'stderr.txt'), io.stderrFile)]);
         return result.kind === 'exited' && result.exitCode === 125 ? { kind: 'notStarted', error: new Error(`${engine.command} could not start the container (exit 125)`) } : result;
       } finally {
         liveContainers.forget(engine.command, name);
+        await rm(logs, { recursive: true, force: true });
       }
     },
     async dispose() {},
   };
+}
+
+/** Removes every entry under `dir` that is neither a regular file nor a folder (symbolic links, sockets, FIFOs, devices), without following any. */
+export async function removeSpecialFiles(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) await removeSpecialFiles(file);
+    else if (!entry.isFile()) await rm(file, { force: true });
+  }
 }
 
 function killContainer(command: string, name: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {

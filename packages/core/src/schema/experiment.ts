@@ -18,7 +18,11 @@ const command = z
 
 const imageSource = {
   build: z.string().min(1).optional().describe('Build context folder (with a Dockerfile), relative to the project root.'),
-  image: z.string().min(1).optional().describe('Prebuilt container image reference, instead of `build`.'),
+  image: z
+    .string()
+    .regex(/^[A-Za-z0-9][^\s]*$/, 'an image reference starts with a letter or digit and has no spaces, e.g. ghcr.io/team/model:1.2')
+    .optional()
+    .describe('Prebuilt container image reference, instead of `build`.'),
 };
 
 export const datasetSchema = z
