@@ -35,7 +35,7 @@ compute: { backend: azure-batch, retries: 0, timeout: 5m }
 `);
     const env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', MXN_BUILD_NETWORK: 'host' };
     const build = await project.mxn(['build', 'experiments/pushed.yaml', '--push', '--registry', registry.host], { env });
-    expect(build.code).toBe(0);
+    expect(build.code, `${build.stdout}\n${build.stderr}`).toBe(0);
     const refs = [...build.stdout.matchAll(/^(\S+:[0-9a-f]{12})\b.*\bpushed\b/gm)].map((match) => match[1]!);
     expect(refs.map((ref) => ref.replace(/:[0-9a-f]{12}$/, '')).sort()).toEqual([`${registry.host}/aggregate`, `${registry.host}/ridge`]);
     // Only the registry has them now: the service must pull them.

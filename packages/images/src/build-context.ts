@@ -46,7 +46,8 @@ export async function prepareBuildContext(buildDir: string, options: PrepareOpti
   const dir = await mkdtemp(path.join(tmpdir(), 'mxn-image-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    await cp(buildDir, dir, { recursive: true, filter: (source) => !/[\\/](node_modules|\.git)$/.test(source) });
+    // The folder itself may be a link (a project that links shared models): copy what it points at.
+    await cp(await realpath(buildDir), dir, { recursive: true, filter: (source) => !/[\\/](node_modules|\.git)$/.test(source) });
     const pythonKit = await vendorPythonKit(buildDir, dir, options);
     const kit = pythonKit ? { pythonKit } : {};
     const manifestFile = path.join(dir, 'package.json');
