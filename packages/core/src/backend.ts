@@ -8,7 +8,7 @@
 import type { AggregateManifest } from '@mxn/model-kit';
 import type { Runtime } from './schema/experiment.js';
 
-/** What a task's process sees is fixed by the task protocol (DESIGN.md), defined in @mxn/model-kit, the package a model image installs. */
+/** What a task's process sees is fixed by the task protocol (the root README, "What a model sees"), defined in @mxn/model-kit, the package a model image installs. */
 export { TASK_ENV, type AggregateManifest } from '@mxn/model-kit';
 
 /** Version of the task protocol; part of every cell key. */

@@ -1,5 +1,5 @@
 /**
- * The task protocol (DESIGN.md, "Task protocol"): what every model image and the aggregate step
+ * The task protocol (the root README, "What a model sees"): what every model image and the aggregate step
  * see. It lives in this small package, which a model image installs; @mxn/core re-exports it.
  */
 
