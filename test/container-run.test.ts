@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { runStep } from '@mxn/github';
 import { skipWithoutDocker } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eProject, type E2eProject } from './support/project.js';
@@ -146,6 +147,13 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
       await project.mxn(['run', 'experiments/snoop.yaml', '--runtime', 'container', '--rerun', 'all'], { env });
       const [open] = (await project.results('snoop')).cells;
       expect(JSON.parse(/FOUND (.*)/.exec(open!.error!)![1]!)).toMatchObject({ network: true });
+
+      // The same file from a fork's pull request: its containers get no network, whatever it asks.
+      const logs: string[] = [];
+      const fork = await runStep({ root: project.root, experiment: 'experiments/snoop.yaml', rerun: 'all', untrusted: true, log: (line) => logs.push(line) });
+      expect(fork.results.runtime).toBe('container');
+      expect(JSON.parse(/FOUND (.*)/.exec(fork.results.cells[0]!.error!)![1]!)).toMatchObject({ network: false });
+      expect(logs).toContain('note: compute.network is ignored for untrusted code: its containers run with no network');
     } finally {
       server.close();
     }
@@ -173,7 +181,10 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
       expect(cell.error).toMatch(/no-such-file\.txt/);
     }
     // The other model ran: it exited 0 without predictions, which the harness reports on its own.
-    for (const cell of byModel('fine')) expect(cell.error ?? '').not.toMatch(/did not build/);
+    for (const cell of byModel('fine')) {
+      expect(cell.error ?? '').not.toMatch(/did not build/);
+      expect(cell).toMatchObject({ attempts: 1, exitCode: 0 }); // it ran, once, and exited 0
+    }
     expect(run.stdout.match(/did not build/g)).toHaveLength(2);
   });
 

@@ -11,6 +11,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@mxn/async';
+import { PYTHON_KIT_NAME, requiresModelKit } from '@mxn/core';
+import { findPythonKit } from '@mxn/images';
 
 /** A ready virtual environment. */
 export interface PythonEnv {
@@ -33,8 +35,6 @@ export interface PythonEnvOptions {
   signal?: AbortSignal;
 }
 
-/** The distribution name of the repo's Python kit, as requirement files name it (PEP 503 normalised). */
-const KIT_NAME = 'mxn-model-kit';
 /** Written into a venv last, before it is renamed into place: a folder without it is not a finished venv. */
 const MARKER = 'mxn-env.json';
 const LOCK_POLL_MS = 500;
@@ -67,9 +67,9 @@ export async function ensurePythonEnv(buildDir: string, options: PythonEnvOption
   if (text === undefined) return undefined;
 
   const requirements = await splitRequirements(text, buildDir);
-  const kitDir = requirements.wantsKit ? pythonKitDir() : undefined;
+  const kitDir = requirements.wantsKit ? await pythonKitDir() : undefined;
   if (requirements.wantsKit && kitDir === undefined) {
-    throw new Error(`${requirementsFile} names ${KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; install the kit from git instead (see docs/python-models.md)`);
+    throw new Error(`${requirementsFile} names ${PYTHON_KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; install the kit from git instead (see docs/python-models.md)`);
   }
   const python = options.python ?? (process.env.MXN_PYTHON || 'python3');
   const interpreter = await probeInterpreter(python, buildDir);
@@ -90,18 +90,13 @@ export async function ensurePythonEnv(buildDir: string, options: PythonEnvOption
 }
 
 /**
- * Where the repo's Python kit lives (the folder holding `mxn_model_kit/`): found by walking up from
- * this module's own location to a folder with `python/mxn_model_kit`. `undefined` when there is none
- * (e.g. mxn installed from a registry without the repo).
+ * Where the repo's Python kit lives (the folder holding `mxn_model_kit/`), found as the image
+ * builder finds it (`findPythonKit` of @mxn/images) from this module's own location. `undefined`
+ * when there is none (e.g. mxn installed from a registry without the repo).
  */
-export function pythonKitDir(): string | undefined {
-  for (let dir = moduleDir(); ; ) {
-    const candidate = path.join(dir, 'python');
-    if (existsSync(path.join(candidate, 'mxn_model_kit', '__init__.py'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+export async function pythonKitDir(): Promise<string | undefined> {
+  const kit = await findPythonKit([moduleDir()]);
+  return kit === undefined ? undefined : path.dirname(kit);
 }
 
 function moduleDir(): string {
@@ -122,7 +117,7 @@ async function splitRequirements(text: string, buildDir: string): Promise<Requir
     // pip's comment rule: `#` at the start or after whitespace (so `…#egg=name` in a URL stays).
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (line === '') continue;
-    if (namesKit(line)) {
+    if (requiresModelKit(line)) {
       out.wantsKit = true;
       continue;
     }
@@ -136,16 +131,6 @@ async function splitRequirements(text: string, buildDir: string): Promise<Requir
     out.pip.push(line);
   }
   return out;
-}
-
-/** Whether a requirement line names the kit: `mxn-model-kit`, `mxn_model_kit==0.1`, `mxn-model-kit @ git+…`, `-e …#egg=mxn-model-kit`. */
-export function namesKit(line: string): boolean {
-  const normalise = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
-  const bare = line.replace(/^(-e|--editable)\s+/, '');
-  const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(bare)?.[1];
-  if (name !== undefined && normalise(name) === KIT_NAME) return true;
-  const egg = /[#&]egg=([A-Za-z0-9._-]+)/.exec(bare)?.[1];
-  return egg !== undefined && normalise(egg) === KIT_NAME;
 }
 
 interface Interpreter {

@@ -60,9 +60,8 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
         const ready = await context.runtime.prepare(task, signal).then((value) => ({ value }), (error: Error) => ({ error }));
         if (signal.aborted) return cancelled();
         if ('error' in ready) {
-          const [first = '', ...rest] = ready.error.message.split('\n');
-          context.emit(task, 'failed', attempt, { message: first });
-          return finish('failed', { error: [first, ...rest].join('\n') });
+          context.emit(task, 'failed', attempt, { message: ready.error.message.split('\n')[0]! });
+          return finish('failed', { error: ready.error.message });
         }
         prepared = ready.value;
       }
@@ -88,7 +87,6 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
     return finish('failed', { error: message });
   } finally {
     await folders?.dispose().catch(() => undefined);
-    await prepared?.dispose().catch(() => undefined);
   }
 }
 

@@ -10,6 +10,7 @@ export { resolveDataSource, type DataSource } from './load/data-source.js';
 export { planExperiment, parseCellFilter, metricsOf, type CellFilter, type Plan, type PlannedAggregate, type PlannedCell, type PlanOptions, type Rerun } from './plan/plan.js';
 export { expandVariants, type Variant } from './plan/variants.js';
 export { buildContextFiles, hashBuildContext, clearBuildContextHashes } from './plan/build-context.js';
+export { PYTHON_KIT_NAME, requiresModelKit } from './plan/python-kit.js';
 export { hashValue, canonicalJson } from './plan/hash.js';
 export { cellCache, type CellCache } from './run/cache.js';
 export { layout } from './run/layout.js';

@@ -14,6 +14,7 @@ import { cp, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requiresModelKit } from '@mxn/core';
 import { spawnCommand, type CommandRunner } from './command-runner.js';
 import { ImagesError } from './errors.js';
 
@@ -112,14 +113,6 @@ function parsePackOutput(stdout: string): string | undefined {
 async function readJson(file: string): Promise<PackageJson | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as PackageJson);
-}
-
-/** Whether a requirements.txt line asks for the kit: `mxn-model-kit`, `mxn_model_kit==0.1`, `mxn-model-kit @ file:…`, extras, markers. */
-export function requiresModelKit(line: string): boolean {
-  const match = /^\s*mxn[-_.]+model[-_.]+kit\b\s*(?:\[[^\]]*\]\s*)?(.*)$/i.exec(line.replace(/\r?\n$/, ''));
-  if (!match) return false;
-  const rest = match[1]!.trim();
-  return rest === '' || /^(===?|~=|!=|>=|<=|<|>|@|;|#)/.test(rest);
 }
 
 /** Copies the Python kit into the context when its requirements.txt names it, and drops that line there. */

@@ -3,7 +3,7 @@ export { LOCAL_REPOSITORY_PREFIX, TAG_LENGTH, defaultRegistry, imageForBuild, im
 export { ACR_REFRESH_USER, acrRefreshToken, parseBearerChallenge, registryCredentialsFromEnv, type RegistryCredentials } from './registry-auth.js';
 export { MANIFEST_ACCEPT, findImage, type ManifestInfo, type RegistryOptions } from './registry-client.js';
 export { spawnCommand, type CommandOptions, type CommandResult, type CommandRunner } from './command-runner.js';
-export { findPythonKit, prepareBuildContext, requiresModelKit, type PrepareOptions, type PreparedContext } from './build-context.js';
+export { findPythonKit, prepareBuildContext, type PrepareOptions, type PreparedContext } from './build-context.js';
 export { imageSourcesOf, type ImageSource } from './image-sources.js';
 export { buildImages, checkImages, type BuildImagesOptions, type BuildImagesResult, type ImageStatus } from './build-images.js';
 export { clearDetectedEngines, detectEngine, parseServerVersion, type ContainerEngine, type DetectEngineOptions } from './engine.js';

@@ -6,13 +6,13 @@
  * `compute.workingDirectory: task`. Images of build folders are built once per content hash by
  * @mxn/images (the code `mxn build` and the GitHub action use); prebuilt images are pulled once.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatDuration, type TaskSpec } from '@mxn/core';
-import { ensureImage, ensurePrebuiltImage, type ContainerEngine } from '@mxn/images';
+import { ensureImage, ensurePrebuiltImage, spawnCommand, type ContainerEngine } from '@mxn/images';
 import { spawnAttempt, type AttemptResult } from '../spawn-attempt.js';
 import { containerRunArgs } from './container-args.js';
 import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';
@@ -107,7 +107,6 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
         await rm(logs, { recursive: true, force: true });
       }
     },
-    async dispose() {},
   };
 }
 
@@ -120,20 +119,13 @@ export async function removeSpecialFiles(dir: string): Promise<void> {
   }
 }
 
+/** Stopping a container that has already gone is no error: these never reject. */
 function killContainer(command: string, name: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  return quietly(command, ['kill', '--signal', signal, name]);
+  return spawnCommand(command, ['kill', '--signal', signal, name]).then(() => undefined, () => undefined);
 }
 
 function removeContainer(command: string, name: string): Promise<void> {
-  return quietly(command, ['rm', '--force', name]);
-}
-
-function quietly(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.once('error', () => resolve());
-    child.once('exit', () => resolve());
-  });
+  return spawnCommand(command, ['rm', '--force', name]).then(() => undefined, () => undefined);
 }
 
 /**

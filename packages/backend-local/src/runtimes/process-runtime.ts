@@ -4,7 +4,6 @@
  * with a clean environment. For trusted code on your own machine: a process can read whatever your
  * user can read. Containers are the isolated runtime.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TASK_ENV, type TaskSpec } from '@mxn/core';
 import { ensurePythonEnv } from '../python-env.js';
@@ -38,7 +37,7 @@ export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
   return {
     name: 'process',
     async prepare(task, signal) {
-      const python = task.buildDir && existsSync(path.join(task.buildDir, 'requirements.txt'))
+      const python = task.buildDir
         ? await ensurePythonEnv(task.buildDir, { cacheDir: path.join(options.stateDir, 'venvs'), log: options.log, signal }).catch((error: Error) => {
             throw new Error(`could not make the Python environment of ${task.buildDir}: ${error.message}`);
           })
@@ -80,6 +79,5 @@ function preparedProcess(task: TaskSpec, env: Record<string, string>, options: P
         await scratch?.remove();
       }
     },
-    async dispose() {},
   };
 }

@@ -22,12 +22,11 @@ export interface AttemptIO {
   signal: AbortSignal;
 }
 
-/** A prepared task: runs its attempts, then releases what `prepare` made. */
+/** A prepared task: runs its attempts. */
 export interface PreparedTask {
   /** Where the task runs, for messages (`in models/ridge`, `in image mxn/ridge:3f9c…`). */
   readonly where: string;
   attempt(io: AttemptIO): Promise<AttemptResult>;
-  dispose(): Promise<void>;
 }
 
 export interface TaskRuntime {

@@ -1,11 +1,11 @@
-import { backendPlanOptions, cacheUriOf, cellCache, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
+import { backendPlanOptions, cacheUriOf, cellCache, parseRuntime, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
 import { createBackend } from '@mxn/backends';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { planJson, renderPlan } from '../format/plan-view.js';
 import type { Output } from '../output.js';
 import { help } from './validate.js';
-import { parseRerun, parseRuntime } from './run.js';
+import { parseRerun } from './run.js';
 
 export const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--backend NAME] [--runtime container|process] [--staging URI] [--json]
 
@@ -24,8 +24,8 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
   const loaded = await loadExperiment(onePositional('plan', positionals, 'experiment.yaml'));
   // The run's backend may name the staging store (and so the cache); a plan must look where the run will.
   // Planning needs no compute, so a backend that cannot be set up here (no credentials) is skipped.
-  const runtime = parseRuntime(values.runtime) ?? loaded.spec.compute.runtime;
-  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { root: loaded.root, ...(runtime ? { runtime } : {}) }).catch(() => undefined);
+  const runtime = parseRuntime(values.runtime, '--runtime');
+  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { experiment: loaded, ...(runtime ? { runtime } : {}) }).catch(() => undefined);
   const cacheStore = await openStore(loaded.spec.compute.cache ?? values.staging ?? cacheUriOf(loaded, backend), loaded.root);
   const rerun: Rerun = parseRerun(values.rerun);
   const plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cellCache(cacheStore).lookup, rerun, only: (values.only ?? []).map(parseCellFilter) });

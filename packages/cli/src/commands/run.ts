@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { backendPlanOptions, cacheUriOf, cellCache, RUNTIMES, type Runtime, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
+import { backendPlanOptions, cacheUriOf, cellCache, parseRuntime, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
 import { openStore } from '@mxn/storage';
 import { onePositional, parse } from '../args.js';
 import { createBackend } from '@mxn/backends';
@@ -27,13 +27,6 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --cancel                         stop this experiment's run on a cloud backend (from any machine)
 
 Exit code: 0 all cells succeeded or cached, 1 a cell failed, 2 invalid input, 130 cancelled.`;
-
-/** `--runtime container|process`. */
-export function parseRuntime(value: string | undefined): Runtime | undefined {
-  if (value === undefined) return undefined;
-  if ((RUNTIMES as readonly string[]).includes(value)) return value as Runtime;
-  throw new MxnError('Usage', `--runtime expects "container" or "process", got "${value}"`);
-}
 
 export function parseRerun(value: string | undefined): Rerun {
   if (value === undefined) return 'none';
@@ -63,8 +56,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   const baseline = values.baseline ? await readResults(values.baseline) : undefined;
 
   const loaded = await loadExperiment(onePositional('run', positionals, 'experiment.yaml'));
-  const runtime = parseRuntime(values.runtime) ?? loaded.spec.compute.runtime;
-  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency, root: loaded.root, ...(runtime ? { runtime } : {}), log: (line) => output.err.write(`${line}\n`) });
+  const runtime = parseRuntime(values.runtime, '--runtime');
+  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency, experiment: loaded, ...(runtime ? { runtime } : {}), log: (line) => output.err.write(`${line}\n`) });
   if (values.cancel) return cancelRun(loaded, backend, only, rerun, output);
 
   const controller = new AbortController();

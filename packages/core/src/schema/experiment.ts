@@ -3,6 +3,7 @@
  * TypeScript types and the editors' JSON Schema (`schemas/experiment.schema.json`).
  */
 import { z } from 'zod';
+import { MxnError } from '../errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const name = (what: string) =>
@@ -132,3 +133,11 @@ export type AggregateSpec = z.output<typeof aggregateSchema>;
 export type EvaluationSpec = z.output<typeof evaluationSchema>;
 export type ComputeSpec = z.output<typeof computeSchema>;
 export type Runtime = (typeof RUNTIMES)[number];
+
+/** A runtime named outside the experiment file (`--runtime`, `MXN_RUNTIME`): undefined when empty, a usage error when it is no runtime. */
+export function parseRuntime(value: string | undefined, source: string): Runtime | undefined {
+  const name = value?.trim();
+  if (!name) return undefined;
+  if ((RUNTIMES as readonly string[]).includes(name)) return name as Runtime;
+  throw new MxnError('Usage', `${source} expects "container" or "process", got "${name}"`, { hint: 'container runs cells in their images; process runs them on this machine, for trusted code' });
+}

@@ -79,7 +79,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         plan = matrixOnlyPlan(checked);
       } else {
         loaded = await loadExperiment(absolute, { root: options.root });
-        const backend = await (options.createBackend ?? createBackend)(entry.backend, { root: loaded.root, untrusted: options.untrusted === true, ...(loaded.spec.compute.runtime ? { runtime: loaded.spec.compute.runtime } : {}) }).catch((error: Error) => {
+        const backend = await (options.createBackend ?? createBackend)(entry.backend, { experiment: loaded, untrusted: options.untrusted === true }).catch((error: Error) => {
           options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
           return undefined;
         });

@@ -53,12 +53,7 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const log = options.log ?? (() => {});
   const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
   const backendName = options.backend || loaded.spec.compute.backend;
-  const backend = await (options.createBackend ?? createBackend)(backendName, {
-    root: loaded.root,
-    untrusted: options.untrusted === true,
-    ...(loaded.spec.compute.runtime ? { runtime: loaded.spec.compute.runtime } : {}),
-    log,
-  });
+  const backend = await (options.createBackend ?? createBackend)(backendName, { experiment: loaded, untrusted: options.untrusted === true, log });
   const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
   const progress = newProgress();
   const interval = options.progressIntervalMs ?? 30_000;

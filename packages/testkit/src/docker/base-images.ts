@@ -16,6 +16,7 @@ import { chmod, copyFile, cp, mkdir, mkdtemp, open, readdir, readFile, realpath,
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requiresModelKit } from '@mxn/core';
 import { docker, runDocker } from './engine.js';
 
 export type BaseImageName = 'node:20-slim' | 'python:3.11-slim';
@@ -79,7 +80,7 @@ export async function pythonRequirements(root: string): Promise<{ pins: string[]
   for (const file of files) {
     for (const raw of (await readFile(file, 'utf8')).split('\n')) {
       const line = raw.replace(/(^|\s)#.*$/, '').trim();
-      if (line === '' || /mxn[-_.]model[-_.]kit/i.test(line)) continue;
+      if (line === '' || requiresModelKit(line)) continue;
       // Only plain requirement specifiers can be served from the package index; options, paths and URLs are the Dockerfile's business.
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,\s-]*\])?\s*((===|==|~=|!=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*(;.*)?$/.test(line)) continue;
       pins.add(line.replace(/\s+/g, ''));

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isCi } from '../docker/engine.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
@@ -40,8 +41,7 @@ export function skipWithoutRegistry(options: SkipWithoutRegistryOptions = {}): b
   const binary = options.binary ?? REGISTRY_BINARY;
   if (registryAvailable(binary)) return false;
   const env = options.env ?? process.env;
-  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
-  if (ci) throw new RegistryMissingError(`testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`);
+  if (isCi(env)) throw new RegistryMissingError(`testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`);
   (options.warn ?? console.warn)(`testkit: skipped the registry tests: ${binary} is not installed (apt-get install -y docker-registry)`);
   return true;
 }
