@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
-import { AZURITE_ACCOUNT, modelFolderImages, pushTestImage, skipWithoutRegistry, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
+import { AZURITE_ACCOUNT } from '@mxn/emulators';
+import { modelFolderImages, pushTestImage, skipWithoutRegistry, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
 

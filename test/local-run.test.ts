@@ -1,4 +1,5 @@
 // End to end on this machine: the mxn CLI runs experiments with real models on real parquet.
+import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,14 @@ describe('mxn run on the local backend', () => {
     const asked = await project.mxn(['run', 'experiments/no-engine.yaml', '--runtime', 'container'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
     expect(asked.code).toBe(2);
     expect(asked.stderr).toMatch(/^error no container engine answers .*\nhint: start Docker or Podman, or use --runtime process/m);
+  });
+
+  it('exits 2 with the hint when azure-batch has no account URL (missing configuration), before anything runs', async () => {
+    await project.experiment('no-batch-url', base(ridgeAndKnn).replace('name: e2e', 'name: no-batch-url'));
+    const run = await project.mxn(['run', 'experiments/no-batch-url.yaml', '--backend', 'azure-batch'], { env: { AZURE_BATCH_ACCOUNT_URL: '', AZURE_BATCH_ENDPOINT: '' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error backend: azure-batch: AZURE_BATCH_ACCOUNT_URL is not set\nhint: set AZURE_BATCH_ACCOUNT_URL, /m);
+    expect(existsSync(project.file('results/no-batch-url'))).toBe(false);
   });
 
   it('keeps a failing cell failed with its error, runs the others and the aggregate, and exits 1', async () => {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { layout, loadExperiment, planExperiment } from '@mxn/core';
+import { loadExperiment, planExperiment, stagingPaths } from '@mxn/core';
 import { writeParquetFile } from '@mxn/data';
 import { fmt, heading, median, timeCommand } from './util.js';
 
@@ -71,7 +71,7 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
   const jobs = plan.cells.map((cell) => {
     const out = path.join(root, 'parallel-out', cell.key);
     const vars = {
-      MXN_INPUT_DIR: path.join(staging, layout.inputs(cell.inputKey)),
+      MXN_INPUT_DIR: path.join(staging, stagingPaths.inputs(cell.inputKey)),
       MXN_OUTPUT_DIR: out,
       MXN_PARAMS: JSON.stringify(cell.params),
       MXN_TARGET: 'y',

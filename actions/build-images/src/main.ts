@@ -2,7 +2,7 @@
 // fail once with a clear message.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { buildImagesStep } from '@mxn/github';
+import { buildImagesStep, failAction } from '@mxn/github';
 
 function list(text: string): string[] {
   const trimmed = text.trim();
@@ -22,4 +22,4 @@ async function main(): Promise<void> {
   core.setOutput('built', String(result.built));
 }
 
-main().catch((error: Error) => core.setFailed(`mxn build-images: ${error.message}`));
+main().catch((error: unknown) => failAction(error, 'mxn build-images', core));

@@ -1,7 +1,7 @@
 // Thin entry: read inputs, call planStep, set outputs, fail once with a clear message.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { githubApi, planStep, readEventContext, type Rerun } from '@mxn/github';
+import { failAction, githubApi, planStep, readEventContext, type Rerun } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -29,4 +29,4 @@ async function main(): Promise<void> {
   core.setOutput('problems', String(result.problems));
 }
 
-main().catch((error: Error) => core.setFailed(`mxn plan: ${error.message}`));
+main().catch((error: unknown) => failAction(error, 'mxn plan', core));

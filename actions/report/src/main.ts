@@ -1,6 +1,6 @@
 // Thin entry: read inputs, call reportStep, set outputs, fail once with a clear message.
 import * as core from '@actions/core';
-import { githubApi, readEventContext, reportStep } from '@mxn/github';
+import { failAction, githubApi, readEventContext, reportStep } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -23,4 +23,4 @@ async function main(): Promise<void> {
   core.info(result.commit.committed ? `committed ${result.commit.sha}: ${result.commit.message}` : result.commit.skipped ? `not committed: ${branch} has moved since the run's commit (its newer run reports for it)` : 'results summary unchanged or run cancelled; nothing committed');
 }
 
-main().catch((error: Error) => core.setFailed(`mxn report: ${error.message}`));
+main().catch((error: unknown) => failAction(error, 'mxn report', core));

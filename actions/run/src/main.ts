@@ -1,7 +1,8 @@
 // Thin entry: read inputs, call runStep, set outputs, fail once with a clear message.
 // SIGINT/SIGTERM (a superseded or cancelled run) cancel the backend's cells; near the 6-hour limit they detach.
 import * as core from '@actions/core';
-import { githubApi, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
+import { parseCellFilter } from '@mxn/core';
+import { failAction, githubApi, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     experiment: core.getInput('experiment', { required: true }),
     ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
     rerun: (core.getInput('rerun') || 'none') as Rerun,
+    only: core.getMultilineInput('only').map(parseCellFilter),
     // a fork's code never runs as a process on the runner: containers only
     untrusted: pr?.fromFork === true,
     ...(images ? { images: JSON.parse(images) as Record<string, string> } : {}),
@@ -28,9 +30,9 @@ async function main(): Promise<void> {
   core.setOutput('report', result.written.report);
   core.setOutput('failed', String(result.failed));
   core.setOutput('cancelled', String(result.cancelled));
-  if (result.cancelled) throw new Error('cancelled; the cells still running were cancelled on the backend');
+  if (result.outcome === 'cancelled') throw new Error('cancelled; the cells still running were cancelled on the backend');
   if (result.publishError) throw new Error(result.publishError);
-  if (result.failed > 0) throw new Error(`${result.failed} cell(s) failed; see the pull request comment or summary.md`);
+  if (result.outcome === 'failure') throw new Error(`${result.failed} cell(s) failed; see the pull request comment or summary.md`);
 }
 
-main().catch((error: Error) => core.setFailed(`mxn run: ${error.message}`));
+main().catch((error: unknown) => failAction(error, 'mxn run', core));

@@ -3,7 +3,8 @@
  * anything is submitted (cells that have not run yet are `pending`; the task's wrapper resolves them
  * from each cell's `exit_code`), and the cell list its wrapper lays `cells/<id>/` out from.
  */
-import { buildManifest, type AggregateManifest, type RunSpec } from '@mxn/core';
+import { buildManifest, type RunSpec } from '@mxn/core';
+import type { AggregateManifest } from '@mxn/model-kit';
 import { joinKey, type Store } from '@mxn/storage';
 import { cellListKey } from './task-bodies.js';
 

@@ -1,5 +1,6 @@
 /** `azureBatchBackend(options)`: the Backend that runs a run's cells (and its fan-in) on Azure Batch. */
-import { BackendError, MxnError, type Backend } from '@mxn/core';
+import { BackendError, type Backend } from '@mxn/core';
+import { MxnError } from '@mxn/errors';
 import { batchErrorCode, batchErrorText, createBatchClient, safeCause, type BatchClient } from './client.js';
 import { jobIdFor } from './ids.js';
 import type { AzureBatchBackendOptions } from './options.js';

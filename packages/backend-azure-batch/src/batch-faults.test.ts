@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@mxn/core';
 import { joinKey, readText, type Store } from '@mxn/storage';
-import { AZURITE_KEY, startBatchService } from '@mxn/testkit';
+import { AZURITE_KEY } from '@mxn/emulators';
+import { startBatchService } from '@mxn/testkit';
 import { azureBatchBackend } from './azure-batch-backend.js';
 import { jobIdFor } from './ids.js';
-import { startLoopback, until, CONTRACT_IMAGE, type Loopback } from './test-support/loopback.js';
-import { testSpec } from './test-support/specs.js';
+import { startLoopback, until, CONTRACT_IMAGE, type Loopback } from '../test-support/loopback.js';
+import { testSpec } from '../test-support/specs.js';
 
 let loop: Loopback;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { testBackend } from '@mxn/testkit';
-import { CONTRACT_IMAGE, startLoopback, until, type Loopback } from './test-support/loopback.js';
+import { testBackend } from '@mxn/core/testing';
+import { CONTRACT_IMAGE, startLoopback, until, type Loopback } from '../test-support/loopback.js';
 
 let loop: Loopback;
 beforeAll(async () => {

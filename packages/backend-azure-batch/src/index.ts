@@ -1,6 +1,7 @@
 export { azureBatchBackend, defaultStagingFromEnv } from './azure-batch-backend.js';
-export { azureBatchBackendFromEnv, optionsFromEnv } from './from-env.js';
-export type { AzureBatchBackendOptions, BatchComputeSettings, RetryOptions } from './options.js';
+export { azureBatchBackendFromEnv, optionsFromEnv, type AzureBatchFileSettings } from './from-env.js';
+export type { AzureBatchBackendOptions, RetryOptions } from './options.js';
+export { azureBatchSettingsSchema, type AzureBatchSettings } from './settings.js';
 export { imageForBuild, jobIdFor } from './ids.js';
 export { createBatchClient, type BatchClient } from './client.js';
 export { retryPolicyFactory, retryDelayMs, parseRetryAfter } from './retry-policy.js';

@@ -1,7 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Store } from '@mxn/storage';
 
-/** Options of `azureBatchBackend()`. Settings an experiment's `compute` block gives win over the defaults here. */
+/**
+ * Options of `azureBatchBackend()`. The pool and job shape (`poolId` … `workingDirectory`) are what an
+ * experiment's azure-batch settings give (`AzureBatchSettings`, mapped by `optionsFromEnv`).
+ */
 export interface AzureBatchBackendOptions {
   /** Batch account URL, e.g. `https://acct.westeurope.batch.azure.com` (or the loopback service's URL). */
   accountUrl: string;
@@ -11,14 +14,25 @@ export interface AzureBatchBackendOptions {
   accountKey?: string;
   /** Entra ID credential, used when `accountKey` is not given. Default: `DefaultAzureCredential`. */
   credential?: TokenCredential;
-  /** Pool to create or reuse when the experiment names none (`compute.pool`). Default `mxn`. */
+  /** Pool to create or reuse (`compute.pool`). Default `mxn`. */
   poolId?: string;
-  /** Use an auto-pool per job (deleted with the job) instead of a named pool. Default false. */
+  /** Use an auto-pool per job (deleted with the job) instead of a named pool (`compute.autoPool`). Default false. */
   autoPool?: boolean;
-  /** VM size of pool nodes when the experiment gives none (`compute.vmSize`). Default `standard_d2s_v3`. */
+  /** VM size of pool nodes (`compute.vmSize`). Default `standard_d2s_v3`. */
   vmSize?: string;
-  /** Most nodes when the experiment gives none (`compute.maxNodes`). Default: ceil(concurrency / taskSlotsPerNode). */
+  /** Most nodes the pool scales to (`compute.maxNodes`). Default: ceil(concurrency / taskSlotsPerNode). */
   maxNodes?: number;
+  /** Cells at once on one node (`compute.taskSlotsPerNode`). Default 1. */
+  taskSlotsPerNode?: number;
+  /** Spot (low-priority) nodes instead of dedicated ones (`compute.spot`). Default false. */
+  spot?: boolean;
+  /** `task`: run commands in the task's folder instead of the image's WORKDIR (`compute.workingDirectory`). Default `image`. */
+  workingDirectory?: 'image' | 'task';
+  /**
+   * Most cells running at once (`compute.concurrency`): the job's `maxParallelTasks`, and what
+   * `maxNodes` defaults from. Default: no cap on the job, and `maxNodes` from the run's `limits.concurrency`.
+   */
+  concurrency?: number;
   /** Container registry login for pre-fetching private images (ACR). Default: none (public images or a node identity). */
   registry?: { registryServer: string; userName?: string; password?: string; identityReference?: { resourceId: string } };
   /** Staging store used when the experiment names none. Default `MXN_STAGING`, else `az://$AZURE_STORAGE_ACCOUNT/mxn-staging`. */
@@ -29,7 +43,10 @@ export interface AzureBatchBackendOptions {
   registryPrefix?: string;
   /** ms between progress polls. Default 5000. */
   pollIntervalMs?: number;
-  /** Keep the job after the run (for inspection). Default false. */
+  /**
+   * Keep the job after the run (for inspection in tests). Default false. Not an experiment setting:
+   * the next run of the same cells has the same job id and would re-attach to the kept job.
+   */
   keepJob?: boolean;
   /**
    * When the signal aborts, leave the job running and resolve (as if this process were killed),
@@ -55,16 +72,4 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Gives up once this much time has passed since the first attempt, in ms. Default 120 000. */
   maxElapsedMs?: number;
-}
-
-/** The experiment's `compute` settings this backend reads (RunSpec.settings). */
-export interface BatchComputeSettings {
-  pool?: string;
-  maxNodes?: number;
-  vmSize?: string;
-  spot?: boolean;
-  taskSlotsPerNode?: number;
-  workingDirectory?: 'image' | 'task';
-  keepJob?: boolean;
-  autoPool?: boolean;
 }

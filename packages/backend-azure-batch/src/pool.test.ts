@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinKey } from '@mxn/storage';
-import { startLoopback, until, type Loopback } from './test-support/loopback.js';
-import { testSpec } from './test-support/specs.js';
+import { startLoopback, until, type Loopback } from '../test-support/loopback.js';
+import { testSpec } from '../test-support/specs.js';
 
 // The service's autoscale samples lag: here $PendingTasks is 1.5 s old, evaluated every 300 ms.
 let loop: Loopback;

@@ -6,7 +6,7 @@ import { writeAggregateInputs } from './aggregate-inputs.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 import { jobIdFor } from './ids.js';
 import { imagesOf } from './image-names.js';
-import type { AzureBatchBackendOptions, BatchComputeSettings } from './options.js';
+import type { AzureBatchBackendOptions } from './options.js';
 import { outcomeOf, storedExitCode } from './outcomes.js';
 import { RunPool, poolSpecification, type PoolSettings } from './pool.js';
 import { stagingSas } from './staging-sas.js';
@@ -19,7 +19,6 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   checkSpec(spec);
   const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
   const signal = runOptions.signal;
-  const settings = (spec.settings ?? {}) as BatchComputeSettings & { concurrency?: number };
   const specs = [...spec.tasks, ...(spec.aggregate ? [spec.aggregate] : [])];
   const queuedAll = () => {
     for (const task of specs) emit({ taskId: task.id, kind: task.kind, state: 'queued', attempt: 1, at: new Date() });
@@ -38,31 +37,31 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
   const sas = await stagingSas(store, lifetime, { containerRead: spec.aggregate !== undefined });
   const images = await imagesOf(specs, options.registryPrefix);
 
-  const slots = settings.taskSlotsPerNode ?? 1;
-  const concurrency = settings.concurrency ?? spec.limits.concurrency;
+  const slots = options.taskSlotsPerNode ?? 1;
+  const concurrency = options.concurrency ?? spec.limits.concurrency;
   const poolSettings: PoolSettings = {
-    poolId: settings.pool ?? options.poolId ?? 'mxn',
-    vmSize: settings.vmSize ?? options.vmSize ?? 'standard_d2s_v3',
-    maxNodes: settings.maxNodes ?? options.maxNodes ?? Math.max(1, Math.ceil(concurrency / slots)),
+    poolId: options.poolId ?? 'mxn',
+    vmSize: options.vmSize ?? 'standard_d2s_v3',
+    maxNodes: options.maxNodes ?? Math.max(1, Math.ceil(concurrency / slots)),
     taskSlotsPerNode: slots,
-    spot: settings.spot ?? false,
+    spot: options.spot ?? false,
     images: [...new Set(images.values())],
     ...(options.registry ? { registry: { registryServer: options.registry.registryServer, ...(options.registry.userName ? { username: options.registry.userName } : {}), ...(options.registry.password ? { password: options.registry.password } : {}), ...(options.registry.identityReference ? { identityReference: options.registry.identityReference } : {}) } } : {}),
   };
-  const autoPool = settings.autoPool ?? options.autoPool ?? false;
+  const autoPool = options.autoPool ?? false;
   const jobId = jobIdFor(spec.runId);
   const bodySettings = (task: TaskSpec): TaskBodySettings => ({
     sas, image: images.get(task)!, retries: spec.limits.retries, timeoutMs,
-    workingDirectory: settings.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
+    workingDirectory: options.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
   });
 
   const pool = autoPool ? undefined : await RunPool.open(client, poolSettings);
-  const { reattached } = await addJob(client, jobId, autoPool ? { autoPoolSpecification: { autoPoolIdPrefix: 'mxn', poolLifetimeOption: 'job', keepAlive: false, pool: poolSpecification(poolSettings) } } : { poolId: poolSettings.poolId }, settings.concurrency);
+  const { reattached } = await addJob(client, jobId, autoPool ? { autoPoolSpecification: { autoPoolIdPrefix: 'mxn', poolLifetimeOption: 'job', keepAlive: false, pool: poolSpecification(poolSettings) } } : { poolId: poolSettings.poolId }, options.concurrency);
   queuedAll();
 
   let runPool = pool;
   let watcher: TaskWatcher | undefined;
-  const keepJob = settings.keepJob ?? options.keepJob ?? false;
+  const keepJob = options.keepJob ?? false;
   let detached = false;
   // Cells keyed by their Batch ids: 1..N on a first run; on re-attach, the ids the job's tasks already have (by cell id).
   let cells: AssignedTask[] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azureBlobStore, type Store } from '@mxn/storage';
-import { startAzurite, type AzuriteHandle } from '@mxn/testkit';
+import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
 import { stagingSas } from './staging-sas.js';
 
 let azurite: AzuriteHandle;

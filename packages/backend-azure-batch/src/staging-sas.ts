@@ -37,7 +37,7 @@ export interface StagingSasOptions {
 /** Signs the task URLs of a staging store on Azure Blob; every token lives `expiresIn` seconds. */
 export async function stagingSas(store: Store, expiresIn: number, options: StagingSasOptions = {}): Promise<StagingSas> {
   if (!store.signedPrefixUrl || !store.signedUrl || !store.uri.startsWith('az://')) {
-    throw new BackendError(`azure-batch needs an Azure Blob staging store its tasks can reach, not ${store.uri}`, { hint: 'set compute.staging (or MXN_STAGING) to az://account/container/prefix' });
+    throw new BackendError(`azure-batch needs an Azure Blob staging store its tasks can reach, not ${store.uri}`, { code: 'Config', hint: 'set compute.staging (or MXN_STAGING) to az://account/container/prefix' });
   }
   const root = parseBlobUri(store.uri).prefix ?? '';
   const container = (url: string): string => {

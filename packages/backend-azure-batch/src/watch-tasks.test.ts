@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEvent, TaskSpec } from '@mxn/core';
 import { createBatchClient, type BatchClient } from './client.js';
-import { startLoopback, until, type Loopback } from './test-support/loopback.js';
+import { startLoopback, until, type Loopback } from '../test-support/loopback.js';
 import { TaskWatcher } from './watch-tasks.js';
 
 let loop: Loopback;

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackendError, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
 import { registerStoreDriver, StoreError, type ObjectInfo, type Store } from '@mxn/storage';
-import { testBackend } from '@mxn/testkit';
+import { testBackend } from '@mxn/core/testing';
 import { localBackend } from './index.js';
 
 testBackend('local', async () => {

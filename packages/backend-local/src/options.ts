@@ -31,6 +31,10 @@ export interface LocalBackendOptions {
   runtime?: Runtime;
   /** The container engine of the `container` runtime (`detectEngine()` of @mxn/images). */
   engine?: ContainerEngine;
+  /** Container runtime: give cells the network (`compute.network: true`); never for untrusted code. Default false. */
+  network?: boolean;
+  /** Container runtime: `task` runs the command in an empty task folder instead of the image's WORKDIR (`compute.workingDirectory`). Default `image`. */
+  workingDirectory?: 'image' | 'task';
   /** Project root: image build contexts pack its workspace packages. Default `process.cwd()`. */
   root?: string;
   /** mxn's state on this machine: the process runtime's Python environments (`venvs/`). Default `<root>/.mxn`. */
@@ -64,6 +68,8 @@ export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
     stateDir: options.stateDir ?? path.join(options.root ?? process.cwd(), '.mxn'),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
+    network: options.network === true,
+    workingDirectory: options.workingDirectory ?? 'image',
     log: options.log ?? (() => {}),
     untrusted: options.untrusted === true,
   };

@@ -67,16 +67,15 @@ function runtimeFor(spec: RunSpec, options: ResolvedOptions): TaskRuntime {
   if (options.runtime === 'process') {
     return processRuntime({ baseEnv: taskBaseEnv(process.env, options.passEnv), cwd: options.cwd, stateDir: options.stateDir, tempDir: options.tempDir, log: options.log });
   }
-  const settings = spec.settings ?? {};
-  const network = settings.network === true && !options.untrusted;
-  if (settings.network === true && options.untrusted) options.log('note: compute.network is ignored for untrusted code: its containers run with no network');
+  const network = options.network && !options.untrusted;
+  if (options.network && options.untrusted) options.log('note: compute.network is ignored for untrusted code: its containers run with no network');
   return containerRuntime({
     engine: options.engine!,
     root: options.root,
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
     network,
-    workingDirectory: settings.workingDirectory === 'task' ? 'task' : 'image',
+    workingDirectory: options.workingDirectory,
     runId: spec.runId,
     log: options.log,
   });

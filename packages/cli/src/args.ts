@@ -1,6 +1,6 @@
 /** Parses a command's arguments with node's parseArgs; bad flags become one clear usage error. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MxnError } from '@mxn/core';
+import { MxnError } from '@mxn/errors';
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
   try {

@@ -1,13 +1,12 @@
 /** The `mxn` command: a thin shell over @mxn/core. */
-import { ExperimentError, MxnError } from '@mxn/core';
-import { StoreError } from '@mxn/storage';
 import { buildCommand } from './commands/build.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
-import { defaultOutput, red, type Output } from './output.js';
+import { defaultOutput, type Output } from './output.js';
+import { reportError } from './report-error.js';
 
 const COMMANDS: Record<string, (argv: string[], output: Output) => Promise<number>> = {
   validate: validateCommand,
@@ -51,23 +50,6 @@ export async function main(argv: string[], output: Output = defaultOutput()): Pr
   } catch (error) {
     return reportError(error, output, verbose);
   }
-}
-
-/** Store problems that mean the input is wrong (exit 2) rather than that something failed on the way (exit 1). */
-const INPUT_STORE_CODES = new Set(['NotFound', 'InvalidUri', 'InvalidKey', 'AccessDenied', 'Unsupported']);
-
-function reportError(error: unknown, output: Output, verbose: boolean): number {
-  if (error instanceof ExperimentError) {
-    output.err.write(`${error.message}\n${red(output, `${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}`)}; nothing was run\n`);
-    return 2;
-  }
-  const known = error as Error & { code?: unknown; hint?: unknown; cause?: unknown };
-  output.err.write(`${red(output, 'error')} ${known?.message ?? String(error)}\n`);
-  if (typeof known?.hint === 'string' && known.hint) output.err.write(`hint: ${known.hint}\n`);
-  if (verbose) output.err.write(`${known?.stack ?? ''}${known?.cause ? `\ncause: ${String((known.cause as Error).stack ?? known.cause)}` : ''}\n`);
-  if (error instanceof MxnError) return error.code === 'Backend' || error.code === 'Run' ? 1 : 2;
-  if (error instanceof StoreError) return INPUT_STORE_CODES.has(error.code) ? 2 : 1;
-  return 1;
 }
 
 async function cliVersion(): Promise<string> {

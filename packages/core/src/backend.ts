@@ -2,14 +2,14 @@
  * The Backend contract: an executor that runs a run's tasks (one per cell), then the
  * aggregate task once every cell task has finished — whatever their outcome — and
  * reports state changes as events. Every backend (local, azure-batch, aws-batch)
- * implements this one interface and passes the shared contract suite.
+ * implements this one interface and passes the shared contract suite. A backend's own settings
+ * (its keys under `compute`, validated by the settings schema it exports; see `experimentSchemaFor`)
+ * reach it through its factory, when it is created, not through the RunSpec.
  */
 
 import type { AggregateManifest } from '@mxn/model-kit';
 import type { Runtime } from './schema/experiment.js';
 
-/** What a task's process sees is fixed by the task protocol (the root README, "What a model sees"), defined in @mxn/model-kit, the package a model image installs. */
-export { TASK_ENV, type AggregateManifest } from '@mxn/model-kit';
 
 /** Version of the task protocol; part of every cell key. */
 export const PROTOCOL_VERSION = 1;
@@ -62,8 +62,6 @@ export interface RunSpec {
   /** Target column name, recorded in the aggregate's manifest. */
   target: string;
   limits: ComputeLimits;
-  /** Backend-specific settings from the experiment's `compute` block. */
-  settings?: Record<string, unknown>;
 }
 
 export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,3 +1,5 @@
+import { MxnError, type MxnErrorOptions } from '@mxn/errors';
+
 /** A problem found in an experiment file, pointing at the place to fix. */
 export interface ExperimentIssue {
   file: string;
@@ -6,34 +8,24 @@ export interface ExperimentIssue {
   message: string;
 }
 
-export type MxnErrorCode = 'InvalidExperiment' | 'Backend' | 'Run' | 'Usage' | 'Results';
-
-/** Base of mxn's errors: one readable line in `message`, the original error as `cause`. */
-export class MxnError extends Error {
-  override readonly name: string = 'MxnError';
-  constructor(
-    readonly code: MxnErrorCode,
-    message: string,
-    options?: { cause?: unknown; hint?: string },
-  ) {
-    super(message, options);
-    this.hint = options?.hint;
-  }
-  readonly hint: string | undefined;
-}
-
-/** Every problem found while loading an experiment, reported at once; the CLI exits 2. */
+/** Every problem found while loading an experiment, reported at once; code `InvalidExperiment`, exit class `input` (the CLI exits 2). */
 export class ExperimentError extends MxnError {
   override readonly name = 'ExperimentError';
   constructor(readonly issues: ExperimentIssue[]) {
-    super('InvalidExperiment', issues.map(formatIssue).join('\n'));
+    super('InvalidExperiment', issues.map(formatIssue).join('\n'), { exitClass: 'input' });
   }
 }
 
+/** The codes of a `BackendError`: `Backend` failed on the way (exit class `failure`); `Config` is missing or unusable backend configuration (`input`). */
+export type BackendErrorCode = 'Backend' | 'Config';
+
+/** A backend's error; the message starts with `backend:`. */
 export class BackendError extends MxnError {
   override readonly name = 'BackendError';
-  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
-    super('Backend', `backend: ${message}`, options);
+  declare readonly code: BackendErrorCode;
+  constructor(message: string, options: Omit<MxnErrorOptions, 'exitClass'> & { code?: BackendErrorCode } = {}) {
+    const { code = 'Backend', ...rest } = options;
+    super(code, `backend: ${message}`, { ...rest, exitClass: code === 'Config' ? 'input' : 'failure' });
   }
 }
 

@@ -1,3 +1,5 @@
+import { MxnError, type ExitClass } from '@mxn/errors';
+
 /** What went wrong, for callers to branch on. */
 export type DataErrorCode =
   /** Bytes or a file that are not a readable parquet file. */
@@ -27,14 +29,28 @@ export type DataErrorCode =
   /** A metric name that the task does not know. */
   | 'UnknownMetric';
 
+/** Which codes the user can fix in what they gave (`input`: their datasets, columns, split, metrics); the rest failed on the way (`failure`: a file, a table, a model's predictions). */
+const DATA_EXIT_CLASSES: Readonly<Record<DataErrorCode, ExitClass>> = {
+  InvalidParquet: 'input',
+  FileError: 'failure',
+  InvalidTable: 'failure',
+  ColumnMissing: 'input',
+  ColumnMismatch: 'input',
+  TargetMissing: 'input',
+  InvalidSplit: 'input',
+  EmptySplit: 'input',
+  PredictionMissing: 'failure',
+  RowCountMismatch: 'failure',
+  InvalidPrediction: 'failure',
+  ProbabilityMissing: 'failure',
+  UnknownMetric: 'input',
+};
+
 /** An error raised by `@mxn/data`. `message` is one readable line prefixed with `data:`. */
-export class DataError extends Error {
+export class DataError extends MxnError {
   override readonly name = 'DataError';
-  constructor(
-    readonly code: DataErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`data: ${message}`, options);
+  declare readonly code: DataErrorCode;
+  constructor(code: DataErrorCode, message: string, options: { cause?: unknown; hint?: string | undefined } = {}) {
+    super(code, `data: ${message}`, { ...options, exitClass: DATA_EXIT_CLASSES[code] });
   }
 }

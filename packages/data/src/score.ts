@@ -46,6 +46,7 @@ export function score(input: ScoreInput): Record<string, number> {
     throw new DataError(
       'PredictionMissing',
       `predictions have no "${PREDICTION_COLUMN}" column (columns: ${listNames(predictions.names)})`,
+      { hint: `write predictions.parquet with a "${PREDICTION_COLUMN}" column, one row per test row (model-kit's writePredictions does)` },
     );
   }
   if (predictions.numRows !== labels.length || pred.length !== labels.length) {

@@ -81,10 +81,10 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
     expect(docker[0]!.args.join(' ')).not.toContain('registry-secret');
     const build = docker[1]!;
     expect(build.args.slice(0, 7)).toEqual(['buildx', 'build', '--push', '--platform', 'linux/amd64', '--tag', knnRef]);
-    // model-kit is a direct dependency; @mxn/data comes through it and is pinned with an override
-    expect(build.context!.files).toEqual(expect.arrayContaining(['Dockerfile', 'train.js', 'package.json', 'mxn-model-kit-0.1.0.tgz', 'mxn-data-0.1.0.tgz']));
+    // model-kit is a direct dependency; @mxn/data and @mxn/errors come through it and are pinned with overrides
+    expect(build.context!.files).toEqual(expect.arrayContaining(['Dockerfile', 'train.js', 'package.json', 'mxn-model-kit-0.1.0.tgz', 'mxn-data-0.1.0.tgz', 'mxn-errors-0.1.0.tgz']));
     expect(build.context!.packageJson.dependencies).toEqual({ '@mxn/model-kit': 'file:./mxn-model-kit-0.1.0.tgz' });
-    expect(build.context!.packageJson.overrides).toEqual({ '@mxn/data': 'file:./mxn-data-0.1.0.tgz' });
+    expect(build.context!.packageJson.overrides).toEqual({ '@mxn/data': 'file:./mxn-data-0.1.0.tgz', '@mxn/errors': 'file:./mxn-errors-0.1.0.tgz' });
     expect(existsSync(build.args.at(-1)!)).toBe(false); // the temporary context is removed
     expect(logs.join('\n')).not.toContain('registry-secret');
 
@@ -108,10 +108,10 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
 });
 
 describe('prepareBuildContext with the real npm pack', () => {
-  it('packs @mxn/model-kit and @mxn/data as tarballs npm can install from', async () => {
+  it('packs @mxn/model-kit, @mxn/data and @mxn/errors as tarballs npm can install from', async () => {
     const context = await prepareBuildContext(path.join(repoRoot, 'models/knn'), { root: repoRoot });
     try {
-      expect(Object.keys(context.packed).sort()).toEqual(['@mxn/data', '@mxn/model-kit']);
+      expect(Object.keys(context.packed).sort()).toEqual(['@mxn/data', '@mxn/errors', '@mxn/model-kit']);
       for (const file of Object.values(context.packed)) expect(existsSync(path.join(context.dir, file))).toBe(true);
       const manifest = JSON.parse(await readFile(path.join(context.dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
       expect(manifest.dependencies['@mxn/model-kit']).toBe(`file:./${context.packed['@mxn/model-kit']}`);

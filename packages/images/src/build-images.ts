@@ -60,7 +60,7 @@ export async function checkImages(options: Omit<BuildImagesOptions, 'dryRun'>): 
 
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
   const registry = options.registry ?? defaultRegistry();
-  if (!registry) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  if (!registry) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   const log = options.log ?? (() => {});
   const registryOptions = { credentials: options.credentials, plainHttp: options.plainHttp, fetch: options.fetch };
   const statuses: ImageStatus[] = [];

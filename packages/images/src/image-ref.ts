@@ -23,7 +23,7 @@ export function imageTagOf(contextHash: string): string {
 /** `${registry}/${model}:${hash12}`; repository names are lower case in OCI registries. */
 export function imageForBuild(model: string, contextHash: string, registry: string | undefined = defaultRegistry()): string {
   const host = registry?.trim().replace(/\/+$/, '');
-  if (!host) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  if (!host) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   return `${host}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
 }
 

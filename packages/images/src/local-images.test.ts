@@ -207,7 +207,7 @@ describe.skipIf(skip || skipWithoutRegistry())('ensureImage and ensurePrebuiltIm
   });
 
   it('pushing needs a registry', async () => {
-    await expect(ensureImage({ name: 'x', buildDir: root }, { engine, root, registry: '', push: true })).rejects.toMatchObject({ code: 'Registry', hint: expect.stringContaining('MXN_REGISTRY') });
+    await expect(ensureImage({ name: 'x', buildDir: root }, { engine, root, registry: '', push: true })).rejects.toMatchObject({ code: 'Config', hint: expect.stringContaining('MXN_REGISTRY') });
   });
 
   it('pulls a prebuilt image once and keys it by its repo digest', async () => {

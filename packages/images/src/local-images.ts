@@ -103,7 +103,7 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
   const { engine, registry } = options;
   const run = guarded(options.run ?? spawnCommand);
   const log = options.log ?? (() => {});
-  if (options.push && !registry) throw new ImagesError('Registry', `cannot push the image of ${shownDir(source.buildDir, options.root)}: no registry`, { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io or 127.0.0.1:5000) or pass a registry' });
+  if (options.push && !registry) throw new ImagesError('Config', `cannot push the image of ${shownDir(source.buildDir, options.root)}: no registry`, { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io or 127.0.0.1:5000) or pass a registry' });
   const ref = await refOf(source, registry, options.root);
   const base = { name: source.name, buildDir: source.buildDir, ref };
 
@@ -312,7 +312,7 @@ async function login(options: LocalImageOptions, run: CommandRunner): Promise<vo
   if (!pending) {
     pending = (async () => {
       const result = await run(options.engine.command, ['login', registry, '--username', basic.username, '--password-stdin'], { input: basic.password });
-      if (result.code !== 0) throw new ImagesError('RegistryAuth', `${options.engine.command} login to ${registry} failed (exit ${result.code}): ${lastLine(result.stderr)}`);
+      if (result.code !== 0) throw new ImagesError('RegistryAuth', `${options.engine.command} login to ${registry} failed (exit ${result.code}): ${lastLine(result.stderr)}`, { hint: 'check MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or the identity’s AcrPull/AcrPush role on the registry' });
     })();
     byKey.set(key, pending);
     pending.catch(() => byKey.delete(key));

@@ -45,7 +45,7 @@ export async function authorizationFor(challenge: string | null, context: AuthCo
     return `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
   }
   const bearer = parseBearerChallenge(challenge);
-  if (!bearer) throw new ImagesError('RegistryAuth', `${context.registry} answered 401 without a usable WWW-Authenticate challenge`);
+  if (!bearer) throw new ImagesError('Registry', `${context.registry} answered 401 without a usable WWW-Authenticate challenge`);
   return `Bearer ${await bearerToken(bearer, context, scope)}`;
 }
 
@@ -75,14 +75,14 @@ async function bearerToken(challenge: BearerChallenge, context: AuthContext, fal
       response = await context.fetch(url, { headers });
     }
   } catch (error) {
-    throw new ImagesError('RegistryAuth', `cannot reach the token service of ${context.registry} (${(error as Error).message})`, { cause: error });
+    throw new ImagesError('Registry', `cannot reach the token service of ${context.registry} (${(error as Error).message})`, { cause: error });
   }
   if (!response.ok) {
     throw new ImagesError('RegistryAuth', `the token service of ${context.registry} refused the credentials (HTTP ${response.status})`, { hint: 'check the registry credentials or the identity’s AcrPull/AcrPush role' });
   }
   const json = (await response.json()) as { token?: string; access_token?: string };
   const token = json.token ?? json.access_token;
-  if (!token) throw new ImagesError('RegistryAuth', `the token service of ${context.registry} returned no token`);
+  if (!token) throw new ImagesError('Registry', `the token service of ${context.registry} returned no token`);
   return token;
 }
 
@@ -116,7 +116,7 @@ async function exchange(context: AuthContext, credentials: Extract<RegistryCrede
   });
   if (!response.ok) throw new ImagesError('RegistryAuth', `${context.registry} refused the Azure AD token exchange (HTTP ${response.status})`, { hint: 'give the workflow identity the AcrPush role on the registry' });
   const json = (await response.json()) as { refresh_token?: string };
-  if (!json.refresh_token) throw new ImagesError('RegistryAuth', `${context.registry} returned no refresh token`);
+  if (!json.refresh_token) throw new ImagesError('Registry', `${context.registry} returned no refresh token`);
   return json.refresh_token;
 }
 

@@ -1,3 +1,5 @@
+import { MxnError, type ExitClass } from '@mxn/errors';
+
 export type ModelKitErrorCode =
   /** A task-protocol environment variable is missing or malformed. */
   | 'MissingEnv'
@@ -11,14 +13,21 @@ export type ModelKitErrorCode =
   /** Writing an output file failed. */
   | 'OutputError';
 
-/** The one error model-kit throws: `code` to branch on, a `model-kit:`-prefixed message, the original error as `cause`. */
-export class ModelKitError extends Error {
+/** `input` when the task's environment or inputs are wrong (a model run by hand, a broken protocol); `failure` when the model's own features, predictions or outputs are. */
+const MODEL_KIT_EXIT_CLASSES: Readonly<Record<ModelKitErrorCode, ExitClass>> = {
+  MissingEnv: 'input',
+  InvalidEnv: 'input',
+  InvalidInput: 'input',
+  InvalidPredictions: 'failure',
+  InvalidFeatures: 'failure',
+  OutputError: 'failure',
+};
+
+/** The one error model-kit throws: `code` to branch on, a `model-kit:`-prefixed message, the original error as `cause`, a `hint` where a fix is known. */
+export class ModelKitError extends MxnError {
   override readonly name = 'ModelKitError';
-  constructor(
-    readonly code: ModelKitErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`model-kit: ${message}`, options);
+  declare readonly code: ModelKitErrorCode;
+  constructor(code: ModelKitErrorCode, message: string, options: { cause?: unknown; hint?: string | undefined } = {}) {
+    super(code, `model-kit: ${message}`, { ...options, exitClass: MODEL_KIT_EXIT_CLASSES[code] });
   }
 }

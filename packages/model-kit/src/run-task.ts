@@ -1,9 +1,10 @@
+import { describeError } from '@mxn/errors';
 import { readTaskInputs } from './task-inputs.js';
 import type { ReadTaskInputsOptions, TaskInputs } from './task-inputs.js';
 
 /**
  * A model's main: reads the task inputs, runs `train`, and on any error prints one line
- * (`<cell id>: <message>`) to stderr and sets a non-zero exit code, as the task protocol expects.
+ * (`<cell id>: <message>`, then `hint: …` when the error has one) to stderr and sets a non-zero exit code, as the task protocol expects.
  * Set `MXN_VERBOSE=1` to print the stack too.
  */
 export async function runTask(train: (inputs: TaskInputs) => Promise<void> | void, options: ReadTaskInputsOptions = {}): Promise<void> {
@@ -15,7 +16,8 @@ export async function runTask(train: (inputs: TaskInputs) => Promise<void> | voi
     await train(inputs);
   } catch (error) {
     const err = error as Error;
-    process.stderr.write(`${cellId}: ${err.message ?? String(error)}\n`);
+    const { message, hint } = describeError(error);
+    process.stderr.write(`${cellId}: ${message}\n${hint ? `hint: ${hint}\n` : ''}`);
     if (env.MXN_VERBOSE === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   }

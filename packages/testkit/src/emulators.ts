@@ -1,16 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { hashBuildContext } from '@mxn/core';
-import { startAzurite, type AzuriteHandle, type StartAzuriteOptions } from './azurite.js';
+import { startStorageEmulators, type StartStorageEmulatorsOptions, type StorageEmulatorsHandle } from '@mxn/emulators';
 import { startBatchService, type BatchService, type BatchServiceOptions, type ImageResolver } from './batch/index.js';
-import { startBlobShim, type BlobShimHandle } from './put-block-from-url-shim.js';
-import { startS3, type S3Handle, type StartS3Options } from './s3-server.js';
 
-export interface EmulatorsHandle {
-  s3: S3Handle;
-  azurite: AzuriteHandle;
-  /** The Put Block From URL shim in front of Azurite; `env` points the SDKs at it. */
-  blob: BlobShimHandle;
+export interface EmulatorsHandle extends StorageEmulatorsHandle {
   /** The loopback Batch service (absent with `batch: false`). */
   batch?: BatchService;
   /** Every environment variable that points mxn and the SDKs at the emulators. */
@@ -18,29 +12,31 @@ export interface EmulatorsHandle {
   stop(): Promise<void>;
 }
 
-export interface StartEmulatorsOptions {
-  s3?: StartS3Options;
-  azurite?: StartAzuriteOptions;
+export interface StartEmulatorsOptions extends StartStorageEmulatorsOptions {
   /** Options of the loopback Batch service, or `false` not to start it. Default: started with its defaults. */
   batch?: BatchServiceOptions | false;
 }
 
-/** Starts the S3 server, Azurite and the shim in front of Azurite, all on ephemeral loopback ports. */
+/**
+ * Starts the storage emulators of `@mxn/emulators` (the S3 server, Azurite and the shim in front of
+ * Azurite) and the loopback Batch service, all on ephemeral loopback ports.
+ */
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<EmulatorsHandle> {
-  const [s3, azurite] = await Promise.all([startS3(options.s3), startAzurite(options.azurite)]);
-  const blob = await startBlobShim({ azurite });
-  const batch = options.batch === false ? undefined : await startBatchService(options.batch ?? {});
+  const storage = await startStorageEmulators(options);
+  const batch = options.batch === false ? undefined : await startBatchService(options.batch ?? {}).catch(async (error: unknown) => {
+    await storage.stop();
+    throw error;
+  });
   const batchEnv: Record<string, string> = batch ? { AZURE_BATCH_ACCOUNT_URL: batch.url, AZURE_BATCH_ACCOUNT_NAME: batch.accountName, AZURE_BATCH_ACCOUNT_KEY: batch.accountKey } : {};
   return {
-    s3,
-    azurite,
-    blob,
+    s3: storage.s3,
+    azurite: storage.azurite,
+    blob: storage.blob,
     ...(batch ? { batch } : {}),
-    env: { ...s3.env, ...blob.env, ...batchEnv },
+    env: { ...storage.env, ...batchEnv },
     async stop() {
       await batch?.stop();
-      await blob.stop();
-      await Promise.all([s3.stop(), azurite.stop()]);
+      await storage.stop();
     },
   };
 }

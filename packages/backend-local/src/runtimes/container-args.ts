@@ -2,7 +2,7 @@
  * The arguments of `docker run` / `podman run` for one attempt: the task protocol at fixed paths,
  * and nothing of this machine but the task's own folders.
  */
-import { TASK_ENV } from '@mxn/core';
+import { TASK_ENV } from '@mxn/model-kit';
 
 /** Where a task's folders appear inside its container. */
 export const CONTAINER_PATHS = { input: '/mxn/input', output: '/mxn/output', task: '/mxn/task' } as const;

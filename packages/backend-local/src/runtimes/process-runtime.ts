@@ -5,7 +5,8 @@
  * user can read. Containers are the isolated runtime.
  */
 import path from 'node:path';
-import { TASK_ENV, type TaskSpec } from '@mxn/core';
+import type { TaskSpec } from '@mxn/core';
+import { TASK_ENV } from '@mxn/model-kit';
 import { ensurePythonEnv } from '../python-env.js';
 import { spawnAttempt } from '../spawn-attempt.js';
 import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';

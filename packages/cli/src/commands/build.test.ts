@@ -151,7 +151,7 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
     vi.stubEnv('MXN_REGISTRY', '');
     const noRegistry = await mxn('build', file(), '--push');
     expect(noRegistry.code).toBe(2);
-    expect(noRegistry.stderr).toContain('mxn build --push: no registry to push to');
+    expect(noRegistry.stderr).toContain('no registry to push model images to');
     expect(noRegistry.stderr).toContain('hint: set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST');
 
     vi.stubEnv('MXN_CONTAINER_ENGINE', `no-such-engine-${suffix}`);

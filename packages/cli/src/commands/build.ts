@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { loadExperiment, MxnError } from '@mxn/core';
-import { buildExperimentImages, defaultRegistry, detectEngine, registryCredentialsFromEnv, type FailedImageOutcome, type ImageOutcome } from '@mxn/images';
+import { buildImages, exitCodeOfOutcome, IMAGE_STATES, loadForBuild } from '@mxn/engine';
+import type { FailedImageOutcome, ImageOutcome } from '@mxn/images';
 import { parse } from '../args.js';
 import { green, red, type Output } from '../output.js';
 import { help } from './validate.js';
@@ -24,8 +24,6 @@ MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD (docker login before a push).
 
 Exit code: 0 every image is there, 1 an image failed, 2 invalid input or no container engine.`;
 
-const STATES = ['built', 'reused', 'pushed', 'pulled', 'failed'] as const;
-
 export async function buildCommand(argv: string[], output: Output): Promise<number> {
   const { values, positionals } = parse('build', argv, {
     push: { type: 'boolean' },
@@ -35,36 +33,21 @@ export async function buildCommand(argv: string[], output: Output): Promise<numb
     json: { type: 'boolean' },
   });
   if (values.help) return help(output, buildHelp);
-  if (positionals.length === 0) throw new MxnError('Usage', 'mxn build: expected an experiment.yaml', { hint: 'usage: mxn build <experiment.yaml> [--push]' });
-  const registry = values.registry?.trim() || defaultRegistry();
-  if (values.push && !registry) throw new MxnError('Usage', 'mxn build --push: no registry to push to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST' });
-  const experiments = [];
-  for (const file of positionals) experiments.push(await loadExperiment(file, { checkData: false }));
-  const engine = await detectEngine();
-  if (!engine) {
-    throw new MxnError('Usage', `mxn build: no container engine answers (${process.env.MXN_CONTAINER_ENGINE?.trim() || 'docker or podman'})`, { hint: 'start Docker or Podman, or use --runtime process' });
-  }
-  const root = experiments[0]!.root;
-  const credentials = registry && values.push ? registryCredentialsFromEnv(registry) : undefined;
-  const { images, outcomes } = await buildExperimentImages(experiments, {
-    engine,
-    root,
-    // '' keeps MXN_REGISTRY out when no registry is meant: images are tagged mxn/<model>:<hash>.
-    registry: registry ?? '',
+  const report = await buildImages(await loadForBuild(positionals), {
     ...(values.push ? { push: true } : {}),
+    ...(values.registry ? { registry: values.registry } : {}),
     ...(values.platform ? { platform: values.platform } : {}),
     ...(values.force ? { force: true } : {}),
-    ...(credentials ? { credentials } : {}),
     log: (line) => output.err.write(`${line}\n`),
   });
-  const totals = Object.fromEntries(STATES.map((state) => [state, outcomes.filter((outcome) => outcome.state === state).length])) as Record<(typeof STATES)[number], number>;
+  const { engine, images, outcomes, totals, root } = report;
   if (values.json) {
     output.out.write(`${JSON.stringify({ engine, images, outcomes, totals }, null, 2)}\n`);
   } else {
     for (const outcome of outcomes) output.out.write(`${line(outcome, root, output)}\n`);
-    output.out.write(`${STATES.map((state) => `${state} ${totals[state]}`).join(', ')}\n`);
+    output.out.write(`${IMAGE_STATES.map((state) => `${state} ${totals[state]}`).join(', ')}\n`);
   }
-  return totals.failed > 0 ? 1 : 0;
+  return exitCodeOfOutcome(report.outcome);
 }
 
 function line(outcome: ImageOutcome | FailedImageOutcome, root: string, output: Output): string {

@@ -1,6 +1,5 @@
-import { backendPlanOptions, cacheUriOf, cellCache, parseRuntime, loadExperiment, parseCellFilter, planExperiment, type Rerun } from '@mxn/core';
-import { createBackend } from '@mxn/backends';
-import { openStore } from '@mxn/storage';
+import { parseCellFilter, parseRuntime, type Rerun } from '@mxn/core';
+import { openExperiment } from '@mxn/engine';
 import { onePositional, parse } from '../args.js';
 import { planJson, renderPlan } from '../format/plan-view.js';
 import type { Output } from '../output.js';
@@ -21,14 +20,18 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
     runtime: { type: 'string' },
   });
   if (values.help) return help(output, planHelp);
-  const loaded = await loadExperiment(onePositional('plan', positionals, 'experiment.yaml'));
-  // The run's backend may name the staging store (and so the cache); a plan must look where the run will.
-  // Planning needs no compute, so a backend that cannot be set up here (no credentials) is skipped.
   const runtime = parseRuntime(values.runtime, '--runtime');
-  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { experiment: loaded, ...(runtime ? { runtime } : {}) }).catch(() => undefined);
-  const cacheStore = await openStore(loaded.spec.compute.cache ?? values.staging ?? cacheUriOf(loaded, backend), loaded.root);
   const rerun: Rerun = parseRerun(values.rerun);
-  const plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cellCache(cacheStore).lookup, rerun, only: (values.only ?? []).map(parseCellFilter) });
+  const only = (values.only ?? []).map(parseCellFilter);
+  // The run's backend may name the staging store (and so the cache); a plan looks where the run will.
+  // Planning needs no compute, so a backend that cannot be set up here (no credentials) is skipped.
+  const session = await openExperiment(onePositional('plan', positionals, 'experiment.yaml'), {
+    backendRequired: false,
+    ...(values.backend ? { backend: values.backend } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(values.staging ? { staging: values.staging } : {}),
+  });
+  const plan = await session.plan({ rerun, only });
   output.out.write(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : renderPlan(plan, output));
   return 0;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readResults, writeResults, renderTextTable } from '@mxn/core';
+import { readResults, renderTextTable, writeResults } from '@mxn/report';
 import { onePositional, parse } from '../args.js';
 import type { Output } from '../output.js';
 import { help } from './validate.js';

@@ -1,8 +1,8 @@
-import path from 'node:path';
-import { backendPlanOptions, cacheUriOf, cellCache, parseRuntime, loadExperiment, MxnError, parseCellFilter, planExperiment, publishOutputs, readResults, runExperiment, writeResults, type Backend, type CellFilter, type LoadedExperiment, type Rerun, renderTextTable } from '@mxn/core';
-import { openStore } from '@mxn/storage';
+import { parseCellFilter, parseRuntime, type Rerun } from '@mxn/core';
+import { MxnError } from '@mxn/errors';
+import { exitCodeOfOutcome, openExperiment } from '@mxn/engine';
+import { readResults, renderTextTable } from '@mxn/report';
 import { onePositional, parse } from '../args.js';
-import { createBackend } from '@mxn/backends';
 import { bold, red, type Output } from '../output.js';
 import { createProgress } from '../progress/index.js';
 import { help } from './validate.js';
@@ -55,10 +55,20 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   const only = (values.only ?? []).map(parseCellFilter);
   const baseline = values.baseline ? await readResults(values.baseline) : undefined;
 
-  const loaded = await loadExperiment(onePositional('run', positionals, 'experiment.yaml'));
   const runtime = parseRuntime(values.runtime, '--runtime');
-  const backend = await createBackend(values.backend ?? loaded.spec.compute.backend, { concurrency, experiment: loaded, ...(runtime ? { runtime } : {}), log: (line) => output.err.write(`${line}\n`) });
-  if (values.cancel) return cancelRun(loaded, backend, only, rerun, output);
+  const session = await openExperiment(onePositional('run', positionals, 'experiment.yaml'), {
+    ...(values.backend ? { backend: values.backend } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(concurrency ? { concurrency } : {}),
+    ...(values.staging ? { staging: values.staging } : {}),
+    log: (line) => output.err.write(`${line}\n`),
+  });
+  const backend = session.backend!;
+  if (values.cancel) {
+    const runId = await session.cancel({ only, rerun });
+    output.out.write(`cancelled run ${runId} on ${backend.name}\n`);
+    return 0;
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -72,25 +82,22 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   process.on('SIGTERM', onSignal);
   let progress: ReturnType<typeof createProgress> | undefined;
   try {
-    const { plan, results } = await runExperiment(loaded, {
-      backend,
-      ...(values.staging ? { stagingUri: values.staging } : {}),
+    const report = await session.run({
       rerun,
       only,
-      concurrency,
       signal: controller.signal,
+      ...(values.out ? { outDir: values.out } : {}),
+      ...(values.outputs ? { outputs: values.outputs } : {}),
+      ...(baseline ? { baseline } : {}),
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
         output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`);
-        progress = createProgress({ total: toRun, cached: plan.cells.length - toRun, concurrency: concurrency ?? loaded.spec.compute.concurrency, stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
+        progress = createProgress({ total: toRun, cached: plan.cells.length - toRun, concurrency: concurrency ?? session.loaded.spec.compute.concurrency, stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
       },
       onEvent: (event) => progress?.onEvent(event),
     });
     progress?.finish();
-    const dir = values.out ?? path.join(loaded.root, 'results', plan.experiment);
-    const written = await writeResults(results, dir, { baseline });
-    const outputs = values.outputs ?? loaded.spec.outputs;
-    const published = outputs ? await publishOutputs(results, written, outputs, { cwd: loaded.root }) : undefined;
+    const { results, written, published } = report;
     if (values.json) output.out.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
       output.out.write(`\n${renderTextTable(results)}\n`);
@@ -103,21 +110,10 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       output.out.write(`wrote ${written.results}\nwrote ${written.summary}\nwrote ${written.report}\n`);
       if (published) output.out.write(`copied results and cell outputs to ${published.uri} (${published.objects} objects, ${published.skipped} unchanged)\n`);
     }
-    if (controller.signal.aborted || results.totals.cancelled > 0) return 130;
-    return results.totals.failed > 0 || results.aggregate?.status === 'failed' ? 1 : 0;
+    return exitCodeOfOutcome(report.outcome);
   } finally {
     progress?.finish();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-/** `--cancel`: stops the run that `mxn run` with the same file and filters started on a backend whose runs outlive the process. */
-async function cancelRun(loaded: LoadedExperiment, backend: Backend, only: CellFilter[], rerun: Rerun, output: Output): Promise<number> {
-  if (!backend.cancel) throw new MxnError('Usage', `the ${backend.name} backend has no runs to cancel outside this process`, { hint: 'press Ctrl-C in the terminal that runs it' });
-  const cacheStore = await openStore(cacheUriOf(loaded, backend), loaded.root);
-  const plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cellCache(cacheStore).lookup, only, rerun });
-  await backend.cancel(plan.runId);
-  output.out.write(`cancelled run ${plan.runId} on ${backend.name}\n`);
-  return 0;
 }

@@ -142,6 +142,16 @@ describe('mxn sync', () => {
     expect((await sync('a/', 'b/', '--concurrency', 'many')).code).toBe(2);
   });
 
+  it('exits 2 for a source that does not exist, as mxn run does for a missing object (one mapping for every command)', async () => {
+    for (const source of ['s3://mxn/data/no-such.parquet', path.join(local, 'no-such-folder', 'train.parquet')]) {
+      for (const extra of [[], ['--dry-run'], ['--json']]) {
+        const ran = await sync(source, path.join(local, 'out', 'never.parquet'), ...extra);
+        expect(ran.code, `${source} ${extra.join(' ')}`).toBe(2);
+        expect(ran.stderr, ran.stderr).toMatch(/^error mxn sync: \S*no-such\S* does not exist \(no object, and no objects under it\)\nhint: check the source; a prefix that may be empty ends with "\/"\n$/);
+      }
+    }
+  });
+
   it('exits 1 when objects fail, with one line naming how many and the first cause', async () => {
     // A bucket that does not exist: every write fails (a missing Blob container would be created).
     const ran = await sync('s3://mxn/data/', 's3://no-such-bucket/data/', '--concurrency', '1');

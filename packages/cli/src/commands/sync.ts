@@ -1,5 +1,5 @@
-import { MxnError } from '@mxn/core';
-import { copy, formatBytes, redact, renderProgress, StoreError, type CopyResult, type PlannedObject } from '@mxn/storage';
+import { describeError, exitCodeOf, MxnError } from '@mxn/errors';
+import { copy, formatBytes, redact, renderProgress, type CopyResult, type PlannedObject } from '@mxn/storage';
 import { parse } from '../args.js';
 import { bold, red, type Output } from '../output.js';
 import { help } from './validate.js';
@@ -22,7 +22,8 @@ AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, a SA
 DefaultAzureCredential for Blob.
 
 Exit code: 0 everything copied or skipped, 1 some objects failed (run again to finish;
-copied objects are skipped), 2 bad usage or URI.`;
+copied objects are skipped), 2 bad usage or URI, or a source that does not exist or may
+not be read (the same codes as every mxn command).`;
 
 /** One object of a dry run. */
 export type { PlannedObject };
@@ -77,7 +78,10 @@ export async function syncCommand(argv: string[], output: Output): Promise<numbe
   }
 }
 
-/** One clear line on stderr (and the JSON summary on stdout when asked); exit 2 for a bad URI, else 1. */
+/**
+ * One clear line on stderr, `hint: …` after it when there is one (and the JSON summary on stdout
+ * when asked); the exit code by the mapping every command uses (a bad URI or a missing source 2, else 1).
+ */
 function fail(error: unknown, shown: { source: string; destination: string }, json: boolean, output: Output): number {
   const text = oneLine(error);
   const partial = error as { result?: CopyResult; failures?: { key: string; error: Error }[] };
@@ -86,9 +90,9 @@ function fail(error: unknown, shown: { source: string; destination: string }, js
     const summary = summarize(shown, partial.result ?? { copied: [], skipped: [], bytes: 0, elapsedMs: 0 }, failures);
     output.out.write(`${JSON.stringify({ ...summary, ok: false, error: text }, null, 2)}\n`);
   }
-  output.err.write(`${red(output, 'error')} mxn sync: ${text}\n`);
-  const usage = error instanceof StoreError && (error.code === 'InvalidUri' || error.code === 'InvalidKey');
-  return usage ? 2 : 1;
+  const { hint } = describeError(error);
+  output.err.write(`${red(output, 'error')} mxn sync: ${text}\n${hint ? `hint: ${redact(hint)}\n` : ''}`);
+  return exitCodeOf(error);
 }
 
 function oneLine(error: unknown): string {

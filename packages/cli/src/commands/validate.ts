@@ -1,4 +1,5 @@
-import { expandVariants, loadExperiment } from '@mxn/core';
+import { expandVariants } from '@mxn/core';
+import { loadExperiment } from '@mxn/engine';
 import { onePositional, parse } from '../args.js';
 import { green, type Output } from '../output.js';
 

@@ -118,6 +118,14 @@ describe('loadExperiment', () => {
     expect(lines).toEqual([expect.stringMatching(/:16:12: backend "aws-batch" is not available yet; use local or azure-batch$/)]);
   });
 
+  it('takes the common compute keys only without the backends\' settings, and names the backend meant', async () => {
+    expect(await problems(`${good}compute:\n  backend: azure-batch\n  maxNodes: 2\n`)).toEqual([
+      expect.stringMatching(/:17:3: unknown key "maxNodes" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache$/),
+    ]);
+    expect(await problems(`${good}compute:\n  backend: loca\n`)).toEqual([expect.stringMatching(/:16:12: compute\.backend: unknown backend "loca"; did you mean "local"\?$/)]);
+    expect(await problems(`${good}compute:\n  backend: 3\n`)).toEqual([expect.stringMatching(/:16:12: compute\.backend: unknown backend 3; expected one of: local, azure-batch, aws-batch$/)]);
+  });
+
   it('reports YAML syntax errors with their position', async () => {
     const lines = await problems('name: demo\ndatasets: [\n');
     expect(lines[0]).toMatch(/bad\.yaml:\d+:\d+: YAML: /);

@@ -10,11 +10,11 @@ import type { z } from 'zod';
 import { KNOWN_METRICS } from '@mxn/data';
 import { ExperimentError, type ExperimentIssue } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { datasetSchema, experimentSchema, type DatasetSpec, type ExperimentSpec } from '../schema/experiment.js';
+import { datasetSchema, experimentSchema, type DatasetSpec, type ExperimentSchema, type ExperimentSpec } from '../schema/experiment.js';
 import { checkDatasets, type ResolvedDataset } from './check-datasets.js';
 import { didYouMean } from './did-you-mean.js';
 import { locate } from './locate.js';
-import { keysAt } from './schema-keys.js';
+import { keysAt, otherAlternatives } from './schema-keys.js';
 
 export interface LoadedExperiment {
   /** Absolute path of the experiment file. */
@@ -31,6 +31,13 @@ export interface LoadOptions {
   root?: string;
   /** Open every dataset and check its parquet footer and target column. Default true. */
   checkData?: boolean;
+  /**
+   * The schema to validate against: `experimentSchemaFor(settings)` with the settings of the backends
+   * this program can run (@mxn/engine's `experimentSchema`). Default: `experimentSchema` of this
+   * package, the common keys only, so a file with a backend's settings (`maxNodes`, `runtime`, …) is
+   * refused with "unknown key" rather than loaded with settings nobody checked.
+   */
+  schema?: ExperimentSchema;
 }
 
 export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<LoadedExperiment> {
@@ -58,10 +65,11 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   }
 
   const raw: unknown = doc.toJS() ?? {};
-  const parsed = experimentSchema.safeParse(raw);
+  const schema = options.schema ?? experimentSchema;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
-    const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue)));
+    const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue, schema, raw)));
     issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue)));
     // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
     const target = (raw as { evaluation?: { target?: unknown } }).evaluation?.target;
@@ -78,15 +86,27 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
 
 type IssueAt = (where: readonly (string | number)[], message: string, atKey?: boolean) => ExperimentIssue;
 
-function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt): ExperimentIssue[] {
+function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, schema: ExperimentSchema, raw: unknown): ExperimentIssue[] {
   const where = zodIssue.path.filter((key): key is string | number => typeof key !== 'symbol');
   if (zodIssue.code === 'unrecognized_keys') {
-    const allowed = keysAt(experimentSchema, where).filter((key) => key !== '$schema');
+    const allowed = keysAt(schema, where, raw).filter((key) => key !== '$schema');
     return zodIssue.keys.map((key) => {
       const guess = didYouMean(key, allowed);
-      const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${allowed.join(', ')}`;
+      // A key of another alternative (`maxNodes` under `backend: local`) says whose it is.
+      const other = guess ? undefined : otherAlternatives(schema, where, raw, key);
+      const owner = other && other.accepting.length > 0 ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, and ${describe([...where, other.discriminator])} is ${String(other.selected)}` : undefined;
+      const hint = guess ? `did you mean "${guess}"?` : (owner ?? `expected one of: ${allowed.join(', ')}`);
       return issue([...where, key], `unknown key "${key}" in ${describe(where)}; ${hint}`, true);
     });
+  }
+  if (zodIssue.code === 'invalid_union' && 'discriminator' in zodIssue && typeof zodIssue.discriminator === 'string') {
+    // A discriminator no alternative has (`backend: azure`): name the choices, or the one meant.
+    const choices = ((zodIssue as { options?: unknown[] }).options ?? []).filter((value): value is string => typeof value === 'string');
+    const value = doc.getIn(where);
+    const guess = typeof value === 'string' ? (didYouMean(value, choices) ?? choices.find((choice) => value.length >= 3 && choice.startsWith(value))) : undefined;
+    const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+    const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
+    return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
   }
   const present = doc.hasIn(where);
   if (!present && zodIssue.code === 'invalid_type') {
@@ -175,7 +195,7 @@ function withDefaults(raw: unknown): ExperimentSpec {
     datasets: list(value.datasets),
     models: list(value.models),
     evaluation: { task: 'regression', ...(value.evaluation ?? {}), metrics: Array.isArray(value.evaluation?.metrics) ? value.evaluation.metrics.filter((m) => typeof m === 'string') : undefined },
-    compute: { timeout: '30m', ...(value.compute ?? {}), ...(typeof value.compute?.timeout === 'string' ? {} : { timeout: '30m' }) },
+    compute: { ...(value.compute ?? {}), timeout: typeof value.compute?.timeout === 'string' ? value.compute.timeout : '30m' },
   } as ExperimentSpec;
 }
 

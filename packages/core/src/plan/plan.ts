@@ -3,14 +3,13 @@
  * and a content key, and whether the cache already holds its result.
  */
 import path from 'node:path';
-import { PROTOCOL_VERSION } from '../backend.js';
-import { MxnError } from '../errors.js';
+import { cellKey, inputKey, runIdOf } from '../addresses.js';
+import { MxnError } from '@mxn/errors';
 import type { LoadedExperiment } from '../load/load-experiment.js';
 import type { CellResult } from '../results.js';
 import type { AggregateSpec, ModelSpec, Runtime } from '../schema/experiment.js';
 import { hashBuildContext } from './build-context.js';
 import { fingerprintSource } from './fingerprint.js';
-import { hashValue } from './hash.js';
 import { expandVariants } from './variants.js';
 
 export interface PlannedCell {
@@ -86,7 +85,7 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     loaded.datasets.map(async (dataset) => {
       const train = await fingerprintSource(dataset.train);
       const test = dataset.test ? await fingerprintSource(dataset.test) : undefined;
-      return { name: dataset.name, inputKey: hashValue({ protocol: PROTOCOL_VERSION, train, test, target: evaluation.target, split: test ? null : evaluation.split }) };
+      return { name: dataset.name, inputKey: inputKey({ train, test, target: evaluation.target, split: evaluation.split }) };
     }),
   );
   const resolve = imageResolver(options.resolveImage);
@@ -99,9 +98,8 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     for (const variant of expandVariants(model.name, model.params)) {
       variants.push(variant.name);
       for (const dataset of datasets) {
-        const key = hashValue({
-          protocol: PROTOCOL_VERSION,
-          input: dataset.inputKey,
+        const key = cellKey({
+          inputKey: dataset.inputKey,
           image: source.imageDigest ?? source.image ?? `context:${source.contextHash}`,
           runtime,
           command: model.command,
@@ -138,7 +136,7 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
   }
 
   const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root, resolve) : undefined;
-  const runId = `${spec.name}-${hashValue({ keys: selected.map((cell) => cell.key).sort(), aggregate, runtime }).slice(0, 12)}`;
+  const runId = runIdOf(spec.name, { cellKeys: selected.map((cell) => cell.key), aggregate, runtime });
   return {
     experiment: spec.name,
     runtime,

@@ -3,7 +3,7 @@
  * TypeScript types and the editors' JSON Schema (`schemas/experiment.schema.json`).
  */
 import { z } from 'zod';
-import { MxnError } from '../errors.js';
+import { MxnError } from '@mxn/errors';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const name = (what: string) =>
@@ -79,51 +79,92 @@ export const evaluationSchema = z
   .describe('How every cell is scored.');
 
 export const BACKENDS = ['local', 'azure-batch', 'aws-batch'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
 /** How the local backend starts a cell: in its model's image through a container engine, or as a host process. */
 export const RUNTIMES = ['container', 'process'] as const;
 
-export const computeSchema = z
-  .strictObject({
-    backend: z.enum(BACKENDS).default('local').describe('Where cells run: local (default), azure-batch or aws-batch.'),
-    concurrency: z.number().int().min(1).optional().describe('Cells running at once. Default: the number of cores (local) or maxNodes × taskSlotsPerNode.'),
-    retries: z.number().int().min(0).max(10).default(1).describe('Extra attempts after a failed one.'),
-    timeout: z.string().default('30m').describe('Wall-clock limit of one attempt, e.g. 90s, 30m, 2h.'),
-    staging: z.string().optional().describe('Store URI for inputs and outputs (default: .mxn under the project root).'),
-    cache: z.string().optional().describe('Store URI of the cell cache (default: the staging store).'),
-    maxNodes: z.number().int().min(1).optional().describe('Cloud backends: most nodes the pool scales to.'),
-    vmSize: z.string().optional().describe('Cloud backends: VM size of pool nodes.'),
-    pool: z.string().optional().describe('Azure Batch: name of the pool to create or reuse.'),
-    spot: z.boolean().optional().describe('Cloud backends: use spot / low-priority nodes.'),
-    taskSlotsPerNode: z.number().int().min(1).optional().describe('Cloud backends: cells per node.'),
-    runtime: z
-      .enum(RUNTIMES)
-      .optional()
-      .describe(
-        'Local backend: run each cell in its model\'s image through Docker or Podman (container), or as a process on this machine for trusted code (process). Default: container when an engine answers, else process.',
-      ),
-    network: z.boolean().optional().describe('Container runtime: give cells network access. Default false: cells run with no network.'),
-    workingDirectory: z
-      .enum(['image', 'task'])
-      .optional()
-      .describe("Containers: run in the image's WORKDIR (image, default) or the backend's task folder (task)."),
-  })
-  .default({ backend: 'local', retries: 1, timeout: '30m' })
-  .describe('Where and how cells run.');
+/** The `compute` keys every backend shares; each backend adds its own settings (see `experimentSchemaFor`). */
+export const commonComputeShape = {
+  concurrency: z.number().int().min(1).optional().describe('Cells running at once. Default: the number of cores (local) or maxNodes × taskSlotsPerNode.'),
+  retries: z.number().int().min(0).max(10).default(1).describe('Extra attempts after a failed one.'),
+  timeout: z.string().default('30m').describe('Wall-clock limit of one attempt, e.g. 90s, 30m, 2h.'),
+  staging: z.string().optional().describe('Store URI for inputs and outputs (default: MXN_STAGING, else the backend\'s, else .mxn under the project root).'),
+  cache: z.string().optional().describe('Store URI of the cell cache (default: the staging store).'),
+};
 
-export const experimentSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    name: name('experiment'),
-    description: z.string().optional().describe('What this experiment compares.'),
-    datasets: z.array(datasetSchema).min(1, 'list at least one dataset'),
-    models: z.array(modelSchema).min(1, 'list at least one model'),
-    evaluation: evaluationSchema,
-    aggregate: aggregateSchema.optional(),
-    outputs: z.string().optional().describe('Store URI where final results and every cell\'s outputs are copied after a run, e.g. s3://bucket/results/name.'),
-    compute: computeSchema,
-  })
-  .describe('An mxn experiment: every model on every dataset.');
+const BACKEND_DESCRIPTION = 'Where cells run: local (default), azure-batch or aws-batch. The other keys of `compute` are the ones every backend shares and the settings of this backend.';
+
+/** One alternative of `compute`: `backend: <name>` (the default on `local`) and the common keys. */
+function commonBranch<B extends BackendName>(backend: B) {
+  return z.strictObject({ backend: z.literal(backend).describe(BACKEND_DESCRIPTION), ...commonComputeShape });
+}
+const localBranch = z.strictObject({ backend: z.literal('local').default('local').describe(BACKEND_DESCRIPTION), ...commonComputeShape });
+
+const COMPUTE_DEFAULT = { backend: 'local', retries: 1, timeout: '30m' } as const;
+const COMPUTE_DESCRIPTION = 'Where and how cells run: the keys every backend shares, and the settings of the backend `backend` names.';
+
+/**
+ * `compute` with the common keys only: the alternative of each backend (chosen by `backend`)
+ * accepts no backend-specific key. `experimentSchemaFor` adds the backends' settings.
+ */
+export const computeSchema = z
+  .discriminatedUnion('backend', [localBranch, commonBranch('azure-batch'), commonBranch('aws-batch')])
+  .default(COMPUTE_DEFAULT)
+  .describe(COMPUTE_DESCRIPTION);
+
+const experimentShape = {
+  $schema: z.string().optional(),
+  name: name('experiment'),
+  description: z.string().optional().describe('What this experiment compares.'),
+  datasets: z.array(datasetSchema).min(1, 'list at least one dataset'),
+  models: z.array(modelSchema).min(1, 'list at least one model'),
+  evaluation: evaluationSchema,
+  aggregate: aggregateSchema.optional(),
+  outputs: z.string().optional().describe('Store URI where final results and every cell\'s outputs are copied after a run, e.g. s3://bucket/results/name.'),
+};
+const EXPERIMENT_DESCRIPTION = 'An mxn experiment: every model on every dataset.';
+
+/**
+ * The experiment file with the common `compute` keys only: a backend-specific key (`maxNodes`,
+ * `runtime`, …) is an unknown key here. `loadExperiment` uses it when given no schema; programs that
+ * run backends load with `experimentSchemaFor(their backends' settings)` (@mxn/engine's `experimentSchema`).
+ */
+export const experimentSchema = z.strictObject({ ...experimentShape, compute: computeSchema }).describe(EXPERIMENT_DESCRIPTION);
+
+/**
+ * The settings schemas of the backends a program knows, by backend name: each a `z.strictObject`
+ * of that backend's own `compute` keys, exported by the backend from a light subpath (e.g.
+ * `@mxn/backend-azure-batch/settings`). A backend without an entry accepts the common keys only.
+ */
+export type BackendSettingsSchemas = Partial<Record<BackendName, z.ZodObject>>;
+
+/** A schema of experiment files: parses to an `ExperimentSpec` (whose `compute` also holds the chosen backend's settings). */
+export type ExperimentSchema = z.ZodType<ExperimentSpec>;
+
+/**
+ * The experiment schema with each backend's settings merged into its alternative of `compute`
+ * (a union on `compute.backend`): a backend's keys are accepted, validated and described only
+ * when `backend` names it. The settings schema's own checks (refinements) run on the merged object.
+ */
+export function experimentSchemaFor(settings: BackendSettingsSchemas): ExperimentSchema {
+  const branch = (backend: BackendName): z.ZodObject => {
+    const base = backend === 'local' ? localBranch : commonBranch(backend);
+    const own = settings[backend];
+    if (!own) return base;
+    const clash = Object.keys(own.shape).filter((key) => key in base.shape);
+    if (clash.length > 0) throw new Error(`the ${backend} settings redefine the common compute keys ${clash.join(', ')}`);
+    const merged = base.extend(own.shape);
+    const checks = own._zod.def.checks ?? [];
+    // The settings schema's checks (e.g. two keys that exclude each other) see the merged object.
+    return checks.length > 0 ? merged.check(...(checks as never[])) : merged;
+  };
+  const compute = z
+    .discriminatedUnion('backend', [branch('local'), ...BACKENDS.filter((backend) => backend !== 'local').map(branch)] as [z.ZodObject, ...z.ZodObject[]])
+    .default(COMPUTE_DEFAULT)
+    .describe(COMPUTE_DESCRIPTION);
+  return z.strictObject({ ...experimentShape, compute }).describe(EXPERIMENT_DESCRIPTION) as unknown as ExperimentSchema;
+}
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
 export type ExperimentSpec = z.output<typeof experimentSchema>;

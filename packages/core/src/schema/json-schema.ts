@@ -1,16 +1,20 @@
 import { z } from 'zod';
-import { experimentSchema } from './experiment.js';
+import type { ExperimentSchema } from './experiment.js';
 
-/** JSON Schema of experiment files, generated from the zod schema (for editors). */
-export function experimentJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(experimentSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
+/**
+ * JSON Schema of experiment files (for editors), generated from an experiment schema: pass
+ * `experimentSchemaFor(...)` with every backend's settings (@mxn/engine's `experimentJsonSchema()`
+ * does, and writes `schemas/experiment.schema.json`).
+ */
+export function jsonSchemaOf(schema: ExperimentSchema): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
   return {
-    ...schema,
+    ...generated,
     $id: 'https://mxn.dev/schemas/experiment.schema.json',
     title: 'mxn experiment',
   };
 }
 
-export function experimentJsonSchemaText(): string {
-  return `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
+export function jsonSchemaTextOf(schema: ExperimentSchema): string {
+  return `${JSON.stringify(jsonSchemaOf(schema), null, 2)}\n`;
 }

@@ -1,4 +1,5 @@
-import { sampleResults, type Plan } from '@mxn/core';
+import type { Plan } from '@mxn/core';
+import { sampleResults } from '@mxn/report/testing';
 import { describe, expect, it } from 'vitest';
 import { commentBudget } from '../sticky-comment.js';
 import { renderPlanComment } from './plan-comment.js';

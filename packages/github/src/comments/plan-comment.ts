@@ -1,5 +1,6 @@
 /** The plan comment: the m × n matrix with what runs and what is cached, the images to build, and any problem in the file. */
-import { escapeMarkdown, formatIssue, type ExperimentIssue, type Plan } from '@mxn/core';
+import { formatIssue, type ExperimentIssue, type Plan } from '@mxn/core';
+import { escapeMarkdown } from '@mxn/report';
 import type { ImageStatus } from '@mxn/images';
 import { commentBudget } from '../sticky-comment.js';
 

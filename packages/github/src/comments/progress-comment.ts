@@ -1,5 +1,6 @@
 /** The progress comment while a run goes on: counts by state, and the plan's size. */
-import { escapeMarkdown, formatDuration, type Plan, type TaskEvent } from '@mxn/core';
+import { formatDuration, type Plan, type TaskEvent } from '@mxn/core';
+import { escapeMarkdown } from '@mxn/report';
 
 export interface ProgressState {
   /** Latest state per task id. */

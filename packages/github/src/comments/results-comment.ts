@@ -1,5 +1,6 @@
 /** The results comment: the committed summary (per-metric m × n tables, change against the baseline, failed cells), shortened to fit a comment. */
-import { renderSummary, type ExperimentResults } from '@mxn/core';
+import type { ExperimentResults } from '@mxn/core';
+import { renderSummary } from '@mxn/report';
 import { commentBudget } from '../sticky-comment.js';
 
 export interface ResultsCommentOptions {

@@ -71,7 +71,7 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     const saved = process.env.MXN_REGISTRY;
     delete process.env.MXN_REGISTRY;
     try {
-      await expect(buildImagesStep({ root, experiments: ['experiments/good.yaml'] })).rejects.toMatchObject({ code: 'Registry', hint: expect.stringContaining('MXN_REGISTRY') });
+      await expect(buildImagesStep({ root, experiments: ['experiments/good.yaml'] })).rejects.toMatchObject({ code: 'Config', hint: expect.stringContaining('MXN_REGISTRY') });
     } finally {
       if (saved !== undefined) process.env.MXN_REGISTRY = saved;
     }

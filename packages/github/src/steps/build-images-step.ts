@@ -1,17 +1,15 @@
 /**
- * The `build-images` step: the same library call as `mxn build --push` (`buildExperimentImages`):
+ * The `build-images` step: the same engine call as `mxn build --push` (`buildImages`):
  * every build folder of the experiments whose content-hash tag the registry lacks is built and
  * pushed; the others are left alone. Prebuilt `image:` references are not pulled here (the run's
  * backend pulls them).
  */
 import path from 'node:path';
-import { loadExperiment } from '@mxn/core';
+import { buildImages, loadForBuild } from '@mxn/engine';
 import {
-  buildExperimentImages,
   defaultRegistry,
   detectEngine,
   ImagesError,
-  registryCredentialsFromEnv,
   type CommandRunner,
   type ContainerEngine,
   type FailedImageOutcome,
@@ -46,13 +44,13 @@ export interface BuildImagesStepResult {
 }
 
 export async function buildImagesStep(options: BuildImagesStepOptions): Promise<BuildImagesStepResult> {
-  const loaded = await Promise.all(options.experiments.map((file) => loadExperiment(path.resolve(options.root, file), { root: options.root, checkData: false })));
+  const loaded = await loadForBuild(options.experiments.map((file) => path.resolve(options.root, file)), options.root);
   const registry = options.registry ?? defaultRegistry();
-  if (!registry) throw new ImagesError('Registry', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
-  const credentials = options.credentials ?? registryCredentialsFromEnv(registry);
-  const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {})) ?? { command: 'docker', kind: 'docker', version: 'unknown', buildx: true };
+  if (!registry) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   const log = options.log ?? (() => {});
-  const { images, outcomes } = await buildExperimentImages(loaded, {
+  // Docker with buildx is assumed when nothing answers: GitHub's runners have it.
+  const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {})) ?? { command: 'docker', kind: 'docker', version: 'unknown', buildx: true };
+  const report = await buildImages(loaded, {
     engine,
     root: options.root,
     registry,
@@ -60,17 +58,17 @@ export async function buildImagesStep(options: BuildImagesStepOptions): Promise<
     prebuilt: false,
     platform: options.platform ?? 'linux/amd64',
     log,
-    ...(credentials ? { credentials } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.force ? { force: true } : {}),
     ...(options.run ? { run: options.run } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const failed = outcomes.filter((outcome): outcome is FailedImageOutcome => outcome.state === 'failed');
+  const { outcomes, failed } = report;
   for (const outcome of failed) log(`${outcome.ref ?? outcome.name}: failed: ${outcome.error}`);
   if (failed.length) {
     const first = failed.map((outcome) => `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`);
     throw new ImagesError('Build', `${failed.length} of ${outcomes.length} images failed: ${first.join('; ')}`);
   }
   const built = outcomes.filter((outcome) => outcome.state !== 'failed' && outcome.built).length;
-  return { images: Object.fromEntries(Object.entries(images).filter(([key]) => outcomes.some((outcome) => outcome.buildDir === key))), outcomes, built };
+  return { images: Object.fromEntries(Object.entries(report.images).filter(([key]) => outcomes.some((outcome) => outcome.buildDir === key))), outcomes, built };
 }

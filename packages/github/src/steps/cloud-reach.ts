@@ -5,6 +5,7 @@
  * instead of turning the unreachable store into a problem in the file.
  */
 import { expandVariants, resolveDataSource, type ExperimentSpec, type LoadedExperiment, type Plan } from '@mxn/core';
+import { backendSettings } from '@mxn/engine';
 import { isRemoteUri, StoreError } from '@mxn/storage';
 
 export interface Unreachable {
@@ -55,7 +56,7 @@ export function matrixOnlyPlan(loaded: LoadedExperiment): Plan {
   return {
     experiment: loaded.spec.name,
     // What a fork's run uses: the local backend runs untrusted code in containers only, as every cloud backend does.
-    runtime: loaded.spec.compute.runtime ?? 'container',
+    runtime: backendSettings('local', loaded.spec.compute).runtime ?? 'container',
     runId: '',
     variants: variants.map(({ variant }) => variant.name),
     datasets,

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend } from '@mxn/backends';
+import { createBackend } from '@mxn/engine';
 import type { Backend } from '@mxn/core';
 import { describe, expect, it } from 'vitest';
 import { planStep } from './plan-step.js';

@@ -4,10 +4,9 @@
  * the plan as each experiment's sticky comment.
  */
 import path from 'node:path';
-import { backendPlanOptions, cacheUriOf, cellCache, ExperimentError, loadExperiment, planExperiment, type Backend, type CellResult, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
-import { createBackend, type CreateBackendOptions } from '@mxn/backends';
+import { ExperimentError, type Backend, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
+import { loadExperiment, openExperiment, type CreateBackendOptions } from '@mxn/engine';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
-import { isRemoteUri, openStore } from '@mxn/storage';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
 import { renderPlanComment } from '../comments/plan-comment.js';
 import type { GitHubApi } from '../github-api.js';
@@ -31,7 +30,7 @@ export interface PlanStepOptions {
   comment?: { api: GitHubApi; target: StickyTarget };
   /** Extra line in every plan comment (e.g. the fork policy). */
   note?: string;
-  /** Creates the backend whose default staging store holds the cache (as the run step does). Default `createBackend` of @mxn/backends. */
+  /** Creates the backend whose default staging store holds the cache (as the run step does). Default `createBackend` of @mxn/engine. */
   createBackend?: (name: string, options?: CreateBackendOptions) => Promise<Backend>;
   /** The pull request comes from a fork: its runs never use the process runtime. */
   untrusted?: boolean;
@@ -78,16 +77,22 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         options.log?.(`${file}: datasets and cache not checked: ${unreachable.uri} cannot be reached (${unreachable.reason})`);
         plan = matrixOnlyPlan(checked);
       } else {
-        loaded = await loadExperiment(absolute, { root: options.root });
-        const backend = await (options.createBackend ?? createBackend)(entry.backend, { experiment: loaded, untrusted: options.untrusted === true }).catch((error: Error) => {
-          options.log?.(`${file}: backend ${entry.backend} not available to the plan (${error.message}); cache looked up without it`);
-          return undefined;
+        const session = await openExperiment(absolute, {
+          root: options.root,
+          backend: entry.backend,
+          backendRequired: false,
+          untrusted: options.untrusted === true,
+          ...(options.createBackend ? { createBackend: options.createBackend } : {}),
         });
-        const lookup = cacheLookup(cacheUriOf(loaded, backend), loaded, (note) => {
-          entry.unchecked = note;
-          options.log?.(`${file}: ${note.replace(/^_|_$/g, '')}`);
+        loaded = session.loaded;
+        if (session.backendProblem) options.log?.(`${file}: ${session.backendProblem}; cache looked up without it`);
+        plan = await session.plan({
+          rerun: options.rerun ?? 'none',
+          onCacheUnreachable: (uri, error) => {
+            entry.unchecked = unreachableNote('cache', { uri, reason: reasonOf(error) });
+            options.log?.(`${file}: ${entry.unchecked.replace(/^_|_$/g, '')}`);
+          },
         });
-        plan = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup, rerun: options.rerun ?? 'none' });
       }
       Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, ...(plan.runId ? { runId: plan.runId } : {}) });
       const registry = options.registry ?? defaultRegistry();
@@ -105,24 +110,4 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
     }
   }
   return { experiments, runnable: experiments.filter((item) => !item.problems).map((item) => item.file), problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0) };
-}
-
-/**
- * The cache lookup for the plan. A cloud cache this job cannot open or list (no credentials, e.g. a
- * fork's plan) leaves every cell unmarked and calls `onUnreachable` with the note for the comment;
- * a local cache that fails is a real error and is thrown.
- */
-function cacheLookup(cacheUri: string, loaded: LoadedExperiment, onUnreachable: (note: string) => void): (keys: string[]) => Promise<Map<string, CellResult>> {
-  const unreachable = (error: unknown): Map<string, CellResult> => {
-    if (!isRemoteUri(cacheUri)) throw error;
-    onUnreachable(unreachableNote('cache', { uri: cacheUri, reason: reasonOf(error) }));
-    return new Map();
-  };
-  return async (keys) => {
-    try {
-      return await cellCache(await openStore(cacheUri, loaded.root)).lookup(keys);
-    } catch (error) {
-      return unreachable(error);
-    }
-  };
 }

@@ -3,7 +3,7 @@
  * the commit of `results/<name>/results.json` + `summary.md` to the branch (`[skip ci]`).
  */
 import path from 'node:path';
-import { readResults, renderSummary } from '@mxn/core';
+import { readResults, renderSummary } from '@mxn/report';
 import { readBaseline } from '../baseline.js';
 import { renderResultsComment } from '../comments/results-comment.js';
 import { commitResults, type CommitResult } from '../commit-results.js';

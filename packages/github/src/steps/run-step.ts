@@ -1,11 +1,11 @@
 /**
- * The `run` step: runs one experiment with core's `runExperiment` (stage, submit, watch, collect;
- * cloud backends re-attach to a run they started before), logs progress, keeps the sticky comment
- * up to date, and writes `results/<name>/` compared with the baseline.
+ * The `run` step: the engine's run (stage, submit, watch, collect; cloud backends re-attach to a
+ * run they started before; results written, compared with the base branch, and published to
+ * `outputs:`), shown as log lines and the pull request's sticky progress comment.
  */
 import path from 'node:path';
-import { cacheUriOf, defaultStagingUri, loadExperiment, publishOutputs, runExperiment, writeResults, type Backend, type ExperimentResults, type Plan, type PublishReport, type Rerun, type WrittenResults } from '@mxn/core';
-import { createBackend, type CreateBackendOptions } from '@mxn/backends';
+import type { Backend, CellFilter, Plan, Rerun } from '@mxn/core';
+import { openExperiment, type CreateBackendOptions, type RunReport } from '@mxn/engine';
 import { formatBytes } from '@mxn/storage';
 import { readBaseline } from '../baseline.js';
 import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
@@ -19,6 +19,8 @@ export interface RunStepOptions {
   /** Default: the experiment's `compute.backend`. */
   backend?: string;
   rerun?: Rerun;
+  /** Run only the matching cells (`mxn run --only`); results keep the rest of the matrix from the cache. */
+  only?: CellFilter[];
   /** Image per build folder, as `build-images` outputs it (relative or absolute folders). */
   images?: Record<string, string>;
   /** Base branch, for the baseline. */
@@ -37,24 +39,20 @@ export interface RunStepOptions {
   untrusted?: boolean;
 }
 
-export interface RunStepResult {
-  results: ExperimentResults;
-  written: WrittenResults;
-  failed: number;
-  /** True when `signal` stopped the run (cells left are `cancelled`). */
-  cancelled: boolean;
-  /** What was copied to the experiment's `outputs:` store (none when it has no `outputs:`, or the run was cancelled). */
-  published?: PublishReport;
-  /** Why copying to `outputs:` failed; the results are written and reported all the same. */
-  publishError?: string;
-}
+/** The engine's report of the run (results, written files, failures, cancel, publishing, outcome). */
+export type RunStepResult = RunReport;
 
 export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const log = options.log ?? (() => {});
-  const loaded = await loadExperiment(path.resolve(options.root, options.experiment), { root: options.root });
-  const backendName = options.backend || loaded.spec.compute.backend;
-  const backend = await (options.createBackend ?? createBackend)(backendName, { experiment: loaded, untrusted: options.untrusted === true, log });
-  const images = Object.fromEntries(Object.entries(options.images ?? {}).map(([dir, ref]) => [path.resolve(options.root, dir), ref]));
+  const session = await openExperiment(options.experiment, {
+    root: options.root,
+    ...(options.backend ? { backend: options.backend } : {}),
+    untrusted: options.untrusted === true,
+    log,
+    ...(options.createBackend ? { createBackend: options.createBackend } : {}),
+  });
+  const { loaded } = session;
+  const backend = session.backend!;
   const progress = newProgress();
   const interval = options.progressIntervalMs ?? 30_000;
   let plan: Plan | undefined;
@@ -67,13 +65,12 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
     const { api, target } = options.comment;
     posting = posting.then(() => upsertStickyComment(api, target, loaded.spec.name, text)).catch((error: Error) => log(`progress comment not updated: ${error.message}`));
   };
-  const { results } = await runExperiment(loaded, {
-    backend,
+  const baseline = await readBaseline({ cwd: options.root, experiment: loaded.spec.name, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
+  const report = await session.run({
     rerun: options.rerun ?? 'none',
-    images,
-    // the plan step looks the cache up through the same function
-    stagingUri: defaultStagingUri(loaded, backend),
-    cacheUri: cacheUriOf(loaded, backend),
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.images ? { images: options.images } : {}),
+    ...(baseline ? { baseline: baseline.results } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onPlan: (planned) => {
       plan = planned;
@@ -87,30 +84,13 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
       post();
     },
   });
-  const stopped = options.signal?.aborted === true;
-  if (stopped) {
+  if (report.cancelled) {
     log(`${loaded.spec.name}: cancelled; the backend stopped the cells still running`);
     post(true, true);
   }
   await posting;
-  const baseline = await readBaseline({ cwd: options.root, experiment: results.experiment, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
-  const written = await writeResults(results, path.join(options.root, 'results', results.experiment), baseline ? { baseline: baseline.results } : {});
-  const { succeeded, cached, failed, cancelled } = results.totals;
-  log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, written.summary)}`);
-  // as `mxn run` does: the results and every cell's outputs go to the experiment's `outputs:` store
-  // (a cancelled run's partial results are not published; the next run publishes in full)
-  const outputsUri = loaded.spec.outputs;
-  let published: PublishReport | undefined;
-  let publishError: string | undefined;
-  if (outputsUri && stopped) log(`outputs not copied to ${outputsUri}: the run was cancelled`);
-  else if (outputsUri) {
-    try {
-      published = await publishOutputs(results, written, outputsUri, { cwd: loaded.root });
-      log(`copied results and cell outputs to ${published.uri}: ${published.objects} objects (${formatBytes(published.bytes)}), ${published.skipped} unchanged`);
-    } catch (error) {
-      publishError = `results not copied to outputs ${outputsUri}: ${(error as Error).message}`;
-      log(publishError);
-    }
-  }
-  return { results, written, failed: failed + (results.aggregate?.status === 'failed' ? 1 : 0), cancelled: stopped, ...(published ? { published } : {}), ...(publishError ? { publishError } : {}) };
+  const { succeeded, cached, failed, cancelled } = report.results.totals;
+  log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, report.written.summary)}`);
+  if (report.published) log(`copied results and cell outputs to ${report.published.uri}: ${report.published.objects} objects (${formatBytes(report.published.bytes)}), ${report.published.skipped} unchanged`);
+  return report;
 }

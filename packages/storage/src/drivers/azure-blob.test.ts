@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type AzuriteHandle } from '@mxn/testkit';
-import { expectStoreError, testStore } from '@mxn/testkit/store-contract';
+import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
+import { expectStoreError, testStore } from '../testing/index.js';
 import { openStore } from '../open-store.js';
 import { azureBlobStore } from './azure-blob.js';
 import { parseBlobUri } from './azure-location.js';

@@ -33,6 +33,12 @@ export function classify(facts: ServiceErrorFacts, notFound: readonly string[], 
   return 'Failed';
 }
 
+/** Where each cloud driver finds its credentials, for the hint of an `AccessDenied`. */
+const ACCESS_HINTS = {
+  s3: 'check the S3 credentials (AWS_* variables, a profile or web identity) and that they may use this bucket',
+  'azure-blob': 'check the Blob credentials (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, a SAS, or an Entra ID sign-in) and their role on this container',
+};
+
 /**
  * A StoreError whose message and cause hold no secret: the original SDK error (which may carry
  * request headers or signed URLs) is replaced by a plain Error with the redacted facts.
@@ -41,7 +47,8 @@ export function safeStoreError(code: StoreErrorCode, context: string, facts: Ser
   const detail = [facts.code, facts.status ? `HTTP ${facts.status}` : undefined].filter(Boolean).join(', ');
   const text = redact(`${context}: ${facts.message.split('\n')[0]}${detail ? ` (${detail})` : ''}`, secrets);
   const cause = Object.assign(new Error(redact(facts.message, secrets)), { code: facts.code, status: facts.status });
-  return new StoreError(code, text, { cause });
+  const hint = code === 'AccessDenied' ? ACCESS_HINTS[context.startsWith('s3') ? 's3' : 'azure-blob'] : undefined;
+  return new StoreError(code, text, { cause, hint });
 }
 
 /** Finds a Node network error code anywhere in an error's cause chain. */

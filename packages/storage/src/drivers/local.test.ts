@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
-import { testStore } from '@mxn/testkit/store-contract';
+import { testStore } from '../testing/index.js';
 import { localStore } from './local.js';
 
 const base = await mkdtemp(path.join(tmpdir(), 'mxn-local-store-'));

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startS3, type S3Handle } from '@mxn/testkit';
-import { expectStoreError, testStore } from '@mxn/testkit/store-contract';
+import { startS3, type S3Handle } from '@mxn/emulators';
+import { expectStoreError, testStore } from '../testing/index.js';
 import { openStore } from '../open-store.js';
 import { parseS3Uri, s3Store } from './s3.js';
 

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type EmulatorsHandle } from '@mxn/testkit';
+import { startStorageEmulators, type StorageEmulatorsHandle } from '@mxn/emulators';
 import { azureBlobStore } from '../drivers/azure-blob.js';
 import { s3Store } from '../drivers/s3.js';
 import { readBytes } from '../io.js';
@@ -9,13 +10,13 @@ import type { Store } from '../store.js';
 import { copy } from './copy.js';
 import type { CopyProgress } from './progress.js';
 
-let emu: EmulatorsHandle;
+let emu: StorageEmulatorsHandle;
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('base64');
 const BLOCK = 256 * 1024;
 const quick = { attempts: 2, baseDelayMs: 10 };
 
 beforeAll(async () => {
-  emu = await startEmulators();
+  emu = await startStorageEmulators();
   const { BlobServiceClient } = await import('@azure/storage-blob');
   await BlobServiceClient.fromConnectionString(emu.blob.connectionString).getContainerClient('mxn').create();
 });
@@ -124,6 +125,25 @@ describe('copy', () => {
       const back = await copy('az://devstoreaccount1/mxn/uri-into/', 's3://mxn/uri-back');
       expect(back.copied).toHaveLength(1);
       expect((await readBytes(await s3('uri-back'), 'train.parquet')).toString()).toBe('parquet bytes');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('refuses a source that names nothing (NotFound, exit class input), but copies an empty prefix ending in "/"', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, emu.env);
+    try {
+      for (const missing of ['s3://mxn/uri/no-such-object.parquet', `${tmpdir()}/mxn-no-such-dir/data.parquet`]) {
+        await expect(copy(missing, 'az://devstoreaccount1/mxn/never/'), missing).rejects.toMatchObject({
+          name: 'StoreError',
+          code: 'NotFound',
+          exitClass: 'input',
+          message: expect.stringMatching(/^store: copy: .*no-such.* does not exist \(no object, and no objects under it\)$/),
+          hint: expect.stringContaining('ends with "/"'),
+        });
+      }
+      expect((await copy('s3://mxn/uri/no-such-prefix/', 'az://devstoreaccount1/mxn/never/')).copied).toEqual([]);
     } finally {
       process.env = saved;
     }

@@ -54,7 +54,8 @@ export interface CopyResult {
 /**
  * Copies an object or every object under a prefix from `source` to `destination` (URIs, paths or
  * Stores), in both directions between any two stores. A source ending in `/` is a prefix; otherwise
- * an existing object is copied to `destination` (or into it when `destination` ends in `/`).
+ * an existing object is copied to `destination` (or into it when `destination` ends in `/`), else
+ * every object under it; a source without `/` that names nothing throws a `NotFound` StoreError.
  *
  * Objects go server-side where the destination can pull from a signed source URL (S3 → Blob with
  * Put Block From URL), else they stream through this process (S3 multipart parts in parallel).
@@ -90,6 +91,10 @@ export async function copy(source: string | Store, destination: string | Store, 
       for await (const info of located.store.list()) jobs.push({ info, from: located.store, to, toKey: info.key });
     };
     [existing] = await Promise.all([listDestination(), listSource()]);
+    // A source that names neither an object nor a prefix holding any is a mistake, not an empty copy.
+    if (jobs.length === 0 && typeof source === 'string' && !source.split('?')[0]!.endsWith('/')) {
+      throw new StoreError('NotFound', `copy: ${source.split('?')[0]} does not exist (no object, and no objects under it)`, { hint: 'check the source; a prefix that may be empty ends with "/"' });
+    }
   }
   const listedAt = (key: string) => (existing ? (existing.get(key) ?? null) : undefined);
 
@@ -161,10 +166,11 @@ export async function copy(source: string | Store, destination: string | Store, 
   const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ key: jobs[i]!.toKey, error: outcome.reason as Error }] : []));
   if (failures.length > 0) {
     const first = failures[0]!;
+    // The first failure's code to branch on; the copy as a whole failed on the way (run it again to finish): exit class failure.
     const code = first.error instanceof StoreError || first.error?.name === 'StoreError' ? (first.error as StoreError).code : 'Failed';
     const message = (first.error?.message ?? String(first.error)).replace(/^store: /, '');
     throw Object.assign(
-      new StoreError(code, `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`, { cause: first.error }),
+      new StoreError(code, `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`, { cause: first.error, exitClass: 'failure' }),
       { result, failures },
     );
   }

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from '@azure/batch';
 import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Through the built package: the Azurite helper spawns its compiled child script from dist/.
-import { startAzurite, type AzuriteHandle } from '@mxn/testkit';
+import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
 import { startBatchService, type BatchService } from './service.js';
 
 let azurite: AzuriteHandle;

@@ -1,0 +1,1 @@
+export { testBackend, type BackendContractOptions, type BackendUnderTest } from './backend-contract.js';

@@ -1,0 +1,279 @@
+/**
+ * One run of an experiment: plan → stage → backend → score → results files.
+ * The CLI and the GitHub actions call this; everything else is a part it composes.
+ */
+import { availableParallelism } from 'node:os';
+import {
+  aggregateKey,
+  cachePaths,
+  metricsOf,
+  parseDuration,
+  planExperiment,
+  RESULTS_VERSION,
+  stagingPaths,
+  type Backend,
+  type CellFilter,
+  type CellResult,
+  type CellStatus,
+  type ExperimentResults,
+  type LoadedExperiment,
+  type Plan,
+  type PlannedCell,
+  type PlanOptions,
+  type Rerun,
+  type RunSpec,
+  type TaskEvent,
+  type TaskOutcome,
+  type TaskSpec,
+} from '@mxn/core';
+import { TASK_ENV } from '@mxn/model-kit';
+import { readJson, writeJson, type Store } from '@mxn/storage';
+import { cellCache, type CellCache } from './cache.js';
+import { createScorer, type CellScore } from './score-cell.js';
+import { stageInputs } from './stage.js';
+
+export interface RunExperimentOptions {
+  backend: Backend;
+  /** Where inputs are staged and tasks write their outputs. */
+  staging: Store;
+  /** Where cell results are cached (often the staging store itself). */
+  cache: Store;
+  rerun?: Rerun;
+  only?: CellFilter[];
+  /** Overrides `compute.concurrency`. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onPlan?: (plan: Plan) => void;
+  onEvent?: (event: TaskEvent) => void;
+  /** Image reference per model build folder (set once images are built and pushed). */
+  images?: Record<string, string>;
+}
+
+export interface RunExperimentResult {
+  plan: Plan;
+  results: ExperimentResults;
+}
+
+/** What a plan needs of the backend that will run it: its runtime (part of every key) and how it resolves prebuilt images to digests. Plans and runs both take it from here. */
+export function backendPlanOptions(backend: Pick<Backend, 'runtime' | 'resolveImage'> | undefined): Pick<PlanOptions, 'runtime' | 'resolveImage'> {
+  if (!backend) return {};
+  return { runtime: backend.runtime, ...(backend.resolveImage ? { resolveImage: backend.resolveImage.bind(backend) } : {}) };
+}
+
+export async function runExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<RunExperimentResult> {
+  const { spec } = loaded;
+  const startedAt = new Date();
+  const { staging, cache: cacheStore } = options;
+  const cache = cellCache(cacheStore);
+  const plan = await planExperiment(loaded, { ...backendPlanOptions(options.backend), lookup: cache.lookup, rerun: options.rerun, only: options.only });
+  options.onPlan?.(plan);
+
+  const toRun = plan.cells.filter((cell) => cell.willRun);
+  const metrics = metricsOf(loaded);
+  await stageInputs(loaded, toRun, staging);
+  const runSpec = buildRunSpec(loaded, plan, toRun, staging, options);
+
+  // Score and store each cell as soon as it ends, so a run that dies (kill -9, a lost runner, a
+  // superseded CI job) keeps what finished; the full outcome overwrites it at the end.
+  const scoreCell = createScorer(staging, spec.evaluation, metrics);
+  const byId = new Map(toRun.map((cell) => [cell.id, cell]));
+  const scores = new Map<string, ReturnType<typeof scoreCell>>();
+  const runningSince = new Map<string, Date>();
+  const early: Promise<void>[] = [];
+  const savedEarly = new Set<string>();
+  const onEvent = (event: TaskEvent) => {
+    const cell = byId.get(event.taskId);
+    if (!cell || (event.state !== 'succeeded' && event.state !== 'failed')) {
+      if (cell && event.state === 'running' && !runningSince.has(cell.id)) runningSince.set(cell.id, event.at);
+      options.onEvent?.(event);
+      return;
+    }
+    const score = event.state === 'succeeded' ? scoreCell(cell) : undefined;
+    if (score) scores.set(cell.id, score);
+    const provisional = outcomeFromEvent(event, runningSince.get(cell.id));
+    early.push(
+      resultOf(cell, provisional, score, staging)
+        .then(cache.save)
+        .then(() => void savedEarly.add(cell.id), () => undefined),
+    );
+    if (!score) return options.onEvent?.(event);
+    // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
+    early.push(score.then((scored) => options.onEvent?.(scored.error ? { ...event, state: 'failed', message: scored.error } : event)).catch(() => undefined));
+  };
+
+  // The aggregate's result is reused when every cell is cached and it already ran over exactly these cells and outcomes.
+  const aggregateKeyOf = (cells: Array<{ key: string; outcome: string | undefined }>) => (plan.aggregate ? cachePaths.aggregate(aggregateKey(plan.aggregate, cells)) : undefined);
+  const cachedKey = toRun.length === 0 ? aggregateKeyOf(plan.cells.map((cell) => ({ key: cell.key, outcome: cell.cached?.status }))) : undefined;
+  const storedAggregate = cachedKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, cachedKey) : undefined;
+  if (storedAggregate) runSpec.aggregate = undefined;
+
+  const outcome = toRun.length > 0 || runSpec.aggregate ? await options.backend.run(runSpec, { onEvent, signal: options.signal }) : { runId: plan.runId, tasks: [], cancelled: false };
+
+  await Promise.all(early);
+  const outcomes = new Map(outcome.tasks.map((task) => [task.taskId, task]));
+  const cells: CellResult[] = [];
+  for (const cell of plan.cells) {
+    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
+    // A success stored as it happened is final; a failure is stored again with the backend's full error text.
+    if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id))) await cache.save(result);
+    cells.push(result);
+  }
+  const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache, options.backend) : { variants: plan.variants, datasets: plan.datasets, cells };
+
+  let aggregate = storedAggregate;
+  if (outcome.aggregate && runSpec.aggregate) {
+    aggregate = {
+      status: outcome.aggregate.status,
+      attempts: outcome.aggregate.attempts,
+      durationMs: outcome.aggregate.durationMs,
+      output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
+      ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
+    };
+    const storedKey = aggregateKeyOf(cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })));
+    if (aggregate.status !== 'cancelled' && storedKey && !cells.some((cell) => cell.status === 'cancelled')) await writeJson(cacheStore, storedKey, aggregate);
+  }
+
+  const results: ExperimentResults = {
+    version: RESULTS_VERSION,
+    experiment: spec.name,
+    ...(spec.description ? { description: spec.description } : {}),
+    runId: plan.runId,
+    backend: options.backend.name,
+    runtime: plan.runtime,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    evaluation: { target: spec.evaluation.target, task: spec.evaluation.task, metrics },
+    variants: matrix.variants,
+    datasets: matrix.datasets,
+    cells: matrix.cells,
+    ...(aggregate ? { aggregate } : {}),
+    totals: countStatuses(matrix.cells),
+  };
+  return { plan, results };
+}
+
+function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[], staging: Store, options: RunExperimentOptions): RunSpec {
+  const { spec } = loaded;
+  const common = { [TASK_ENV.target]: spec.evaluation.target, [TASK_ENV.task]: spec.evaluation.task };
+  /** `{ image }` when the task's image is known: prebuilt, or pushed for its build folder. */
+  const image = (buildDir: string | undefined, fixed: string | undefined) => {
+    const ref = fixed ?? (buildDir ? options.images?.[buildDir] : undefined);
+    return ref ? { image: ref } : {};
+  };
+  const tasks: TaskSpec[] = toRun.map((cell) => ({
+    id: cell.id,
+    kind: 'cell',
+    model: cell.model,
+    dataset: cell.dataset,
+    command: cell.command,
+    ...(cell.buildDir ? { buildDir: cell.buildDir } : {}),
+    ...image(cell.buildDir, cell.image),
+    env: {
+      ...common,
+      [TASK_ENV.params]: JSON.stringify(cell.params),
+      [TASK_ENV.cellId]: cell.id,
+      [TASK_ENV.model]: cell.model,
+      [TASK_ENV.dataset]: cell.dataset,
+    },
+    inputPrefix: stagingPaths.inputs(cell.inputKey),
+    outputPrefix: stagingPaths.cellOutput(cell.key),
+  }));
+  const aggregate: TaskSpec | undefined = plan.aggregate && {
+    id: 'aggregate',
+    kind: 'aggregate',
+    model: 'aggregate',
+    dataset: '',
+    command: plan.aggregate.command,
+    ...(plan.aggregate.buildDir ? { buildDir: plan.aggregate.buildDir } : {}),
+    ...image(plan.aggregate.buildDir, plan.aggregate.image),
+    env: { ...common, [TASK_ENV.params]: JSON.stringify(plan.aggregate.params), [TASK_ENV.cellId]: 'aggregate', [TASK_ENV.model]: 'aggregate', [TASK_ENV.dataset]: '' },
+    inputPrefix: stagingPaths.aggregateInput(plan.runId),
+    outputPrefix: stagingPaths.aggregateOutput(plan.runId),
+  };
+  return {
+    runId: plan.runId,
+    experiment: spec.name,
+    stagingUri: staging.uri,
+    tasks,
+    ...(aggregate ? { aggregate } : {}),
+    cached: plan.cells
+      .filter((cell) => !cell.willRun)
+      .map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, outputPrefix: stagingPaths.cellOutput(cell.key), status: cell.cached?.status === 'failed' ? ('failed' as const) : ('cached' as const) })),
+    target: spec.evaluation.target,
+    limits: {
+      concurrency: options.concurrency ?? spec.compute.concurrency ?? availableParallelism(),
+      retries: spec.compute.retries,
+      timeoutMs: parseDuration(spec.compute.timeout)!,
+    },
+  };
+}
+
+async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, scored: Promise<CellScore> | undefined, staging: Store): Promise<CellResult> {
+  const base = {
+    id: cell.id,
+    model: cell.model,
+    variant: cell.variant,
+    params: cell.params,
+    dataset: cell.dataset,
+    key: cell.key,
+    output: `${staging.uri}/${stagingPaths.cellOutput(cell.key)}`,
+  };
+  if (!outcome) return { ...base, status: 'cancelled', attempts: 0, durationMs: 0, metrics: {} };
+  const timing = {
+    attempts: outcome.attempts,
+    durationMs: Math.round(outcome.durationMs),
+    ...(outcome.startedAt ? { startedAt: outcome.startedAt.toISOString() } : {}),
+    ...(outcome.finishedAt ? { finishedAt: outcome.finishedAt.toISOString() } : {}),
+    ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+  };
+  if (outcome.status !== 'succeeded') {
+    return { ...base, ...timing, status: outcome.status, metrics: {}, ...(outcome.error ? { error: outcome.error } : {}) };
+  }
+  const score: CellScore = scored ? await scored : { metrics: {}, error: 'internal: the cell succeeded but was never scored' };
+  return {
+    ...base,
+    ...timing,
+    status: score.error ? 'failed' : 'succeeded',
+    metrics: score.metrics,
+    ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
+    ...(score.error ? { error: score.error } : {}),
+  };
+}
+
+/**
+ * A run with `--only` still writes the whole matrix where it can: the cells it ran, plus every
+ * other cell of the experiment that has a stored result (as `cached`), in experiment order.
+ */
+async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache: CellCache, backend: Backend) {
+  const full = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cache.lookup });
+  const byId = new Map(ran.map((cell) => [cell.id, cell]));
+  const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : []));
+  const present = (key: 'variant' | 'dataset') => new Set(cells.map((cell) => cell[key]));
+  return { variants: full.variants.filter((name) => present('variant').has(name)), datasets: full.datasets.filter((name) => present('dataset').has(name)), cells };
+}
+
+/** What a terminal event says of a task, before the backend's full outcome is in. */
+function outcomeFromEvent(event: TaskEvent, started: Date | undefined): TaskOutcome {
+  return {
+    taskId: event.taskId,
+    kind: event.kind,
+    status: event.state === 'succeeded' ? 'succeeded' : 'failed',
+    attempts: event.attempt,
+    ...(started ? { startedAt: started } : {}),
+    finishedAt: event.at,
+    durationMs: started ? event.at.getTime() - started.getTime() : 0,
+    ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+    ...(event.message ? { error: event.message } : {}),
+  };
+}
+
+function fromCache(cell: PlannedCell): CellResult {
+  const stored = cell.cached!;
+  return { ...stored, id: cell.id, variant: cell.variant, params: cell.params, status: stored.status === 'failed' ? 'failed' : 'cached', fromCache: true };
+}
+
+function countStatuses(cells: CellResult[]): Record<CellStatus, number> {
+  const totals: Record<CellStatus, number> = { succeeded: 0, failed: 0, cached: 0, cancelled: 0 };
+  for (const cell of cells) totals[cell.status]++;
+  return totals;
+}

@@ -1,0 +1,2 @@
+/** Test fixtures for code that renders or compares results; not part of the production entry. */
+export { defaultSampleValue, sampleResults, type SampleOptions } from './sample-results.js';

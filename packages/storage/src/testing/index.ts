@@ -1,0 +1,1 @@
+export { expectStoreError, testStore, type StoreContractOptions } from './store-contract.js';
