@@ -24,7 +24,9 @@ await Promise.all(
       format: 'esm',
       target: 'node20',
       external: ['@mxn/backend-azure-batch', '@azure/*', '@aws-sdk/*'],
-      banner: { js: "import { createRequire as __mxnCreateRequire } from 'node:module'; const require = __mxnCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __mxnCreateRequire } from 'node:module'; const require = __mxnCreateRequire(import.meta.url);",
+      },
       logLevel: 'warning',
       legalComments: 'none',
     }),

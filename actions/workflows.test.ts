@@ -10,13 +10,19 @@ import { z } from 'zod';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const access = z.enum(['read', 'write', 'none']);
-const permissions = z.union([z.enum(['read-all', 'write-all']), z.partialRecord(z.enum(['contents', 'pull-requests', 'id-token', 'issues', 'actions', 'checks', 'statuses', 'packages']), access)]);
+const permissions = z.union([
+  z.enum(['read-all', 'write-all']),
+  z.partialRecord(z.enum(['contents', 'pull-requests', 'id-token', 'issues', 'actions', 'checks', 'statuses', 'packages']), access),
+]);
 const step = z
   .strictObject({
     id: z.string().optional(),
     name: z.string().optional(),
     if: z.union([z.string(), z.boolean()]).optional(),
-    uses: z.string().regex(/^(\.\/actions\/[a-z-]+|[\w-]+\/[\w-]+(\/[\w-]+)*@v\d+)$/, 'pin external actions to a major version').optional(),
+    uses: z
+      .string()
+      .regex(/^(\.\/actions\/[a-z-]+|[\w-]+\/[\w-]+(\/[\w-]+)*@v\d+)$/, 'pin external actions to a major version')
+      .optional(),
     run: z.string().optional(),
     with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     env: z.record(z.string(), z.string()).optional(),
@@ -49,7 +55,9 @@ type Workflow = z.infer<typeof workflow>;
 const actionSchema = z.object({
   name: z.string(),
   description: z.string(),
-  inputs: z.record(z.string(), z.object({ description: z.string(), required: z.boolean().optional(), default: z.string().optional() })).default({}),
+  inputs: z
+    .record(z.string(), z.object({ description: z.string(), required: z.boolean().optional(), default: z.string().optional() }))
+    .default({}),
   outputs: z.record(z.string(), z.object({ description: z.string() })).default({}),
   runs: z.strictObject({ using: z.literal('node24'), main: z.literal('dist/index.js') }),
 });
@@ -75,16 +83,23 @@ describe('workflow files', () => {
         for (const entry of item.steps) {
           const text = JSON.stringify(entry);
           for (const [, id, output] of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
-            expect(outputsById.get(id!), `${file} ${jobName}: steps.${id}.outputs.${output} is not an output of an earlier step`).toBeDefined();
-            if (outputsById.get(id!)!.size) expect([...outputsById.get(id!)!], `${file} ${jobName}: ${id} has no output ${output}`).toContain(output);
+            expect(
+              outputsById.get(id!),
+              `${file} ${jobName}: steps.${id}.outputs.${output} is not an output of an earlier step`,
+            ).toBeDefined();
+            if (outputsById.get(id!)!.size)
+              expect([...outputsById.get(id!)!], `${file} ${jobName}: ${id} has no output ${output}`).toContain(output);
           }
           if (entry.uses?.startsWith('./actions/')) {
             const declared = action(entry.uses);
-            for (const key of Object.keys(entry.with ?? {})) expect(Object.keys(declared.inputs), `${file}: ${entry.uses} has no input "${key}"`).toContain(key);
-            for (const [key, input] of Object.entries(declared.inputs)) if (input.required) expect(Object.keys(entry.with ?? {}), `${file}: ${entry.uses} needs "${key}"`).toContain(key);
+            for (const key of Object.keys(entry.with ?? {}))
+              expect(Object.keys(declared.inputs), `${file}: ${entry.uses} has no input "${key}"`).toContain(key);
+            for (const [key, input] of Object.entries(declared.inputs))
+              if (input.required) expect(Object.keys(entry.with ?? {}), `${file}: ${entry.uses} needs "${key}"`).toContain(key);
           }
           // external actions' outputs are not checked (an empty set accepts any name)
-          if (entry.id) outputsById.set(entry.id, new Set(entry.uses?.startsWith('./actions/') ? Object.keys(action(entry.uses).outputs) : []));
+          if (entry.id)
+            outputsById.set(entry.id, new Set(entry.uses?.startsWith('./actions/') ? Object.keys(action(entry.uses).outputs) : []));
         }
       }
     }
@@ -116,7 +131,9 @@ describe('workflow files', () => {
     expect(JSON.stringify(flow.jobs)).not.toContain('head.ref'); // never the branch tip, which may have moved
     const checkouts = run.steps.filter((entry) => entry.uses === 'actions/checkout@v4');
     const first = checkouts[0]!.with!;
-    expect(first.ref).toBe("${{ github.event_name == 'pull_request_target' && github.event.pull_request.base.sha || github.event.pull_request.head.sha || github.sha }}");
+    expect(first.ref).toBe(
+      "${{ github.event_name == 'pull_request_target' && github.event.pull_request.base.sha || github.event.pull_request.head.sha || github.sha }}",
+    );
     expect(first['persist-credentials']).toBe("${{ github.event_name != 'pull_request_target' }}");
     const build = run.steps.findIndex((entry) => entry.run?.includes('npm ci'));
     const fork = run.steps.findIndex((entry) => entry.with?.repository === '${{ github.event.pull_request.head.repo.full_name }}');
@@ -133,7 +150,9 @@ describe('workflow files', () => {
     expect(unlabel.if).toContain("github.event.action == 'synchronize'");
     expect(unlabel.if).toContain('github.event.pull_request.head.repo.full_name != github.repository');
     expect(unlabel.permissions).toEqual({ 'pull-requests': 'write' });
-    expect(unlabel.steps.map((entry) => entry.run ?? entry.uses)).toEqual(['gh api --method DELETE "repos/${GITHUB_REPOSITORY}/issues/${PR}/labels/mxn:run"']);
+    expect(unlabel.steps.map((entry) => entry.run ?? entry.uses)).toEqual([
+      'gh api --method DELETE "repos/${GITHUB_REPOSITORY}/issues/${PR}/labels/mxn:run"',
+    ]);
     const docs = readFileSync(path.join(root, 'docs/github.md'), 'utf8');
     expect(docs).toMatch(/mxn-fork-approval[^\n]*\n?[^\n]*required reviewers/);
   });
@@ -186,7 +205,9 @@ describe('workflow files', () => {
 
 describe('action entries', () => {
   const dir = path.join(root, 'actions');
-  const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'action.yml'))).map((entry) => entry.name);
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'action.yml')))
+    .map((entry) => entry.name);
 
   it('are thin: one package call, one failAction (the message and its hint), a few dozen lines', () => {
     expect(names.sort()).toEqual(['build-images', 'plan', 'report', 'run']);

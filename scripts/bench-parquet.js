@@ -96,7 +96,9 @@ if (args.includes('--step')) {
       process.stdout.write(JSON.stringify({ rows, fileBytes: size, ...results }, null, 2) + '\n');
     } else {
       const mb = (x) => `${x.toFixed(0)} MB`;
-      console.log(`parquet (hyparquet + hyparquet-writer, snappy): ${rows.toLocaleString('en')} rows × 8 columns, file ${(size / 1e6).toFixed(1)} MB`);
+      console.log(
+        `parquet (hyparquet + hyparquet-writer, snappy): ${rows.toLocaleString('en')} rows × 8 columns, file ${(size / 1e6).toFixed(1)} MB`,
+      );
       console.log(`  baseline: generating the table in a fresh process peaks at ${mb(results.baseline.peakRssMB)}`);
       for (const name of ['write', 'read', 'split']) {
         const r = results[name];

@@ -21,7 +21,15 @@ async function benchParquet() {
 }
 
 const mxnBin = path.resolve('packages/cli/dist/bin.js');
-const sections = { matrix: benchMatrix, plan: benchPlan, cached: benchCachedDemo, parquet: benchParquet, 'batch-submit': () => benchBatchSubmit(), transfer: benchTransfer, containers: benchContainerOverhead };
+const sections = {
+  matrix: benchMatrix,
+  plan: benchPlan,
+  cached: benchCachedDemo,
+  parquet: benchParquet,
+  'batch-submit': () => benchBatchSubmit(),
+  transfer: benchTransfer,
+  containers: benchContainerOverhead,
+};
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 console.log(`# mxn benchmarks (${new Date().toISOString()}, node ${process.version})`);
 for (const name of chosen) {

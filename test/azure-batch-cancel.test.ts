@@ -30,7 +30,10 @@ compute: { backend: azure-batch, maxNodes: 1, retries: 0, timeout: 5m }
   });
 
   it('terminates the job from another process and leaves the pool at zero', { timeout: 60_000 }, async () => {
-    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/slow.yaml'], { cwd: project.root, env: { ...process.env, ...env } });
+    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/slow.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     const running = new Promise<void>((resolve) =>
       runner.stderr.on('data', (chunk: Buffer) => {

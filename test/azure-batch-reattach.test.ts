@@ -52,7 +52,11 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
   it('adds no duplicate task and finishes with complete results', { timeout: 60_000 }, async () => {
     const batch = emulators.batch!;
     batch.resetCalls();
-    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/slowish.yaml'], { cwd: project.root, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/slowish.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     const closed = new Promise<NodeJS.Signals | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
     const deadline = Date.now() + 30_000;
     while (!batch.calls.Task_AddCollection && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -71,9 +75,14 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
 
     // Both runs asked for the same job; the second one found it (JobExists).
     const jobAdds = batch.requests.filter((r) => r.method === 'POST' && /\/jobs\?/.test(r.url));
-    expect(jobAdds.map((r) => [JSON.parse(r.body).id, r.status])).toEqual([[jobId, 201], [jobId, 409]]);
+    expect(jobAdds.map((r) => [JSON.parse(r.body).id, r.status])).toEqual([
+      [jobId, 201],
+      [jobId, 409],
+    ]);
     // Every task was sent exactly once across both runs: nothing added twice, no TaskExists.
-    const sent = batch.requests.filter((r) => r.url.includes('/addtaskcollection')).flatMap((r) => (JSON.parse(r.body).value as Array<{ id: string }>).map((task) => task.id));
+    const sent = batch.requests
+      .filter((r) => r.url.includes('/addtaskcollection'))
+      .flatMap((r) => (JSON.parse(r.body).value as Array<{ id: string }>).map((task) => task.id));
     expect(sent.sort()).toEqual(['1', '2', '3', 'aggregate']);
 
     const results = await project.results('slowish');
@@ -94,14 +103,20 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
       return n;
     };
     const before = await cachedCount();
-    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/halfcached.yaml'], { cwd: project.root, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/halfcached.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     const closed = new Promise<NodeJS.Signals | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
     const deadline = Date.now() + 40_000;
     while ((await cachedCount()) < before + 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     runner.kill('SIGKILL');
     expect(await closed).toBe('SIGKILL');
     expect(await cachedCount()).toBe(before + 2);
-    const job = [...batch.store.jobs.values()].find((j) => [...j.tasks.values()].some((t) => String(t.spec.displayName).startsWith('quick')))!;
+    const job = [...batch.store.jobs.values()].find((j) =>
+      [...j.tasks.values()].some((t) => String(t.spec.displayName).startsWith('quick')),
+    )!;
     const pending = [...job.tasks.values()].filter((t) => t.state !== 'completed').map((t) => String(t.spec.displayName));
     expect(pending.sort()).toEqual(['aggregate', 'lagging[i=3]@daegu', 'lagging[i=4]@daegu']);
 
@@ -109,19 +124,45 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
     expect(again.code, again.stdout + again.stderr).toBe(0);
     // Same job (JobExists on the second add); every cell and the aggregate sent exactly once.
     const jobAdds = batch.requests.filter((r) => r.method === 'POST' && /\/jobs\?/.test(r.url));
-    expect(jobAdds.map((r) => [JSON.parse(r.body).id, r.status])).toEqual([[job.id, 201], [job.id, 409]]);
-    const sent = batch.requests.filter((r) => r.url.includes('/addtaskcollection')).flatMap((r) => (JSON.parse(r.body).value as Array<{ displayName: string }>).map((task) => task.displayName));
+    expect(jobAdds.map((r) => [JSON.parse(r.body).id, r.status])).toEqual([
+      [job.id, 201],
+      [job.id, 409],
+    ]);
+    const sent = batch.requests
+      .filter((r) => r.url.includes('/addtaskcollection'))
+      .flatMap((r) => (JSON.parse(r.body).value as Array<{ displayName: string }>).map((task) => task.displayName));
     const perCell = sent.reduce<Record<string, number>>((counts, name) => ({ ...counts, [name]: (counts[name] ?? 0) + 1 }), {});
-    expect(perCell).toEqual({ 'quick[i=1]@daegu': 1, 'quick[i=2]@daegu': 1, 'lagging[i=3]@daegu': 1, 'lagging[i=4]@daegu': 1, aggregate: 1 });
+    expect(perCell).toEqual({
+      'quick[i=1]@daegu': 1,
+      'quick[i=2]@daegu': 1,
+      'lagging[i=3]@daegu': 1,
+      'lagging[i=4]@daegu': 1,
+      aggregate: 1,
+    });
 
     const results = await project.results('halfcached');
     expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([
-      ['quick[i=1]@daegu', 'cached'], ['quick[i=2]@daegu', 'cached'], ['lagging[i=3]@daegu', 'succeeded'], ['lagging[i=4]@daegu', 'succeeded'],
+      ['quick[i=1]@daegu', 'cached'],
+      ['quick[i=2]@daegu', 'cached'],
+      ['lagging[i=3]@daegu', 'succeeded'],
+      ['lagging[i=4]@daegu', 'succeeded'],
     ]);
     expect(results.aggregate?.status).toBe('succeeded');
     // Each cell's metrics are those of its own predictions (every variant predicts a different constant):
     // the same as a local run of the experiment, in a staging store of its own.
-    const local = await project.mxn(['run', 'experiments/halfcached.yaml', '--backend', 'local', '--staging', project.file('.local-staging'), '--out', project.file('results/halfcached-local')], { env: { NO_COLOR: '1' } });
+    const local = await project.mxn(
+      [
+        'run',
+        'experiments/halfcached.yaml',
+        '--backend',
+        'local',
+        '--staging',
+        project.file('.local-staging'),
+        '--out',
+        project.file('results/halfcached-local'),
+      ],
+      { env: { NO_COLOR: '1' } },
+    );
     expect(local.code, local.stdout + local.stderr).toBe(0);
     const expected = JSON.parse(await readFile(project.file('results/halfcached-local/results.json'), 'utf8')) as typeof results;
     const rmse = (r: typeof results) => Object.fromEntries(r.cells.map((cell) => [cell.id, cell.metrics.rmse]));

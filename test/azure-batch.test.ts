@@ -15,7 +15,9 @@ const REGIONS = ['seoul', 'busan', 'daegu'];
 /** The demo file with its datasets read from S3 and its backend switched to azure-batch; nothing else changes. */
 async function demoOnBatch(): Promise<string> {
   const text = await readFile(path.join(repoRoot, 'experiments/housing-demo.yaml'), 'utf8');
-  const rewritten = text.replace(/train: data\/housing\/(\w+)\.parquet/g, 'train: s3://mxn/datasets/housing/$1.parquet').replace(/backend: local\b/, 'backend: azure-batch');
+  const rewritten = text
+    .replace(/train: data\/housing\/(\w+)\.parquet/g, 'train: s3://mxn/datasets/housing/$1.parquet')
+    .replace(/backend: local\b/, 'backend: azure-batch');
   expect(rewritten.match(/s3:\/\/mxn\/datasets\/housing\//g)).toHaveLength(REGIONS.length);
   expect(rewritten).toContain('backend: azure-batch');
   return rewritten;
@@ -29,12 +31,15 @@ describe('mxn run on azure-batch: the demo with datasets in S3 (loopback Batch +
 
   beforeAll(async () => {
     project = await e2eProject();
-    emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+    emulators = await startEmulators({
+      batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+    });
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
     // This process seeds S3 through the SDKs' own variables, as a user's shell would.
     saved = { ...process.env };
     Object.assign(process.env, emulators.env);
-    for (const region of REGIONS) await copy(path.join(repoRoot, 'data/housing', `${region}.parquet`), `s3://mxn/datasets/housing/${region}.parquet`);
+    for (const region of REGIONS)
+      await copy(path.join(repoRoot, 'data/housing', `${region}.parquet`), `s3://mxn/datasets/housing/${region}.parquet`);
     env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100' };
     await project.experiment('housing-demo', await demoOnBatch());
   }, 60_000);
@@ -43,7 +48,9 @@ describe('mxn run on azure-batch: the demo with datasets in S3 (loopback Batch +
     await emulators?.stop();
   });
 
-  it('gives the same per-cell metrics as the local backend, leaves the pool at zero and sends Batch no secret', { timeout: 120_000 }, async () => {
+  it('gives the same per-cell metrics as the local backend, leaves the pool at zero and sends Batch no secret', {
+    timeout: 120_000,
+  }, async () => {
     const batch = await project.mxn(['run', 'experiments/housing-demo.yaml'], { env });
     expect(batch.stderr).not.toMatch(/error/i);
     expect(batch.code).toBe(0);

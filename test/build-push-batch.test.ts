@@ -4,7 +4,15 @@
 import { spawnSync } from 'node:child_process';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerImages, skipWithoutDocker, skipWithoutRegistry, startEmulators, startRegistry, type EmulatorsHandle, type RegistryHandle } from '@mxn/testkit';
+import {
+  containerImages,
+  skipWithoutDocker,
+  skipWithoutRegistry,
+  startEmulators,
+  startRegistry,
+  type EmulatorsHandle,
+  type RegistryHandle,
+} from '@mxn/testkit';
 import { e2eProject, type E2eProject } from './support/project.js';
 
 describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push, then a run on the loopback Azure Batch service', () => {
@@ -14,7 +22,14 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push,
   beforeAll(async () => {
     project = await e2eProject();
     registry = await startRegistry();
-    emulators = await startEmulators({ batch: { images: containerImages((name) => name.startsWith(`${registry.host}/`)), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+    emulators = await startEmulators({
+      batch: {
+        images: containerImages((name) => name.startsWith(`${registry.host}/`)),
+        autoScaleIntervalMs: 200,
+        nodeStartMs: 20,
+        tickMs: 10,
+      },
+    });
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
   }, 120_000);
   afterAll(async () => {
@@ -23,7 +38,9 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push,
   });
 
   it('runs the cells in the images the build pushed', { timeout: 300_000 }, async () => {
-    await project.experiment('pushed', `name: pushed
+    await project.experiment(
+      'pushed',
+      `name: pushed
 datasets:
   - { name: seoul, train: data/housing/seoul.parquet }
   - { name: busan, train: data/housing/busan.parquet }
@@ -32,8 +49,14 @@ models:
 evaluation: { target: price, metrics: [rmse, r2] }
 aggregate: { build: models/ensemble, command: [node, aggregate.js] }
 compute: { backend: azure-batch, retries: 0, timeout: 5m }
-`);
-    const env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', MXN_BUILD_NETWORK: 'host' };
+`,
+    );
+    const env = {
+      ...emulators.env,
+      MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`,
+      MXN_BATCH_POLL_MS: '100',
+      MXN_BUILD_NETWORK: 'host',
+    };
     const build = await project.mxn(['build', 'experiments/pushed.yaml', '--push', '--registry', registry.host], { env });
     expect(build.code, `${build.stdout}\n${build.stderr}`).toBe(0);
     const refs = [...build.stdout.matchAll(/^(\S+:[0-9a-f]{12})\b.*\bpushed\b/gm)].map((match) => match[1]!);

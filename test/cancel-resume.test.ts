@@ -34,7 +34,10 @@ compute: { concurrency: 2, retries: 0 }
 `,
     );
 
-    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/slow.yaml'], { cwd: project.root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/slow.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     let interruptedAt = 0;
     child.stderr.on('data', (chunk: Buffer) => {
@@ -57,7 +60,12 @@ compute: { concurrency: 2, retries: 0 }
     const resumed = await project.mxn(['run', 'experiments/slow.yaml']);
     expect(resumed.code).toBe(0);
     const results = await project.results('slow');
-    expect(results.cells.filter((cell) => cell.status === 'cached').map((cell) => cell.id).sort()).toEqual([...done].sort());
+    expect(
+      results.cells
+        .filter((cell) => cell.status === 'cached')
+        .map((cell) => cell.id)
+        .sort(),
+    ).toEqual([...done].sort());
     expect(results.cells.filter((cell) => cell.status === 'succeeded')).toHaveLength(8 - done.length);
   });
 
@@ -75,7 +83,10 @@ evaluation: { target: price, metrics: [rmse] }
 compute: { concurrency: 2, retries: 0 }
 `,
     );
-    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/killed.yaml'], { cwd: project.root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/killed.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -106,7 +117,10 @@ evaluation: { target: price, metrics: [rmse] }
 compute: { concurrency: 2, retries: 0 }
 `,
     );
-    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/stuck.yaml'], { cwd: project.root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [mxnBin, 'run', 'experiments/stuck.yaml'], {
+      cwd: project.root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stderr = '';
     const running = new Promise<void>((resolve) =>
       child.stderr.on('data', (chunk: Buffer) => {
@@ -129,8 +143,11 @@ compute: { concurrency: 2, retries: 0 }
 /** The pids the slow model wrote into its output folders, once `count` of them exist. */
 async function waitForPids(root: string, count: number): Promise<number[]> {
   for (let tries = 0; tries < 100; tries++) {
-    const files = (await readdir(path.join(root, '.mxn', 'cells'), { recursive: true }).catch(() => [])).filter((file) => String(file).endsWith('pid'));
-    if (files.length >= count) return Promise.all(files.map(async (file) => Number(await readFile(path.join(root, '.mxn', 'cells', String(file)), 'utf8'))));
+    const files = (await readdir(path.join(root, '.mxn', 'cells'), { recursive: true }).catch(() => [])).filter((file) =>
+      String(file).endsWith('pid'),
+    );
+    if (files.length >= count)
+      return Promise.all(files.map(async (file) => Number(await readFile(path.join(root, '.mxn', 'cells', String(file)), 'utf8'))));
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the model processes never started');

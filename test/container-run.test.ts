@@ -23,7 +23,12 @@ compute: { concurrency: 2, retries: 0, timeout: 3m${extra} }
 `;
 
 /** Secrets the runner holds while mxn runs: none may reach a container. */
-const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret-e2e-1', INPUT_TOKEN: 'ghs_e2eRunnerToken000000000000000000', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc-e2e-request-token', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=e2e-key' };
+const secrets = {
+  AWS_SECRET_ACCESS_KEY: 'aws-secret-e2e-1',
+  INPUT_TOKEN: 'ghs_e2eRunnerToken000000000000000000',
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc-e2e-request-token',
+  AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=e2e-key',
+};
 
 describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
   let project: E2eProject;
@@ -35,8 +40,14 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
   });
 
   it('runs the demo models in images built from their unchanged Dockerfiles, with the metrics of the process runtime, and builds nothing the second time', async () => {
-    await project.experiment('demo-in-images', experiment('demo-in-images', `  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
-  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`) + 'aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n');
+    await project.experiment(
+      'demo-in-images',
+      experiment(
+        'demo-in-images',
+        `  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
+  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`,
+      ) + 'aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n',
+    );
     const inImages = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
     expect(inImages.stderr).not.toMatch(/\berror\b/i);
     expect(inImages.code).toBe(0);
@@ -64,15 +75,21 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
 
   it('keeps a cell key when its model writes into its working directory, under both runtimes', async () => {
     // It writes into its working directory (a failed write exits 2), then fails for want of predictions (exit 1).
-    const dir = await project.model('scribbler', `
+    const dir = await project.model(
+      'scribbler',
+      `
       const fs = require('node:fs');
       try {
         fs.writeFileSync('model.pkl', 'weights ' + Date.now());
         fs.mkdirSync('__pycache__', { recursive: true });
         fs.writeFileSync('__pycache__/train.cpython-311.pyc', String(Math.random()));
       } catch (error) { console.error('could not write: ' + error.message); process.exit(2); }
-      process.exit(1);`);
-    await project.experiment('scribbler', experiment('scribbler', '  - { name: scribbler, build: models/scribbler, command: [node, train.js] }'));
+      process.exit(1);`,
+    );
+    await project.experiment(
+      'scribbler',
+      experiment('scribbler', '  - { name: scribbler, build: models/scribbler, command: [node, train.js] }'),
+    );
     for (const runtime of ['container', 'process']) {
       const run = await project.mxn(['run', 'experiments/scribbler.yaml', '--runtime', runtime], { env });
       expect(run.code).toBe(1);
@@ -89,7 +106,9 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
   it('never reads a runner file through a link a model leaves in its output folder', async () => {
     const secretFile = project.file('runner-secret.txt');
     await writeFile(secretFile, 'runner-file-secret-42');
-    await project.model('linker', `
+    await project.model(
+      'linker',
+      `
       const fs = require('node:fs');
       const out = process.env.MXN_OUTPUT_DIR;
       for (const name of ['stderr.txt', 'stdout.txt', 'metrics.json', 'predictions.parquet']) {
@@ -98,13 +117,21 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
       }
       fs.mkdirSync(out + '/artifacts');
       fs.symlinkSync(${JSON.stringify(secretFile)}, out + '/artifacts/copy.txt');
-      process.exit(1);`);
-    await project.experiment('linker', experiment('linker', '  - { name: linker, build: models/linker, command: [node, train.js] }').replace(/  - \{ name: busan.*\n/, ''));
+      process.exit(1);`,
+    );
+    await project.experiment(
+      'linker',
+      experiment('linker', '  - { name: linker, build: models/linker, command: [node, train.js] }').replace(/ {2}- \{ name: busan.*\n/, ''),
+    );
     const run = await project.mxn(['run', 'experiments/linker.yaml', '--runtime', 'container'], { env });
     expect(run.code).toBe(1);
     const [cell] = (await project.results('linker')).cells;
     expect(cell!.error!.split('\n')[0]).toBe('exit code 1');
-    const written = await Promise.all(['results/linker/results.json', 'results/linker/summary.md', 'results/linker/report.html'].map((file) => readFile(project.file(file), 'utf8')));
+    const written = await Promise.all(
+      ['results/linker/results.json', 'results/linker/summary.md', 'results/linker/report.html'].map((file) =>
+        readFile(project.file(file), 'utf8'),
+      ),
+    );
     for (const text of [run.stdout, run.stderr, ...written]) expect(text).not.toContain('runner-file-secret-42');
     const output = cell!.output.replace(/^file:\/\//, '');
     const left = await readdir(output, { recursive: true, withFileTypes: true });
@@ -118,7 +145,9 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
     const port = (server.address() as { port: number }).port;
     try {
       const labels = project.file('.mxn/labels');
-      await project.model('snoop', `
+      await project.model(
+        'snoop',
+        `
         const fs = require('node:fs');
         const net = require('node:net');
         const found = { labels: fs.existsSync(${JSON.stringify(labels)}), environ: [] };
@@ -130,27 +159,39 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
         socket.setTimeout(3000, () => socket.destroy(new Error('timeout')));
         socket.on('data', () => { found.network = true; done(); });
         socket.on('error', (error) => { found.network = false; found.networkError = error.code || error.message; done(); });
-        function done() { console.error('FOUND ' + JSON.stringify(found)); process.exit(3); }`);
+        function done() { console.error('FOUND ' + JSON.stringify(found)); process.exit(3); }`,
+      );
       const models = '  - { name: snoop, build: models/snoop, command: [node, train.js] }';
-      await project.experiment('snoop', experiment('snoop', models).replace(/  - \{ name: busan.*\n/, ''));
+      await project.experiment('snoop', experiment('snoop', models).replace(/ {2}- \{ name: busan.*\n/, ''));
       const run = await project.mxn(['run', 'experiments/snoop.yaml', '--runtime', 'container'], { env });
       expect(run.code).toBe(1);
       expect(existsSync(labels)).toBe(true); // they exist on the host, where the harness reads them
       const [cell] = (await project.results('snoop')).cells;
-      const found = JSON.parse(/FOUND (.*)/.exec(cell!.error!)![1]!) as { labels: boolean; environ: string[]; inputWritable: boolean; network: boolean };
+      const found = JSON.parse(/FOUND (.*)/.exec(cell!.error!)![1]!) as {
+        labels: boolean;
+        environ: string[];
+        inputWritable: boolean;
+        network: boolean;
+      };
       expect(found).toMatchObject({ labels: false, inputWritable: false, network: false });
       expect(found.environ.length).toBeGreaterThan(0);
       expect(found.environ.join(' ')).toContain('MXN_CELL_ID=snoop@seoul');
       for (const value of Object.values(secrets)) expect(JSON.stringify(found)).not.toContain(value);
 
-      await project.experiment('snoop', experiment('snoop', models, ', network: true').replace(/  - \{ name: busan.*\n/, ''));
+      await project.experiment('snoop', experiment('snoop', models, ', network: true').replace(/ {2}- \{ name: busan.*\n/, ''));
       await project.mxn(['run', 'experiments/snoop.yaml', '--runtime', 'container', '--rerun', 'all'], { env });
       const [open] = (await project.results('snoop')).cells;
       expect(JSON.parse(/FOUND (.*)/.exec(open!.error!)![1]!)).toMatchObject({ network: true });
 
       // The same file from a fork's pull request: its containers get no network, whatever it asks.
       const logs: string[] = [];
-      const fork = await runStep({ root: project.root, experiment: 'experiments/snoop.yaml', rerun: 'all', untrusted: true, log: (line) => logs.push(line) });
+      const fork = await runStep({
+        root: project.root,
+        experiment: 'experiments/snoop.yaml',
+        rerun: 'all',
+        untrusted: true,
+        log: (line) => logs.push(line),
+      });
       expect(fork.results.runtime).toBe('container');
       expect(JSON.parse(/FOUND (.*)/.exec(fork.results.cells[0]!.error!)![1]!)).toMatchObject({ network: false });
       expect(logs).toContain('note: compute.network is ignored for untrusted code: its containers run with no network');
@@ -163,13 +204,22 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
     const bad = path.join(project.root, 'models', 'unbuildable');
     await project.model('unbuildable', 'process.exit(0)');
     await writeFile(path.join(bad, 'Dockerfile'), 'FROM node:20-slim\nCOPY no-such-file.txt /model/\n');
-    await project.model('fine', `
+    await project.model(
+      'fine',
+      `
       const fs = require('node:fs');
       const rows = require('node:fs').readdirSync(process.env.MXN_INPUT_DIR);
       fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.txt', rows.join(','));
-      process.exit(0);`);
-    await project.experiment('half', experiment('half', `  - { name: unbuildable, build: models/unbuildable, command: [node, train.js] }
-  - { name: fine, build: models/fine, command: [node, train.js] }`));
+      process.exit(0);`,
+    );
+    await project.experiment(
+      'half',
+      experiment(
+        'half',
+        `  - { name: unbuildable, build: models/unbuildable, command: [node, train.js] }
+  - { name: fine, build: models/fine, command: [node, train.js] }`,
+      ),
+    );
     const run = await project.mxn(['run', 'experiments/half.yaml', '--runtime', 'container'], { env });
     expect(run.code).toBe(1);
     const results = await project.results('half');
@@ -177,7 +227,9 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
     for (const cell of byModel('unbuildable')) {
       expect(cell.status).toBe('failed');
       expect(cell.attempts).toBeLessThanOrEqual(1);
-      expect(cell.error!.split('\n')[0]).toMatch(/^the image of models\/unbuildable did not build: docker build of models\/unbuildable failed \(exit \d+\): COPY failed/);
+      expect(cell.error!.split('\n')[0]).toMatch(
+        /^the image of models\/unbuildable did not build: docker build of models\/unbuildable failed \(exit \d+\): COPY failed/,
+      );
       expect(cell.error).toMatch(/no-such-file\.txt/);
     }
     // The other model ran: it exited 0 without predictions, which the harness reports on its own.
@@ -190,7 +242,13 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
 
   it('stops a container that runs past the timeout, and leaves none behind', async () => {
     await project.model('sleeper', 'setInterval(() => {}, 1000);');
-    await project.experiment('sleeper', experiment('sleeper', '  - { name: sleeper, build: models/sleeper, command: [node, train.js] }').replace('timeout: 3m', 'timeout: 3s'));
+    await project.experiment(
+      'sleeper',
+      experiment('sleeper', '  - { name: sleeper, build: models/sleeper, command: [node, train.js] }').replace(
+        'timeout: 3m',
+        'timeout: 3s',
+      ),
+    );
     const run = await project.mxn(['run', 'experiments/sleeper.yaml', '--runtime', 'container'], { env });
     expect(run.code).toBe(1);
     const results = await project.results('sleeper');

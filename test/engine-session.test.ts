@@ -33,7 +33,7 @@ async function sessionProject() {
 }
 
 describe('an opened experiment', () => {
-  it('runs, then plans from the same stores (all cached) and reads each cell\'s logs', async () => {
+  it("runs, then plans from the same stores (all cached) and reads each cell's logs", async () => {
     const project = await sessionProject();
     const session = await openExperiment(project.file('experiments/session.yaml'));
     expect(session.stores).toEqual({ staging: project.file('.mxn'), cache: project.file('.mxn') });
@@ -60,7 +60,10 @@ describe('an opened experiment', () => {
     const project = await sessionProject();
     const session = await openExperiment(project.file('experiments/session.yaml'));
     const error = await session.cancel().catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ message: expect.stringContaining('no runs to cancel outside this process'), hint: expect.stringContaining('Ctrl-C') });
+    expect(error).toMatchObject({
+      message: expect.stringContaining('no runs to cancel outside this process'),
+      hint: expect.stringContaining('Ctrl-C'),
+    });
     expect(exitCodeOf(error)).toBe(2);
   });
 

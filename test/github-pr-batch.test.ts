@@ -7,7 +7,17 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
 import { AZURITE_ACCOUNT } from '@mxn/emulators';
-import { modelFolderImages, pushTestImage, skipWithoutRegistry, startEmulators, startGitHubFake, startRegistry, type EmulatorsHandle, type GitHubFake, type RegistryHandle } from '@mxn/testkit';
+import {
+  modelFolderImages,
+  pushTestImage,
+  skipWithoutRegistry,
+  startEmulators,
+  startGitHubFake,
+  startRegistry,
+  type EmulatorsHandle,
+  type GitHubFake,
+  type RegistryHandle,
+} from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
 
@@ -56,7 +66,9 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     [github, registry] = await Promise.all([startGitHubFake({ token: TOKEN, repos: [REPO] }), startRegistry()]);
     repo = await createPrRepo({ github, experiment: { name: 'pr-batch', text: experiment } });
     // Batch runs an image as the model folder whose build-context hash is its tag.
-    emulators = await startEmulators({ batch: { images: modelFolderImages(repo.work), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+    emulators = await startEmulators({
+      batch: { images: modelFolderImages(repo.work), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+    });
     expect(emulators.blob.accountName).toBe(AZURITE_ACCOUNT);
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
     // What the workflow's run job has: the Batch account (vars + secrets), the registry, AWS/Azure storage credentials.
@@ -72,7 +84,9 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
   const tag = async (model: string) => (await hashBuildContext(path.join(repo.work, 'models', model))).slice(0, 12);
   /** The tasks Batch was asked to add (every add-collection body since the last reset). */
   const addedTasks = (): TaskBody[] =>
-    emulators.batch!.requests.filter((request) => request.operation === 'Task_AddCollection').flatMap((request) => (JSON.parse(request.body) as { value: TaskBody[] }).value);
+    emulators
+      .batch!.requests.filter((request) => request.operation === 'Task_AddCollection')
+      .flatMap((request) => (JSON.parse(request.body) as { value: TaskBody[] }).value);
   /** No request Batch received since the last reset holds a secret (storage key, AWS secret, GitHub token, Batch key). */
   const expectNoSecretSent = () => {
     for (const secret of [emulators.azurite.accountKey, emulators.s3.env.AWS_SECRET_ACCESS_KEY!, TOKEN, emulators.batch!.accountKey]) {
@@ -80,7 +94,9 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     }
   };
 
-  it('plans, runs on Batch with the registry images, comments and commits; a second push reruns only knn', { timeout: 60_000 }, async () => {
+  it('plans, runs on Batch with the registry images, comments and commits; a second push reruns only knn', {
+    timeout: 60_000,
+  }, async () => {
     const batch = emulators.batch!;
     github.setPullFiles(REPO, PR, ['experiments/pr-batch.yaml']);
     const tags = { ridge: await tag('ridge'), knn: await tag('knn') };
@@ -104,21 +120,37 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
 
     // 3. run on Batch: tasks named by cell, in the registry's images, in the image's WORKDIR.
     batch.resetCalls();
-    const run = await action('run', { experiment: 'experiments/pr-batch.yaml', token: TOKEN, 'progress-interval': '0', rerun: 'none', images: images.outputs.images! });
+    const run = await action('run', {
+      experiment: 'experiments/pr-batch.yaml',
+      token: TOKEN,
+      'progress-interval': '0',
+      rerun: 'none',
+      images: images.outputs.images!,
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/knn@daegu: succeeded/);
     const tasks = addedTasks();
     expect(tasks.map((task) => [task.displayName, task.containerSettings?.imageName]).sort()).toEqual([
-      ['knn@busan', refs.knn], ['knn@daegu', refs.knn], ['knn@seoul', refs.knn],
-      ['ridge@busan', refs.ridge], ['ridge@daegu', refs.ridge], ['ridge@seoul', refs.ridge],
+      ['knn@busan', refs.knn],
+      ['knn@daegu', refs.knn],
+      ['knn@seoul', refs.knn],
+      ['ridge@busan', refs.ridge],
+      ['ridge@daegu', refs.ridge],
+      ['ridge@seoul', refs.ridge],
     ]);
     expect(tasks.every((task) => /^\d+$/.test(task.id) && task.containerSettings?.workingDirectory === 'containerImageDefault')).toBe(true);
     expectNoSecretSent();
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
     const pool = batch.requests.find((request) => request.operation === 'Pool_Add');
     expect(pool, 'mxn creates its pool on the first run').toBeDefined();
-    expect((JSON.parse(pool!.body) as { virtualMachineConfiguration: { containerConfiguration: { containerImageNames: string[] } } }).virtualMachineConfiguration.containerConfiguration.containerImageNames.sort()).toEqual([refs.knn, refs.ridge]);
-    const patches = github.requests.filter((request) => request.method === 'PATCH').map((request) => (request.body as { body: string }).body);
+    expect(
+      (
+        JSON.parse(pool!.body) as { virtualMachineConfiguration: { containerConfiguration: { containerImageNames: string[] } } }
+      ).virtualMachineConfiguration.containerConfiguration.containerImageNames.sort(),
+    ).toEqual([refs.knn, refs.ridge]);
+    const patches = github.requests
+      .filter((request) => request.method === 'PATCH')
+      .map((request) => (request.body as { body: string }).body);
     expect(patches.some((body) => body.includes('· running') && body.includes('cells done on `azure-batch`'))).toBe(true);
 
     // 4. report: the same comment now holds the m × n tables; results committed with [skip ci].
@@ -127,7 +159,9 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     expect(comment().map((item) => item.id)).toEqual([commentId]);
     expect(comment()[0]!.body).toContain('### rmse (lower is better)');
     expect(comment()[0]!.body).toMatch(/\| ridge \| .*\| .*\| .*\|/);
-    expect(repo.git(repo.origin, 'log', '-1', '--format=%s', 'exp')).toMatch(/^mxn: results of pr-batch \(6 succeeded, 0 cached, 0 failed\) \[skip ci\]$/);
+    expect(repo.git(repo.origin, 'log', '-1', '--format=%s', 'exp')).toMatch(
+      /^mxn: results of pr-batch \(6 succeeded, 0 cached, 0 failed\) \[skip ci\]$/,
+    );
     const first = repo.showJson<Results>('results/pr-batch/results.json');
     expect(first.backend).toBe('azure-batch');
     expect(first.cells.every((cell) => cell.status === 'succeeded' && Number.isFinite(cell.metrics.rmse))).toBe(true);
@@ -152,17 +186,33 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
 
     // … and only knn's three cells go to Batch, in the new image.
     batch.resetCalls();
-    const rerun = await action('run', { experiment: 'experiments/pr-batch.yaml', token: TOKEN, 'progress-interval': '60', rerun: 'none', images: images2.outputs.images! });
+    const rerun = await action('run', {
+      experiment: 'experiments/pr-batch.yaml',
+      token: TOKEN,
+      'progress-interval': '60',
+      rerun: 'none',
+      images: images2.outputs.images!,
+    });
     expect(rerun.code, rerun.stdout).toBe(0);
-    expect(addedTasks().map((task) => [task.displayName, task.containerSettings?.imageName]).sort()).toEqual([
-      ['knn@busan', `${registry.host}/knn:${newKnn}`], ['knn@daegu', `${registry.host}/knn:${newKnn}`], ['knn@seoul', `${registry.host}/knn:${newKnn}`],
+    expect(
+      addedTasks()
+        .map((task) => [task.displayName, task.containerSettings?.imageName])
+        .sort(),
+    ).toEqual([
+      ['knn@busan', `${registry.host}/knn:${newKnn}`],
+      ['knn@daegu', `${registry.host}/knn:${newKnn}`],
+      ['knn@seoul', `${registry.host}/knn:${newKnn}`],
     ]);
     const again = await action('report', { experiment: 'pr-batch', token: TOKEN, commit: 'true' });
     expect(again.code, again.stdout).toBe(0);
     const second = repo.showJson<Results>('results/pr-batch/results.json');
     expect(second.cells.map((cell) => [cell.id, cell.status])).toEqual([
-      ['ridge@seoul', 'cached'], ['ridge@busan', 'cached'], ['ridge@daegu', 'cached'],
-      ['knn@seoul', 'succeeded'], ['knn@busan', 'succeeded'], ['knn@daegu', 'succeeded'],
+      ['ridge@seoul', 'cached'],
+      ['ridge@busan', 'cached'],
+      ['ridge@daegu', 'cached'],
+      ['knn@seoul', 'succeeded'],
+      ['knn@busan', 'succeeded'],
+      ['knn@daegu', 'succeeded'],
     ]);
     const metric = (results: Results, id: string) => results.cells.find((cell) => cell.id === id)!.metrics.rmse;
     expect(metric(second, 'knn@seoul')).not.toBe(metric(first, 'knn@seoul'));

@@ -46,7 +46,8 @@ describe('the GitHub loop on a pull request', () => {
     await registry?.stop();
   });
 
-  const action = (name: string, inputs: Record<string, string>): Promise<ActionRun> => repo.action(name, inputs, { MXN_STAGING: staging, ...(registry ? { MXN_REGISTRY: registry.host } : {}) });
+  const action = (name: string, inputs: Record<string, string>): Promise<ActionRun> =>
+    repo.action(name, inputs, { MXN_STAGING: staging, ...(registry ? { MXN_REGISTRY: registry.host } : {}) });
   const mxnComments = () => repo.mxnComments('pr-demo');
   const git = (cwd: string, ...args: string[]) => repo.git(cwd, ...args);
 
@@ -54,7 +55,8 @@ describe('the GitHub loop on a pull request', () => {
     github.addComment(REPO, PR, 'Looks good, run it please.', 'reviewer');
     github.setPullFiles(REPO, PR, ['experiments/pr-demo.yaml']);
     if (registry) {
-      for (const model of ['ridge', 'knn']) await pushTestImage(registry.url, model, (await hashBuildContext(path.join(repo.work, 'models', model))).slice(0, 12));
+      for (const model of ['ridge', 'knn'])
+        await pushTestImage(registry.url, model, (await hashBuildContext(path.join(repo.work, 'models', model))).slice(0, 12));
     }
 
     // 1. plan: the sticky comment shows the 2 × 3 matrix, all to run.
@@ -72,11 +74,18 @@ describe('the GitHub loop on a pull request', () => {
     const run = await action('run', { experiment: 'experiments/pr-demo.yaml', token: 'pr-token', 'progress-interval': '0', rerun: 'none' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/knn@daegu: succeeded/);
-    const patches = github.requests.filter((request) => request.method === 'PATCH').map((request) => (request.body as { body: string }).body);
+    const patches = github.requests
+      .filter((request) => request.method === 'PATCH')
+      .map((request) => (request.body as { body: string }).body);
     expect(patches.some((body) => body.includes('· running') && body.includes('cells done on `local`'))).toBe(true);
 
     // 3. report: tables in the comment and the job summary, results committed with [skip ci].
-    const report = await action('report', { experiment: 'pr-demo', token: 'pr-token', commit: 'true', 'report-url': 'https://github.example/acme/pricing/actions/runs/4242/artifacts/1' });
+    const report = await action('report', {
+      experiment: 'pr-demo',
+      token: 'pr-token',
+      commit: 'true',
+      'report-url': 'https://github.example/acme/pricing/actions/runs/4242/artifacts/1',
+    });
     expect(report.code, report.stdout).toBe(0);
     expect(mxnComments().map((comment) => comment.id)).toEqual([commentId]);
     const results = mxnComments()[0]!.body;
@@ -89,7 +98,9 @@ describe('the GitHub loop on a pull request', () => {
     const log = git(repo.origin, 'log', '-1', '--format=%an%n%s', BRANCH).split('\n');
     expect(log[0]).toBe('github-actions[bot]');
     expect(log[1]).toMatch(/^mxn: results of pr-demo \(6 succeeded, 0 cached, 0 failed\) \[skip ci\]$/);
-    expect(git(repo.origin, 'ls-tree', '-r', '--name-only', BRANCH, 'results')).toBe('results/pr-demo/results.json\nresults/pr-demo/summary.md');
+    expect(git(repo.origin, 'ls-tree', '-r', '--name-only', BRANCH, 'results')).toBe(
+      'results/pr-demo/results.json\nresults/pr-demo/summary.md',
+    );
     expect(report.outputs.commit).toBe(git(repo.origin, 'rev-parse', BRANCH));
     const first = repo.showJson<{ cells: Array<{ id: string; metrics: Record<string, number> }> }>('results/pr-demo/results.json');
     // the cell cache is in MXN_STAGING, not in the runner's checkout
@@ -108,16 +119,29 @@ describe('the GitHub loop on a pull request', () => {
     expect(replanBody).toMatch(/\| knn \| ▶ run \| ▶ run \| ▶ run \|/);
     if (registry) expect(replanBody).toMatch(/1 to build, 1 already in the registry[\s\S]*knn:[0-9a-f]{12}` — to build/);
 
-    const rerun = await action('run', { experiment: 'experiments/pr-demo.yaml', token: 'pr-token', 'progress-interval': '60', rerun: 'none' });
+    const rerun = await action('run', {
+      experiment: 'experiments/pr-demo.yaml',
+      token: 'pr-token',
+      'progress-interval': '60',
+      rerun: 'none',
+    });
     expect(rerun.code, rerun.stdout).toBe(0);
     const again = await action('report', { experiment: 'pr-demo', token: 'pr-token', commit: 'true' });
     expect(again.code, again.stdout).toBe(0);
-    const second = repo.showJson<{ cells: Array<{ id: string; status: string; metrics: Record<string, number> }> }>('results/pr-demo/results.json');
+    const second = repo.showJson<{ cells: Array<{ id: string; status: string; metrics: Record<string, number> }> }>(
+      'results/pr-demo/results.json',
+    );
     expect(second.cells.map((cell) => [cell.id, cell.status])).toEqual([
-      ['ridge@seoul', 'cached'], ['ridge@busan', 'cached'], ['ridge@daegu', 'cached'],
-      ['knn@seoul', 'succeeded'], ['knn@busan', 'succeeded'], ['knn@daegu', 'succeeded'],
+      ['ridge@seoul', 'cached'],
+      ['ridge@busan', 'cached'],
+      ['ridge@daegu', 'cached'],
+      ['knn@seoul', 'succeeded'],
+      ['knn@busan', 'succeeded'],
+      ['knn@daegu', 'succeeded'],
     ]);
-    expect(second.cells.find((cell) => cell.id === 'knn@seoul')!.metrics.rmse).not.toBe(first.cells.find((cell) => cell.id === 'knn@seoul')!.metrics.rmse);
+    expect(second.cells.find((cell) => cell.id === 'knn@seoul')!.metrics.rmse).not.toBe(
+      first.cells.find((cell) => cell.id === 'knn@seoul')!.metrics.rmse,
+    );
     const updated = mxnComments();
     expect(updated.map((comment) => comment.id)).toEqual([commentId]);
     expect(updated[0]!.body).toContain('Baseline: the previous run on this branch');
@@ -143,8 +167,13 @@ describe('the GitHub loop: problems in one experiment, and a cancelled run', () 
     await github?.stop();
   });
 
-  it('plans the valid experiment for the run and reports the other one’s problems without failing the step', { timeout: 30_000 }, async () => {
-    await writeFile(path.join(repo.work, 'experiments/pr-bad.yaml'), experiment.replace('name: pr-demo', 'name: pr-bad').replace('target: price', 'targt: price'));
+  it('plans the valid experiment for the run and reports the other one’s problems without failing the step', {
+    timeout: 30_000,
+  }, async () => {
+    await writeFile(
+      path.join(repo.work, 'experiments/pr-bad.yaml'),
+      experiment.replace('name: pr-demo', 'name: pr-bad').replace('target: price', 'targt: price'),
+    );
     github.setPullFiles(REPO, PR, ['experiments/pr-bad.yaml', 'experiments/pr-good.yaml']);
     const plan = await repo.action('plan', { token: 'pr-token', rerun: 'none' }, { MXN_STAGING: staging });
     expect(plan.code, plan.stdout).toBe(0);
@@ -155,17 +184,33 @@ describe('the GitHub loop: problems in one experiment, and a cancelled run', () 
     expect(repo.mxnComments('pr-good')[0]!.body).toContain('**2 × 3 = 6 cells**');
   });
 
-  it('a plan job without cloud credentials plans an s3:// experiment with a note, exits 0, and still reports a real problem', { timeout: 30_000 }, async () => {
-    const s3 = experiment.replace('name: pr-demo', 'name: pr-s3').replace('data/housing/seoul.parquet', 's3://mxn-data/housing/seoul.parquet');
+  it('a plan job without cloud credentials plans an s3:// experiment with a note, exits 0, and still reports a real problem', {
+    timeout: 30_000,
+  }, async () => {
+    const s3 = experiment
+      .replace('name: pr-demo', 'name: pr-s3')
+      .replace('data/housing/seoul.parquet', 's3://mxn-data/housing/seoul.parquet');
     await writeFile(path.join(repo.work, 'experiments/pr-s3.yaml'), s3);
-    await writeFile(path.join(repo.work, 'experiments/pr-s3-bad.yaml'), s3.replace('name: pr-s3', 'name: pr-s3-bad').replace('target: price', 'targt: price'));
+    await writeFile(
+      path.join(repo.work, 'experiments/pr-s3-bad.yaml'),
+      s3.replace('name: pr-s3', 'name: pr-s3-bad').replace('target: price', 'targt: price'),
+    );
     github.setPullFiles(REPO, PR, ['experiments/pr-s3.yaml', 'experiments/pr-s3-bad.yaml']);
     // as in a fork's plan job: no AWS credentials at all; S3 (and the cache) at a closed loopback port
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve));
-    const plan = await repo.action('plan', { token: 'pr-token', rerun: 'none' }, { MXN_STAGING: 's3://mxn-staging/cells', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' });
+    const plan = await repo.action(
+      'plan',
+      { token: 'pr-token', rerun: 'none' },
+      {
+        MXN_STAGING: 's3://mxn-staging/cells',
+        AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+        AWS_REGION: 'us-east-1',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    );
     expect(plan.code, plan.stdout).toBe(0);
     expect(JSON.parse(plan.outputs.experiments!)).toEqual(['experiments/pr-s3.yaml']);
     const body = repo.mxnComments('pr-s3')[0]!.body;
@@ -192,23 +237,30 @@ describe('the GitHub loop: problems in one experiment, and a cancelled run', () 
       `name: pr-slow\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\n  - { name: busan, train: data/housing/busan.parquet }\nmodels:\n  - { name: slow, build: models/slow, command: [node, train.js] }\nevaluation: { target: price, metrics: [rmse] }\ncompute: { concurrency: 2, retries: 0, timeout: 2m }\n`,
     );
     let stopped = false;
-    const run = await repo.action('run', { experiment: 'experiments/pr-slow.yaml', token: 'pr-token', 'progress-interval': '0', rerun: 'none' }, { MXN_STAGING: staging }, (child) => {
-      const poll = setInterval(() => {
-        void readdir(pids).then((files) => {
-          if (files.length < 2 || stopped) return;
-          stopped = true;
-          clearInterval(poll);
-          child.kill('SIGTERM');
-        });
-      }, 50);
-      child.on('close', () => clearInterval(poll));
-    });
+    const run = await repo.action(
+      'run',
+      { experiment: 'experiments/pr-slow.yaml', token: 'pr-token', 'progress-interval': '0', rerun: 'none' },
+      { MXN_STAGING: staging },
+      (child) => {
+        const poll = setInterval(() => {
+          void readdir(pids).then((files) => {
+            if (files.length < 2 || stopped) return;
+            stopped = true;
+            clearInterval(poll);
+            child.kill('SIGTERM');
+          });
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    );
     expect(stopped, run.stdout).toBe(true);
     expect(run.code).not.toBe(0);
     expect(run.stdout).toMatch(/SIGTERM: cancelling the run/);
     expect(run.stdout).toMatch(/mxn run: cancelled/);
     expect(run.outputs.cancelled).toBe('true');
-    const results = JSON.parse(await readFile(path.join(repo.work, 'results/pr-slow/results.json'), 'utf8')) as { cells: Array<{ status: string }> };
+    const results = JSON.parse(await readFile(path.join(repo.work, 'results/pr-slow/results.json'), 'utf8')) as {
+      cells: Array<{ status: string }>;
+    };
     expect(results.cells.map((cell) => cell.status)).toEqual(['cancelled', 'cancelled']);
     expect(repo.mxnComments('pr-slow')[0]!.body).toMatch(/## mxn · pr-slow · cancelled[\s\S]*\*\*Cancelled\*\*/);
     for (const file of await readdir(pids)) {

@@ -70,9 +70,14 @@ describe('mxn run on the local backend', () => {
   });
 
   it('runs without any container engine: the cells run as processes, and one line says so', async () => {
-    await project.experiment('no-engine', base('  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }').replace('name: e2e', 'name: no-engine'));
+    await project.experiment(
+      'no-engine',
+      base('  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }').replace('name: e2e', 'name: no-engine'),
+    );
     // No runtime asked for anywhere, and the only engine mxn may ask is a program that does not exist.
-    const run = await project.mxn(['run', 'experiments/no-engine.yaml', '--rerun', 'all'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
+    const run = await project.mxn(['run', 'experiments/no-engine.yaml', '--rerun', 'all'], {
+      env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' },
+    });
     expect(run.code).toBe(0);
     expect(run.stderr.match(/^note: no container engine answers.*--runtime process.*$/gm)).toHaveLength(1);
     expect(run.stderr).toContain('on local in processes');
@@ -80,14 +85,18 @@ describe('mxn run on the local backend', () => {
     expect(results.runtime).toBe('process');
     expect(results.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     // Asking for containers there is a usage error before anything runs.
-    const asked = await project.mxn(['run', 'experiments/no-engine.yaml', '--runtime', 'container'], { env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' } });
+    const asked = await project.mxn(['run', 'experiments/no-engine.yaml', '--runtime', 'container'], {
+      env: { MXN_RUNTIME: '', MXN_CONTAINER_ENGINE: 'mxn-no-such-engine' },
+    });
     expect(asked.code).toBe(2);
     expect(asked.stderr).toMatch(/^error no container engine answers .*\nhint: start Docker or Podman, or use --runtime process/m);
   });
 
   it('exits 2 with the hint when azure-batch has no account URL (missing configuration), before anything runs', async () => {
     await project.experiment('no-batch-url', base(ridgeAndKnn).replace('name: e2e', 'name: no-batch-url'));
-    const run = await project.mxn(['run', 'experiments/no-batch-url.yaml', '--backend', 'azure-batch'], { env: { AZURE_BATCH_ACCOUNT_URL: '', AZURE_BATCH_ENDPOINT: '' } });
+    const run = await project.mxn(['run', 'experiments/no-batch-url.yaml', '--backend', 'azure-batch'], {
+      env: { AZURE_BATCH_ACCOUNT_URL: '', AZURE_BATCH_ENDPOINT: '' },
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error backend: azure-batch: AZURE_BATCH_ACCOUNT_URL is not set\nhint: set AZURE_BATCH_ACCOUNT_URL, /m);
     expect(existsSync(project.file('results/no-batch-url'))).toBe(false);
@@ -96,8 +105,11 @@ describe('mxn run on the local backend', () => {
   it('keeps a failing cell failed with its error, runs the others and the aggregate, and exits 1', async () => {
     await project.experiment(
       'failing',
-      base(`  - { name: broken, build: models/broken, command: [node, train.js], params: { failOn: busan } }
-  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`, 'aggregate: { build: models/ensemble, command: [node, aggregate.js] }').replace('name: e2e', 'name: failing'),
+      base(
+        `  - { name: broken, build: models/broken, command: [node, train.js], params: { failOn: busan } }
+  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`,
+        'aggregate: { build: models/ensemble, command: [node, aggregate.js] }',
+      ).replace('name: e2e', 'name: failing'),
     );
     const run = await project.mxn(['run', 'experiments/failing.yaml']);
     expect(run.code).toBe(1);
@@ -110,15 +122,22 @@ describe('mxn run on the local backend', () => {
     // knn's cells share their keys with the first test's, so they come from the cache.
     expect(results.cells.filter((cell) => cell.status === 'succeeded' || cell.status === 'cached')).toHaveLength(5);
     expect(results.aggregate?.status).toBe('succeeded');
-    const summary = JSON.parse(await readFile(path.join(results.aggregate!.output.replace(/^file:\/\//, ''), 'summary.json'), 'utf8')) as unknown;
+    const summary = JSON.parse(
+      await readFile(path.join(results.aggregate!.output.replace(/^file:\/\//, ''), 'summary.json'), 'utf8'),
+    ) as unknown;
     expect(JSON.stringify(summary)).toContain('broken@busan');
     expect(run.stdout).toMatch(/failed broken@busan: /);
 
     // A cached failure stays failed until asked to rerun it.
     const again = await project.mxn(['run', 'experiments/failing.yaml']);
     expect(again.code).toBe(1);
-    expect((await project.results('failing')).cells.find((cell) => cell.id === 'broken@busan')).toMatchObject({ status: 'failed', fromCache: true });
-    const plan = JSON.parse((await project.mxn(['plan', 'experiments/failing.yaml', '--rerun', 'failed', '--json'])).stdout) as { cells: Array<{ id: string; willRun: boolean }> };
+    expect((await project.results('failing')).cells.find((cell) => cell.id === 'broken@busan')).toMatchObject({
+      status: 'failed',
+      fromCache: true,
+    });
+    const plan = JSON.parse((await project.mxn(['plan', 'experiments/failing.yaml', '--rerun', 'failed', '--json'])).stdout) as {
+      cells: Array<{ id: string; willRun: boolean }>;
+    };
     expect(plan.cells.filter((cell) => cell.willRun).map((cell) => cell.id)).toEqual(['broken@busan']);
   });
 
@@ -175,11 +194,31 @@ compute: { retries: 0 }
 
 describe('mxn on malformed experiment files', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['unknown key', base(ridgeAndKnn).replace('  target: price', '  targt: price'), /experiments\/bad\.yaml:10:3: unknown key "targt" in evaluation; did you mean "target"\?/],
-    ['wrong type', base(ridgeAndKnn).replace('concurrency: 2', 'concurrency: lots'), /experiments\/bad\.yaml:13:25: compute\.concurrency: .*expected number/],
-    ['duplicate name', base(ridgeAndKnn).replace('name: busan', 'name: seoul'), /experiments\/bad\.yaml:4:13: duplicate dataset name "seoul"/],
-    ['missing target column', base(ridgeAndKnn).replace('target: price', 'target: cost'), /experiments\/bad\.yaml:3:27: target column "cost" is missing from seoul\.parquet/],
-    ['missing dataset file', base(ridgeAndKnn).replace('busan.parquet', 'nowhere.parquet'), /experiments\/bad\.yaml:4:27: no parquet file matches data\/housing\/nowhere\.parquet/],
+    [
+      'unknown key',
+      base(ridgeAndKnn).replace('  target: price', '  targt: price'),
+      /experiments\/bad\.yaml:10:3: unknown key "targt" in evaluation; did you mean "target"\?/,
+    ],
+    [
+      'wrong type',
+      base(ridgeAndKnn).replace('concurrency: 2', 'concurrency: lots'),
+      /experiments\/bad\.yaml:13:25: compute\.concurrency: .*expected number/,
+    ],
+    [
+      'duplicate name',
+      base(ridgeAndKnn).replace('name: busan', 'name: seoul'),
+      /experiments\/bad\.yaml:4:13: duplicate dataset name "seoul"/,
+    ],
+    [
+      'missing target column',
+      base(ridgeAndKnn).replace('target: price', 'target: cost'),
+      /experiments\/bad\.yaml:3:27: target column "cost" is missing from seoul\.parquet/,
+    ],
+    [
+      'missing dataset file',
+      base(ridgeAndKnn).replace('busan.parquet', 'nowhere.parquet'),
+      /experiments\/bad\.yaml:4:27: no parquet file matches data\/housing\/nowhere\.parquet/,
+    ],
     ['YAML syntax', 'name: x\nmodels: [\n', /experiments\/bad\.yaml:\d+:\d+: YAML: /],
   ];
   let project: E2eProject;

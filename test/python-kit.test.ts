@@ -28,7 +28,10 @@ describe('the Python model kit', () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'mxn-python-kit-'));
     const buildDir = path.join(scratch, 'kit-venv');
     await mkdir(buildDir);
-    await writeFile(path.join(buildDir, 'requirements.txt'), `${await readFile(path.join(GBR_DIR, 'requirements.txt'), 'utf8')}${PYTEST}\n`);
+    await writeFile(
+      path.join(buildDir, 'requirements.txt'),
+      `${await readFile(path.join(GBR_DIR, 'requirements.txt'), 'utf8')}${PYTEST}\n`,
+    );
     env = (await ensurePythonEnv(buildDir, { cacheDir: path.join(scratch, 'venvs') }))!;
   }, 900_000);
   afterAll(async () => {
@@ -37,7 +40,12 @@ describe('the Python model kit', () => {
 
   /** Runs the venv's python in `cwd` with a clean environment plus `extra`, as the process runtime does. */
   function python(args: string[], cwd: string, extra: Record<string, string> = {}): Promise<Finished> {
-    const base = { PATH: `${env.binDir}${path.delimiter}${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? scratch, VIRTUAL_ENV: env.dir, PYTHONDONTWRITEBYTECODE: '1' };
+    const base = {
+      PATH: `${env.binDir}${path.delimiter}${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? scratch,
+      VIRTUAL_ENV: env.dir,
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
     return new Promise((resolve) => {
       execFile('python', args, { cwd, env: { ...base, ...extra }, timeout: 300_000 }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
@@ -46,13 +54,28 @@ describe('the Python model kit', () => {
   }
 
   /** Stages a cell's inputs the way the harness does (split, target held out) and returns the protocol variables and the labels. */
-  async function stage(name: string, table: Table, target: string, task: 'regression' | 'classification', params: Record<string, unknown> = {}) {
+  async function stage(
+    name: string,
+    table: Table,
+    target: string,
+    task: 'regression' | 'classification',
+    params: Record<string, unknown> = {},
+  ) {
     const prepared = prepareCellInputs(table, { target, split: { test: 0.2, seed: 42 } });
     const input = path.join(scratch, name, 'input');
     const output = path.join(scratch, name, 'output');
     await writeParquetFile(path.join(input, 'train.parquet'), prepared.train);
     await writeParquetFile(path.join(input, 'test.parquet'), prepared.test);
-    const vars = { MXN_INPUT_DIR: input, MXN_OUTPUT_DIR: output, MXN_TARGET: target, MXN_TASK: task, MXN_PARAMS: JSON.stringify(params), MXN_CELL_ID: `${name}@seoul`, MXN_MODEL: name, MXN_DATASET: 'seoul' };
+    const vars = {
+      MXN_INPUT_DIR: input,
+      MXN_OUTPUT_DIR: output,
+      MXN_TARGET: target,
+      MXN_TASK: task,
+      MXN_PARAMS: JSON.stringify(params),
+      MXN_CELL_ID: `${name}@seoul`,
+      MXN_MODEL: name,
+      MXN_DATASET: 'seoul',
+    };
     return { vars, output, labels: prepared.labels.columns[target] as Column, testRows: prepared.test.numRows };
   }
 
@@ -94,7 +117,11 @@ describe('the Python model kit', () => {
     const price = seoul.columns.price as Float64Array;
     const median = [...price].sort((a, b) => a - b)[Math.floor(price.length / 2)]!;
     const names = [...seoul.names.filter((n) => n !== 'price'), 'tier'];
-    const tiers: Table = { names, columns: { ...seoul.columns, tier: Array.from(price, (p) => (p > median ? 'dear' : 'cheap')) }, numRows: seoul.numRows };
+    const tiers: Table = {
+      names,
+      columns: { ...seoul.columns, tier: Array.from(price, (p) => (p > median ? 'dear' : 'cheap')) },
+      numRows: seoul.numRows,
+    };
     delete tiers.columns.price;
     const cell = await stage('centroids', tiers, 'tier', 'classification');
     const model = path.join(scratch, 'centroids-model');
@@ -118,10 +145,15 @@ describe('the Python model kit', () => {
     const cell = await stage('bad', seoul, 'price', 'regression');
     const model = path.join(scratch, 'bad-model');
     await mkdir(model, { recursive: true });
-    await writeFile(path.join(model, 'train.py'), 'from mxn_model_kit import run, write_predictions\nrun(lambda task: write_predictions(task, [float("nan")] * len(task.test)))\n');
+    await writeFile(
+      path.join(model, 'train.py'),
+      'from mxn_model_kit import run, write_predictions\nrun(lambda task: write_predictions(task, [float("nan")] * len(task.test)))\n',
+    );
     const run = await python(['train.py'], model, cell.vars);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`mxn_model_kit: ${cell.testRows} of ${cell.testRows} predictions are NaN or infinite (first at row 0); every value must be a finite number\n`);
+    expect(run.stderr).toBe(
+      `mxn_model_kit: ${cell.testRows} of ${cell.testRows} predictions are NaN or infinite (first at row 0); every value must be a finite number\n`,
+    );
     expect(existsSync(path.join(cell.output, 'predictions.parquet'))).toBe(false);
   }, 60_000);
 });

@@ -14,7 +14,9 @@ describe.skipIf(skipWithoutDocker())('the Python example model (scikit-learn thr
   });
 
   it('gives the same metrics in a container and in the process runtime’s virtual environment', { timeout: 600_000 }, async () => {
-    await project.experiment('py', `name: py
+    await project.experiment(
+      'py',
+      `name: py
 datasets:
   - { name: seoul, train: data/housing/seoul.parquet }
   - { name: daegu, train: data/housing/daegu.parquet }
@@ -22,7 +24,8 @@ models:
   - { name: sklearn-gbr, build: models/sklearn-gbr, command: [python, train.py], params: { max_iter: 50 } }
 evaluation: { target: price, metrics: [rmse, mae, r2] }
 compute: { concurrency: 2, retries: 0, timeout: 10m }
-`);
+`,
+    );
     const before = (await readdir(path.join(repoRoot, 'models/sklearn-gbr'))).sort();
     const env = { PIP_RETRIES: process.env.PIP_RETRIES ?? '0' };
     const inImage = await project.mxn(['run', 'experiments/py.yaml', '--runtime', 'container'], { env });

@@ -65,7 +65,11 @@ async function throughCli(scenario: Scenario): Promise<Outcome> {
     },
   });
   clearInterval(timer);
-  return { exit: result.code ?? -1, ...summarize(await created.results('parity')), published: await publishedIn(created.file('published')) };
+  return {
+    exit: result.code ?? -1,
+    ...summarize(await created.results('parity')),
+    published: await publishedIn(created.file('published')),
+  };
 }
 
 async function throughGitHubStep(scenario: Scenario): Promise<Outcome> {

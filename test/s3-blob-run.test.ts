@@ -58,7 +58,9 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
     expect(cloud.code).toBe(0);
 
     const [localResults, cloudResults] = [await project.results('local'), await project.results('cloud')];
-    expect(cloudResults.cells.map((cell) => [cell.id, cell.status, cell.metrics])).toEqual(localResults.cells.map((cell) => [cell.id, cell.status, cell.metrics]));
+    expect(cloudResults.cells.map((cell) => [cell.id, cell.status, cell.metrics])).toEqual(
+      localResults.cells.map((cell) => [cell.id, cell.status, cell.metrics]),
+    );
     expect(cloudResults.cells.every((cell) => cell.output.startsWith('az://devstoreaccount1/staging/mxn/cells/'))).toBe(true);
     expect(cloudResults.aggregate?.status).toBe('succeeded');
 
@@ -71,8 +73,19 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
     // Results and every cell's outputs are back in S3.
     const published = await openStore('s3://mxn/results/cloud', project.root);
     const keys = (await listAll(published)).map((object) => object.key);
-    expect(keys).toEqual(expect.arrayContaining(['results.json', 'summary.md', 'report.html', 'cells/ridge@seoul/predictions.parquet', 'cells/knn@daegu/stderr.txt', 'aggregate/summary.json']));
-    expect(JSON.parse(await readText(published, 'results.json'))).toEqual(JSON.parse(await readFile(project.file('results/cloud/results.json'), 'utf8')));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'results.json',
+        'summary.md',
+        'report.html',
+        'cells/ridge@seoul/predictions.parquet',
+        'cells/knn@daegu/stderr.txt',
+        'aggregate/summary.json',
+      ]),
+    );
+    expect(JSON.parse(await readText(published, 'results.json'))).toEqual(
+      JSON.parse(await readFile(project.file('results/cloud/results.json'), 'utf8')),
+    );
 
     // A second run reuses the cache kept in Blob: nothing runs, nothing is re-uploaded.
     const again = await project.mxn(['run', 'experiments/cloud.yaml'], { env });

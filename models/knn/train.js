@@ -26,7 +26,15 @@ await runTask(async ({ train, test, target, params }) => {
   const sample = Math.min(train.numRows, 1000);
   const looRows = encoder.transform(train).slice(0, sample);
   const loo = scoreRegression(y.subarray(0, sample), predict(looRows, true));
-  await writeModelMetrics({ k: neighbours, weights, features: width, train_rows: train.numRows, loo_rmse: loo.rmse, loo_r2: loo.r2, predict_seconds: predictSeconds });
+  await writeModelMetrics({
+    k: neighbours,
+    weights,
+    features: width,
+    train_rows: train.numRows,
+    loo_rmse: loo.rmse,
+    loo_r2: loo.r2,
+    predict_seconds: predictSeconds,
+  });
   console.log(`knn k=${neighbours} (${weights}): ${test.numRows} predictions from ${train.numRows} rows in ${predictSeconds.toFixed(2)} s`);
 });
 

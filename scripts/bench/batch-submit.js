@@ -10,15 +10,40 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
   const service = await startBatchService({ enableAutoScaleMinIntervalMs: 0 });
   try {
     const client = await createBatchClient({ accountUrl: service.url, accountName: service.accountName, accountKey: service.accountKey });
-    const vm = { imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' }, nodeAgentSKUId: 'batch.node.ubuntu 20.04' };
+    const vm = {
+      imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
+      nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+    };
     await client.pool.add({ id: 'bench', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, targetDedicatedNodes: 0 });
     await client.job.add({ id: 'bench-job', poolInfo: { poolId: 'bench' }, usesTaskDependencies: true });
-    const sas = { readUrl: `${service.url}/c?sv=x&sp=rl&sig=x`, writeUrl: `${service.url}/c?sv=x&sp=cw&sig=x`, blobName: (key) => `staging/${key}` };
-    const settings = { sas, image: 'mxn.local/model:0123456789ab', workingDirectory: 'containerImageDefault', retries: 1, timeoutMs: 1_800_000 };
+    const sas = {
+      readUrl: `${service.url}/c?sv=x&sp=rl&sig=x`,
+      writeUrl: `${service.url}/c?sv=x&sp=cw&sig=x`,
+      blobName: (key) => `staging/${key}`,
+    };
+    const settings = {
+      sas,
+      image: 'mxn.local/model:0123456789ab',
+      workingDirectory: 'containerImageDefault',
+      retries: 1,
+      timeoutMs: 1_800_000,
+    };
     const specs = Array.from({ length: cells }, (_, i) => ({
-      id: `model-${i % 100}__dataset-${Math.floor(i / 100)}`, kind: 'cell', model: `model-${i % 100}`, dataset: `dataset-${Math.floor(i / 100)}`,
-      command: ['node', 'train.js'], env: { MXN_PARAMS: '{"alpha":1}', MXN_TARGET: 'price', MXN_CELL_ID: `c${i}`, MXN_MODEL: 'm', MXN_DATASET: 'd', MXN_TASK: 'regression' },
-      inputPrefix: `inputs/${i.toString(16).padStart(16, '0')}`, outputPrefix: `cells/${i.toString(16).padStart(16, '0')}/output`,
+      id: `model-${i % 100}__dataset-${Math.floor(i / 100)}`,
+      kind: 'cell',
+      model: `model-${i % 100}`,
+      dataset: `dataset-${Math.floor(i / 100)}`,
+      command: ['node', 'train.js'],
+      env: {
+        MXN_PARAMS: '{"alpha":1}',
+        MXN_TARGET: 'price',
+        MXN_CELL_ID: `c${i}`,
+        MXN_MODEL: 'm',
+        MXN_DATASET: 'd',
+        MXN_TASK: 'regression',
+      },
+      inputPrefix: `inputs/${i.toString(16).padStart(16, '0')}`,
+      outputPrefix: `cells/${i.toString(16).padStart(16, '0')}/output`,
     }));
     const bodies = specs.map((spec, i) => cellTaskBody(i + 1, spec, settings));
 
@@ -35,9 +60,15 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
     const wall = performance.now() - started;
     const floor = (Math.ceil(cells / 100) / concurrency) * latencyMs;
     const totalCalls = Object.values(service.calls).reduce((a, b) => a + b, 0);
-    console.log(`add-collection calls: ${service.calls.Task_AddCollection} (all calls: ${totalCalls}; aim ${Math.ceil(cells / 100)} + a handful), tasks added: ${result.added}`);
-    console.log(`wall: ${fmt(wall)} vs floor ${fmt(floor)} (ceil(N/100)/${concurrency} × ${latencyMs} ms) → ${(wall / floor).toFixed(2)}× the floor (aim ≤ 2×)`);
-    console.log(`  of which CPU (same submission, no latency): ${fmt(cpu)}; latency-bound part ${fmt(Math.max(0, wall - cpu))} → ${(Math.max(0, wall - cpu) / floor).toFixed(2)}× the floor`);
+    console.log(
+      `add-collection calls: ${service.calls.Task_AddCollection} (all calls: ${totalCalls}; aim ${Math.ceil(cells / 100)} + a handful), tasks added: ${result.added}`,
+    );
+    console.log(
+      `wall: ${fmt(wall)} vs floor ${fmt(floor)} (ceil(N/100)/${concurrency} × ${latencyMs} ms) → ${(wall / floor).toFixed(2)}× the floor (aim ≤ 2×)`,
+    );
+    console.log(
+      `  of which CPU (same submission, no latency): ${fmt(cpu)}; latency-bound part ${fmt(Math.max(0, wall - cpu))} → ${(Math.max(0, wall - cpu) / floor).toFixed(2)}× the floor`,
+    );
 
     latency.remove();
     const tasks = specs.map((spec, i) => ({ batchId: String(i + 1), spec }));
@@ -46,8 +77,17 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
     const first = watcher.lastPollCalls;
     await watcher.poll();
     const steady = watcher.lastPollCalls;
-    console.log(`calls per progress poll at ${cells.toLocaleString('en')} cells: first ${first} (task counts + ${first - 1} pages of 1000), then ${steady} (task counts + changed tasks only; aim: a constant)`);
-    return { addCollectionCalls: service.calls.Task_AddCollection, wallMs: wall, cpuMs: cpu, floorMs: floor, firstPollCalls: first, steadyPollCalls: steady };
+    console.log(
+      `calls per progress poll at ${cells.toLocaleString('en')} cells: first ${first} (task counts + ${first - 1} pages of 1000), then ${steady} (task counts + changed tasks only; aim: a constant)`,
+    );
+    return {
+      addCollectionCalls: service.calls.Task_AddCollection,
+      wallMs: wall,
+      cpuMs: cpu,
+      floorMs: floor,
+      firstPollCalls: first,
+      steadyPollCalls: steady,
+    };
   } finally {
     await service.stop();
   }

@@ -24,7 +24,10 @@ export async function benchContainerOverhead({ mxnBin }) {
   const modelDir = path.join(root, 'models', 'trivial');
   await mkdir(modelDir, { recursive: true });
   await cp(path.resolve('models/ensemble/Dockerfile'), path.join(modelDir, 'Dockerfile'));
-  await writeFile(path.join(modelDir, 'package.json'), JSON.stringify({ name: 'trivial', private: true, type: 'module', dependencies: { '@mxn/model-kit': '*' } }, null, 2));
+  await writeFile(
+    path.join(modelDir, 'package.json'),
+    JSON.stringify({ name: 'trivial', private: true, type: 'module', dependencies: { '@mxn/model-kit': '*' } }, null, 2),
+  );
   await writeFile(
     path.join(modelDir, 'train.js'),
     `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
@@ -66,8 +69,12 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
   const perCell = (ms) => (ms * CONCURRENCY) / CELLS;
   const container = median(times.container);
   const processes = median(times.process);
-  console.log(`process runtime (baseline): median ${fmt(processes)} [${times.process.map(fmt).join(', ')}], ${fmt(perCell(processes))} per cell`);
-  console.log(`container runtime:          median ${fmt(container)} [${times.container.map(fmt).join(', ')}], ${fmt(perCell(container))} per cell`);
+  console.log(
+    `process runtime (baseline): median ${fmt(processes)} [${times.process.map(fmt).join(', ')}], ${fmt(perCell(processes))} per cell`,
+  );
+  console.log(
+    `container runtime:          median ${fmt(container)} [${times.container.map(fmt).join(', ')}], ${fmt(perCell(container))} per cell`,
+  );
   console.log(`overhead per cell: ${fmt(perCell(container - processes))}; container / process: ${(container / processes).toFixed(2)}×`);
 
   const again = await run('container', []);

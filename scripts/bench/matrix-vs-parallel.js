@@ -37,7 +37,11 @@ await writePredictions(new Float64Array(test.numRows));
   for (let d = 0; d < DATASETS; d++) {
     const x = Float64Array.from({ length: 50 }, (_, i) => i + d);
     await mkdir(path.join(root, 'data'), { recursive: true });
-    await writeParquetFile(path.join(root, 'data', `d${d}.parquet`), { names: ['x', 'y'], columns: { x, y: x.map((v) => v * 2) }, numRows: 50 });
+    await writeParquetFile(path.join(root, 'data', `d${d}.parquet`), {
+      names: ['x', 'y'],
+      columns: { x, y: x.map((v) => v * 2) },
+      numRows: 50,
+    });
     datasets.push(`  - { name: d${d}, train: data/d${d}.parquet }`);
   }
   const file = path.join(root, 'experiments', 'matrix.yaml');
@@ -80,7 +84,9 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
       MXN_MODEL: cell.model,
       MXN_DATASET: cell.dataset,
     };
-    const assign = Object.entries(vars).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ');
+    const assign = Object.entries(vars)
+      .map(([key, value]) => `${key}=${shellQuote(value)}`)
+      .join(' ');
     return `mkdir -p ${shellQuote(out)} && cd ${shellQuote(modelDir)} && ${assign} node train.js > ${shellQuote(out)}/stdout.txt 2> ${shellQuote(out)}/stderr.txt`;
   });
   const jobsFile = path.join(root, 'jobs.txt');
@@ -93,7 +99,10 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
     if (mxn.code !== 0) throw new Error(`mxn run failed: ${mxn.stderr.slice(-2000)}`);
     mxnTimes.push(mxn.ms);
     await rm(path.join(root, 'parallel-out'), { recursive: true, force: true });
-    const gnu = await timeCommand('parallel', ['--will-cite', '-j', String(CONCURRENCY), '--halt', 'now,fail=1', '-a', jobsFile], { cwd: root, env });
+    const gnu = await timeCommand('parallel', ['--will-cite', '-j', String(CONCURRENCY), '--halt', 'now,fail=1', '-a', jobsFile], {
+      cwd: root,
+      env,
+    });
     if (gnu.code !== 0) throw new Error(`parallel failed: ${gnu.stderr.slice(-2000)}`);
     parallelTimes.push(gnu.ms);
   }
@@ -101,7 +110,9 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
   const gnuMedian = median(parallelTimes);
   console.log(`cells: ${plan.cells.length}; repeats: ${REPEATS}`);
   console.log(`mxn run (whole CLI: load, plan, run, score, write results): median ${fmt(mxnMedian)}  [${mxnTimes.map(fmt).join(', ')}]`);
-  console.log(`GNU parallel -j ${CONCURRENCY} (same commands):              median ${fmt(gnuMedian)}  [${parallelTimes.map(fmt).join(', ')}]`);
+  console.log(
+    `GNU parallel -j ${CONCURRENCY} (same commands):              median ${fmt(gnuMedian)}  [${parallelTimes.map(fmt).join(', ')}]`,
+  );
   console.log(`ratio mxn / parallel: ${(mxnMedian / gnuMedian).toFixed(3)} (aim ≤ 1.10)`);
   await rm(root, { recursive: true, force: true });
   return { mxnMedian, gnuMedian, ratio: mxnMedian / gnuMedian };

@@ -20,7 +20,11 @@ export async function benchPlan({ mxnBin }) {
     models.push(`  - { name: m${i}, build: models/m${i}, command: [node, train.js] }`);
     const x = Float64Array.from({ length: 100 }, (_, r) => r * (i + 1));
     await mkdir(path.join(root, 'data'), { recursive: true });
-    await writeParquetFile(path.join(root, 'data', `d${i}.parquet`), { names: ['x', 'y'], columns: { x, y: x.map((v) => v + 1) }, numRows: 100 });
+    await writeParquetFile(path.join(root, 'data', `d${i}.parquet`), {
+      names: ['x', 'y'],
+      columns: { x, y: x.map((v) => v + 1) },
+      numRows: 100,
+    });
     datasets.push(`  - { name: d${i}, train: data/d${i}.parquet }`);
   }
   const file = path.join(root, 'experiments', 'big.yaml');

@@ -35,7 +35,9 @@ const mib = (bytes) => bytes / MiB;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/bin.js') } = {}) {
-  heading(`(e) S3 ⇄ Blob: mxn sync vs rclone (baseline), 1 × ${BIG_MIB} MiB and ${SMALL_COUNT} × ${SMALL_MIB} MiB, concurrency ${CONCURRENCY}, median of ${REPEATS}`);
+  heading(
+    `(e) S3 ⇄ Blob: mxn sync vs rclone (baseline), 1 × ${BIG_MIB} MiB and ${SMALL_COUNT} × ${SMALL_MIB} MiB, concurrency ${CONCURRENCY}, median of ${REPEATS}`,
+  );
   let rcloneVersion;
   try {
     rcloneVersion = execFileSync(RCLONE, ['version'], { encoding: 'utf8' }).split('\n')[0];
@@ -77,10 +79,15 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
     await mkdir(path.join(work, 'big'));
     await writeFile(path.join(work, 'big', 'big.bin'), randomBytes(BIG_MIB * MiB));
     await mkdir(path.join(work, 'many'));
-    for (let i = 0; i < SMALL_COUNT; i++) await writeFile(path.join(work, 'many', `f${String(i).padStart(4, '0')}.bin`), randomBytes(SMALL_MIB * MiB));
-    const mxn = (...args) => timeCommand(process.execPath, [mxnBin, 'sync', ...args, '--concurrency', String(CONCURRENCY), '--json'], { env: mxnEnv });
+    for (let i = 0; i < SMALL_COUNT; i++)
+      await writeFile(path.join(work, 'many', `f${String(i).padStart(4, '0')}.bin`), randomBytes(SMALL_MIB * MiB));
+    const mxn = (...args) =>
+      timeCommand(process.execPath, [mxnBin, 'sync', ...args, '--concurrency', String(CONCURRENCY), '--json'], { env: mxnEnv });
     for (const set of ['big', 'many']) {
-      for (const [from, to] of [[`${path.join(work, set)}/`, `s3://mxn/src/${set}/`], [`s3://mxn/src/${set}/`, `az://${ACCOUNT}/mxn/src/${set}/`]]) {
+      for (const [from, to] of [
+        [`${path.join(work, set)}/`, `s3://mxn/src/${set}/`],
+        [`s3://mxn/src/${set}/`, `az://${ACCOUNT}/mxn/src/${set}/`],
+      ]) {
         const ran = await mxn(from, to);
         if (ran.code !== 0) throw new Error(`bench: staging the sources failed: ${ran.stderr.slice(-1000)}`);
       }
@@ -101,7 +108,10 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
       const label = set === 'big' ? `1 × ${BIG_MIB} MiB` : `${SMALL_COUNT} × ${SMALL_MIB} MiB`;
       for (const direction of ['s3-to-blob', 'blob-to-s3']) {
         const toBlob = direction === 's3-to-blob';
-        const source = { mxn: toBlob ? `s3://mxn/src/${set}/` : `az://${ACCOUNT}/mxn/src/${set}/`, rclone: toBlob ? `s3:mxn/src/${set}` : `az:mxn/src/${set}` };
+        const source = {
+          mxn: toBlob ? `s3://mxn/src/${set}/` : `az://${ACCOUNT}/mxn/src/${set}/`,
+          rclone: toBlob ? `s3:mxn/src/${set}` : `az:mxn/src/${set}`,
+        };
         const times = { mxn: [], copy: [], rclone: [] };
         const runnerBytes = [];
         for (let r = 0; r < REPEATS; r++) {
@@ -113,7 +123,8 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
           const ran = await mxn(source.mxn, toBlob ? `az://${ACCOUNT}/mxn/${target}/` : `s3://mxn/${target}/`);
           if (ran.code !== 0) throw new Error(`bench: mxn sync failed: ${ran.stderr.slice(-1000)}`);
           const summary = JSON.parse(ran.stdout);
-          if (summary.copied !== (set === 'big' ? 1 : SMALL_COUNT)) throw new Error(`bench: mxn copied ${summary.copied} objects, skipped ${summary.skipped}`);
+          if (summary.copied !== (set === 'big' ? 1 : SMALL_COUNT))
+            throw new Error(`bench: mxn copied ${summary.copied} objects, skipped ${summary.skipped}`);
           times.mxn.push(ran.ms);
           times.copy.push(summary.elapsedMs);
           if (toBlob) {
@@ -125,7 +136,15 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
           if (!rcloneVersion) continue;
           const rtarget = `dst/rclone-${set}-${direction}`;
           await empty(await (toBlob ? blob(rtarget) : s3(rtarget)));
-          const args = ['copy', source.rclone, toBlob ? `az:mxn/${rtarget}` : `s3:mxn/${rtarget}`, '--transfers', String(CONCURRENCY), '--checkers', String(CONCURRENCY)];
+          const args = [
+            'copy',
+            source.rclone,
+            toBlob ? `az:mxn/${rtarget}` : `s3:mxn/${rtarget}`,
+            '--transfers',
+            String(CONCURRENCY),
+            '--checkers',
+            String(CONCURRENCY),
+          ];
           args.push('--s3-chunk-size', '8M', '--s3-upload-concurrency', '4', '--azureblob-chunk-size', '8M', '-q', '--retries', '1');
           // rclone 1.60's Azure chunk writer (azure-storage-blob-go) sometimes stalls for good on a stream;
           // such a run is killed after RCLONE_TIMEOUT_MS and left out of the median, and counted.
@@ -136,7 +155,13 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
         }
         const mxnRate = mib(bytes) / (median(times.mxn) / 1000);
         const rcloneRate = times.rclone.length ? mib(bytes) / (median(times.rclone) / 1000) : undefined;
-        rows.push({ case: `${toBlob ? 'S3 → Blob' : 'Blob → S3'} ${label}`, mxn: mxnRate, copyOnly: mib(bytes) / (median(times.copy) / 1000), rclone: rcloneRate, ratio: rcloneRate ? mxnRate / rcloneRate : undefined });
+        rows.push({
+          case: `${toBlob ? 'S3 → Blob' : 'Blob → S3'} ${label}`,
+          mxn: mxnRate,
+          copyOnly: mib(bytes) / (median(times.copy) / 1000),
+          rclone: rcloneRate,
+          ratio: rcloneRate ? mxnRate / rcloneRate : undefined,
+        });
         if (runnerBytes.length) {
           const last = runnerBytes[runnerBytes.length - 1];
           traffic.push({ case: `S3 → Blob ${label}`, bytes, ...last });
@@ -144,15 +169,25 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
       }
     }
 
-    console.log(`baseline: ${rcloneVersion ?? 'none'} (streams through the client; same endpoints; --transfers ${CONCURRENCY}, 8 MiB chunks; S3 parts 4 at once, Blob blocks at rclone's default 16)`);
+    console.log(
+      `baseline: ${rcloneVersion ?? 'none'} (streams through the client; same endpoints; --transfers ${CONCURRENCY}, 8 MiB chunks; S3 parts 4 at once, Blob blocks at rclone's default 16)`,
+    );
     console.log('throughput = bytes / wall time of the whole process (mxn: node start + SDK load included; in brackets copy() alone)');
     console.log('| case | mxn MiB/s | rclone MiB/s | mxn / rclone |');
     console.log('| --- | ---: | ---: | ---: |');
-    for (const row of rows) console.log(`| ${row.case} | ${row.mxn.toFixed(1)} (${row.copyOnly.toFixed(1)}) | ${row.rclone?.toFixed(1) ?? '–'} | ${row.ratio?.toFixed(2) ?? '–'} |`);
-    if (stalls.length) console.log(`rclone runs that stalled and were killed after ${RCLONE_TIMEOUT_MS / 1000} s (left out of the medians): ${stalls.join(', ')}`);
+    for (const row of rows)
+      console.log(
+        `| ${row.case} | ${row.mxn.toFixed(1)} (${row.copyOnly.toFixed(1)}) | ${row.rclone?.toFixed(1) ?? '–'} | ${row.ratio?.toFixed(2) ?? '–'} |`,
+      );
+    if (stalls.length)
+      console.log(
+        `rclone runs that stalled and were killed after ${RCLONE_TIMEOUT_MS / 1000} s (left out of the medians): ${stalls.join(', ')}`,
+      );
     console.log('server-side S3 → Blob, bytes through the runner (mxn; rclone moves every byte twice: in from S3, out to Blob):');
     for (const t of traffic) {
-      console.log(`  ${t.case}: ${t.serverSide} objects server-side; the Blob service (shim) pulled ${mib(t.pulled).toFixed(1)} MiB of ${mib(t.bytes).toFixed(1)} MiB; the runner received ${kib(t.fromS3)} from S3 and sent ${kib(t.toBlob)} to Blob (requests, listings, block lists)`);
+      console.log(
+        `  ${t.case}: ${t.serverSide} objects server-side; the Blob service (shim) pulled ${mib(t.pulled).toFixed(1)} MiB of ${mib(t.bytes).toFixed(1)} MiB; the runner received ${kib(t.fromS3)} from S3 and sent ${kib(t.toBlob)} to Blob (requests, listings, block lists)`,
+      );
     }
     return { rows, traffic, stalls };
   } finally {

@@ -23,7 +23,9 @@ export function timeCommand(command, args, options = {}) {
 
 /** Runs `node <script> …args` under GNU time when present, to read the peak resident set size (MiB). */
 export async function timeNode(script, args, options = {}) {
-  const result = await timeCommand('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, script, ...args], options).catch(() => undefined);
+  const result = await timeCommand('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, script, ...args], options).catch(
+    () => undefined,
+  );
   if (result) {
     const match = /MAXRSS_KB=(\d+)/.exec(result.stderr);
     return { ...result, peakMiB: match ? Number(match[1]) / 1024 : undefined };

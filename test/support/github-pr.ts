@@ -34,7 +34,12 @@ export interface PrRepo {
   /** Runs git in `cwd` as a developer. */
   git(cwd: string, ...args: string[]): string;
   /** Spawns `actions/<name>/dist/index.js` in the work tree, as GitHub runs it. */
-  action(name: string, inputs: Record<string, string>, env?: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void): Promise<ActionRun>;
+  action(
+    name: string,
+    inputs: Record<string, string>,
+    env?: NodeJS.ProcessEnv,
+    onSpawn?: (child: ChildProcess) => void,
+  ): Promise<ActionRun>;
   /** The sticky comments of `experiment` on the PR. */
   mxnComments(experiment: string): Array<{ id: number; body: string }>;
   /** A JSON file committed on the PR branch of origin. */
@@ -50,7 +55,17 @@ export interface PrRepoOptions {
 }
 
 export const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'dev@example.com' } }).trim();
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.com',
+      GIT_COMMITTER_NAME: 'dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.com',
+    },
+  }).trim();
 
 /** Bundles the actions (as the workflow's `npm run build:actions` does). */
 export function buildActions(): void {
@@ -68,7 +83,8 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   git(work, 'init', '--quiet', '--initial-branch=main');
   git(work, 'remote', 'add', 'origin', origin);
   for (const link of ['data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(work, link));
-  for (const model of options.models ?? ['ridge', 'knn']) await cp(path.join(repoRoot, 'models', model), path.join(work, 'models', model), { recursive: true });
+  for (const model of options.models ?? ['ridge', 'knn'])
+    await cp(path.join(repoRoot, 'models', model), path.join(work, 'models', model), { recursive: true });
   await writeFile(path.join(work, 'package.json'), '{ "private": true }\n');
   await writeFile(path.join(work, '.gitignore'), 'node_modules\ndata\n.mxn\nresults/*/report.html\n');
   git(work, 'add', '.');
@@ -81,10 +97,27 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   git(work, 'commit', '--quiet', '-m', `Add the ${options.experiment.name} experiment`);
   git(work, 'push', '--quiet', 'origin', BRANCH);
 
-  async function action(name: string, inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, onSpawn?: (child: ChildProcess) => void): Promise<ActionRun> {
+  async function action(
+    name: string,
+    inputs: Record<string, string>,
+    extraEnv: NodeJS.ProcessEnv = {},
+    onSpawn?: (child: ChildProcess) => void,
+  ): Promise<ActionRun> {
     const event = path.join(dir, 'event.json');
     const sha = git(work, 'rev-parse', 'HEAD');
-    await writeFile(event, JSON.stringify({ action: 'synchronize', number: PR, pull_request: { number: PR, head: { ref: BRANCH, sha, repo: { full_name: REPO } }, base: { ref: 'main', repo: { full_name: REPO } } }, repository: { full_name: REPO } }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        action: 'synchronize',
+        number: PR,
+        pull_request: {
+          number: PR,
+          head: { ref: BRANCH, sha, repo: { full_name: REPO } },
+          base: { ref: 'main', repo: { full_name: REPO } },
+        },
+        repository: { full_name: REPO },
+      }),
+    );
     const output = path.join(dir, `${name}-output.txt`);
     const summary = path.join(dir, `${name}-summary.md`);
     await writeFile(output, '');
@@ -108,14 +141,21 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
       ...Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.toUpperCase()}`, value])),
     };
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'actions', name, 'dist/index.js')], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(repoRoot, 'actions', name, 'dist/index.js')], {
+        cwd: work,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.on('error', reject);
       onSpawn?.(child);
       child.on('close', (code) => {
-        Promise.all([readFile(output, 'utf8'), readFile(summary, 'utf8')]).then(([out, sum]) => resolve({ code, stdout, outputs: parseOutputs(out), summary: sum }), reject);
+        Promise.all([readFile(output, 'utf8'), readFile(summary, 'utf8')]).then(
+          ([out, sum]) => resolve({ code, stdout, outputs: parseOutputs(out), summary: sum }),
+          reject,
+        );
       });
     });
   }

@@ -25,7 +25,9 @@ export async function slowBatchProject(options: { ensemble?: boolean } = {}): Pr
   const project = await e2eProject(['data', 'node_modules']);
   await project.model('slow', SLOW_MODEL);
   if (options.ensemble) await symlink(path.join(repoRoot, 'models/ensemble'), project.file('models/ensemble'));
-  const emulators = await startEmulators({ batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 } });
+  const emulators = await startEmulators({
+    batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+  });
   await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
   const env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', NO_COLOR: '1' };
   return { project, emulators, env };

@@ -6,7 +6,12 @@ import { buildImagesStep, failAction } from '@mxn/github';
 
 function list(text: string): string[] {
   const trimmed = text.trim();
-  return trimmed.startsWith('[') ? (JSON.parse(trimmed) as string[]) : trimmed.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+  return trimmed.startsWith('[')
+    ? (JSON.parse(trimmed) as string[])
+    : trimmed
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter(Boolean);
 }
 
 async function main(): Promise<void> {
@@ -18,7 +23,10 @@ async function main(): Promise<void> {
     platform: core.getInput('platform') || 'linux/amd64',
     log: (line) => core.info(line),
   });
-  core.setOutput('images', JSON.stringify(Object.fromEntries(Object.entries(result.images).map(([dir, ref]) => [path.relative(root, dir), ref]))));
+  core.setOutput(
+    'images',
+    JSON.stringify(Object.fromEntries(Object.entries(result.images).map(([dir, ref]) => [path.relative(root, dir), ref]))),
+  );
   core.setOutput('built', String(result.built));
 }
 

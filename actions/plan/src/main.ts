@@ -7,7 +7,11 @@ async function main(): Promise<void> {
   const context = readEventContext();
   const pr = context.pullRequest;
   const api = pr ? githubApi({ token: core.getInput('token') }) : undefined;
-  const named = core.getInput('experiments').split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+  const named = core
+    .getInput('experiments')
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter(Boolean);
   const result = await planStep({
     root: path.resolve(core.getInput('root') || '.'),
     experiments: named,
@@ -18,12 +22,20 @@ async function main(): Promise<void> {
     log: (line) => core.info(line),
     // a fork's cells run in containers only, so its plan keys them so
     untrusted: pr?.fromFork === true,
-    ...(pr?.fromFork ? { note: '_From a fork: nothing runs until a maintainer approves (label `mxn:run`, then the `mxn-fork-approval` environment)._' } : {}),
+    ...(pr?.fromFork
+      ? { note: '_From a fork: nothing runs until a maintainer approves (label `mxn:run`, then the `mxn-fork-approval` environment)._' }
+      : {}),
   });
-  for (const item of result.experiments) core.info(`${item.file}: ${item.problems ? `${item.problems.length} problem(s)` : `${item.cells} cells, ${item.toRun} to run`}`);
+  for (const item of result.experiments)
+    core.info(`${item.file}: ${item.problems ? `${item.problems.length} problem(s)` : `${item.cells} cells, ${item.toRun} to run`}`);
   // Problems are annotations, not a failure here: the valid experiments still run, and the
   // workflow's last plan step fails the job when `problems` is not 0.
-  for (const issue of result.experiments.flatMap((item) => item.problems ?? [])) core.error(issue.message, { file: issue.file, ...(issue.line ? { startLine: issue.line } : {}), ...(issue.column ? { startColumn: issue.column } : {}) });
+  for (const issue of result.experiments.flatMap((item) => item.problems ?? []))
+    core.error(issue.message, {
+      file: issue.file,
+      ...(issue.line ? { startLine: issue.line } : {}),
+      ...(issue.column ? { startColumn: issue.column } : {}),
+    });
   core.setOutput('experiments', JSON.stringify(result.runnable));
   core.setOutput('plan', JSON.stringify(result.experiments));
   core.setOutput('problems', String(result.problems));

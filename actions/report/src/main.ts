@@ -13,14 +13,25 @@ async function main(): Promise<void> {
     root: process.cwd(),
     experiment: core.getInput('experiment', { required: true }),
     ...(core.getInput('report-url') ? { reportUrl: core.getInput('report-url') } : {}),
-    ...(pr ? { baseRef: pr.baseRef, comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } } } : {}),
+    ...(pr
+      ? {
+          baseRef: pr.baseRef,
+          comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } },
+        }
+      : {}),
     ...(commit && branch ? { commitTo: branch } : {}),
     ...(expectedHead ? { expectedHead } : {}),
     repositoryUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.repo.owner}/${context.repo.repo}`,
   });
   if (result.comment) core.setOutput('comment-id', String(result.comment.id));
   core.setOutput('commit', result.commit.sha ?? '');
-  core.info(result.commit.committed ? `committed ${result.commit.sha}: ${result.commit.message}` : result.commit.skipped ? `not committed: ${branch} has moved since the run's commit (its newer run reports for it)` : 'results summary unchanged or run cancelled; nothing committed');
+  core.info(
+    result.commit.committed
+      ? `committed ${result.commit.sha}: ${result.commit.message}`
+      : result.commit.skipped
+        ? `not committed: ${branch} has moved since the run's commit (its newer run reports for it)`
+        : 'results summary unchanged or run cancelled; nothing committed',
+  );
 }
 
 main().catch((error: unknown) => failAction(error, 'mxn report', core));

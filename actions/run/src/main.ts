@@ -18,7 +18,12 @@ async function main(): Promise<void> {
     // a fork's code never runs as a process on the runner: containers only
     untrusted: pr?.fromFork === true,
     ...(images ? { images: JSON.parse(images) as Record<string, string> } : {}),
-    ...(pr ? { baseRef: pr.baseRef, comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } } } : {}),
+    ...(pr
+      ? {
+          baseRef: pr.baseRef,
+          comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } },
+        }
+      : {}),
     progressIntervalMs: Number(core.getInput('progress-interval') || 30) * 1000,
     ...(context.runUrl ? { runUrl: context.runUrl } : {}),
     signal: stop.signal,

@@ -67,10 +67,15 @@ describe('runPool', () => {
 
   it('starts nothing new once shouldStop() is true, and returns the started prefix', async () => {
     const started: number[] = [];
-    const results = await runPool([1, 2, 3, 4, 5, 6], 2, async (item) => {
-      started.push(item);
-      return item * 10;
-    }, () => started.length >= 3);
+    const results = await runPool(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (item) => {
+        started.push(item);
+        return item * 10;
+      },
+      () => started.length >= 3,
+    );
     expect(started).toEqual([1, 2, 3]);
     expect(results).toEqual([10, 20, 30]);
   });
@@ -91,7 +96,10 @@ describe('runPool', () => {
   it('after a failure starts nothing new, waits for what runs, then rejects with the first failure', async () => {
     const c = controlled<number>();
     const done = runPool([1, 2, 3, 4], 2, c.worker);
-    const outcome = done.then(() => 'resolved', (error: Error) => error.message);
+    const outcome = done.then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
     await c.tick();
     c.pending.get(1)!.reject(new Error('first'));
     await c.tick();

@@ -9,7 +9,12 @@ export type StopWhen = (() => boolean) | AbortSignal;
  * Resolves, when every started item has finished, with the started items' results in their order —
  * a prefix of `items`. Rejects with the first failure, after the items already started have finished.
  */
-export function runPool<T, R>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<R>, shouldStop?: StopWhen): Promise<R[]> {
+export function runPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+  shouldStop?: StopWhen,
+): Promise<R[]> {
   const limit = Math.max(1, Math.floor(concurrency) || 1);
   const stopped = typeof shouldStop === 'function' ? shouldStop : () => shouldStop?.aborted ?? false;
   const results: R[] = [];
@@ -57,7 +62,12 @@ export function runPool<T, R>(items: readonly T[], concurrency: number, worker: 
  * Like `runPool`, but a failure stops nothing and rejects nothing: resolves with every started item's
  * outcome, fulfilled or rejected, in the order of the items.
  */
-export function settlePool<T, R>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<R>, shouldStop?: StopWhen): Promise<PromiseSettledResult<R>[]> {
+export function settlePool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+  shouldStop?: StopWhen,
+): Promise<PromiseSettledResult<R>[]> {
   return runPool(
     items,
     concurrency,

@@ -17,10 +17,20 @@ describe('retry', () => {
   it('retries until fn succeeds, waiting an exponential, jittered backoff between tries', async () => {
     const { fn, attempts } = flaky(new Error('a'), new Error('b'), new Error('c'));
     const waits: Array<[number, string, number]> = [];
-    const result = await retry(fn, { attempts: 4, baseMs: 2, maxMs: 6, random: () => 0, onRetry: ({ attempt, error, delayMs }) => waits.push([attempt, (error as Error).message, delayMs]) });
+    const result = await retry(fn, {
+      attempts: 4,
+      baseMs: 2,
+      maxMs: 6,
+      random: () => 0,
+      onRetry: ({ attempt, error, delayMs }) => waits.push([attempt, (error as Error).message, delayMs]),
+    });
     expect(result).toBe('ok');
     expect(attempts).toEqual([1, 2, 3, 4]);
-    expect(waits).toEqual([[1, 'a', 1], [2, 'b', 2], [3, 'c', 3]]);
+    expect(waits).toEqual([
+      [1, 'a', 1],
+      [2, 'b', 2],
+      [3, 'c', 3],
+    ]);
   });
 
   it('throws the last failure once the attempts are used up', async () => {
@@ -31,7 +41,9 @@ describe('retry', () => {
 
   it('throws at once a failure isRetryable refuses', async () => {
     const { fn, attempts } = flaky(new Error('transient'), new Error('fatal'));
-    await expect(retry(fn, { attempts: 5, baseMs: 1, isRetryable: (error) => (error as Error).message === 'transient' })).rejects.toThrow('fatal');
+    await expect(retry(fn, { attempts: 5, baseMs: 1, isRetryable: (error) => (error as Error).message === 'transient' })).rejects.toThrow(
+      'fatal',
+    );
     expect(attempts).toEqual([1, 2]);
   });
 
@@ -55,7 +67,13 @@ describe('retry', () => {
     const controller = new AbortController();
     const { fn, attempts } = flaky(new Error('a'), new Error('b'));
     const started = Date.now();
-    const run = retry(fn, { attempts: 5, baseMs: 60_000, maxMs: 60_000, signal: controller.signal, onRetry: () => setImmediate(() => controller.abort()) });
+    const run = retry(fn, {
+      attempts: 5,
+      baseMs: 60_000,
+      maxMs: 60_000,
+      signal: controller.signal,
+      onRetry: () => setImmediate(() => controller.abort()),
+    });
     await expect(run).rejects.toThrow('a');
     expect(attempts).toEqual([1]);
     expect(Date.now() - started).toBeLessThan(5000);

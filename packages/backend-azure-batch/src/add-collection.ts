@@ -40,11 +40,22 @@ function addCollectionSpec(client: BatchClient): OperationSpec {
   if (!captured || captured.httpMethod !== 'POST' || captured.path !== 'jobs/{jobId}/addtaskcollection') {
     throw new Error('azure-batch: this @azure/batch version does not expose the add-collection operation as expected');
   }
-  return { ...captured, requestBody: { parameterPath: 'collectionJson', mapper: { serializedName: 'collectionJson', required: true, type: { name: 'Stream' } } } };
+  return {
+    ...captured,
+    requestBody: {
+      parameterPath: 'collectionJson',
+      mapper: { serializedName: 'collectionJson', required: true, type: { name: 'Stream' } },
+    },
+  };
 }
 
 /** Adds `bodies` (≤ 100, under 1 MiB) to `jobId`; resolves to the per-task results, like `client.task.addCollection`. */
-export async function addTaskCollection(client: BatchClient, jobId: string, bodies: TaskBody[], options: { abortSignal?: AbortSignal } = {}): Promise<BatchServiceModels.TaskAddCollectionResponse> {
+export async function addTaskCollection(
+  client: BatchClient,
+  jobId: string,
+  bodies: TaskBody[],
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<BatchServiceModels.TaskAddCollectionResponse> {
   let spec = specs.get(client);
   if (!spec) {
     spec = addCollectionSpec(client);

@@ -25,8 +25,15 @@ export function manifestText(manifest: AggregateManifest): string {
 /** Writes manifest.json into the aggregate's input prefix and the cell list next to it. Returns the output prefix of every cell, in list order. */
 export async function writeAggregateInputs(store: Store, spec: RunSpec, blobName: (key: string) => string): Promise<string[]> {
   const aggregate = spec.aggregate!;
-  const cells = [...spec.tasks.map((task) => ({ id: task.id, outputPrefix: task.outputPrefix })), ...(spec.cached ?? []).map((cell) => ({ id: cell.id, outputPrefix: cell.outputPrefix }))];
-  await store.write(joinKey(aggregate.inputPrefix, 'manifest.json'), manifestText(pendingManifest(spec)), { contentType: 'application/json' });
-  await store.write(cellListKey(aggregate.inputPrefix), cells.map((cell) => `${cell.id}\t${blobName(cell.outputPrefix)}\n`).join(''), { contentType: 'text/tab-separated-values' });
+  const cells = [
+    ...spec.tasks.map((task) => ({ id: task.id, outputPrefix: task.outputPrefix })),
+    ...(spec.cached ?? []).map((cell) => ({ id: cell.id, outputPrefix: cell.outputPrefix })),
+  ];
+  await store.write(joinKey(aggregate.inputPrefix, 'manifest.json'), manifestText(pendingManifest(spec)), {
+    contentType: 'application/json',
+  });
+  await store.write(cellListKey(aggregate.inputPrefix), cells.map((cell) => `${cell.id}\t${blobName(cell.outputPrefix)}\n`).join(''), {
+    contentType: 'text/tab-separated-values',
+  });
   return cells.map((cell) => cell.outputPrefix);
 }

@@ -22,8 +22,12 @@ async function staged(cells: Array<{ id: string; env?: Record<string, string> }>
   for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
   return { spec, store };
 }
-const summary = async (store: Store, prefix: string) => JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
-const addedTasks = (batch: Loopback['batch']) => batch.requests.filter((r) => r.url.includes('/addtaskcollection') && r.status === 200).reduce((n, r) => n + (JSON.parse(r.body).value as unknown[]).length, 0);
+const summary = async (store: Store, prefix: string) =>
+  JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
+const addedTasks = (batch: Loopback['batch']) =>
+  batch.requests
+    .filter((r) => r.url.includes('/addtaskcollection') && r.status === 200)
+    .reduce((n, r) => n + (JSON.parse(r.body).value as unknown[]).length, 0);
 
 describe('azure-batch backend against the loopback service', { timeout: 30_000 }, () => {
   it('rides out a storm of 429s with Retry-After and intermittent 503s', async () => {
@@ -43,7 +47,9 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
   });
 
   it('reports a cell that fails every attempt failed, with its stderr tail, and still runs the aggregate', async () => {
-    const { spec, store } = await staged([{ id: 'good' }, { id: 'bad', env: { FAIL_CODE: '4' } }], { limits: { concurrency: 2, retries: 2, timeoutMs: 60_000 } });
+    const { spec, store } = await staged([{ id: 'good' }, { id: 'bad', env: { FAIL_CODE: '4' } }], {
+      limits: { concurrency: 2, retries: 2, timeoutMs: 60_000 },
+    });
     const events: TaskEvent[] = [];
     const outcome = await loop.backend({ poolId: 'faults' }).run(spec, { onEvent: (e) => events.push(e) });
     const bad = outcome.tasks.find((t) => t.taskId === 'bad')!;
@@ -51,7 +57,10 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(bad.error).toMatch(/^exit code 4/);
     expect(bad.error).toContain('oops 30');
     expect(bad.error).not.toContain('oops 10\n');
-    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual(['exit code 4', 'exit code 4']);
+    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual([
+      'exit code 4',
+      'exit code 4',
+    ]);
     expect(outcome.aggregate?.status).toBe('succeeded');
     // The manifest was written before the cells ran; the aggregate saw their real outcomes.
     expect(await readText(store, joinKey(spec.aggregate!.inputPrefix, 'manifest.json'))).toContain('"status":"pending"');
@@ -60,7 +69,10 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
   });
 
   it('re-attaches after the runner was killed right after submission, adding no task twice', async () => {
-    const { spec, store } = await staged([{ id: 'a', env: { SLEEP_MS: '400' } }, { id: 'b', env: { SLEEP_MS: '400' } }]);
+    const { spec, store } = await staged([
+      { id: 'a', env: { SLEEP_MS: '400' } },
+      { id: 'b', env: { SLEEP_MS: '400' } },
+    ]);
     loop.batch.resetCalls();
     const killed = new AbortController();
     const first = await loop.backend({ poolId: 'faults', detachOnAbort: true }).run(spec, {
@@ -85,7 +97,12 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
   it('re-attaches each cell to its own task when the cells that finished meanwhile are cached and left out', async () => {
     const quick = { SLEEP_MS: '50' };
     const slow = { SLEEP_MS: '2500' };
-    const { spec, store } = await staged([{ id: 'a', env: quick }, { id: 'b', env: quick }, { id: 'c', env: slow }, { id: 'd', env: slow }]);
+    const { spec, store } = await staged([
+      { id: 'a', env: quick },
+      { id: 'b', env: quick },
+      { id: 'c', env: slow },
+      { id: 'd', env: slow },
+    ]);
     loop.batch.resetCalls();
     const killed = new AbortController();
     const done = new Set<string>();
@@ -96,24 +113,47 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(first.cancelled).toBe(true);
     expect([...done].sort()).toEqual(['a', 'b']);
     const job = loop.batch.store.job(jobIdFor(spec.runId))!;
-    expect([...job.tasks.values()].filter((t) => t.state !== 'completed').map((t) => t.spec.displayName).sort()).toEqual(['aggregate', 'c', 'd']);
+    expect(
+      [...job.tasks.values()]
+        .filter((t) => t.state !== 'completed')
+        .map((t) => t.spec.displayName)
+        .sort(),
+    ).toEqual(['aggregate', 'c', 'd']);
 
     // The same run id (it hashes the whole plan) with only the cells that are not cached yet.
     const [a, b, c, d] = spec.tasks;
-    const again = { ...spec, tasks: [c!, d!], cached: [a!, b!].map((t) => ({ id: t.id, model: t.model, dataset: t.dataset, outputPrefix: t.outputPrefix })) };
+    const again = {
+      ...spec,
+      tasks: [c!, d!],
+      cached: [a!, b!].map((t) => ({ id: t.id, model: t.model, dataset: t.dataset, outputPrefix: t.outputPrefix })),
+    };
     const events: TaskEvent[] = [];
     const second = await loop.backend({ poolId: 'faults', keepJob: true }).run(again, { onEvent: (e) => events.push(e) });
-    expect(second.tasks.map((t) => [t.taskId, t.status])).toEqual([['c', 'succeeded'], ['d', 'succeeded']]);
+    expect(second.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['c', 'succeeded'],
+      ['d', 'succeeded'],
+    ]);
     // Each reported the run of its own task (2.5 s), not a quick cell's; and its outputs were there when it was reported.
     for (const outcome of second.tasks) expect(outcome.durationMs).toBeGreaterThanOrEqual(2000);
     expect(await readText(store, joinKey(c!.outputPrefix, 'y.txt'))).toBe('31');
     expect(await readText(store, joinKey(d!.outputPrefix, 'y.txt'))).toBe('41');
     expect(new Set(events.map((e) => e.taskId))).toEqual(new Set(['c', 'd', 'aggregate']));
-    expect(events.filter((e) => e.state === 'succeeded').map((e) => e.taskId).sort()).toEqual(['aggregate', 'c', 'd']);
+    expect(
+      events
+        .filter((e) => e.state === 'succeeded')
+        .map((e) => e.taskId)
+        .sort(),
+    ).toEqual(['aggregate', 'c', 'd']);
     // Nothing added twice; each cell's task is the one it got first; the aggregate ran once over all four.
     expect(addedTasks(loop.batch)).toBe(5);
     const tasks = loop.batch.store.job(jobIdFor(spec.runId))!.tasks;
-    expect(Object.fromEntries([...tasks.values()].map((t) => [t.id, t.spec.displayName]))).toEqual({ 1: 'a', 2: 'b', 3: 'c', 4: 'd', aggregate: 'aggregate' });
+    expect(Object.fromEntries([...tasks.values()].map((t) => [t.id, t.spec.displayName]))).toEqual({
+      1: 'a',
+      2: 'b',
+      3: 'c',
+      4: 'd',
+      aggregate: 'aggregate',
+    });
     expect(second.aggregate?.status).toBe('succeeded');
     expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31', d: '41' });
   });
@@ -160,7 +200,8 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     }
     const v = { 'x-ms-version': '2021-12-02' };
     const get = (url: string) => fetch(url, { headers: v }).then((r) => r.status);
-    const put = (url: string) => fetch(url, { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then((r) => r.status);
+    const put = (url: string) =>
+      fetch(url, { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then((r) => r.status);
     // The same token on other paths of the container.
     const root = store.uri.split(`/${loop.container}/`)[1]!;
     const onPath = (url: string, path: string) => {
@@ -197,16 +238,30 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
   });
 
   it('starts nodes at once and returns the pool to zero when the service allows enableautoscale only every 30 s', async () => {
-    const strict = await startBatchService({ images: { [CONTRACT_IMAGE]: { cwd: '/tmp' } }, autoScaleIntervalMs: 60_000, nodeStartMs: 20, tickMs: 10 });
+    const strict = await startBatchService({
+      images: { [CONTRACT_IMAGE]: { cwd: '/tmp' } },
+      autoScaleIntervalMs: 60_000,
+      nodeStartMs: 20,
+      tickMs: 10,
+    });
     try {
-      const backend = azureBatchBackend({ accountUrl: strict.url, accountName: strict.accountName, accountKey: strict.accountKey, poolId: 'strict', pollIntervalMs: 60, openStore: loop.openStore });
+      const backend = azureBatchBackend({
+        accountUrl: strict.url,
+        accountName: strict.accountName,
+        accountKey: strict.accountKey,
+        poolId: 'strict',
+        pollIntervalMs: 60,
+        openStore: loop.openStore,
+      });
       for (const round of [1, 2]) {
         const { spec } = await staged([{ id: `r${round}` }]);
         const started = Date.now();
         const outcome = await backend.run(spec);
         expect(outcome.tasks[0]?.status).toBe('succeeded');
         expect(Date.now() - started).toBeLessThan(10_000);
-        expect(await until(() => strict.poolNodes('strict')?.dedicated === 0 && strict.poolNodes('strict')?.targetDedicated === 0)).toBe(true);
+        expect(await until(() => strict.poolNodes('strict')?.dedicated === 0 && strict.poolNodes('strict')?.targetDedicated === 0)).toBe(
+          true,
+        );
       }
       expect(strict.calls.Pool_Resize).toBeGreaterThan(0);
     } finally {

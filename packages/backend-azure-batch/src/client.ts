@@ -9,7 +9,9 @@ export type BatchClient = import('@azure/batch').BatchServiceClient;
 const BATCH_SCOPE = 'https://batch.core.windows.net/.default';
 
 /** Creates a `BatchServiceClient` (SharedKey with `accountKey`, else Entra ID), loading the SDK lazily. */
-export async function createBatchClient(options: Pick<AzureBatchBackendOptions, 'accountUrl' | 'accountName' | 'accountKey' | 'credential' | 'retry'>): Promise<BatchClient> {
+export async function createBatchClient(
+  options: Pick<AzureBatchBackendOptions, 'accountUrl' | 'accountName' | 'accountKey' | 'credential' | 'retry'>,
+): Promise<BatchClient> {
   const { BatchServiceClient, BatchSharedKeyCredentials } = await import('@azure/batch');
   const credentials = options.accountKey
     ? new BatchSharedKeyCredentials(options.accountName, options.accountKey)
@@ -35,7 +37,8 @@ const contentLengthPolicyFactory = {
   create(next: { sendRequest(request: LengthRequest): Promise<unknown> }) {
     return {
       sendRequest(request: LengthRequest) {
-        if (typeof request.body === 'string' && !request.headers.get('content-length')) request.headers.set('content-length', Buffer.byteLength(request.body));
+        if (typeof request.body === 'string' && !request.headers.get('content-length'))
+          request.headers.set('content-length', Buffer.byteLength(request.body));
         return next.sendRequest(request);
       },
     };
@@ -67,7 +70,7 @@ export function batchStatus(error: unknown): number | undefined {
 /** A short readable reason of a failed SDK call (no request details, so no secrets). */
 export function batchErrorText(error: unknown): string {
   const e = error as { body?: { code?: string; message?: { value?: string } | string }; message?: string; statusCode?: number };
-  const raw = typeof e?.body?.message === 'object' ? e.body.message.value : e?.body?.message ?? e?.message;
+  const raw = typeof e?.body?.message === 'object' ? e.body.message.value : (e?.body?.message ?? e?.message);
   const first = String(raw ?? 'unknown error').split('\n')[0];
   return [e?.statusCode, batchErrorCode(error), first].filter(Boolean).join(' ');
 }

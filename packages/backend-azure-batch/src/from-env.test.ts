@@ -7,11 +7,22 @@ import { defaultStagingFromEnv } from './azure-batch-backend.js';
 import { azureBatchBackendFromEnv, optionsFromEnv } from './from-env.js';
 import { azureBatchSettingsSchema } from './settings.js';
 
-const env = { AZURE_BATCH_ENDPOINT: 'acct.westeurope.batch.azure.com', AZURE_BATCH_ACCOUNT_KEY: 'k', AZURE_STORAGE_ACCOUNT: 'store', MXN_BATCH_POLL_MS: '250' };
+const env = {
+  AZURE_BATCH_ENDPOINT: 'acct.westeurope.batch.azure.com',
+  AZURE_BATCH_ACCOUNT_KEY: 'k',
+  AZURE_STORAGE_ACCOUNT: 'store',
+  MXN_BATCH_POLL_MS: '250',
+};
 
 describe('settings from the environment', () => {
   it('reads the account, key and staging defaults', async () => {
-    expect(optionsFromEnv({}, env)).toEqual({ accountUrl: 'https://acct.westeurope.batch.azure.com', accountName: 'acct', accountKey: 'k', defaultStaging: 'az://store/mxn-staging', pollIntervalMs: 250 });
+    expect(optionsFromEnv({}, env)).toEqual({
+      accountUrl: 'https://acct.westeurope.batch.azure.com',
+      accountName: 'acct',
+      accountKey: 'k',
+      defaultStaging: 'az://store/mxn-staging',
+      pollIntervalMs: 250,
+    });
     expect(defaultStagingFromEnv({ MXN_STAGING: 'az://a/b/c', AZURE_STORAGE_ACCOUNT: 'x' })).toBe('az://a/b/c');
     const backend = await azureBatchBackendFromEnv({}, { ...env, AZURE_BATCH_ACCOUNT_NAME: 'named' });
     expect(backend).toMatchObject({ name: 'azure-batch', capabilities: { reattach: true, containers: true } });
@@ -45,12 +56,30 @@ compute:
   workingDirectory: task
 `,
     );
-    const loaded = await loadExperiment(file, { checkData: false, schema: experimentSchemaFor({ 'azure-batch': azureBatchSettingsSchema }) });
+    const loaded = await loadExperiment(file, {
+      checkData: false,
+      schema: experimentSchemaFor({ 'azure-batch': azureBatchSettingsSchema }),
+    });
     // What @mxn/engine's createBackend hands the factory: the backend's own keys of `compute`, parsed by its schema.
     const compute = loaded.spec.compute as Record<string, unknown>;
-    const settings = azureBatchSettingsSchema.parse(Object.fromEntries(Object.keys(azureBatchSettingsSchema.shape).filter((key) => key in compute).map((key) => [key, compute[key]])));
-    expect(settings).toEqual({ pool: 'gpu-pool', vmSize: 'standard_nc6s_v3', maxNodes: 4, taskSlotsPerNode: 2, spot: true, workingDirectory: 'task' });
-    expect(optionsFromEnv({ ...settings, concurrency: loaded.spec.compute.concurrency }, { ...env, MXN_BATCH_POOL: 'from-env' })).toMatchObject({
+    const settings = azureBatchSettingsSchema.parse(
+      Object.fromEntries(
+        Object.keys(azureBatchSettingsSchema.shape)
+          .filter((key) => key in compute)
+          .map((key) => [key, compute[key]]),
+      ),
+    );
+    expect(settings).toEqual({
+      pool: 'gpu-pool',
+      vmSize: 'standard_nc6s_v3',
+      maxNodes: 4,
+      taskSlotsPerNode: 2,
+      spot: true,
+      workingDirectory: 'task',
+    });
+    expect(
+      optionsFromEnv({ ...settings, concurrency: loaded.spec.compute.concurrency }, { ...env, MXN_BATCH_POOL: 'from-env' }),
+    ).toMatchObject({
       poolId: 'gpu-pool',
       vmSize: 'standard_nc6s_v3',
       maxNodes: 4,
@@ -60,6 +89,9 @@ compute:
       concurrency: 8,
     });
     // Without a pool in the file, the environment's.
-    expect(optionsFromEnv({ autoPool: true }, { ...env, MXN_BATCH_POOL: 'from-env' })).toMatchObject({ poolId: 'from-env', autoPool: true });
+    expect(optionsFromEnv({ autoPool: true }, { ...env, MXN_BATCH_POOL: 'from-env' })).toMatchObject({
+      poolId: 'from-env',
+      autoPool: true,
+    });
   });
 });

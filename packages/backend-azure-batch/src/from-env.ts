@@ -17,7 +17,11 @@ export type AzureBatchFileSettings = AzureBatchSettings & { concurrency?: number
  */
 export function optionsFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJS.ProcessEnv = process.env): AzureBatchBackendOptions {
   const rawUrl = env.AZURE_BATCH_ACCOUNT_URL ?? env.AZURE_BATCH_ENDPOINT;
-  if (!rawUrl) throw new BackendError('azure-batch: AZURE_BATCH_ACCOUNT_URL is not set', { code: 'Config', hint: 'set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY (or sign in for Entra ID); `npx mxn-emulators` prints them for the loopback service' });
+  if (!rawUrl)
+    throw new BackendError('azure-batch: AZURE_BATCH_ACCOUNT_URL is not set', {
+      code: 'Config',
+      hint: 'set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY (or sign in for Entra ID); `npx mxn-emulators` prints them for the loopback service',
+    });
   const accountUrl = /^https?:\/\//.test(rawUrl) ? rawUrl : `https://${rawUrl}`;
   const accountName = env.AZURE_BATCH_ACCOUNT_NAME ?? new URL(accountUrl).hostname.split('.')[0]!;
   const staging = defaultStagingFromEnv(env);
@@ -42,6 +46,9 @@ export function optionsFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJ
 }
 
 /** The backend as `mxn run` creates it: `settings` from the experiment file, the rest from `env` (see `optionsFromEnv`). */
-export async function azureBatchBackendFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+export async function azureBatchBackendFromEnv(
+  settings: AzureBatchFileSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Backend> {
   return azureBatchBackend(optionsFromEnv(settings, env));
 }

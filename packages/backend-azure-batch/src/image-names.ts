@@ -13,7 +13,10 @@ import { imageForBuild } from './ids.js';
 export async function imagesOf(tasks: TaskSpec[], registry?: string): Promise<Map<TaskSpec, string>> {
   const built = tasks.filter((task) => !task.image);
   for (const task of built) {
-    if (!task.buildDir) throw new BackendError(`azure-batch: task ${task.id} has neither an image nor a build folder`, { hint: 'give the model an image: or a build: folder' });
+    if (!task.buildDir)
+      throw new BackendError(`azure-batch: task ${task.id} has neither an image nor a build folder`, {
+        hint: 'give the model an image: or a build: folder',
+      });
   }
   // The models and aggregate of the run as imageSourcesOf reads them (build folders are absolute already).
   const models: Array<{ name: string; build: string }> = [];
@@ -24,9 +27,13 @@ export async function imagesOf(tasks: TaskSpec[], registry?: string): Promise<Ma
     models.push({ name: task.model, build: task.buildDir! });
   }
   const aggregate = built.find((task) => task.kind === 'aggregate');
-  const loaded = { root: '/', spec: { models, ...(aggregate ? { aggregate: { build: aggregate.buildDir } } : {}) } } as unknown as LoadedExperiment;
+  const loaded = {
+    root: '/',
+    spec: { models, ...(aggregate ? { aggregate: { build: aggregate.buildDir } } : {}) },
+  } as unknown as LoadedExperiment;
   const refs = new Map<string, string>();
-  for (const source of imageSourcesOf([loaded])) refs.set(source.buildDir, imageForBuild(source.name, await hashBuildContext(source.buildDir), registry));
+  for (const source of imageSourcesOf([loaded]))
+    refs.set(source.buildDir, imageForBuild(source.name, await hashBuildContext(source.buildDir), registry));
   const images = new Map<TaskSpec, string>();
   for (const task of tasks) images.set(task, task.image ?? refs.get(path.resolve(task.buildDir!))!);
   return images;

@@ -44,7 +44,10 @@ export async function outcomeOf(task: WatchedTask, store: Store, stderrLines: nu
   };
   if (status === 'failed') {
     const failure = exec?.failureInfo;
-    const detail = failure && failure.code !== 'FailureExitCode' && !(task.message ?? '').includes(failure.code ?? '') ? `${failure.code}: ${(failure.message ?? '').split('\n')[0]}` : '';
+    const detail =
+      failure && failure.code !== 'FailureExitCode' && !(task.message ?? '').includes(failure.code ?? '')
+        ? `${failure.code}: ${(failure.message ?? '').split('\n')[0]}`
+        : '';
     const tail = await storedTail(store, joinKey(task.spec.outputPrefix, 'stderr.txt'), stderrLines).catch(() => '');
     outcome.error = [task.message ?? 'failed', detail, tail].filter(Boolean).join('\n');
   } else if (status === 'cancelled') {

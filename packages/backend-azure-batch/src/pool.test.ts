@@ -31,7 +31,11 @@ describe('the pool a run used', { timeout: 30_000 }, () => {
     const poolCalls = loop.batch.requests.filter((r) => /\/pools\/lag\/(disableautoscale|resize|enableautoscale)/.test(r.url));
     const last = poolCalls.slice(-2);
     expect(last.map((r) => r.url.split('?')[0]!.split('/').pop())).toEqual(['disableautoscale', 'resize']);
-    expect(JSON.parse(last[1]!.body)).toEqual({ targetDedicatedNodes: 0, targetLowPriorityNodes: 0, nodeDeallocationOption: 'taskcompletion' });
+    expect(JSON.parse(last[1]!.body)).toEqual({
+      targetDedicatedNodes: 0,
+      targetLowPriorityNodes: 0,
+      nodeDeallocationOption: 'taskcompletion',
+    });
     // It stays there: no evaluation brings the lagging samples back.
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(loop.batch.poolNodes('lag')?.targetDedicated).toBe(0);
@@ -39,11 +43,16 @@ describe('the pool a run used', { timeout: 30_000 }, () => {
 
   it('is turned back on by a concurrent run of the same pool that still has tasks waiting', async () => {
     const first = await staged([{ id: 'f', env: { SLEEP_MS: '300' } }], { aggregate: undefined });
-    const second = await staged(['s1', 's2', 's3'].map((id) => ({ id, env: { SLEEP_MS: '500' } })), { aggregate: undefined });
+    const second = await staged(
+      ['s1', 's2', 's3'].map((id) => ({ id, env: { SLEEP_MS: '500' } })),
+      { aggregate: undefined },
+    );
     const backend = loop.backend({ poolId: 'shared', maxNodes: 1 });
     loop.batch.resetCalls();
     const firstRun = backend.run(first);
-    expect(await until(() => [...(loop.batch.store.job(`mxn-${first.runId}`)?.tasks.values() ?? [])].some((t) => t.state === 'running'), 10_000)).toBe(true);
+    expect(
+      await until(() => [...(loop.batch.store.job(`mxn-${first.runId}`)?.tasks.values() ?? [])].some((t) => t.state === 'running'), 10_000),
+    ).toBe(true);
     const secondRun = backend.run(second);
     expect((await firstRun).tasks[0]?.status).toBe('succeeded');
     // The first run parked the pool (it cannot know about the second run's waiting tasks) …

@@ -36,7 +36,9 @@ export interface PoolSettings {
 
 /** The autoscale formula: nodes follow pending (active + running) tasks up to maxNodes, idle nodes go once their tasks end. */
 export function autoScaleFormula(settings: Pick<PoolSettings, 'maxNodes' | 'taskSlotsPerNode' | 'spot'>): string {
-  const target = settings.spot ? ['$TargetDedicatedNodes = 0;', '$TargetLowPriorityNodes = $nodes;'] : ['$TargetDedicatedNodes = $nodes;', '$TargetLowPriorityNodes = 0;'];
+  const target = settings.spot
+    ? ['$TargetDedicatedNodes = 0;', '$TargetLowPriorityNodes = $nodes;']
+    : ['$TargetDedicatedNodes = $nodes;', '$TargetLowPriorityNodes = 0;'];
   return [
     '$tasks = max(0, $PendingTasks.GetSample(1));',
     `$nodes = min(${settings.maxNodes}, ceil($tasks / ${settings.taskSlotsPerNode}));`,
@@ -86,7 +88,10 @@ export class RunPool {
       await client.pool.add({ id: settings.poolId, ...spec, enableAutoScale: false, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
       return new RunPool(client, settings.poolId, true, settings);
     } catch (error) {
-      if (batchErrorCode(error) !== 'PoolExists') throw new BackendError(`azure-batch: creating pool ${settings.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+      if (batchErrorCode(error) !== 'PoolExists')
+        throw new BackendError(`azure-batch: creating pool ${settings.poolId} failed: ${batchErrorText(error)}`, {
+          cause: safeCause(error),
+        });
     }
     const pool = await client.pool.get(settings.poolId).catch((error: unknown) => {
       throw new BackendError(`azure-batch: reading pool ${settings.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
@@ -125,10 +130,13 @@ export class RunPool {
     }
     if (waitingTasks === 0 || ++this.pollsSinceCheck < PARKED_CHECK_EVERY) return;
     this.pollsSinceCheck = 0;
-    const pool = await this.client.pool.get(this.poolId, { poolGetOptions: { select: 'id,enableAutoScale,targetDedicatedNodes,targetLowPriorityNodes' } }).catch((error: unknown) => {
-      throw new BackendError(`azure-batch: reading pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
-    });
-    if (!pool.enableAutoScale && (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0) === 0) await this.scaleNow(waitingTasks);
+    const pool = await this.client.pool
+      .get(this.poolId, { poolGetOptions: { select: 'id,enableAutoScale,targetDedicatedNodes,targetLowPriorityNodes' } })
+      .catch((error: unknown) => {
+        throw new BackendError(`azure-batch: reading pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+      });
+    if (!pool.enableAutoScale && (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0) === 0)
+      await this.scaleNow(waitingTasks);
   }
 
   /**
@@ -145,7 +153,10 @@ export class RunPool {
   /** enableautoscale (evaluates at once); false when refused for being too soon after the last one. */
   private async enable(): Promise<boolean> {
     try {
-      await this.client.pool.enableAutoScale(this.poolId, { autoScaleFormula: autoScaleFormula(this.settings), autoScaleEvaluationInterval: EVALUATION_INTERVAL });
+      await this.client.pool.enableAutoScale(this.poolId, {
+        autoScaleFormula: autoScaleFormula(this.settings),
+        autoScaleEvaluationInterval: EVALUATION_INTERVAL,
+      });
       this.lastEnableAt = Date.now();
       return true;
     } catch (error) {
@@ -153,17 +164,23 @@ export class RunPool {
         if (this.lastEnableAt === -Infinity) this.lastEnableAt = Date.now();
         return false;
       }
-      throw new BackendError(`azure-batch: enabling autoscale on pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+      throw new BackendError(`azure-batch: enabling autoscale on pool ${this.poolId} failed: ${batchErrorText(error)}`, {
+        cause: safeCause(error),
+      });
     }
   }
 
   private async resize(nodes: number): Promise<void> {
     try {
       await this.client.pool.disableAutoScale(this.poolId);
-      const target = this.settings.spot ? { targetDedicatedNodes: 0, targetLowPriorityNodes: nodes } : { targetDedicatedNodes: nodes, targetLowPriorityNodes: 0 };
+      const target = this.settings.spot
+        ? { targetDedicatedNodes: 0, targetLowPriorityNodes: nodes }
+        : { targetDedicatedNodes: nodes, targetLowPriorityNodes: 0 };
       await this.client.pool.resize(this.poolId, { ...target, nodeDeallocationOption: 'taskcompletion' });
     } catch (error) {
-      throw new BackendError(`azure-batch: resizing pool ${this.poolId} to ${nodes} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+      throw new BackendError(`azure-batch: resizing pool ${this.poolId} to ${nodes} failed: ${batchErrorText(error)}`, {
+        cause: safeCause(error),
+      });
     }
   }
 }

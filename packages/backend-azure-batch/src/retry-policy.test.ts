@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, retryPolicyFactory } from './retry-policy.js';
 
-const response = (status: number, retryAfter?: string) => ({ status, headers: { get: (name: string) => (name === 'retry-after' ? retryAfter : undefined) } });
+const response = (status: number, retryAfter?: string) => ({
+  status,
+  headers: { get: (name: string) => (name === 'retry-after' ? retryAfter : undefined) },
+});
 
 function pipeline(answers: Array<ReturnType<typeof response> | Error>, options = {}) {
   let calls = 0;

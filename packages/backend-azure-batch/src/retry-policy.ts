@@ -8,7 +8,17 @@ import { backoffDelay, sleep } from '@mxn/async';
 import type { RetryOptions } from './options.js';
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'REQUEST_SEND_ERROR',
+]);
 
 interface PipelineResponse {
   status: number;
@@ -22,7 +32,12 @@ interface Policy {
 }
 
 /** The wait before retry `attempt` (1-based): Retry-After when given (capped), else base × 2^(attempt-1) × random(0.5..1). */
-export function retryDelayMs(attempt: number, retryAfter: string | undefined, options: Required<RetryOptions>, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfter: string | undefined,
+  options: Required<RetryOptions>,
+  random: () => number = Math.random,
+): number {
   const fromHeader = parseRetryAfter(retryAfter);
   if (fromHeader !== undefined) return Math.min(fromHeader, options.maxDelayMs);
   return backoffDelay(attempt, { baseMs: options.baseDelayMs, maxMs: options.maxDelayMs, random });
@@ -45,7 +60,10 @@ export function isRetryableError(error: unknown): boolean {
 export const DEFAULT_RETRY: Required<RetryOptions> = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 30_000, maxElapsedMs: 120_000 };
 
 /** A request-policy factory for @azure/ms-rest-js pipelines (put it first, so each attempt is signed afresh). */
-export function retryPolicyFactory(options: RetryOptions = {}, onRetry?: (info: { attempt: number; status?: number; delayMs: number }) => void) {
+export function retryPolicyFactory(
+  options: RetryOptions = {},
+  onRetry?: (info: { attempt: number; status?: number; delayMs: number }) => void,
+) {
   const settings = { ...DEFAULT_RETRY, ...options };
   return {
     create(next: Policy): Policy {
@@ -66,7 +84,8 @@ export function retryPolicyFactory(options: RetryOptions = {}, onRetry?: (info: 
             const headers = response?.headers ?? failed?.response?.headers;
             const retryable = status !== undefined ? RETRY_STATUS.has(status) : isRetryableError(failure);
             const delayMs = retryable ? retryDelayMs(attempt, headers?.get('retry-after'), settings) : 0;
-            const outOfBudget = attempt >= settings.maxAttempts || Date.now() - started + delayMs > settings.maxElapsedMs || request.abortSignal?.aborted;
+            const outOfBudget =
+              attempt >= settings.maxAttempts || Date.now() - started + delayMs > settings.maxElapsedMs || request.abortSignal?.aborted;
             if (!retryable || outOfBudget) {
               if (response) return response;
               throw failure;

@@ -15,7 +15,12 @@ import { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, exitCodeKey, type Task
 import { assignTaskIds, cellRangeEnd, listJobTasks, type AssignedTask, type JobTasks } from './task-ids.js';
 import { TaskWatcher } from './watch-tasks.js';
 
-export async function runOnBatch(client: BatchClient, options: AzureBatchBackendOptions, spec: RunSpec, runOptions: RunOptions = {}): Promise<RunOutcome> {
+export async function runOnBatch(
+  client: BatchClient,
+  options: AzureBatchBackendOptions,
+  spec: RunSpec,
+  runOptions: RunOptions = {},
+): Promise<RunOutcome> {
   checkSpec(spec);
   const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
   const signal = runOptions.signal;
@@ -26,14 +31,29 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
 
   if (signal?.aborted) {
     queuedAll();
-    for (const task of specs) emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
-    const cancelled = (task: TaskSpec) => ({ taskId: task.id, kind: task.kind, status: 'cancelled' as const, attempts: 0, durationMs: 0, error: 'cancelled before it started' });
-    return { runId: spec.runId, tasks: spec.tasks.map(cancelled), ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}), cancelled: true };
+    for (const task of specs)
+      emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
+    const cancelled = (task: TaskSpec) => ({
+      taskId: task.id,
+      kind: task.kind,
+      status: 'cancelled' as const,
+      attempts: 0,
+      durationMs: 0,
+      error: 'cancelled before it started',
+    });
+    return {
+      runId: spec.runId,
+      tasks: spec.tasks.map(cancelled),
+      ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}),
+      cancelled: true,
+    };
   }
 
   const store = await (options.openStore ?? ((uri: string) => openStore(uri)))(spec.stagingUri);
   const timeoutMs = spec.limits.timeoutMs;
-  const lifetime = options.sasLifetimeSeconds ?? Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
+  const lifetime =
+    options.sasLifetimeSeconds ??
+    Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
   const sas = await stagingSas(store, lifetime, { containerRead: spec.aggregate !== undefined });
   const images = await imagesOf(specs, options.registryPrefix);
 
@@ -46,17 +66,43 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
     taskSlotsPerNode: slots,
     spot: options.spot ?? false,
     images: [...new Set(images.values())],
-    ...(options.registry ? { registry: { registryServer: options.registry.registryServer, ...(options.registry.userName ? { username: options.registry.userName } : {}), ...(options.registry.password ? { password: options.registry.password } : {}), ...(options.registry.identityReference ? { identityReference: options.registry.identityReference } : {}) } } : {}),
+    ...(options.registry
+      ? {
+          registry: {
+            registryServer: options.registry.registryServer,
+            ...(options.registry.userName ? { username: options.registry.userName } : {}),
+            ...(options.registry.password ? { password: options.registry.password } : {}),
+            ...(options.registry.identityReference ? { identityReference: options.registry.identityReference } : {}),
+          },
+        }
+      : {}),
   };
   const autoPool = options.autoPool ?? false;
   const jobId = jobIdFor(spec.runId);
   const bodySettings = (task: TaskSpec): TaskBodySettings => ({
-    sas, image: images.get(task)!, retries: spec.limits.retries, timeoutMs,
+    sas,
+    image: images.get(task)!,
+    retries: spec.limits.retries,
+    timeoutMs,
     workingDirectory: options.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
   });
 
   const pool = autoPool ? undefined : await RunPool.open(client, poolSettings);
-  const { reattached } = await addJob(client, jobId, autoPool ? { autoPoolSpecification: { autoPoolIdPrefix: 'mxn', poolLifetimeOption: 'job', keepAlive: false, pool: poolSpecification(poolSettings) } } : { poolId: poolSettings.poolId }, options.concurrency);
+  const { reattached } = await addJob(
+    client,
+    jobId,
+    autoPool
+      ? {
+          autoPoolSpecification: {
+            autoPoolIdPrefix: 'mxn',
+            poolLifetimeOption: 'job',
+            keepAlive: false,
+            pool: poolSpecification(poolSettings),
+          },
+        }
+      : { poolId: poolSettings.poolId },
+    options.concurrency,
+  );
   queuedAll();
 
   let runPool = pool;
@@ -75,9 +121,19 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
     if (spec.aggregate && !complete) cellOutputs = await writeAggregateInputs(store, spec, sas.blobName);
     if (!complete) {
       const missing = cells.filter((cell) => !cell.exists);
-      const bodies = await Promise.all(missing.map(async (cell) => cellTaskBody(Number(cell.batchId), cell.spec, bodySettings(cell.spec), await sas.inputFiles(cell.spec.inputPrefix, CELL_INPUT_DIR))));
+      const bodies = await Promise.all(
+        missing.map(async (cell) =>
+          cellTaskBody(
+            Number(cell.batchId),
+            cell.spec,
+            bodySettings(cell.spec),
+            await sas.inputFiles(cell.spec.inputPrefix, CELL_INPUT_DIR),
+          ),
+        ),
+      );
       // The aggregate depends on every cell task in the job, cached cells' tasks from an earlier process included.
-      if (spec.aggregate && !job.ids.has('aggregate')) bodies.push(aggregateTaskBody(spec.aggregate, cellRangeEnd(job, cells), cellOutputs, bodySettings(spec.aggregate)));
+      if (spec.aggregate && !job.ids.has('aggregate'))
+        bodies.push(aggregateTaskBody(spec.aggregate, cellRangeEnd(job, cells), cellOutputs, bodySettings(spec.aggregate)));
       await submitTasks(client, jobId, bodies, { concurrency: options.submitConcurrency ?? 8, ...(signal ? { signal } : {}) });
       await client.job.patch(jobId, { onAllTasksComplete: 'terminatejob' });
     }
@@ -88,7 +144,8 @@ export async function runOnBatch(client: BatchClient, options: AzureBatchBackend
     await runPool?.scaleNow(all.length);
 
     watcher = new TaskWatcher(client, jobId, all, {
-      emit, timeoutMs,
+      emit,
+      timeoutMs,
       previousExitCode: (task) => storedExitCode(store, task.outputPrefix),
     });
     const pollMs = options.pollIntervalMs ?? 5000;
@@ -132,7 +189,12 @@ function checkSpec(spec: RunSpec): void {
 }
 
 /** Adds the job, or finds the one an earlier process added for the same run (re-attach). */
-async function addJob(client: BatchClient, jobId: string, poolInfo: { poolId?: string; autoPoolSpecification?: object }, maxParallelTasks: number | undefined): Promise<{ reattached: boolean }> {
+async function addJob(
+  client: BatchClient,
+  jobId: string,
+  poolInfo: { poolId?: string; autoPoolSpecification?: object },
+  maxParallelTasks: number | undefined,
+): Promise<{ reattached: boolean }> {
   const add = () =>
     client.job.add({
       id: jobId,
@@ -145,7 +207,14 @@ async function addJob(client: BatchClient, jobId: string, poolInfo: { poolId?: s
     });
   try {
     // The same run's job from an earlier, finished run may still be being deleted: wait for it, up to 2 minutes.
-    await retry(add, { attempts: Infinity, baseMs: 1000, maxMs: 1000, jitter: 0, maxElapsedMs: 120_000, isRetryable: (error) => batchErrorCode(error) === 'JobBeingDeleted' });
+    await retry(add, {
+      attempts: Infinity,
+      baseMs: 1000,
+      maxMs: 1000,
+      jitter: 0,
+      maxElapsedMs: 120_000,
+      isRetryable: (error) => batchErrorCode(error) === 'JobBeingDeleted',
+    });
     return { reattached: false };
   } catch (error) {
     if (batchErrorCode(error) === 'JobExists') return { reattached: true };

@@ -31,21 +31,41 @@ beforeAll(async () => {
 
 describe('azure-batch settings in an experiment file', () => {
   it('accepts the pool and job shape, with backend: azure-batch', async () => {
-    await writeFile(file, experiment('  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n  spot: true\n  taskSlotsPerNode: 4\n'));
+    await writeFile(
+      file,
+      experiment(
+        '  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n  spot: true\n  taskSlotsPerNode: 4\n',
+      ),
+    );
     const loaded = await loadExperiment(file, { checkData: false, schema });
-    expect(loaded.spec.compute).toEqual({ backend: 'azure-batch', retries: 1, timeout: '30m', maxNodes: 3, vmSize: 'standard_d4s_v3', autoPool: true, spot: true, taskSlotsPerNode: 4 });
+    expect(loaded.spec.compute).toEqual({
+      backend: 'azure-batch',
+      retries: 1,
+      timeout: '30m',
+      maxNodes: 3,
+      vmSize: 'standard_d4s_v3',
+      autoPool: true,
+      spot: true,
+      taskSlotsPerNode: 4,
+    });
   });
 
   it('points a misspelt setting at its line and column with a did-you-mean', async () => {
-    expect(await problems('  backend: azure-batch\n  maxNode: 3\n')).toEqual(['7:3: unknown key "maxNode" in compute; did you mean "maxNodes"?']);
+    expect(await problems('  backend: azure-batch\n  maxNode: 3\n')).toEqual([
+      '7:3: unknown key "maxNode" in compute; did you mean "maxNodes"?',
+    ]);
     expect(await problems('  backend: azure-batch\n  keepJob: true\n')).toEqual([
       '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache, pool, autoPool, vmSize, maxNodes, taskSlotsPerNode, spot, workingDirectory',
     ]);
   });
 
   it('validates a setting only when the file selects azure-batch, and says whose setting it is otherwise', async () => {
-    expect(await problems('  backend: local\n  maxNodes: 3\n')).toEqual(['7:3: unknown key "maxNodes" in compute; maxNodes is a setting of backend azure-batch, and compute.backend is local']);
-    expect(await problems('  maxNodes: 3\n')).toEqual(['6:3: unknown key "maxNodes" in compute; maxNodes is a setting of backend azure-batch, and compute.backend is local']);
+    expect(await problems('  backend: local\n  maxNodes: 3\n')).toEqual([
+      '7:3: unknown key "maxNodes" in compute; maxNodes is a setting of backend azure-batch, and compute.backend is local',
+    ]);
+    expect(await problems('  maxNodes: 3\n')).toEqual([
+      '6:3: unknown key "maxNodes" in compute; maxNodes is a setting of backend azure-batch, and compute.backend is local',
+    ]);
   });
 
   it('refuses wrong values, a pool with autoPool, and a backend that does not exist', async () => {
@@ -53,7 +73,9 @@ describe('azure-batch settings in an experiment file', () => {
       '7:13: compute.maxNodes: Too small: expected number to be >=1',
       '8:9: compute.pool: a Batch pool id has at most 64 letters, digits, "-" and "_"',
     ]);
-    expect(await problems('  backend: azure-batch\n  pool: shared\n  autoPool: true\n')).toEqual(['8:13: compute.autoPool: autoPool: true runs on a pool of its own; remove pool (or autoPool)']);
+    expect(await problems('  backend: azure-batch\n  pool: shared\n  autoPool: true\n')).toEqual([
+      '8:13: compute.autoPool: autoPool: true runs on a pool of its own; remove pool (or autoPool)',
+    ]);
     expect(await problems('  backend: azure\n')).toEqual(['6:12: compute.backend: unknown backend "azure"; did you mean "azure-batch"?']);
   });
 });

@@ -18,9 +18,14 @@ export const azureBatchSettingsSchema = z
     autoPool: z
       .boolean()
       .optional()
-      .describe('Azure Batch: run on a pool made for this run\'s job and deleted with it, instead of a named pool. Default false.'),
-    vmSize: z.string().min(1).optional().describe('Azure Batch: VM size of the pool\'s nodes. Default standard_d2s_v3.'),
-    maxNodes: z.number().int().min(1).optional().describe('Azure Batch: most nodes the pool scales to (it scales from zero). Default: concurrency ÷ taskSlotsPerNode, rounded up.'),
+      .describe("Azure Batch: run on a pool made for this run's job and deleted with it, instead of a named pool. Default false."),
+    vmSize: z.string().min(1).optional().describe("Azure Batch: VM size of the pool's nodes. Default standard_d2s_v3."),
+    maxNodes: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Azure Batch: most nodes the pool scales to (it scales from zero). Default: concurrency ÷ taskSlotsPerNode, rounded up.'),
     taskSlotsPerNode: z.number().int().min(1).max(256).optional().describe('Azure Batch: cells running at once on one node. Default 1.'),
     spot: z.boolean().optional().describe('Azure Batch: use spot (low-priority) nodes instead of dedicated ones. Default false.'),
     workingDirectory: z

@@ -10,7 +10,10 @@ let store: Store;
 beforeAll(async () => {
   azurite = await startAzurite();
   await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('sas').createIfNotExists();
-  store = await azureBlobStore({ uri: `az://${azurite.accountName}/sas/t-${randomBytes(4).toString('hex')}`, connectionString: azurite.connectionString });
+  store = await azureBlobStore({
+    uri: `az://${azurite.accountName}/sas/t-${randomBytes(4).toString('hex')}`,
+    connectionString: azurite.connectionString,
+  });
   await store.write('inputs/k1/train.parquet', 'train');
   await store.write('inputs/k1/test.parquet', 'test');
   await store.write('inputs/k10/train.parquet', 'other dataset');
@@ -22,7 +25,10 @@ afterAll(async () => {
 
 const v = { 'x-ms-version': '2021-12-02' };
 const get = (url: string) => fetch(url, { headers: v }).then(async (r) => [r.status, r.ok ? await r.text() : ''] as const);
-const put = (url: string, name: string) => fetch(url.replace('?', `/${name}?`), { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then((r) => r.status);
+const put = (url: string, name: string) =>
+  fetch(url.replace('?', `/${name}?`), { method: 'PUT', headers: { ...v, 'x-ms-blob-type': 'BlockBlob' }, body: 'x' }).then(
+    (r) => r.status,
+  );
 
 describe('staging SAS URLs', () => {
   it('signs one read-only URL per object under exactly the input prefix, and the container read URL only when asked', async () => {

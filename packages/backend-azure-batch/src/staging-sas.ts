@@ -37,7 +37,10 @@ export interface StagingSasOptions {
 /** Signs the task URLs of a staging store on Azure Blob; every token lives `expiresIn` seconds. */
 export async function stagingSas(store: Store, expiresIn: number, options: StagingSasOptions = {}): Promise<StagingSas> {
   if (!store.signedPrefixUrl || !store.signedUrl || !store.uri.startsWith('az://')) {
-    throw new BackendError(`azure-batch needs an Azure Blob staging store its tasks can reach, not ${store.uri}`, { code: 'Config', hint: 'set compute.staging (or MXN_STAGING) to az://account/container/prefix' });
+    throw new BackendError(`azure-batch needs an Azure Blob staging store its tasks can reach, not ${store.uri}`, {
+      code: 'Config',
+      hint: 'set compute.staging (or MXN_STAGING) to az://account/container/prefix',
+    });
   }
   const root = parseBlobUri(store.uri).prefix ?? '';
   const container = (url: string): string => {
@@ -54,7 +57,12 @@ export async function stagingSas(store: Store, expiresIn: number, options: Stagi
   const sign = async (prefix: string) => {
     const below = `${prefix.replace(/\/$/, '')}/`;
     const objects = await listAll(store, below);
-    return Promise.all(objects.map(async (object) => ({ httpUrl: await store.signedUrl!(object.key, { access: 'read', expiresIn }), path: object.key.slice(below.length) })));
+    return Promise.all(
+      objects.map(async (object) => ({
+        httpUrl: await store.signedUrl!(object.key, { access: 'read', expiresIn }),
+        path: object.key.slice(below.length),
+      })),
+    );
   };
   return {
     ...(readUrl ? { readUrl: container(readUrl) } : {}),

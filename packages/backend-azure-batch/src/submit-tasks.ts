@@ -47,7 +47,12 @@ export function chunkTasks(bodies: TaskBody[], maxBytes = MAX_BODY_BYTES): TaskB
   return chunks;
 }
 
-export async function submitTasks(client: BatchClient, jobId: string, bodies: TaskBody[], options: SubmitOptions = {}): Promise<SubmitResult> {
+export async function submitTasks(
+  client: BatchClient,
+  jobId: string,
+  bodies: TaskBody[],
+  options: SubmitOptions = {},
+): Promise<SubmitResult> {
   const result: SubmitResult = { added: 0, existed: 0, calls: 0 };
   let queue = chunkTasks(bodies);
   const retryLater: TaskBody[] = [];
@@ -74,14 +79,18 @@ export async function submitTasks(client: BatchClient, jobId: string, bodies: Ta
       else if (task.status === 'servererror') retryLater.push(byId.get(task.taskId)!);
       else refused.push(`${task.taskId}: ${task.error?.code ?? task.status}`);
     }
-    if (refused.length > 0) throw new BackendError(`azure-batch: the service refused tasks (${refused.slice(0, 5).join(', ')}${refused.length > 5 ? ', …' : ''})`);
+    if (refused.length > 0)
+      throw new BackendError(
+        `azure-batch: the service refused tasks (${refused.slice(0, 5).join(', ')}${refused.length > 5 ? ', …' : ''})`,
+      );
   };
 
   for (let round = 0; ; round++) {
     // A chunk split in two pushes its halves onto `queue`, and the pool picks them up.
     await runPool(queue, options.concurrency ?? 8, addChunk);
     if (retryLater.length === 0) return result;
-    if (round >= rounds) throw new BackendError(`azure-batch: ${retryLater.length} tasks kept failing with serverError after ${rounds} resubmissions`);
+    if (round >= rounds)
+      throw new BackendError(`azure-batch: ${retryLater.length} tasks kept failing with serverError after ${rounds} resubmissions`);
     await sleep(backoffDelay(round + 1, { baseMs: 200, maxMs: 5000, jitter: 0 }), options.signal);
     queue = chunkTasks(retryLater.splice(0));
   }

@@ -14,7 +14,16 @@ import { aggregateTaskBody, cellTaskBody, commonFolder, isoDuration, type TaskBo
 const run = promisify(execFile);
 const sas = { readUrl: 'https://a.blob/c?sp=rl', writeUrl: 'https://a.blob/c?sp=cw', blobName: (key: string) => `root/${key}` };
 const settings: TaskBodySettings = { sas, image: 'img:1', workingDirectory: 'containerImageDefault', retries: 2, timeoutMs: 90_000 };
-const task = (id: string, command: string[], kind: TaskSpec['kind'] = 'cell'): TaskSpec => ({ id, kind, model: 'm', dataset: 'd', command, env: { MXN_CELL_ID: id }, inputPrefix: `in/${id}`, outputPrefix: `out/${id}` });
+const task = (id: string, command: string[], kind: TaskSpec['kind'] = 'cell'): TaskSpec => ({
+  id,
+  kind,
+  model: 'm',
+  dataset: 'd',
+  command,
+  env: { MXN_CELL_ID: id },
+  inputPrefix: `in/${id}`,
+  outputPrefix: `out/${id}`,
+});
 
 /** Runs a task body's commandLine (`/bin/sh -c '…'`); an outer shell splits it with the same quoting rules. */
 async function runCommandLine(commandLine: string, workDir: string) {
@@ -37,7 +46,12 @@ describe('task bodies', () => {
     const script = `const fs=require('fs');fs.writeFileSync(process.env.MXN_OUTPUT_DIR+"/seen.json",JSON.stringify({in:process.env.MXN_INPUT_DIR,arg:process.argv[1]}));process.exit(5)`;
     const inputs = [{ httpUrl: 'https://a.blob/c/root/in/c/train.parquet?sp=r', filePath: 'in/train.parquet' }];
     const body = cellTaskBody(7, task('c', [process.execPath, '-e', script, `it's "quoted" $HOME`]), settings, inputs);
-    expect(body).toMatchObject({ id: '7', displayName: 'c', containerSettings: { imageName: 'img:1', workingDirectory: 'containerImageDefault' }, constraints: { maxTaskRetryCount: 2, maxWallClockTime: 'PT90S' } });
+    expect(body).toMatchObject({
+      id: '7',
+      displayName: 'c',
+      containerSettings: { imageName: 'img:1', workingDirectory: 'containerImageDefault' },
+      constraints: { maxTaskRetryCount: 2, maxWallClockTime: 'PT90S' },
+    });
     // Exactly the cell's own input blobs, each by its own URL: no container URL reaches a cell.
     expect(body.resourceFiles).toEqual(inputs);
     expect(JSON.stringify(body)).not.toContain(sas.readUrl);
@@ -50,13 +64,24 @@ describe('task bodies', () => {
     expect(body.exitConditions?.default?.dependencyAction).toBe('satisfy');
     const work = path.join(dir, 'cell');
     expect(await runCommandLine(body.commandLine, work)).toBe(5);
-    expect(JSON.parse(await readFile(path.join(work, 'out/seen.json'), 'utf8'))).toEqual({ in: path.join(work, 'in'), arg: `it's "quoted" $HOME` });
+    expect(JSON.parse(await readFile(path.join(work, 'out/seen.json'), 'utf8'))).toEqual({
+      in: path.join(work, 'in'),
+      arg: `it's "quoted" $HOME`,
+    });
     expect((await readFile(path.join(work, 'exit_code'), 'utf8')).trim()).toBe('5');
   });
 
   it("lays out the aggregate's cells/<id>/ and resolves pending statuses from their exit codes", async () => {
-    const spec = { runId: 'r', experiment: 'e', stagingUri: 'az://a/c/root', target: 'y', limits: { concurrency: 1, retries: 0, timeoutMs: 0 },
-      tasks: [task('ok', ['x']), task('bad', ['x']), task('lost', ['x'])], cached: [{ id: 'old', model: 'm', dataset: 'd', outputPrefix: 'out/old' }], aggregate: task('aggregate', ['true'], 'aggregate') };
+    const spec = {
+      runId: 'r',
+      experiment: 'e',
+      stagingUri: 'az://a/c/root',
+      target: 'y',
+      limits: { concurrency: 1, retries: 0, timeoutMs: 0 },
+      tasks: [task('ok', ['x']), task('bad', ['x']), task('lost', ['x'])],
+      cached: [{ id: 'old', model: 'm', dataset: 'd', outputPrefix: 'out/old' }],
+      aggregate: task('aggregate', ['true'], 'aggregate'),
+    };
     const body = aggregateTaskBody(spec.aggregate, 3, ['out/ok', 'out/bad', 'out/lost', 'out/old'], { ...settings, timeoutMs: 0 });
     expect(body.dependsOn).toEqual({ taskIdRanges: [{ start: 1, end: 3 }] });
     expect(body.constraints?.maxWallClockTime).toBeUndefined();
@@ -76,7 +101,12 @@ describe('task bodies', () => {
     expect(await runCommandLine(body.commandLine, work)).toBe(0);
     const input = path.join(work, 'in/root/in/aggregate');
     const manifest = JSON.parse(await readFile(path.join(input, 'manifest.json'), 'utf8'));
-    expect(Object.fromEntries(manifest.cells.map((c: { id: string; status: string }) => [c.id, c.status]))).toEqual({ ok: 'succeeded', bad: 'failed', lost: 'failed', old: 'cached' });
+    expect(Object.fromEntries(manifest.cells.map((c: { id: string; status: string }) => [c.id, c.status]))).toEqual({
+      ok: 'succeeded',
+      bad: 'failed',
+      lost: 'failed',
+      old: 'cached',
+    });
     expect(await readFile(path.join(input, 'cells/ok/predictions.parquet'), 'utf8')).toBe('P');
     expect(await readFile(path.join(input, 'cells/old/predictions.parquet'), 'utf8')).toBe('C');
     expect((await readFile(path.join(input, 'cells/bad/exit_code'), 'utf8')).trim()).toBe('2');

@@ -97,13 +97,22 @@ export const CELL_INPUT_DIR = 'in';
  * The body of cell task `batchId` (an integer id; the cell id is its displayName). `inputFiles` are
  * the cell's own input blobs as read-only per-blob URLs into `CELL_INPUT_DIR` (`StagingSas.inputFiles`).
  */
-export function cellTaskBody(batchId: number, task: TaskSpec, settings: TaskBodySettings, inputFiles: BatchServiceModels.ResourceFile[] = []): TaskBody {
+export function cellTaskBody(
+  batchId: number,
+  task: TaskSpec,
+  settings: TaskBodySettings,
+  inputFiles: BatchServiceModels.ResourceFile[] = [],
+): TaskBody {
   return {
     id: String(batchId),
     ...common(task, settings, [...PROLOGUE(CELL_INPUT_DIR), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
     ...(inputFiles.length > 0 ? { resourceFiles: inputFiles } : {}),
     // A failed cell still satisfies the aggregate's dependency, so the fan-in always runs.
-    exitConditions: { default: { dependencyAction: 'satisfy' }, preProcessingError: { dependencyAction: 'satisfy' }, fileUploadError: { dependencyAction: 'satisfy' } },
+    exitConditions: {
+      default: { dependencyAction: 'satisfy' },
+      preProcessingError: { dependencyAction: 'satisfy' },
+      fileUploadError: { dependencyAction: 'satisfy' },
+    },
   };
 }
 
@@ -121,13 +130,28 @@ export function aggregateTaskBody(task: TaskSpec, cellCount: number, cellOutputP
   const cellList = settings.sas.blobName(cellListKey(task.inputPrefix));
   const read = settings.sas.readUrl;
   if (!read) throw new BackendError('azure-batch: the aggregate needs the container read URL (stagingSas with containerRead)');
-  let cells: BatchServiceModels.ResourceFile[] = cellOutputPrefixes.map((prefix) => ({ storageContainerUrl: read, blobPrefix: settings.sas.blobName(prefix), filePath: 'dl' }));
+  let cells: BatchServiceModels.ResourceFile[] = cellOutputPrefixes.map((prefix) => ({
+    storageContainerUrl: read,
+    blobPrefix: settings.sas.blobName(prefix),
+    filePath: 'dl',
+  }));
   if (JSON.stringify(cells).length > MAX_CELL_RESOURCE_BYTES) {
-    cells = [{ storageContainerUrl: read, blobPrefix: commonFolder(cellOutputPrefixes.map((prefix) => settings.sas.blobName(prefix))), filePath: 'dl' }];
+    cells = [
+      {
+        storageContainerUrl: read,
+        blobPrefix: commonFolder(cellOutputPrefixes.map((prefix) => settings.sas.blobName(prefix))),
+        filePath: 'dl',
+      },
+    ];
   }
   return {
     id: 'aggregate',
-    ...common(task, { ...settings, retries: settings.retries }, [...PROLOGUE(`in/${input}`), ...AGGREGATE_LAYOUT(cellList), task.command.map(shellQuote).join(' '), ...EPILOGUE]),
+    ...common(task, { ...settings, retries: settings.retries }, [
+      ...PROLOGUE(`in/${input}`),
+      ...AGGREGATE_LAYOUT(cellList),
+      task.command.map(shellQuote).join(' '),
+      ...EPILOGUE,
+    ]),
     resourceFiles: [
       { storageContainerUrl: read, blobPrefix: `${input}/`, filePath: 'in' },
       { storageContainerUrl: read, blobPrefix: cellList, filePath: 'meta' },

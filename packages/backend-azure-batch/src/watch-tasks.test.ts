@@ -6,7 +6,10 @@ import { TaskWatcher } from './watch-tasks.js';
 
 let loop: Loopback;
 let client: BatchClient;
-const vm = { imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' }, nodeAgentSKUId: 'batch.node.ubuntu 22.04' };
+const vm = {
+  imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 22.04',
+};
 beforeAll(async () => {
   loop = await startLoopback();
   client = await createBatchClient({ accountUrl: loop.batch.url, accountName: loop.batch.accountName, accountKey: loop.batch.accountKey });
@@ -16,7 +19,16 @@ afterAll(async () => {
   await loop?.stop();
 });
 
-const spec = (id: string): TaskSpec => ({ id, kind: 'cell', model: 'm', dataset: 'd', command: ['x'], env: {}, inputPrefix: 'i', outputPrefix: 'o' });
+const spec = (id: string): TaskSpec => ({
+  id,
+  kind: 'cell',
+  model: 'm',
+  dataset: 'd',
+  command: ['x'],
+  env: {},
+  inputPrefix: 'i',
+  outputPrefix: 'o',
+});
 
 describe('TaskWatcher', { timeout: 20_000 }, () => {
   it('makes one call per poll while the task counts do not change, and lists again when they do (or every listEvery polls)', async () => {
@@ -24,7 +36,12 @@ describe('TaskWatcher', { timeout: 20_000 }, () => {
     await client.task.addCollection('quiet', [{ id: '1', commandLine: `node -e "setTimeout(() => {}, 1500)"` }]);
     expect(await until(() => loop.batch.store.job('quiet')?.tasks.get('1')?.state === 'running')).toBe(true);
     const events: TaskEvent[] = [];
-    const watcher = new TaskWatcher(client, 'quiet', [{ batchId: '1', spec: spec('c') }], { emit: (e) => events.push(e), timeoutMs: 0, previousExitCode: async () => undefined, listEvery: 5 });
+    const watcher = new TaskWatcher(client, 'quiet', [{ batchId: '1', spec: spec('c') }], {
+      emit: (e) => events.push(e),
+      timeoutMs: 0,
+      previousExitCode: async () => undefined,
+      listEvery: 5,
+    });
     loop.batch.resetCalls();
     await watcher.poll();
     expect(watcher.lastPollCalls).toBe(2);

@@ -48,7 +48,12 @@ export class TaskWatcher {
   /** Task counts read by the last poll. */
   counts: TaskCounts | undefined;
 
-  constructor(private readonly client: BatchClient, private readonly jobId: string, tasks: Array<{ batchId: string; spec: TaskSpec }>, private readonly options: WatchOptions) {
+  constructor(
+    private readonly client: BatchClient,
+    private readonly jobId: string,
+    tasks: Array<{ batchId: string; spec: TaskSpec }>,
+    private readonly options: WatchOptions,
+  ) {
     for (const task of tasks) this.tasks.set(task.batchId, { ...task, attempt: 1, running: false });
   }
 
@@ -76,9 +81,15 @@ export class TaskWatcher {
     // Tasks that changed at or after the latest change already seen (the service's own clock); every
     // tenth poll looks back 30 s more, in case a listing lagged behind a transition.
     const overlapMs = this.polls % TERMINAL_CHECK_EVERY === 0 ? 30_000 : 0;
-    const filter = this.watermark ? `stateTransitionTime ge datetime'${new Date(this.watermark.getTime() - overlapMs).toISOString()}'` : undefined;
+    const filter = this.watermark
+      ? `stateTransitionTime ge datetime'${new Date(this.watermark.getTime() - overlapMs).toISOString()}'`
+      : undefined;
     const changed: CloudTask[] = [];
-    let page = await this.call('listing tasks', () => this.client.task.list(this.jobId, { taskListOptions: { ...(filter ? { filter } : {}), select: SELECT, maxResults: this.options.pageSize ?? 1000 } }));
+    let page = await this.call('listing tasks', () =>
+      this.client.task.list(this.jobId, {
+        taskListOptions: { ...(filter ? { filter } : {}), select: SELECT, maxResults: this.options.pageSize ?? 1000 },
+      }),
+    );
     this.lastPollCalls++;
     changed.push(...page);
     while (page.odatanextLink) {
@@ -111,7 +122,10 @@ export class TaskWatcher {
     while (task.attempt < retries + 1) {
       if (!task.running) this.emit(task, 'running');
       const code = await this.options.previousExitCode(task.spec).catch(() => undefined);
-      this.emit(task, 'retrying', { message: code === undefined ? 'attempt failed' : `exit code ${code}`, ...(code === undefined ? {} : { exitCode: code }) });
+      this.emit(task, 'retrying', {
+        message: code === undefined ? 'attempt failed' : `exit code ${code}`,
+        ...(code === undefined ? {} : { exitCode: code }),
+      });
       task.attempt++;
       task.running = false;
     }
@@ -125,7 +139,11 @@ export class TaskWatcher {
       const exitCode = exec?.exitCode;
       if (exec?.result === 'success') this.end(task, 'succeeded', exitCode === undefined ? {} : { exitCode });
       else if (exec?.failureInfo?.code === 'TaskEnded') this.end(task, 'cancelled', { message: 'the job was terminated' });
-      else this.end(task, 'failed', { ...(exitCode === undefined ? {} : { exitCode }), message: failureMessage(exec, this.options.timeoutMs) });
+      else
+        this.end(task, 'failed', {
+          ...(exitCode === undefined ? {} : { exitCode }),
+          message: failureMessage(exec, this.options.timeoutMs),
+        });
     }
   }
 
@@ -169,6 +187,7 @@ export function failureMessage(exec: BatchServiceModels.TaskExecutionInformation
   const failure = exec?.failureInfo;
   if (failure?.code === 'MaxWallClockTimeExceeded') return `timed out after ${formatDuration(timeoutMs)}`;
   if (failure?.code === 'FailureExitCode' || (!failure && exec?.exitCode !== undefined)) return `exit code ${exec?.exitCode}`;
-  if (failure) return `${failure.code ?? failure.category}: ${(failure.message ?? '').split('\n')[0]}${exec?.exitCode !== undefined ? ` (exit code ${exec.exitCode})` : ''}`;
+  if (failure)
+    return `${failure.code ?? failure.category}: ${(failure.message ?? '').split('\n')[0]}${exec?.exitCode !== undefined ? ` (exit code ${exec.exitCode})` : ''}`;
   return 'failed';
 }

@@ -27,16 +27,28 @@ for (const c of m.cells) {
 fs.writeFileSync(path.join(process.env.MXN_OUTPUT_DIR, 'summary.json'), JSON.stringify(out));
 `;
 
-export function testSpec(stagingUri: string, cells: Array<{ id: string; env?: Record<string, string> }>, extra: Partial<RunSpec> = {}): RunSpec {
+export function testSpec(
+  stagingUri: string,
+  cells: Array<{ id: string; env?: Record<string, string> }>,
+  extra: Partial<RunSpec> = {},
+): RunSpec {
   const runId = `t-${randomBytes(4).toString('hex')}`;
   const task = (id: string, kind: TaskSpec['kind'], script: string, env: Record<string, string> = {}): TaskSpec => ({
-    id, kind, model: kind === 'cell' ? 'm' : 'aggregate', dataset: kind === 'cell' ? id : '',
-    command: [process.execPath, '-e', script], image: CONTRACT_IMAGE,
+    id,
+    kind,
+    model: kind === 'cell' ? 'm' : 'aggregate',
+    dataset: kind === 'cell' ? id : '',
+    command: [process.execPath, '-e', script],
+    image: CONTRACT_IMAGE,
     env: { MXN_CELL_ID: id, MXN_PARAMS: '{}', ...env },
-    inputPrefix: `runs/${runId}/${id}/input`, outputPrefix: `runs/${runId}/${id}/output`,
+    inputPrefix: `runs/${runId}/${id}/input`,
+    outputPrefix: `runs/${runId}/${id}/output`,
   });
   return {
-    runId, experiment: 'unit', stagingUri, target: 'y',
+    runId,
+    experiment: 'unit',
+    stagingUri,
+    target: 'y',
     tasks: cells.map((cell) => task(cell.id, 'cell', SCRIPT, cell.env)),
     aggregate: task('aggregate', 'aggregate', AGGREGATE),
     limits: { concurrency: 4, retries: 1, timeoutMs: 60_000 },

@@ -12,7 +12,14 @@ import { clearPrefix, copyPrefix } from './store-transfer.js';
  * copies for a container, which sees nothing outside its mounts); on any other store the objects
  * are copied.
  */
-export async function stageAggregateInput(store: Store, spec: RunSpec, aggregate: TaskSpec, outcomes: TaskOutcome[], concurrency: number, options: { links: boolean } = { links: true }): Promise<void> {
+export async function stageAggregateInput(
+  store: Store,
+  spec: RunSpec,
+  aggregate: TaskSpec,
+  outcomes: TaskOutcome[],
+  concurrency: number,
+  options: { links: boolean } = { links: true },
+): Promise<void> {
   const manifest = buildManifest(spec, outcomes);
   const outputOf = new Map([...spec.tasks, ...(spec.cached ?? [])].map((cell) => [cell.id, cell.outputPrefix]));
   const cells = manifest.cells.map((cell) => ({ dir: cell.dir, outputPrefix: outputOf.get(cell.id)! }));

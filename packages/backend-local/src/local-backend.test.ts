@@ -11,7 +11,11 @@ import { localBackend } from './index.js';
 
 testBackend('local', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'mxn-local-staging-'));
-  return { backend: localBackend({ retryBaseMs: 10, killGraceMs: 500 }), stagingUri: dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    backend: localBackend({ retryBaseMs: 10, killGraceMs: 500 }),
+    stagingUri: dir,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 });
 
 let memoryStores = 0;
@@ -26,7 +30,12 @@ testBackend('local with a remote staging store', async () => {
   const uri = `memtest://stores/${++memoryStores}`;
   const store = memoryStore(uri);
   memoryRegistry.set(uri, store);
-  return { backend: localBackend({ retryBaseMs: 10, killGraceMs: 500 }), stagingUri: uri, store, cleanup: async () => void memoryRegistry.delete(uri) };
+  return {
+    backend: localBackend({ retryBaseMs: 10, killGraceMs: 500 }),
+    stagingUri: uri,
+    store,
+    cleanup: async () => void memoryRegistry.delete(uri),
+  };
 });
 
 describe('localBackend', () => {
@@ -42,10 +51,28 @@ describe('localBackend', () => {
   });
 
   function task(id: string, command: string[], extra: Partial<TaskSpec> = {}): TaskSpec {
-    return { id, kind: 'cell', model: 'm', dataset: 'd', command, buildDir, env: { MXN_CELL_ID: id }, inputPrefix: `cells/${id}/input`, outputPrefix: `cells/${id}/output`, ...extra };
+    return {
+      id,
+      kind: 'cell',
+      model: 'm',
+      dataset: 'd',
+      command,
+      buildDir,
+      env: { MXN_CELL_ID: id },
+      inputPrefix: `cells/${id}/input`,
+      outputPrefix: `cells/${id}/output`,
+      ...extra,
+    };
   }
   function spec(tasks: TaskSpec[], limits: Partial<RunSpec['limits']> = {}): RunSpec {
-    return { runId: 'r1', experiment: 'e', stagingUri: staging, tasks, target: 'y', limits: { concurrency: 2, retries: 0, timeoutMs: 30_000, ...limits } };
+    return {
+      runId: 'r1',
+      experiment: 'e',
+      stagingUri: staging,
+      tasks,
+      target: 'y',
+      limits: { concurrency: 2, retries: 0, timeoutMs: 30_000, ...limits },
+    };
   }
   const node = (code: string) => [process.execPath, '-e', code];
   const output = (id: string, file: string) => path.join(staging, 'cells', id, 'output', file);
@@ -56,21 +83,35 @@ describe('localBackend', () => {
   });
 
   it('runs a task in a scratch copy of its build folder with a clean environment, and hands it the store folders in place', async () => {
-    await writeFile(path.join(buildDir, 'train.js'), `
+    await writeFile(
+      path.join(buildDir, 'train.js'),
+      `
       const fs = require('node:fs');
       fs.writeFileSync('model.pkl', 'weights');
       fs.mkdirSync('__pycache__');
-      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: process.env }));`);
+      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: process.env }));`,
+    );
     await writeFile(path.join(buildDir, 'notes.txt'), 'left out by .dockerignore');
     await writeFile(path.join(buildDir, '.dockerignore'), 'notes.txt\n');
-    const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', INPUT_TOKEN: 'ghs_token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=k' };
+    const secrets = {
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      INPUT_TOKEN: 'ghs_token',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc',
+      AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=k',
+    };
     Object.assign(process.env, secrets, { MXN_LOCAL_TEST_PASSED: 'yes' });
     try {
-      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'], tempDir: path.join(staging, 'scratch') }).run(spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]));
+      await localBackend({ passEnv: ['MXN_LOCAL_TEST_PASSED'], tempDir: path.join(staging, 'scratch') }).run(
+        spec([task('a', ['node', 'train.js'], { env: { MXN_CELL_ID: 'a', MXN_PARAMS: '{"k":1}' } })]),
+      );
     } finally {
       for (const name of [...Object.keys(secrets), 'MXN_LOCAL_TEST_PASSED']) delete process.env[name];
     }
-    const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as { cwd: string; files: string[]; env: Record<string, string> };
+    const seen = JSON.parse(await readFile(output('a', 'seen.json'), 'utf8')) as {
+      cwd: string;
+      files: string[];
+      env: Record<string, string>;
+    };
     // The scratch copy holds what the image would (.dockerignore honoured); what the model wrote stays out of the source tree.
     expect(path.dirname(seen.cwd)).toBe(path.join(staging, 'scratch'));
     expect(seen.files).toEqual(['.dockerignore', '__pycache__', 'model.pkl', 'train.js']);
@@ -154,7 +195,9 @@ describe('localBackend', () => {
 
   it('waits with growing delays between attempts', async () => {
     const events: TaskEvent[] = [];
-    await localBackend({ retryBaseMs: 150 }).run(spec([task('failing', node('process.exit(1)'))], { retries: 2 }), { onEvent: (event) => events.push(event) });
+    await localBackend({ retryBaseMs: 150 }).run(spec([task('failing', node('process.exit(1)'))], { retries: 2 }), {
+      onEvent: (event) => events.push(event),
+    });
     const at = (state: string, attempt: number) => events.find((event) => event.state === state && event.attempt === attempt)!.at.getTime();
     // Delays are 50–100 % of 150 ms, then of 300 ms.
     expect(at('running', 2) - at('retrying', 1)).toBeGreaterThanOrEqual(70);
@@ -189,7 +232,10 @@ describe('localBackend', () => {
 
   it('rejects duplicate or unsafe task ids with a BackendError before running anything', async () => {
     await expect(localBackend().run(spec([task('a', node('')), task('a', node(''))]))).rejects.toThrow(BackendError);
-    await expect(localBackend().run(spec([task('../a', node(''))]))).rejects.toMatchObject({ code: 'Backend', message: expect.stringMatching(/^backend: local: .*safe folder name/) });
+    await expect(localBackend().run(spec([task('../a', node(''))]))).rejects.toMatchObject({
+      code: 'Backend',
+      message: expect.stringMatching(/^backend: local: .*safe folder name/),
+    });
     await expect(localBackend().run(spec([task('a', [])]))).rejects.toThrow(/empty command/);
   });
 });

@@ -12,7 +12,10 @@ export function localBackend(options: LocalBackendOptions = {}): Backend {
   const resolved = resolveOptions(options);
   const engine = resolved.engine;
   if (resolved.runtime === 'container' && !engine) {
-    throw new BackendError('local: the container runtime needs a container engine', { code: 'Config', hint: 'start Docker or Podman, or use --runtime process' });
+    throw new BackendError('local: the container runtime needs a container engine', {
+      code: 'Config',
+      hint: 'start Docker or Podman, or use --runtime process',
+    });
   }
   return {
     name: 'local',

@@ -49,7 +49,8 @@ export interface LocalBackendOptions {
   untrusted?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>> & Pick<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>;
+export type ResolvedOptions = Required<Omit<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>> &
+  Pick<LocalBackendOptions, 'engine' | 'registry' | 'buildNetwork'>;
 
 export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
   return {

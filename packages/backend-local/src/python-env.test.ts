@@ -15,7 +15,9 @@ const KIT_REQUIREMENTS = 'pandas==2.3.3\npyarrow==25.0.1\nmxn-model-kit\n';
 
 describe('lastLines', () => {
   it('keeps pip’s ERROR lines when there are some, else the last lines, on one line', () => {
-    expect(lastLines('Looking in indexes\nWARNING: retrying\nERROR: Could not find a version\nERROR: No matching distribution\n')).toBe('ERROR: Could not find a version | ERROR: No matching distribution');
+    expect(lastLines('Looking in indexes\nWARNING: retrying\nERROR: Could not find a version\nERROR: No matching distribution\n')).toBe(
+      'ERROR: Could not find a version | ERROR: No matching distribution',
+    );
     expect(lastLines('a\n\nb\nc\nd\n')).toBe('b | c | d');
     expect(lastLines('')).toBe('no output');
   });
@@ -38,7 +40,8 @@ describe('ensurePythonEnv', () => {
     if (requirements !== undefined) await writeFile(path.join(dir, 'requirements.txt'), requirements);
     return dir;
   }
-  const python = (env: PythonEnv, code: string) => run(path.join(env.binDir, 'python'), ['-c', code], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const python = (env: PythonEnv, code: string) =>
+    run(path.join(env.binDir, 'python'), ['-c', code], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'mxn-python-env-'));
@@ -66,10 +69,15 @@ describe('ensurePythonEnv', () => {
     expect(await readdir(cacheDir)).toEqual([path.basename(kitEnv.dir)]); // no lock, no temporary folder
     expect(lines.filter((line) => line.includes('creating an environment') && line.includes(dir))).toHaveLength(1);
 
-    const { stdout } = await python(kitEnv, 'import mxn_model_kit, pandas, pyarrow; print(mxn_model_kit.__file__); print(pandas.__version__)');
+    const { stdout } = await python(
+      kitEnv,
+      'import mxn_model_kit, pandas, pyarrow; print(mxn_model_kit.__file__); print(pandas.__version__)',
+    );
     expect(stdout.trim().split('\n')).toEqual([path.join(repoRoot, 'python', 'mxn_model_kit', '__init__.py'), '2.3.3']);
     // Scripts name the final folder, not the temporary one the venv was built in, and so they run.
-    expect((await readFile(path.join(kitEnv.binDir, 'pip'), 'utf8')).split('\n')[0]).toMatch(new RegExp(`^#!${kitEnv.binDir}/python[0-9.]*$`));
+    expect((await readFile(path.join(kitEnv.binDir, 'pip'), 'utf8')).split('\n')[0]).toMatch(
+      new RegExp(`^#!${kitEnv.binDir}/python[0-9.]*$`),
+    );
     expect((await run(path.join(kitEnv.binDir, 'pip'), ['--version'])).stdout).toContain(kitEnv.dir);
     expect((await readdir(dir)).sort()).toEqual(['requirements.txt', 'train.py']);
   }, 600_000);
@@ -88,7 +96,9 @@ describe('ensurePythonEnv', () => {
     expect(kitOnly.dir).not.toBe(kitEnv.dir);
     // The kit is linked, but pandas was not asked for: importing it says what to add.
     const failed = await python(kitOnly, 'import mxn_model_kit').catch((error: { stderr: string }) => error);
-    expect((failed as { stderr: string }).stderr).toContain('mxn_model_kit needs pandas and pyarrow: add them to the model\'s requirements.txt');
+    expect((failed as { stderr: string }).stderr).toContain(
+      "mxn_model_kit needs pandas and pyarrow: add them to the model's requirements.txt",
+    );
   }, 120_000);
 
   it('fails with one line naming the folder and pip’s last lines, and leaves nothing behind', async () => {

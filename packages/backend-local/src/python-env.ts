@@ -69,12 +69,16 @@ export async function ensurePythonEnv(buildDir: string, options: PythonEnvOption
   const requirements = await splitRequirements(text, buildDir);
   const kitDir = requirements.wantsKit ? await pythonKitDir() : undefined;
   if (requirements.wantsKit && kitDir === undefined) {
-    throw new Error(`${requirementsFile} names ${PYTHON_KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; install the kit from git instead (see docs/python-models.md)`);
+    throw new Error(
+      `${requirementsFile} names ${PYTHON_KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; install the kit from git instead (see docs/python-models.md)`,
+    );
   }
   const python = options.python ?? (process.env.MXN_PYTHON || 'python3');
   const interpreter = await probeInterpreter(python, buildDir);
   const key = createHash('sha256')
-    .update(JSON.stringify({ version: 1, pip: requirements.pip, included: requirements.included, python: interpreter.id, kit: kitDir ?? null }))
+    .update(
+      JSON.stringify({ version: 1, pip: requirements.pip, included: requirements.included, python: interpreter.id, kit: kitDir ?? null }),
+    )
     .digest('hex')
     .slice(0, 16);
   const dir = path.join(path.resolve(options.cacheDir), `py${interpreter.shortVersion}-${key}`);
@@ -143,10 +147,12 @@ interface Interpreter {
 function probeInterpreter(python: string, buildDir: string): Promise<Interpreter> {
   let probe = interpreters.get(python);
   if (probe === undefined) {
-    const code = 'import platform, sys; print(platform.python_implementation(), platform.python_version(), sys.base_prefix); print("%d.%d" % sys.version_info[:2])';
+    const code =
+      'import platform, sys; print(platform.python_implementation(), platform.python_version(), sys.base_prefix); print("%d.%d" % sys.version_info[:2])';
     probe = runTool(python, ['-c', code], {}).then(({ exitCode, output }) => {
       const [id, shortVersion] = output.trim().split(/\r?\n/);
-      if (exitCode !== 0 || id === undefined || shortVersion === undefined) throw new Error(`${python} does not run (exit ${exitCode}): ${lastLines(output)}`);
+      if (exitCode !== 0 || id === undefined || shortVersion === undefined)
+        throw new Error(`${python} does not run (exit ${exitCode}): ${lastLines(output)}`);
       return { id, shortVersion };
     });
     interpreters.set(python, probe);
@@ -195,7 +201,12 @@ async function build(plan: Plan): Promise<PythonEnv['state']> {
     await mustRun(plan.python, ['-m', 'venv', tmp], { cwd: path.dirname(dir), signal }, `${plan.python} -m venv failed for ${buildDir}`);
     const venvPython = path.join(tmp, 'bin', 'python');
     if (plan.kitDir !== undefined) {
-      const purelib = await mustRun(venvPython, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { signal }, `cannot find the site-packages of ${tmp}`);
+      const purelib = await mustRun(
+        venvPython,
+        ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+        { signal },
+        `cannot find the site-packages of ${tmp}`,
+      );
       await writeFile(path.join(purelib.trim(), 'mxn_model_kit.pth'), `${plan.kitDir}\n`);
     }
     if (plan.pip.length > 0) {
@@ -205,7 +216,10 @@ async function build(plan: Plan): Promise<PythonEnv['state']> {
       await mustRun(venvPython, args, { cwd: buildDir, signal }, `pip install -r ${path.join(buildDir, 'requirements.txt')} failed`);
     }
     await repointScripts(tmp, dir);
-    await writeFile(path.join(tmp, MARKER), `${JSON.stringify({ buildDir, python: plan.python, requirements: plan.pip, kit: plan.kitDir ?? null, createdAt: new Date().toISOString() }, null, 2)}\n`);
+    await writeFile(
+      path.join(tmp, MARKER),
+      `${JSON.stringify({ buildDir, python: plan.python, requirements: plan.pip, kit: plan.kitDir ?? null, createdAt: new Date().toISOString() }, null, 2)}\n`,
+    );
     try {
       await rename(tmp, dir);
     } catch (error) {
@@ -332,7 +346,12 @@ function runTool(program: string, args: string[], options: { cwd?: string; signa
 }
 
 /** `runTool`, failing with `<what> (exit N): <last lines>` unless the program exits 0; resolves to its output. */
-async function mustRun(program: string, args: string[], options: { cwd?: string; signal?: AbortSignal | undefined }, what: string): Promise<string> {
+async function mustRun(
+  program: string,
+  args: string[],
+  options: { cwd?: string; signal?: AbortSignal | undefined },
+  what: string,
+): Promise<string> {
   const { exitCode, output } = await runTool(program, args, options).catch((error: Error) => {
     throw options.signal?.aborted ? error : new Error(`${what}: ${error.message}`);
   });
@@ -342,7 +361,10 @@ async function mustRun(program: string, args: string[], options: { cwd?: string;
 
 /** The end of a tool's output on one line: its last `ERROR:` lines when it printed some (pip does), else its last lines. */
 export function lastLines(output: string, count = 3): string {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const errors = lines.filter((line) => /^error\b/i.test(line));
   const picked = (errors.length > 0 ? errors : lines).slice(-count).join(' | ');
   const text = picked === '' ? 'no output' : picked;

@@ -38,9 +38,14 @@ export async function runLocally(spec: RunSpec, options: ResolvedOptions, runOpt
   let tasks: TaskOutcome[];
   let aggregate: TaskOutcome | undefined;
   try {
-    await runPool(spec.tasks, concurrency, async (task, index) => {
-      finished[index] = await runTask(context, task);
-    }, signal);
+    await runPool(
+      spec.tasks,
+      concurrency,
+      async (task, index) => {
+        finished[index] = await runTask(context, task);
+      },
+      signal,
+    );
     tasks = spec.tasks.map((task, index) => finished[index] ?? cancelledBeforeStart(context, task));
     aggregate = spec.aggregate ? await runAggregate(context, spec, spec.aggregate, tasks) : undefined;
   } finally {
@@ -54,7 +59,9 @@ async function runAggregate(context: RunContext, spec: RunSpec, aggregate: TaskS
   if (context.signal.aborted) return cancelledBeforeStart(context, aggregate);
   try {
     // A container sees only its own mounts, so its cell folders are copies, not links out of the mount.
-    await stageAggregateInput(context.store, spec, aggregate, tasks, context.options.transferConcurrency, { links: context.runtime.name === 'process' });
+    await stageAggregateInput(context.store, spec, aggregate, tasks, context.options.transferConcurrency, {
+      links: context.runtime.name === 'process',
+    });
   } catch (error) {
     const message = `staging the aggregate's inputs failed: ${(error as Error).message}`;
     context.emit(aggregate, 'failed', 1, { message });
@@ -65,10 +72,17 @@ async function runAggregate(context: RunContext, spec: RunSpec, aggregate: TaskS
 
 function runtimeFor(spec: RunSpec, options: ResolvedOptions): TaskRuntime {
   if (options.runtime === 'process') {
-    return processRuntime({ baseEnv: taskBaseEnv(process.env, options.passEnv), cwd: options.cwd, stateDir: options.stateDir, tempDir: options.tempDir, log: options.log });
+    return processRuntime({
+      baseEnv: taskBaseEnv(process.env, options.passEnv),
+      cwd: options.cwd,
+      stateDir: options.stateDir,
+      tempDir: options.tempDir,
+      log: options.log,
+    });
   }
   const network = options.network && !options.untrusted;
-  if (options.network && options.untrusted) options.log('note: compute.network is ignored for untrusted code: its containers run with no network');
+  if (options.network && options.untrusted)
+    options.log('note: compute.network is ignored for untrusted code: its containers run with no network');
   return containerRuntime({
     engine: options.engine!,
     root: options.root,
@@ -95,7 +109,8 @@ function eventSender(onEvent: RunOptions['onEvent']): RunContext['emit'] {
     try {
       onEvent(event);
     } catch (error) {
-      if (!warned) process.emitWarning(`local backend: the onEvent listener threw (${(error as Error).message}); later throws are ignored too`);
+      if (!warned)
+        process.emitWarning(`local backend: the onEvent listener threw (${(error as Error).message}); later throws are ignored too`);
       warned = true;
     }
   };

@@ -57,7 +57,10 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
       context.emit(task, 'running', attempt);
       if (!prepared) {
         // A task that cannot start at all (its image does not build) fails at once, without retries.
-        const ready = await context.runtime.prepare(task, signal).then((value) => ({ value }), (error: Error) => ({ error }));
+        const ready = await context.runtime.prepare(task, signal).then(
+          (value) => ({ value }),
+          (error: Error) => ({ error }),
+        );
         if (signal.aborted) return cancelled();
         if ('error' in ready) {
           context.emit(task, 'failed', attempt, { message: ready.error.message.split('\n')[0]! });
@@ -77,7 +80,10 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
         return finish('failed', { exitCode: end.exitCode, error: end.error });
       }
       const delay = backoffDelay(attempt, { baseMs: options.retryBaseMs, maxMs: options.retryMaxMs });
-      context.emit(task, 'retrying', attempt, { exitCode: end.exitCode, message: `${end.message}; attempt ${attempt + 1} of ${limits.retries + 1} in ${formatDuration(delay)}` });
+      context.emit(task, 'retrying', attempt, {
+        exitCode: end.exitCode,
+        message: `${end.message}; attempt ${attempt + 1} of ${limits.retries + 1} in ${formatDuration(delay)}`,
+      });
       await sleep(delay, signal);
     }
   } catch (error) {
@@ -90,7 +96,13 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
   }
 }
 
-async function runAttempt(context: RunContext, task: TaskSpec, folders: TaskFolders, prepared: PreparedTask, attempt: number): Promise<AttemptEnd> {
+async function runAttempt(
+  context: RunContext,
+  task: TaskSpec,
+  folders: TaskFolders,
+  prepared: PreparedTask,
+  attempt: number,
+): Promise<AttemptEnd> {
   const { options, signal } = context;
   try {
     await folders.prepare(signal);

@@ -34,18 +34,30 @@ describe('local settings in an experiment file', () => {
     for (const backend of ['  backend: local\n', '']) {
       await writeFile(file, experiment(`${backend}  concurrency: 2\n  runtime: container\n  network: true\n  workingDirectory: task\n`));
       const loaded = await loadExperiment(file, { checkData: false, schema });
-      expect(loaded.spec.compute).toEqual({ backend: 'local', concurrency: 2, retries: 1, timeout: '30m', runtime: 'container', network: true, workingDirectory: 'task' });
+      expect(loaded.spec.compute).toEqual({
+        backend: 'local',
+        concurrency: 2,
+        retries: 1,
+        timeout: '30m',
+        runtime: 'container',
+        network: true,
+        workingDirectory: 'task',
+      });
     }
   });
 
   it('points a misspelt setting at its line and column with a did-you-mean', async () => {
-    expect(await problems('  backend: local\n  runtme: process\n')).toEqual(['7:3: unknown key "runtme" in compute; did you mean "runtime"?']);
+    expect(await problems('  backend: local\n  runtme: process\n')).toEqual([
+      '7:3: unknown key "runtme" in compute; did you mean "runtime"?',
+    ]);
     expect(await problems('  netwrk: true\n')).toEqual(['6:3: unknown key "netwrk" in compute; did you mean "network"?']);
   });
 
   it('refuses a runtime that is none, and local settings under another backend', async () => {
     expect(await problems('  runtime: docker\n')).toEqual(['6:12: compute.runtime: Invalid option: expected one of "container"|"process"']);
-    expect(await problems('  backend: azure-batch\n  runtime: process\n')).toEqual(['7:3: unknown key "runtime" in compute; runtime is a setting of backend local, and compute.backend is azure-batch']);
+    expect(await problems('  backend: azure-batch\n  runtime: process\n')).toEqual([
+      '7:3: unknown key "runtime" in compute; runtime is a setting of backend local, and compute.backend is azure-batch',
+    ]);
   });
 
   it('keeps aws-batch refused: it is in the schema but not available yet', async () => {

@@ -14,7 +14,10 @@ export const localSettingsSchema = z
       .describe(
         "Local backend: run each cell in its model's image through Docker or Podman (container), or as a process on this machine for trusted code (process). Default: MXN_RUNTIME, else container when an engine answers, else process; --runtime overrides it.",
       ),
-    network: z.boolean().optional().describe('Local backend, container runtime: give cells network access. Default false: cells run with no network.'),
+    network: z
+      .boolean()
+      .optional()
+      .describe('Local backend, container runtime: give cells network access. Default false: cells run with no network.'),
     workingDirectory: z
       .enum(['image', 'task'])
       .optional()

@@ -19,11 +19,16 @@ export async function listUnder(store: Store, prefix: string): Promise<Array<{ k
 /** Downloads every object under `prefix` into `dir`, keeping the folder structure. */
 export async function downloadPrefix(store: Store, prefix: string, dir: string, concurrency: number, signal: AbortSignal): Promise<void> {
   const objects = await listUnder(store, prefix);
-  await runPool(objects, concurrency, async ({ key, relative }) => {
-    const file = path.join(dir, ...relative.split('/'));
-    await mkdir(path.dirname(file), { recursive: true });
-    await pipeline(await store.read(key), createWriteStream(file));
-  }, signal);
+  await runPool(
+    objects,
+    concurrency,
+    async ({ key, relative }) => {
+      const file = path.join(dir, ...relative.split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await pipeline(await store.read(key), createWriteStream(file));
+    },
+    signal,
+  );
 }
 
 /** Makes `prefix` hold exactly the files of `dir`: uploads each file and deletes objects that are not in `dir`. */
@@ -60,6 +65,11 @@ export async function listFiles(dir: string): Promise<string[]> {
   });
   return entries
     .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)).split(path.sep).join('/'))
+    .map((entry) =>
+      path
+        .relative(dir, path.join(entry.parentPath ?? entry.path, entry.name))
+        .split(path.sep)
+        .join('/'),
+    )
     .sort();
 }

@@ -6,7 +6,23 @@
  */
 
 /** Variables passed through from the runner's environment (plus any starting with `LC_`). */
-export const PASSED_THROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'TERM', 'NODE_OPTIONS', 'NODE_PATH', 'SYSTEMROOT'];
+export const PASSED_THROUGH = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'TERM',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'SYSTEMROOT',
+];
 
 export function taskBaseEnv(env: NodeJS.ProcessEnv, extra: readonly string[] = []): Record<string, string> {
   const allowed = new Set([...PASSED_THROUGH, ...extra]);

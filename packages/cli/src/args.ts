@@ -11,6 +11,9 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command
 }
 
 export function onePositional(command: string, positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new MxnError('Usage', `mxn ${command}: expected one ${what}, got ${positionals.length}`, { hint: `usage: mxn ${command} <${what}>` });
+  if (positionals.length !== 1)
+    throw new MxnError('Usage', `mxn ${command}: expected one ${what}, got ${positionals.length}`, {
+      hint: `usage: mxn ${command} <${what}>`,
+    });
   return positionals[0]!;
 }

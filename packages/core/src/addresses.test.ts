@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateKey, cachePaths, cellKey, inputKey, outputPaths, runIdOf, stagingPaths, storeAddresses, type CellKeyParts } from './addresses.js';
+import {
+  aggregateKey,
+  cachePaths,
+  cellKey,
+  inputKey,
+  outputPaths,
+  runIdOf,
+  stagingPaths,
+  storeAddresses,
+  type CellKeyParts,
+} from './addresses.js';
 
 const cell: CellKeyParts = {
   inputKey: 'i1',
@@ -58,8 +68,15 @@ describe('aggregateKey', () => {
       { key: 'a', outcome: 'succeeded' },
       { key: 'b', outcome: 'failed' },
     ];
-    expect(aggregateKey({ command: ['x'] }, cells)).toBe(aggregateKey({ command: ['x'] }, cells.map((c) => ({ ...c }))));
-    expect(aggregateKey({ command: ['x'] }, [cells[0]!, { key: 'b', outcome: 'succeeded' }])).not.toBe(aggregateKey({ command: ['x'] }, cells));
+    expect(aggregateKey({ command: ['x'] }, cells)).toBe(
+      aggregateKey(
+        { command: ['x'] },
+        cells.map((c) => ({ ...c })),
+      ),
+    );
+    expect(aggregateKey({ command: ['x'] }, [cells[0]!, { key: 'b', outcome: 'succeeded' }])).not.toBe(
+      aggregateKey({ command: ['x'] }, cells),
+    );
     expect(aggregateKey({ command: ['y'] }, cells)).not.toBe(aggregateKey({ command: ['x'] }, cells));
   });
 });
@@ -76,7 +93,12 @@ describe('cachePaths', () => {
 
 describe('stagingPaths', () => {
   it('keeps held-out labels outside every prefix a task is given', () => {
-    const task = [stagingPaths.inputs('k'), stagingPaths.cellOutput('k'), stagingPaths.aggregateInput('r'), stagingPaths.aggregateOutput('r')];
+    const task = [
+      stagingPaths.inputs('k'),
+      stagingPaths.cellOutput('k'),
+      stagingPaths.aggregateInput('r'),
+      stagingPaths.aggregateOutput('r'),
+    ];
     for (const prefix of task) expect(stagingPaths.labels('k').startsWith(`${prefix}/`) || stagingPaths.labels('k') === prefix).toBe(false);
     expect(new Set(task).size).toBe(task.length);
   });
@@ -101,7 +123,10 @@ describe('storeAddresses', () => {
   });
 
   it('caches in compute.cache, else wherever it stages', () => {
-    expect(storeAddresses(experiment({ cache: 's3://cache' }), { staging: 's3://flag', env: {} })).toEqual({ staging: 's3://flag', cache: 's3://cache' });
+    expect(storeAddresses(experiment({ cache: 's3://cache' }), { staging: 's3://flag', env: {} })).toEqual({
+      staging: 's3://flag',
+      cache: 's3://cache',
+    });
     expect(storeAddresses(experiment(), { staging: 's3://flag', env: {} })).toEqual({ staging: 's3://flag', cache: 's3://flag' });
   });
 });

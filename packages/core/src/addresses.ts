@@ -19,7 +19,13 @@ export interface InputKeyParts {
 
 /** Key of a dataset's staged split; every cell on that dataset shares it. A given test set makes the split setting irrelevant. */
 export function inputKey(parts: InputKeyParts): string {
-  return hashValue({ protocol: PROTOCOL_VERSION, train: parts.train, test: parts.test, target: parts.target, split: parts.test ? null : parts.split });
+  return hashValue({
+    protocol: PROTOCOL_VERSION,
+    train: parts.train,
+    test: parts.test,
+    target: parts.target,
+    split: parts.test ? null : parts.split,
+  });
 }
 
 /** What a cell's result depends on; the same parts give the same key, and so the cached result. */
@@ -62,7 +68,8 @@ export const cachePaths = {
   /** One JSON result per cell key. */
   cell: (key: string) => `cache/${key}.json`,
   /** The cell key a stored result's path names, or `undefined` for anything else under the prefix. */
-  cellKeyOf: (storedPath: string) => (storedPath.startsWith('cache/') && storedPath.endsWith('.json') ? storedPath.slice('cache/'.length, -'.json'.length) : undefined),
+  cellKeyOf: (storedPath: string) =>
+    storedPath.startsWith('cache/') && storedPath.endsWith('.json') ? storedPath.slice('cache/'.length, -'.json'.length) : undefined,
   /** One JSON result per aggregate key. */
   aggregate: (key: string) => `aggregates/${key}.json`,
 };
@@ -106,6 +113,7 @@ export function storeAddresses(
 ): StoreAddresses {
   const env = options.env ?? process.env;
   const { compute } = experiment.spec;
-  const staging = options.staging || compute.staging || env.MXN_STAGING || options.backend?.defaultStagingUri?.() || path.join(experiment.root, '.mxn');
+  const staging =
+    options.staging || compute.staging || env.MXN_STAGING || options.backend?.defaultStagingUri?.() || path.join(experiment.root, '.mxn');
   return { staging, cache: compute.cache ?? staging };
 }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildManifest, type RunSpec } from './backend.js';
 
-const task = (id: string) => ({ id, kind: 'cell' as const, model: id.split('@')[0]!, dataset: id.split('@')[1]!, command: ['x'], env: {}, inputPrefix: 'in', outputPrefix: `out/${id}` });
+const task = (id: string) => ({
+  id,
+  kind: 'cell' as const,
+  model: id.split('@')[0]!,
+  dataset: id.split('@')[1]!,
+  command: ['x'],
+  env: {},
+  inputPrefix: 'in',
+  outputPrefix: `out/${id}`,
+});
 
 describe('buildManifest', () => {
   it('lists every cell with how it ended: ran, cached, and cached failures, sorted by id', () => {

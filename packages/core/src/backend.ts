@@ -10,7 +10,6 @@
 import type { AggregateManifest } from '@mxn/model-kit';
 import type { Runtime } from './schema/experiment.js';
 
-
 /** Version of the task protocol; part of every cell key. */
 export const PROTOCOL_VERSION = 1;
 
@@ -138,8 +137,18 @@ export interface Backend {
 /** The manifest the aggregate step sees; every backend writes it with this function so they agree. */
 export function buildManifest(spec: RunSpec, outcomes: TaskOutcome[]): AggregateManifest {
   const status = new Map(outcomes.map((outcome) => [outcome.taskId, outcome.status]));
-  const ran = spec.tasks.map((task) => ({ id: task.id, model: task.model, dataset: task.dataset, status: status.get(task.id) ?? 'cancelled' }));
-  const cached = (spec.cached ?? []).map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, status: cell.status ?? ('cached' as const) }));
+  const ran = spec.tasks.map((task) => ({
+    id: task.id,
+    model: task.model,
+    dataset: task.dataset,
+    status: status.get(task.id) ?? 'cancelled',
+  }));
+  const cached = (spec.cached ?? []).map((cell) => ({
+    id: cell.id,
+    model: cell.model,
+    dataset: cell.dataset,
+    status: cell.status ?? ('cached' as const),
+  }));
   return {
     version: 1,
     experiment: spec.experiment,

@@ -7,9 +7,31 @@ export { jsonSchemaOf, jsonSchemaTextOf } from './schema/json-schema.js';
 export { loadExperiment, type LoadedExperiment, type LoadOptions } from './load/load-experiment.js';
 export type { ResolvedDataset } from './load/check-datasets.js';
 export { resolveDataSource, type DataSource } from './load/data-source.js';
-export { planExperiment, parseCellFilter, metricsOf, type CellFilter, type Plan, type PlannedAggregate, type PlannedCell, type PlanOptions, type Rerun } from './plan/plan.js';
+export {
+  planExperiment,
+  parseCellFilter,
+  metricsOf,
+  type CellFilter,
+  type Plan,
+  type PlannedAggregate,
+  type PlannedCell,
+  type PlanOptions,
+  type Rerun,
+} from './plan/plan.js';
 export { expandVariants, type Variant } from './plan/variants.js';
 export { buildContextFiles, hashBuildContext, clearBuildContextHashes } from './plan/build-context.js';
 export { PYTHON_KIT_NAME, requiresModelKit } from './plan/python-kit.js';
 export { hashValue, canonicalJson } from './plan/hash.js';
-export { aggregateKey, cachePaths, cellKey, inputKey, outputPaths, runIdOf, stagingPaths, storeAddresses, type CellKeyParts, type InputKeyParts, type StoreAddresses } from './addresses.js';
+export {
+  aggregateKey,
+  cachePaths,
+  cellKey,
+  inputKey,
+  outputPaths,
+  runIdOf,
+  stagingPaths,
+  storeAddresses,
+  type CellKeyParts,
+  type InputKeyParts,
+  type StoreAddresses,
+} from './addresses.js';

@@ -77,7 +77,7 @@ describe('readParquet / writeParquet round trip', () => {
 });
 
 describe('reading bytes inside a larger buffer', () => {
-  it('reads a file (larger than the reader\'s first footer fetch) that is a view at an offset of a bigger buffer', async () => {
+  it("reads a file (larger than the reader's first footer fetch) that is a view at an offset of a bigger buffer", async () => {
     const n = 120_000; // ~1 MB of doubles: the footer is far from the start
     const x = new Float64Array(n).map((_, i) => Math.sin(i) * 1000);
     const bytes = writeParquet({ names: ['x'], columns: { x }, numRows: n }, { codec: 'UNCOMPRESSED' });

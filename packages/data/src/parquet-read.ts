@@ -23,8 +23,7 @@ export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions
   const file: AsyncBuffer = {
     byteLength: bytes.byteLength,
     // copies only the byte ranges the reader asks for, never the whole file
-    slice: (start, end = bytes.byteLength) =>
-      bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer,
+    slice: (start, end = bytes.byteLength) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer,
   };
   return decode(file, metadata, options, 'parquet bytes');
 }
@@ -35,7 +34,9 @@ export async function readParquetFile(path: string, options: ReadParquetOptions 
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw new DataError('FileError', `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new DataError('FileError', `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     const fh = handle;

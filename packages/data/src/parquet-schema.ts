@@ -80,7 +80,9 @@ function readFooterFromFile(path: string): FileMetaData {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new DataError('FileError', `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new DataError('FileError', `cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     const size = fstatSync(fd).size;

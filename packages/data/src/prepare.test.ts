@@ -53,7 +53,11 @@ describe('prepareCellInputs', () => {
     expect(() => prepareCellInputs(dataset(10), { target: 'price', testTable: noTarget })).toThrow(
       expect.objectContaining({ code: 'TargetMissing', message: expect.stringContaining('test table') }),
     );
-    const noRegion: Table = { names: ['area', 'price'], columns: { area: Float64Array.from([1]), price: Float64Array.from([1]) }, numRows: 1 };
+    const noRegion: Table = {
+      names: ['area', 'price'],
+      columns: { area: Float64Array.from([1]), price: Float64Array.from([1]) },
+      numRows: 1,
+    };
     expect(() => prepareCellInputs(dataset(10), { target: 'price', testTable: noRegion })).toThrow(
       expect.objectContaining({ code: 'ColumnMismatch', message: expect.stringContaining('"region"') }),
     );

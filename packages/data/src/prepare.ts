@@ -30,7 +30,9 @@ export interface CellInputs {
 export function prepareCellInputs(table: Table, options: PrepareOptions): CellInputs {
   const { target } = options;
   if (!(target in table.columns)) {
-    throw new DataError('TargetMissing', `target column "${target}" not found (columns: ${listNames(table.names)})`, { hint: 'set evaluation.target to one of these columns' });
+    throw new DataError('TargetMissing', `target column "${target}" not found (columns: ${listNames(table.names)})`, {
+      hint: 'set evaluation.target to one of these columns',
+    });
   }
   let train: Table;
   let heldOut: Table;
@@ -49,7 +51,9 @@ export function prepareCellInputs(table: Table, options: PrepareOptions): CellIn
   } else if (options.split !== undefined) {
     ({ train, test: heldOut } = splitTable(table, options.split));
   } else {
-    throw new DataError('InvalidSplit', 'no test table and no split given: one of them is needed to hold out rows', { hint: 'give the dataset a test: file, or set evaluation.split (e.g. { test: 0.2, seed: 42 })' });
+    throw new DataError('InvalidSplit', 'no test table and no split given: one of them is needed to hold out rows', {
+      hint: 'give the dataset a test: file, or set evaluation.split (e.g. { test: 0.2, seed: 42 })',
+    });
   }
   const features = train.names.filter((n) => n !== target);
   return {
@@ -58,4 +62,3 @@ export function prepareCellInputs(table: Table, options: PrepareOptions): CellIn
     labels: selectColumns(heldOut, [target]),
   };
 }
-

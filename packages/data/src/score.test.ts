@@ -41,13 +41,23 @@ describe('score: regression', () => {
       score({ task: 'regression', metrics: ['mae'], labels: new Float64Array(2), predictions: preds({ yhat: new Float64Array(2) }) }),
     ).toThrow(expect.objectContaining({ code: 'PredictionMissing', message: expect.stringContaining('"yhat"') }));
     expect(() =>
-      score({ task: 'regression', metrics: ['mae'], labels: new Float64Array(3), predictions: preds({ prediction: Float64Array.from([1, NaN, NaN]) }) }),
+      score({
+        task: 'regression',
+        metrics: ['mae'],
+        labels: new Float64Array(3),
+        predictions: preds({ prediction: Float64Array.from([1, NaN, NaN]) }),
+      }),
     ).toThrow(expect.objectContaining({ code: 'InvalidPrediction', message: expect.stringMatching(/2 of 3 .* row 1/) }));
   });
 
   it('rejects metrics of the other task or unknown ones', () => {
     expect(() =>
-      score({ task: 'regression', metrics: ['accuracy'], labels: new Float64Array(1), predictions: preds({ prediction: new Float64Array(1) }) }),
+      score({
+        task: 'regression',
+        metrics: ['accuracy'],
+        labels: new Float64Array(1),
+        predictions: preds({ prediction: new Float64Array(1) }),
+      }),
     ).toThrow(expect.objectContaining({ code: 'UnknownMetric', message: expect.stringContaining('known: rmse, mae, r2, mape') }));
     expect(KNOWN_METRICS.classification).toContain('logloss');
   });

@@ -50,14 +50,13 @@ export function score(input: ScoreInput): Record<string, number> {
     );
   }
   if (predictions.numRows !== labels.length || pred.length !== labels.length) {
-    throw new DataError(
-      'RowCountMismatch',
-      `predictions have ${pred.length} rows, expected ${labels.length} (one per test row, in order)`,
-    );
+    throw new DataError('RowCountMismatch', `predictions have ${pred.length} rows, expected ${labels.length} (one per test row, in order)`);
   }
   const rows = labelledRows(labels);
   if (rows.length === 0) throw new DataError('InvalidTable', 'no held-out row has a label to score against');
-  return task === 'regression' ? scoreRegression(metrics, labels, pred, rows) : scoreClassification(metrics, labels, predictions, pred, rows);
+  return task === 'regression'
+    ? scoreRegression(metrics, labels, pred, rows)
+    : scoreClassification(metrics, labels, predictions, pred, rows);
 }
 
 function scoreRegression(metrics: string[], labels: Column, pred: Column, rows: Uint32Array): Record<string, number> {
@@ -67,7 +66,8 @@ function scoreRegression(metrics: string[], labels: Column, pred: Column, rows: 
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k] as number;
     const yi = asNumber(labels[i]);
-    if (Number.isNaN(yi)) throw new DataError('InvalidTable', `regression labels must be numbers; row ${i} has ${JSON.stringify(labels[i])}`);
+    if (Number.isNaN(yi))
+      throw new DataError('InvalidTable', `regression labels must be numbers; row ${i} has ${JSON.stringify(labels[i])}`);
     y[k] = yi;
     const pi = asNumber(pred[i]);
     if (!Number.isFinite(pi)) badPrediction.push(i);
@@ -163,8 +163,5 @@ function asNumber(v: string | number | null | undefined): number {
 
 function failOnBadPredictions(rows: number[], total: number, what: string): void {
   if (rows.length === 0) return;
-  throw new DataError(
-    'InvalidPrediction',
-    `${rows.length} of ${total} predictions are ${what} (first at row ${rows[0]})`,
-  );
+  throw new DataError('InvalidPrediction', `${rows.length} of ${total} predictions are ${what} (first at row ${rows[0]})`);
 }

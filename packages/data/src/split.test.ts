@@ -90,7 +90,11 @@ describe('splitTable', () => {
     expect(() => splitIndices(10, { test: 0, seed: 1 })).toThrow(expect.objectContaining({ code: 'InvalidSplit' }));
     expect(() => splitIndices(10, { test: 1, seed: 1 })).toThrow(expect.objectContaining({ code: 'InvalidSplit' }));
     expect(() => splitIndices(10, { test: 0.5, seed: 1.5 })).toThrow(expect.objectContaining({ code: 'InvalidSplit' }));
-    expect(() => splitIndices(4, { test: 0.1, seed: 1 })).toThrow(expect.objectContaining({ code: 'EmptySplit', message: expect.stringMatching(/test side empty/) }));
-    expect(() => splitIndices(4, { test: 0.9, seed: 1 })).toThrow(expect.objectContaining({ code: 'EmptySplit', message: expect.stringMatching(/train side empty/) }));
+    expect(() => splitIndices(4, { test: 0.1, seed: 1 })).toThrow(
+      expect.objectContaining({ code: 'EmptySplit', message: expect.stringMatching(/test side empty/) }),
+    );
+    expect(() => splitIndices(4, { test: 0.9, seed: 1 })).toThrow(
+      expect.objectContaining({ code: 'EmptySplit', message: expect.stringMatching(/train side empty/) }),
+    );
   });
 });

@@ -135,6 +135,9 @@ function kind(col: Column): string {
 /** `"a", "b", "c"` — at most 10 names, then a count. */
 export function listNames(names: readonly string[]): string {
   if (names.length === 0) return '(none)';
-  const shown = names.slice(0, 10).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, 10)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
 }

@@ -26,7 +26,12 @@ let actual: Float64Array;
 let trainMean: number;
 const runs = new Map<string, Run>();
 
-function runModel(model: string, params: Record<string, unknown>, env: Record<string, string | undefined> = {}, script = 'train.js'): Promise<Run> {
+function runModel(
+  model: string,
+  params: Record<string, unknown>,
+  env: Record<string, string | undefined> = {},
+  script = 'train.js',
+): Promise<Run> {
   const outputDir = join(dir, 'out', `${model}-${runs.size}-${Math.random().toString(36).slice(2, 8)}`);
   const taskEnv: Record<string, string | undefined> = {
     ...process.env,
@@ -40,9 +45,14 @@ function runModel(model: string, params: Record<string, unknown>, env: Record<st
     ...env,
   };
   return new Promise((done) => {
-    execFile(process.execPath, [script], { cwd: join(MODELS_DIR, model), env: taskEnv as NodeJS.ProcessEnv, encoding: 'utf8' }, (error, stdout, stderr) => {
-      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, outputDir });
-    });
+    execFile(
+      process.execPath,
+      [script],
+      { cwd: join(MODELS_DIR, model), env: taskEnv as NodeJS.ProcessEnv, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, outputDir });
+      },
+    );
   });
 }
 
@@ -118,7 +128,9 @@ describe('demo models', () => {
     expect(badK.code).not.toBe(0);
     expect(badK.stderr).toContain('parameter "k" must be a number');
     expect(noTarget.code).not.toBe(0);
-    expect(noTarget.stderr.trim()).toBe('ridge__busan: model-kit: environment variable MXN_TARGET is not set (the mxn task protocol sets it for every task)');
+    expect(noTarget.stderr.trim()).toBe(
+      'ridge__busan: model-kit: environment variable MXN_TARGET is not set (the mxn task protocol sets it for every task)',
+    );
   });
 });
 
@@ -166,7 +178,11 @@ describe('ensemble aggregate', () => {
     averaged.forEach((v, i) => expect(v).toBeCloseTo(parts.reduce((s, p) => s + (p[i] as number), 0) / 3, 6));
 
     const summary = JSON.parse(await readFile(join(run.outputDir, 'summary.json'), 'utf8'));
-    expect(summary.datasets[DATASET].used.map((c: { id: string }) => c.id)).toEqual([`forest__${DATASET}`, `knn__${DATASET}`, `ridge__${DATASET}`]);
+    expect(summary.datasets[DATASET].used.map((c: { id: string }) => c.id)).toEqual([
+      `forest__${DATASET}`,
+      `knn__${DATASET}`,
+      `ridge__${DATASET}`,
+    ]);
     expect(summary.datasets[DATASET].failed).toEqual([{ id: `broken__${DATASET}`, model: 'broken', status: 'failed' }]);
     expect(summary.datasets.daegu.used).toEqual([]);
     expect(summary.datasets.daegu.skipped[0].id).toBe('lost__daegu');

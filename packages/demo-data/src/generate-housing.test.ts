@@ -31,7 +31,11 @@ describe('generateHousing', () => {
         const col = table.columns[name];
         expect(col?.length).toBe(table.numRows);
         if (col instanceof Float64Array) expect(col.every(Number.isFinite), `${region}.${name}`).toBe(true);
-        else expect(col?.every((v) => typeof v === 'string' && v.length > 0), `${region}.${name}`).toBe(true);
+        else
+          expect(
+            col?.every((v) => typeof v === 'string' && v.length > 0),
+            `${region}.${name}`,
+          ).toBe(true);
       }
     }
     expect(sizes.size).toBe(REGION_NAMES.length);
@@ -40,7 +44,11 @@ describe('generateHousing', () => {
 
   it('keeps every feature in a plausible range', () => {
     const t = generateHousing({ region: 'seoul', rows: 3000, seed: 3 });
-    const within = (name: string, min: number, max: number) => expect(numeric(t, name).every((v) => v >= min && v <= max), name).toBe(true);
+    const within = (name: string, min: number, max: number) =>
+      expect(
+        numeric(t, name).every((v) => v >= min && v <= max),
+        name,
+      ).toBe(true);
     within('area_m2', 14, 320);
     within('rooms', 1, 7);
     within('age_years', 0, 60);
@@ -59,7 +67,10 @@ describe('generateHousing', () => {
     // each region's median price differs from the others' by more than 15 %
     for (let i = 0; i < medians.length; i++) {
       for (let j = i + 1; j < medians.length; j++) {
-        expect(Math.abs(Math.log((medians[i] as number) / (medians[j] as number))), `${REGION_NAMES[i]} vs ${REGION_NAMES[j]}`).toBeGreaterThan(0.15);
+        expect(
+          Math.abs(Math.log((medians[i] as number) / (medians[j] as number))),
+          `${REGION_NAMES[i]} vs ${REGION_NAMES[j]}`,
+        ).toBeGreaterThan(0.15);
       }
     }
   });
@@ -70,7 +81,12 @@ describe('generateHousing', () => {
     const area = numeric(t, 'area_m2');
     const district = strings(t, 'district');
     const type = strings(t, 'building_type');
-    const perM2 = (name: string) => median(Array.from(price).map((p, i) => p / (area[i] as number)).filter((_, i) => district[i] === name));
+    const perM2 = (name: string) =>
+      median(
+        Array.from(price)
+          .map((p, i) => p / (area[i] as number))
+          .filter((_, i) => district[i] === name),
+      );
     expect(perM2('gangnam')).toBeGreaterThan(2 * perM2('guro'));
     // among apartments of one ordinary district, price per m² is lower for big homes than for small ones (diminishing returns)
     const apt = Array.from(price.keys()).filter((i) => type[i] === 'apartment' && district[i] === 'nowon');

@@ -42,7 +42,10 @@ describe('writeHousingDemo', () => {
 
     const seen: HousingFileInfo[] = [];
     await writeHousingDemo(out, { rows: 100, regions: ['busan', 'daegu'], onFile: (f) => seen.push(f) });
-    expect(seen.map((f) => [f.region, f.written])).toEqual([['busan', false], ['daegu', true]]);
+    expect(seen.map((f) => [f.region, f.written])).toEqual([
+      ['busan', false],
+      ['daegu', true],
+    ]);
     expect((await stat(busan)).mtimeMs).toBe(before);
     expect((await readParquetFile(daegu)).numRows).toBe(100);
   });

@@ -34,7 +34,11 @@ export async function writeHousingDemo(dir: string, options: WriteHousingDemoOpt
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
   for (const region of regions) {
-    const table = generateHousing({ region, seed: options.seed ?? DEFAULT_SEED, ...(options.rows === undefined ? {} : { rows: options.rows }) });
+    const table = generateHousing({
+      region,
+      seed: options.seed ?? DEFAULT_SEED,
+      ...(options.rows === undefined ? {} : { rows: options.rows }),
+    });
     const bytes = writeParquet(table);
     const path = resolve(join(dir, `${region}.parquet`));
     const written = !(await sameContent(path, bytes));

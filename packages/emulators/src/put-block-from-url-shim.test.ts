@@ -11,7 +11,12 @@ const blob = await import('@azure/storage-blob');
 
 beforeAll(async () => {
   emu = await startStorageEmulators();
-  s3Client = new sdk.S3Client({ endpoint: emu.s3.endpoint, forcePathStyle: true, region: emu.s3.region, credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey } });
+  s3Client = new sdk.S3Client({
+    endpoint: emu.s3.endpoint,
+    forcePathStyle: true,
+    region: emu.s3.region,
+    credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey },
+  });
   container = blob.BlobServiceClient.fromConnectionString(emu.blob.connectionString).getContainerClient('shim');
   await container.create();
 });
@@ -64,17 +69,24 @@ describe('Put Block From URL shim', () => {
   it('answers like the service when the source is missing, and checks x-ms-source-content-md5', async () => {
     const target = container.getBlockBlobClient('dst/c.bin');
     const missing = `${emu.s3.endpoint}/mxn/no/such/object`;
-    await expect(target.stageBlockFromURL('YmxvY2stMA==', missing, 0, 10)).rejects.toMatchObject({ statusCode: 404, code: 'CannotVerifyCopySource' });
+    await expect(target.stageBlockFromURL('YmxvY2stMA==', missing, 0, 10)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'CannotVerifyCopySource',
+    });
     const url = await s3Object('src/c.bin', Buffer.from('0123456789'));
-    await expect(target.stageBlockFromURL('YmxvY2stMA==', url, 0, 10, { sourceContentMD5: new Uint8Array(16) })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(target.stageBlockFromURL('YmxvY2stMA==', url, 0, 10, { sourceContentMD5: new Uint8Array(16) })).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 
   it('leaves authorization to Azurite: a read-only SAS cannot pull a block', async () => {
     const url = await s3Object('src/d.bin', randomBytes(1000));
-    const sas = blob.generateBlobSASQueryParameters(
-      { containerName: 'shim', permissions: blob.ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 600_000) },
-      new blob.StorageSharedKeyCredential(emu.blob.accountName, emu.blob.accountKey),
-    ).toString();
+    const sas = blob
+      .generateBlobSASQueryParameters(
+        { containerName: 'shim', permissions: blob.ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 600_000) },
+        new blob.StorageSharedKeyCredential(emu.blob.accountName, emu.blob.accountKey),
+      )
+      .toString();
     const readOnly = new blob.BlockBlobClient(`${emu.blob.blobEndpoint}/shim/dst/d.bin?${sas}`);
     emu.blob.resetStats();
     await expect(readOnly.stageBlockFromURL('YmxvY2stMA==', url, 0, 1000)).rejects.toMatchObject({ statusCode: 403 });
@@ -102,7 +114,9 @@ describe('S3 server', () => {
   it('lists across pages (continuation tokens work on OpenSSL 3)', async () => {
     await Promise.all([1, 2, 3].map((i) => s3Client.send(new sdk.PutObjectCommand({ Bucket: 'mxn', Key: `pages/${i}`, Body: 'x' }))));
     const first = await s3Client.send(new sdk.ListObjectsV2Command({ Bucket: 'mxn', Prefix: 'pages/', MaxKeys: 2 }));
-    const second = await s3Client.send(new sdk.ListObjectsV2Command({ Bucket: 'mxn', Prefix: 'pages/', MaxKeys: 2, ContinuationToken: first.NextContinuationToken }));
+    const second = await s3Client.send(
+      new sdk.ListObjectsV2Command({ Bucket: 'mxn', Prefix: 'pages/', MaxKeys: 2, ContinuationToken: first.NextContinuationToken }),
+    );
     expect([...first.Contents!, ...second.Contents!].map((o) => o.Key)).toEqual(['pages/1', 'pages/2', 'pages/3']);
   });
 });

@@ -115,7 +115,9 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
    * they arrive (as the service streams; no whole-block buffering); `x-ms-source-content-md5` is
    * checked on the way, and a mismatch aborts the store so no block or blob is kept.
    */
-  async function pullSource(req: IncomingMessage): Promise<{ ok: true; body: Readable; length?: number; contentType?: string } | { ok: false; reply: Reply }> {
+  async function pullSource(
+    req: IncomingMessage,
+  ): Promise<{ ok: true; body: Readable; length?: number; contentType?: string } | { ok: false; reply: Reply }> {
     const source = String(req.headers['x-ms-copy-source']);
     const headers: Record<string, string> = {};
     const range = req.headers['x-ms-source-range'];
@@ -152,10 +154,16 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     });
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(check);
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    return { ok: true, body, ...(Number.isFinite(length) ? { length } : {}), contentType: response.headers.get('content-type') ?? undefined };
+    return {
+      ok: true,
+      body,
+      ...(Number.isFinite(length) ? { length } : {}),
+      contentType: response.headers.get('content-type') ?? undefined,
+    };
   }
 
-  const md5MismatchReply = () => serviceError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match the MD5 value calculated by the server.');
+  const md5MismatchReply = () =>
+    serviceError(400, 'Md5Mismatch', 'The MD5 value specified in the request did not match the MD5 value calculated by the server.');
 
   async function serveCopy(req: IncomingMessage, res: ServerResponse, url: URL, isBlock: boolean): Promise<void> {
     const requestBody = await collect(req);
@@ -191,7 +199,8 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
       path = `${url.pathname}?${blobSas(url.pathname)}`;
       headers['x-ms-blob-type'] = 'BlockBlob';
       headers['x-ms-blob-content-type'] = req.headers['x-ms-blob-content-type'] ?? pulled.contentType ?? 'application/octet-stream';
-      for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-ms-meta-') || (putBlobFromUrl && name.startsWith('x-ms-blob-content-'))) headers[name] = value;
+      for (const [name, value] of Object.entries(req.headers))
+        if (name.startsWith('x-ms-meta-') || (putBlobFromUrl && name.startsWith('x-ms-blob-content-'))) headers[name] = value;
     }
     let stored: IncomingMessage;
     let mismatch = false;
@@ -204,7 +213,8 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     }
     const storedBody = await collect(stored);
     if (mismatch) return reply(res, md5MismatchReply());
-    if (isBlock || stored.statusCode !== 201) return reply(res, { status: stored.statusCode ?? 500, headers: stored.headers, body: storedBody });
+    if (isBlock || stored.statusCode !== 201)
+      return reply(res, { status: stored.statusCode ?? 500, headers: stored.headers, body: storedBody });
     const common = {
       etag: stored.headers.etag,
       'last-modified': stored.headers['last-modified'],
@@ -214,7 +224,12 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     };
     // Put Blob From URL answers like Put Blob (201, the stored Content-MD5); Copy Blob From URL
     // completes synchronously (202, copy status success).
-    if (putBlobFromUrl) return reply(res, { status: 201, headers: { ...common, 'content-md5': stored.headers['content-md5'], 'x-ms-request-server-encrypted': 'false' }, body: Buffer.alloc(0) });
+    if (putBlobFromUrl)
+      return reply(res, {
+        status: 201,
+        headers: { ...common, 'content-md5': stored.headers['content-md5'], 'x-ms-request-server-encrypted': 'false' },
+        body: Buffer.alloc(0),
+      });
     reply(res, { status: 202, headers: { ...common, 'x-ms-copy-id': randomUUID(), 'x-ms-copy-status': 'success' }, body: Buffer.alloc(0) });
   }
 

@@ -44,15 +44,23 @@ export interface S3Handle {
  * round-trip, as they do on S3.
  */
 function patchDesForS3rver(): void {
-  const target = crypto as unknown as { createCipheriv: typeof crypto.createCipheriv; createDecipheriv: typeof crypto.createDecipheriv; __mxnDes?: boolean };
+  const target = crypto as unknown as {
+    createCipheriv: typeof crypto.createCipheriv;
+    createDecipheriv: typeof crypto.createDecipheriv;
+    __mxnDes?: boolean;
+  };
   if (target.__mxnDes) return;
   target.__mxnDes = true;
   const widen = (value: Buffer, size: number) => Buffer.concat([value, value, value]).subarray(0, size);
   const { createCipheriv, createDecipheriv } = crypto;
   target.createCipheriv = ((algorithm: string, key: Buffer, iv: Buffer, options?: unknown) =>
-    algorithm === 'des' ? createCipheriv('aes-128-cbc', widen(key, 16), widen(iv, 16)) : createCipheriv(algorithm, key, iv, options as never)) as typeof crypto.createCipheriv;
+    algorithm === 'des'
+      ? createCipheriv('aes-128-cbc', widen(key, 16), widen(iv, 16))
+      : createCipheriv(algorithm, key, iv, options as never)) as typeof crypto.createCipheriv;
   target.createDecipheriv = ((algorithm: string, key: Buffer, iv: Buffer, options?: unknown) =>
-    algorithm === 'des' ? createDecipheriv('aes-128-cbc', widen(key, 16), widen(iv, 16)) : createDecipheriv(algorithm, key, iv, options as never)) as typeof crypto.createDecipheriv;
+    algorithm === 'des'
+      ? createDecipheriv('aes-128-cbc', widen(key, 16), widen(iv, 16))
+      : createDecipheriv(algorithm, key, iv, options as never)) as typeof crypto.createDecipheriv;
 }
 
 /** s3rver's built-in account; s3rver checks the access key id but not SigV4 signatures. */

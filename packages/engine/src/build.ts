@@ -55,15 +55,22 @@ export interface BuildReport {
 
 /** Loads the experiment files for a build: their models and aggregate only, not their data. */
 export function loadForBuild(files: string[], root?: string): Promise<LoadedExperiment[]> {
-  if (files.length === 0) throw new MxnError('Usage', 'mxn build: expected an experiment.yaml', { hint: 'usage: mxn build <experiment.yaml> [--push]' });
+  if (files.length === 0)
+    throw new MxnError('Usage', 'mxn build: expected an experiment.yaml', { hint: 'usage: mxn build <experiment.yaml> [--push]' });
   return Promise.all(files.map((file) => loadExperiment(file, { checkData: false, ...(root ? { root } : {}) })));
 }
 
 export async function buildImages(experiments: LoadedExperiment[], options: BuildOptions = {}): Promise<BuildReport> {
   const registry = options.registry?.trim() || defaultRegistry();
-  if (options.push && !registry) throw new MxnError('Usage', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST' });
+  if (options.push && !registry)
+    throw new MxnError('Usage', 'no registry to push model images to', {
+      hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST',
+    });
   const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {}));
-  if (!engine) throw new MxnError('Usage', `no container engine answers (${process.env.MXN_CONTAINER_ENGINE?.trim() || 'docker or podman'})`, { hint: 'start Docker or Podman, or use --runtime process' });
+  if (!engine)
+    throw new MxnError('Usage', `no container engine answers (${process.env.MXN_CONTAINER_ENGINE?.trim() || 'docker or podman'})`, {
+      hint: 'start Docker or Podman, or use --runtime process',
+    });
   const root = options.root ?? experiments[0]?.root ?? process.cwd();
   const credentials = options.credentials ?? (registry && options.push ? registryCredentialsFromEnv(registry) : undefined);
   const { images, outcomes } = await buildExperimentImages(experiments, {
@@ -79,7 +86,9 @@ export async function buildImages(experiments: LoadedExperiment[], options: Buil
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
-  const totals = Object.fromEntries(IMAGE_STATES.map((state) => [state, outcomes.filter((outcome) => outcome.state === state).length])) as Record<ImageState, number>;
+  const totals = Object.fromEntries(
+    IMAGE_STATES.map((state) => [state, outcomes.filter((outcome) => outcome.state === state).length]),
+  ) as Record<ImageState, number>;
   const failed = outcomes.filter((outcome): outcome is FailedImageOutcome => outcome.state === 'failed');
   return { engine, root, images, outcomes, totals, failed, outcome: failed.length ? 'failure' : 'ok' };
 }

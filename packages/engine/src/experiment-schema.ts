@@ -5,7 +5,15 @@
  * never loads a cloud SDK or a container engine. `schemas/experiment.schema.json` is written from
  * here (`npm run schema`).
  */
-import { experimentSchemaFor, jsonSchemaOf, jsonSchemaTextOf, loadExperiment as loadWith, type ComputeSpec, type LoadedExperiment, type LoadOptions } from '@mxn/core';
+import {
+  experimentSchemaFor,
+  jsonSchemaOf,
+  jsonSchemaTextOf,
+  loadExperiment as loadWith,
+  type ComputeSpec,
+  type LoadedExperiment,
+  type LoadOptions,
+} from '@mxn/core';
 import { MxnError } from '@mxn/errors';
 import { azureBatchSettingsSchema } from '@mxn/backend-azure-batch/settings';
 import { localSettingsSchema } from '@mxn/backend-local/settings';
@@ -45,11 +53,17 @@ export function experimentJsonSchemaText(): string {
 export function backendSettings<B extends BackendWithSettings>(backend: B, compute: ComputeSpec | undefined): BackendSettings<B> {
   const schema = backendSettingsSchemas[backend];
   const given = compute?.backend === backend ? (compute as Record<string, unknown>) : {};
-  const picked = Object.fromEntries(Object.keys(schema.shape).filter((key) => given[key] !== undefined).map((key) => [key, given[key]]));
+  const picked = Object.fromEntries(
+    Object.keys(schema.shape)
+      .filter((key) => given[key] !== undefined)
+      .map((key) => [key, given[key]]),
+  );
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     const problem = parsed.error.issues[0]!;
-    throw new MxnError('Usage', `compute.${problem.path.join('.')}: ${problem.message}`, { hint: `check the ${backend} settings of the experiment` });
+    throw new MxnError('Usage', `compute.${problem.path.join('.')}: ${problem.message}`, {
+      hint: `check the ${backend} settings of the experiment`,
+    });
   }
   return parsed.data as BackendSettings<B>;
 }

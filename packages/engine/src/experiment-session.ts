@@ -131,7 +131,10 @@ export interface ExperimentSession {
 }
 
 export async function openExperiment(file: string, options: OpenExperimentOptions = {}): Promise<ExperimentSession> {
-  const loadOptions: LoadOptions = { ...(options.root ? { root: options.root } : {}), ...(options.checkData === false ? { checkData: false } : {}) };
+  const loadOptions: LoadOptions = {
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.checkData === false ? { checkData: false } : {}),
+  };
   const loaded = await loadExperiment(options.root ? path.resolve(options.root, file) : file, loadOptions);
   const name = options.backend || loaded.spec.compute.backend;
   const create = options.createBackend ?? defaultCreateBackend;
@@ -176,7 +179,12 @@ export async function openExperiment(file: string, options: OpenExperimentOption
           return new Map<string, CellResult>();
         }
       };
-      return planExperiment(loaded, { ...backendPlanOptions(backend), lookup, rerun: planOptions.rerun ?? 'none', only: planOptions.only ?? [] });
+      return planExperiment(loaded, {
+        ...backendPlanOptions(backend),
+        lookup,
+        rerun: planOptions.rerun ?? 'none',
+        only: planOptions.only ?? [],
+      });
     },
 
     async run(runOptions = {}) {
@@ -197,7 +205,11 @@ export async function openExperiment(file: string, options: OpenExperimentOption
         ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
       });
       const cancelled = runOptions.signal?.aborted === true || results.totals.cancelled > 0;
-      const written = await writeResults(results, runOptions.outDir ?? path.join(loaded.root, 'results', results.experiment), runOptions.baseline ? { baseline: runOptions.baseline } : {});
+      const written = await writeResults(
+        results,
+        runOptions.outDir ?? path.join(loaded.root, 'results', results.experiment),
+        runOptions.baseline ? { baseline: runOptions.baseline } : {},
+      );
       const failed = results.totals.failed + (results.aggregate?.status === 'failed' ? 1 : 0);
       const report: RunReport = { plan, results, written, failed, cancelled, outcome: 'ok' };
       // A cancelled run's partial results are not published: they would replace a complete set with
@@ -220,7 +232,10 @@ export async function openExperiment(file: string, options: OpenExperimentOption
 
     publish(results, written, uri) {
       const outputs = uri ?? loaded.spec.outputs;
-      if (!outputs) throw new MxnError('Usage', `${loaded.spec.name} has no outputs: store to publish to`, { hint: 'add outputs: <uri> to the experiment, or pass one' });
+      if (!outputs)
+        throw new MxnError('Usage', `${loaded.spec.name} has no outputs: store to publish to`, {
+          hint: 'add outputs: <uri> to the experiment, or pass one',
+        });
       return publishOutputs(results, written, outputs, { cwd: loaded.root });
     },
 
@@ -236,7 +251,10 @@ export async function openExperiment(file: string, options: OpenExperimentOption
 
     async cancel(cancelOptions = {}) {
       const runner = need('cancel a run');
-      if (!runner.cancel) throw new MxnError('Usage', `the ${runner.name} backend has no runs to cancel outside this process`, { hint: 'press Ctrl-C in the terminal that runs it' });
+      if (!runner.cancel)
+        throw new MxnError('Usage', `the ${runner.name} backend has no runs to cancel outside this process`, {
+          hint: 'press Ctrl-C in the terminal that runs it',
+        });
       const plan = await session.plan(cancelOptions);
       await runner.cancel(plan.runId);
       return plan.runId;
@@ -247,7 +265,14 @@ export async function openExperiment(file: string, options: OpenExperimentOption
 
 async function cellLogs(staging: Store, id: string, key: string, status: CellResult['status'] | undefined): Promise<CellLogs> {
   const prefix = stagingPaths.cellOutput(key);
-  const read = (name: string) => readText(staging, joinKey(prefix, name)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  const read = (name: string) =>
+    readText(staging, joinKey(prefix, name)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
   const [stdout, stderr] = await Promise.all([read('stdout.txt'), read('stderr.txt')]);
-  return { id, ...(status ? { status } : {}), output: `${staging.uri}/${prefix}`, ...(stdout !== undefined ? { stdout } : {}), ...(stderr !== undefined ? { stderr } : {}) };
+  return {
+    id,
+    ...(status ? { status } : {}),
+    output: `${staging.uri}/${prefix}`,
+    ...(stdout !== undefined ? { stdout } : {}),
+    ...(stderr !== undefined ? { stderr } : {}),
+  };
 }

@@ -1,7 +1,24 @@
-export { openExperiment, type CellLogs, type ExperimentSession, type OpenExperimentOptions, type RunReport, type SessionPlanOptions, type SessionRunOptions } from './experiment-session.js';
+export {
+  openExperiment,
+  type CellLogs,
+  type ExperimentSession,
+  type OpenExperimentOptions,
+  type RunReport,
+  type SessionPlanOptions,
+  type SessionRunOptions,
+} from './experiment-session.js';
 export { buildImages, IMAGE_STATES, loadForBuild, type BuildOptions, type BuildReport, type ImageState } from './build.js';
 export { exitCodeOfOutcome, runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 export { createBackend, type CreateBackendOptions } from './backends/create-backend.js';
 export { chooseRuntime, type RuntimeChoice } from './backends/choose-runtime.js';
 export { publishOutputs, type PublishReport } from './publish-outputs.js';
-export { backendSettings, backendSettingsSchemas, experimentJsonSchema, experimentJsonSchemaText, experimentSchema, loadExperiment, type BackendSettings, type BackendWithSettings } from './experiment-schema.js';
+export {
+  backendSettings,
+  backendSettingsSchemas,
+  experimentJsonSchema,
+  experimentJsonSchemaText,
+  experimentSchema,
+  loadExperiment,
+  type BackendSettings,
+  type BackendWithSettings,
+} from './experiment-schema.js';

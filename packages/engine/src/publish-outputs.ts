@@ -14,7 +14,12 @@ export interface PublishReport {
   bytes: number;
 }
 
-export async function publishOutputs(results: ExperimentResults, written: WrittenResults, outputsUri: string, options: { cwd?: string } = {}): Promise<PublishReport> {
+export async function publishOutputs(
+  results: ExperimentResults,
+  written: WrittenResults,
+  outputsUri: string,
+  options: { cwd?: string } = {},
+): Promise<PublishReport> {
   const target = await openStore(outputsUri, options.cwd);
   const report: PublishReport = { uri: target.uri, objects: 0, skipped: 0, bytes: 0 };
   const add = (result: Awaited<ReturnType<typeof copy>>) => {

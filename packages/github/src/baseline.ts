@@ -27,7 +27,9 @@ export interface BaselineOptions {
 export async function readBaseline(options: BaselineOptions): Promise<Baseline | undefined> {
   const file = `${options.resultsDir ?? 'results'}/${options.experiment}/results.json`;
   if (options.baseRef) {
-    const fetched = await git(options.cwd, ['fetch', '--quiet', '--depth=1', options.remote ?? 'origin', options.baseRef], { check: false });
+    const fetched = await git(options.cwd, ['fetch', '--quiet', '--depth=1', options.remote ?? 'origin', options.baseRef], {
+      check: false,
+    });
     if (fetched.code === 0) {
       const results = await show(options.cwd, `FETCH_HEAD:${file}`);
       if (results) return { results, label: `\`${options.baseRef}\` (base branch)` };

@@ -9,7 +9,10 @@ describe('changedExperiments', () => {
     const root = await mkdtemp(path.join(tmpdir(), 'mxn-changed-'));
     await mkdir(path.join(root, 'experiments'));
     await writeFile(path.join(root, 'experiments/a.yaml'), 'name: a\nmodels:\n  - { name: ridge, build: models/ridge }\n');
-    await writeFile(path.join(root, 'experiments/b.yaml'), 'name: b\nmodels:\n  - { name: knn, build: ./models/knn/ }\naggregate: { build: models/ensemble }\n');
+    await writeFile(
+      path.join(root, 'experiments/b.yaml'),
+      'name: b\nmodels:\n  - { name: knn, build: ./models/knn/ }\naggregate: { build: models/ensemble }\n',
+    );
     await writeFile(path.join(root, 'experiments/broken.yaml'), 'name: [\n');
     await writeFile(path.join(root, 'experiments/notes.md'), '');
     const changed = (files: string[]) => changedExperiments({ root, changedFiles: files });

@@ -21,7 +21,9 @@ const isExperimentFile = (file: string) => /\.ya?ml$/.test(file);
 export async function changedExperiments(options: ChangedExperimentsOptions): Promise<string[]> {
   const dir = options.experimentsDir ?? 'experiments';
   const changed = options.changedFiles.map((file) => path.posix.normalize(file.replace(/\\/g, '/')));
-  const all = (await readdir(path.join(options.root, dir)).catch(() => [] as string[])).filter(isExperimentFile).map((name) => `${dir}/${name}`);
+  const all = (await readdir(path.join(options.root, dir)).catch(() => [] as string[]))
+    .filter(isExperimentFile)
+    .map((name) => `${dir}/${name}`);
   const found = new Set(all.filter((file) => changed.includes(file)));
   for (const file of all) {
     if (found.has(file)) continue;
@@ -35,8 +37,12 @@ export async function changedExperiments(options: ChangedExperimentsOptions): Pr
 async function buildFolders(file: string, root: string): Promise<string[]> {
   try {
     const doc = parse(await readFile(file, 'utf8')) as { models?: Array<{ build?: unknown }>; aggregate?: { build?: unknown } } | null;
-    const builds = [...(doc?.models ?? []).map((model) => model?.build), doc?.aggregate?.build].filter((build): build is string => typeof build === 'string');
-    return builds.map((build) => path.posix.normalize(path.relative(root, path.resolve(root, build)).replace(/\\/g, '/')).replace(/\/+$/, ''));
+    const builds = [...(doc?.models ?? []).map((model) => model?.build), doc?.aggregate?.build].filter(
+      (build): build is string => typeof build === 'string',
+    );
+    return builds.map((build) =>
+      path.posix.normalize(path.relative(root, path.resolve(root, build)).replace(/\\/g, '/')).replace(/\/+$/, ''),
+    );
   } catch {
     return [];
   }

@@ -44,7 +44,19 @@ export async function commitResults(options: CommitResultsOptions): Promise<Comm
   const staged = await git(options.cwd, ['diff', '--cached', '--quiet', '--', ...files], { check: false });
   if (staged.code === 0) return { committed: false };
   const message = `mxn: results of ${options.experiment}${options.summary ? ` (${options.summary})` : ''} [skip ci]`;
-  await git(options.cwd, ['-c', `user.name=${BOT_NAME}`, '-c', `user.email=${BOT_EMAIL}`, 'commit', '--quiet', '--no-verify', '-m', message, '--', ...files]);
+  await git(options.cwd, [
+    '-c',
+    `user.name=${BOT_NAME}`,
+    '-c',
+    `user.email=${BOT_EMAIL}`,
+    'commit',
+    '--quiet',
+    '--no-verify',
+    '-m',
+    message,
+    '--',
+    ...files,
+  ]);
   if (options.expectedHead) {
     const lease = `--force-with-lease=refs/heads/${options.branch}:${options.expectedHead}`;
     const pushed = await git(options.cwd, ['push', '--quiet', lease, remote, `HEAD:refs/heads/${options.branch}`], { check: false });
@@ -55,7 +67,17 @@ export async function commitResults(options: CommitResultsOptions): Promise<Comm
   let pushed = await push();
   if (pushed.code !== 0) {
     // Someone pushed meanwhile: put the results commit on top and try once more.
-    await git(options.cwd, ['-c', `user.name=${BOT_NAME}`, '-c', `user.email=${BOT_EMAIL}`, 'pull', '--quiet', '--rebase', remote, options.branch]);
+    await git(options.cwd, [
+      '-c',
+      `user.name=${BOT_NAME}`,
+      '-c',
+      `user.email=${BOT_EMAIL}`,
+      'pull',
+      '--quiet',
+      '--rebase',
+      remote,
+      options.branch,
+    ]);
     pushed = await push();
     if (pushed.code !== 0) await git(options.cwd, ['push', remote, `HEAD:refs/heads/${options.branch}`]);
   }

@@ -27,9 +27,18 @@ export interface EventContext {
 /** Reads `GITHUB_REPOSITORY`, `GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH` (and the run id) as GitHub sets them. */
 export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventContext {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  if (!owner || !repo) throw new GitHubLoopError('Event', 'GITHUB_REPOSITORY is not set (owner/repo)', { hint: 'run the action in a GitHub Actions workflow, or set GITHUB_REPOSITORY=owner/repo (and GITHUB_EVENT_PATH) to try it elsewhere' });
+  if (!owner || !repo)
+    throw new GitHubLoopError('Event', 'GITHUB_REPOSITORY is not set (owner/repo)', {
+      hint: 'run the action in a GitHub Actions workflow, or set GITHUB_REPOSITORY=owner/repo (and GITHUB_EVENT_PATH) to try it elsewhere',
+    });
   const eventName = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
-  let payload: { pull_request?: { number: number; head: { ref: string; sha: string; repo?: { full_name: string } | null }; base: { ref: string; repo?: { full_name: string } } } } = {};
+  let payload: {
+    pull_request?: {
+      number: number;
+      head: { ref: string; sha: string; repo?: { full_name: string } | null };
+      base: { ref: string; repo?: { full_name: string } };
+    };
+  } = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
       payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as typeof payload;

@@ -31,24 +31,40 @@ export interface GitHubApiOptions {
 
 export function githubApi(options: GitHubApiOptions): GitHubApi {
   if (!options.token) throw new GitHubLoopError('Usage', 'no GitHub token', { hint: 'pass `token: ${{ github.token }}` to the action' });
-  const octokit = getOctokit(options.token, { baseUrl: options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com', log: { debug() {}, info() {}, warn() {}, error() {} } });
+  const octokit = getOctokit(options.token, {
+    baseUrl: options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
   const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
     try {
       return await request();
     } catch (error) {
       const status = (error as { status?: number }).status;
-      const hint = status === 403 || status === 401 ? 'the workflow needs `permissions: pull-requests: write` (fork pull requests get a read-only token)' : undefined;
-      throw new GitHubLoopError('Api', `${what} failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, { cause: error, ...(hint ? { hint } : {}) });
+      const hint =
+        status === 403 || status === 401
+          ? 'the workflow needs `permissions: pull-requests: write` (fork pull requests get a read-only token)'
+          : undefined;
+      throw new GitHubLoopError('Api', `${what} failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, {
+        cause: error,
+        ...(hint ? { hint } : {}),
+      });
     }
   };
   return {
     listComments: (repo, issue) =>
-      call('listing comments', () => octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 })).then((items) =>
-        items.map((item) => ({ id: item.id, body: item.body ?? '', user: item.user ? { login: item.user.login } : null })),
+      call('listing comments', () =>
+        octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 }),
+      ).then((items) => items.map((item) => ({ id: item.id, body: item.body ?? '', user: item.user ? { login: item.user.login } : null }))),
+    createComment: (repo, issue, body) =>
+      call('creating a comment', async () => (await octokit.rest.issues.createComment({ ...repo, issue_number: issue, body })).data).then(
+        plain,
       ),
-    createComment: (repo, issue, body) => call('creating a comment', async () => (await octokit.rest.issues.createComment({ ...repo, issue_number: issue, body })).data).then(plain),
-    updateComment: (repo, id, body) => call('updating a comment', async () => (await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body })).data).then(plain),
-    listPullFiles: (repo, pull) => call('listing the pull request files', () => octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pull, per_page: 100 })).then((files) => files.map((file) => file.filename)),
+    updateComment: (repo, id, body) =>
+      call('updating a comment', async () => (await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body })).data).then(plain),
+    listPullFiles: (repo, pull) =>
+      call('listing the pull request files', () =>
+        octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pull, per_page: 100 }),
+      ).then((files) => files.map((file) => file.filename)),
   };
 }
 

@@ -1,7 +1,15 @@
 export { GitHubLoopError, type GitHubLoopErrorCode } from './errors.js';
 export { failAction, type ActionFailureSink } from './action-failure.js';
 export { githubApi, type GitHubApi, type GitHubApiOptions, type IssueComment, type RepoRef } from './github-api.js';
-export { COMMENT_LIMIT, commentBudget, commentMarker, fitComment, upsertStickyComment, type StickyResult, type StickyTarget } from './sticky-comment.js';
+export {
+  COMMENT_LIMIT,
+  commentBudget,
+  commentMarker,
+  fitComment,
+  upsertStickyComment,
+  type StickyResult,
+  type StickyTarget,
+} from './sticky-comment.js';
 export { PLAN_MARKS, renderPlanComment, type PlanCommentInput } from './comments/plan-comment.js';
 export { newProgress, renderProgressComment, type ProgressState } from './comments/progress-comment.js';
 export { renderResultsComment, type ResultsCommentOptions } from './comments/results-comment.js';

@@ -33,7 +33,10 @@ describe('upsertStickyComment', () => {
     await upsertStickyComment(api, target, 'huge', 'x'.repeat(COMMENT_LIMIT * 2));
     const huge = fake.comments('acme/pricing', 3).find((comment) => comment.body.startsWith(commentMarker('huge')))!;
     expect(huge.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    await expect(upsertStickyComment(githubApi({ token: 'wrong', baseUrl: fake.url }), target, 'demo', 'x')).rejects.toMatchObject({ code: 'Api', message: expect.stringContaining('HTTP 401') });
+    await expect(upsertStickyComment(githubApi({ token: 'wrong', baseUrl: fake.url }), target, 'demo', 'x')).rejects.toMatchObject({
+      code: 'Api',
+      message: expect.stringContaining('HTTP 401'),
+    });
     await expect(upsertStickyComment(api, { ...target, repo: 'missing' }, 'demo', 'x')).rejects.toThrow(/HTTP 404/);
   });
 });
@@ -41,7 +44,9 @@ describe('upsertStickyComment', () => {
 describe('fitComment', () => {
   it('cuts at whole lines, never inside a table row, closes a code block and says how much is left out', () => {
     const table = ['| a | b |', '| :-- | --: |', ...Array.from({ length: 50 }, (_, index) => `| row-${index} | ${'x'.repeat(30)} |`)];
-    const text = ['## title', '', ...table, '', '```text', ...Array.from({ length: 50 }, (_, index) => `log line ${index}`), '```'].join('\n');
+    const text = ['## title', '', ...table, '', '```text', ...Array.from({ length: 50 }, (_, index) => `log line ${index}`), '```'].join(
+      '\n',
+    );
     const cut = fitComment(text, 1200);
     expect(cut.length).toBeLessThanOrEqual(1200);
     const lines = cut.split('\n');

@@ -30,7 +30,9 @@ export async function upsertStickyComment(api: GitHubApi, target: StickyTarget, 
   const budget = commentBudget(experiment);
   const body = `${marker}\n${fitComment(text, budget)}`;
   const repo = { owner: target.owner, repo: target.repo };
-  const existing = (await api.listComments(repo, target.issue)).find((comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`));
+  const existing = (await api.listComments(repo, target.issue)).find(
+    (comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`),
+  );
   if (!existing) return { id: (await api.createComment(repo, target.issue, body)).id, action: 'created' };
   if (existing.body === body) return { id: existing.id, action: 'unchanged' };
   await api.updateComment(repo, existing.id, body);

@@ -8,7 +8,13 @@ describe('stopOnSignals', () => {
 
   it('aborts on the first SIGINT and takes the runner’s SIGTERM after it as the same stop', () => {
     const lines: string[] = [];
-    handle = stopOnSignals({ startedAt: 1_000, now: () => 1_000 + 60_000, detachAfterMs: 3_600_000, log: (line) => lines.push(line), onDetach: () => lines.push('detached') });
+    handle = stopOnSignals({
+      startedAt: 1_000,
+      now: () => 1_000 + 60_000,
+      detachAfterMs: 3_600_000,
+      log: (line) => lines.push(line),
+      onDetach: () => lines.push('detached'),
+    });
     expect(handle.signal.aborted).toBe(false);
     process.emit('SIGINT', 'SIGINT');
     expect(handle.signal.aborted).toBe(true);

@@ -59,9 +59,12 @@ export async function prepareBuildContext(buildDir: string, options: PrepareOpti
     for (const [name, packageDir] of workspaces) {
       // --ignore-scripts: a linked package's prepack/prepare/postpack scripts never run here (a model
       // folder from a pull request may itself be a workspace package another model depends on).
-      const result = await run('npm', ['pack', packageDir, '--pack-destination', dir, '--json', '--silent', '--ignore-scripts'], { cwd: options.root });
+      const result = await run('npm', ['pack', packageDir, '--pack-destination', dir, '--json', '--silent', '--ignore-scripts'], {
+        cwd: options.root,
+      });
       const file = result.code === 0 ? parsePackOutput(result.stdout) : undefined;
-      if (!file) throw new ImagesError('Pack', `npm pack of ${name} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop() ?? ''}`);
+      if (!file)
+        throw new ImagesError('Pack', `npm pack of ${name} failed (exit ${result.code}): ${result.stderr.trim().split('\n').pop() ?? ''}`);
       packed[name] = file;
     }
     if (Object.keys(packed).length > 0) {
@@ -71,7 +74,10 @@ export async function prepareBuildContext(buildDir: string, options: PrepareOpti
         if (dependencies[name] !== undefined) dependencies[name] = `file:./${file}`;
         else overrides[name] = `file:./${file}`;
       }
-      await writeFile(manifestFile, `${JSON.stringify({ ...manifest, dependencies, ...(Object.keys(overrides).length ? { overrides } : {}) }, null, 2)}\n`);
+      await writeFile(
+        manifestFile,
+        `${JSON.stringify({ ...manifest, dependencies, ...(Object.keys(overrides).length ? { overrides } : {}) }, null, 2)}\n`,
+      );
     }
     return { dir, packed, ...kit, cleanup };
   } catch (error) {
@@ -123,22 +129,34 @@ async function vendorPythonKit(buildDir: string, dir: string, options: PrepareOp
   const lines = text.split(/(?<=\n)/);
   const kept = lines.filter((line) => !requiresModelKit(line));
   if (kept.length === lines.length) return undefined;
-  const kit = options.pythonKit ? path.resolve(options.pythonKit) : await findPythonKit([options.root, path.dirname(fileURLToPath(import.meta.url))]);
+  const kit = options.pythonKit
+    ? path.resolve(options.pythonKit)
+    : await findPythonKit([options.root, path.dirname(fileURLToPath(import.meta.url))]);
   if (!kit || !(await isDirectory(kit))) {
     const shown = path.relative(options.root, path.join(buildDir, 'requirements.txt'));
     const where = shown.startsWith('..') || path.isAbsolute(shown) ? path.join(buildDir, 'requirements.txt') : shown;
-    throw new ImagesError('Pack', `${where} names mxn-model-kit, but ${kit ? `${kit} is not a folder` : `no python/mxn_model_kit folder was found above ${options.root}`}`, {
-      hint: 'build from a checkout of the mxn repository (its python/mxn_model_kit is copied into the image), or install the kit another way in the Dockerfile',
-    });
+    throw new ImagesError(
+      'Pack',
+      `${where} names mxn-model-kit, but ${kit ? `${kit} is not a folder` : `no python/mxn_model_kit folder was found above ${options.root}`}`,
+      {
+        hint: 'build from a checkout of the mxn repository (its python/mxn_model_kit is copied into the image), or install the kit another way in the Dockerfile',
+      },
+    );
   }
-  await cp(kit, path.join(dir, 'mxn_model_kit'), { recursive: true, force: true, filter: (source) => !/[\\/](__pycache__|[^\\/]*\.py[co])$/.test(source) });
+  await cp(kit, path.join(dir, 'mxn_model_kit'), {
+    recursive: true,
+    force: true,
+    filter: (source) => !/[\\/](__pycache__|[^\\/]*\.py[co])$/.test(source),
+  });
   // The kit's own dependencies (its pyproject.toml), unless the model names them already.
   const named = new Set(kept.map(requirementName).filter((name): name is string => name !== undefined));
   const missing = (await kitDependencies(kit)).filter((requirement) => !named.has(requirementName(requirement) ?? ''));
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const last = kept.at(-1);
   if (last !== undefined && !last.endsWith('\n')) kept[kept.length - 1] = `${last}${eol}`;
-  const added = missing.length ? [`# dependencies of mxn-model-kit (vendored as mxn_model_kit/)${eol}`, ...missing.map((requirement) => `${requirement}${eol}`)] : [];
+  const added = missing.length
+    ? [`# dependencies of mxn-model-kit (vendored as mxn_model_kit/)${eol}`, ...missing.map((requirement) => `${requirement}${eol}`)]
+    : [];
   await writeFile(requirementsFile, [...kept, ...added].join(''));
   return kit;
 }
@@ -170,5 +188,8 @@ export async function findPythonKit(starts: string[]): Promise<string | undefine
 }
 
 async function isDirectory(file: string): Promise<boolean> {
-  return stat(file).then((info) => info.isDirectory(), () => false);
+  return stat(file).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }

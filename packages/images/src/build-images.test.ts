@@ -38,7 +38,10 @@ function recordingRunner(calls: Call[]): CommandRunner {
     if (args[0] === 'buildx') {
       const dir = args.at(-1)!;
       const { readdir } = await import('node:fs/promises');
-      call.context = { files: (await readdir(dir)).sort(), packageJson: JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown> };
+      call.context = {
+        files: (await readdir(dir)).sort(),
+        packageJson: JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>,
+      };
     }
     return { code: 0, stdout: '', stderr: '' };
   };
@@ -64,34 +67,64 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
     const result = await buildImages({
       root: repoRoot,
       registry: registry.host,
-      sources: [{ name: 'ridge', buildDir: ridge }, { name: 'knn', buildDir: knn }],
+      sources: [
+        { name: 'ridge', buildDir: ridge },
+        { name: 'knn', buildDir: knn },
+      ],
       credentials: { kind: 'basic', username: 'ci-bot', password: 'registry-secret' },
       run: recordingRunner(calls),
       log: (line) => logs.push(line),
       engine: dockerWithBuildx,
     });
     const knnRef = `${registry.host}/knn:${(await hashBuildContext(knn)).slice(0, 12)}`;
-    expect(result.statuses.map((status) => [status.name, status.state])).toEqual([['ridge', 'present'], ['knn', 'built']]);
+    expect(result.statuses.map((status) => [status.name, status.state])).toEqual([
+      ['ridge', 'present'],
+      ['knn', 'built'],
+    ]);
     expect(result.images).toEqual({ [ridge]: `${registry.host}/ridge:${ridgeTag}`, [knn]: knnRef });
 
     // (`docker image inspect` first asks the local engine, which answers nothing usable here)
     const docker = calls.filter((call) => call.command === 'docker' && call.args[0] !== 'image');
-    expect(docker.map((call) => call.args.slice(0, 2))).toEqual([['login', registry.host], ['buildx', 'build']]);
+    expect(docker.map((call) => call.args.slice(0, 2))).toEqual([
+      ['login', registry.host],
+      ['buildx', 'build'],
+    ]);
     expect(docker[0]!.input).toBe('registry-secret');
     expect(docker[0]!.args.join(' ')).not.toContain('registry-secret');
     const build = docker[1]!;
     expect(build.args.slice(0, 7)).toEqual(['buildx', 'build', '--push', '--platform', 'linux/amd64', '--tag', knnRef]);
     // model-kit is a direct dependency; @mxn/data and @mxn/errors come through it and are pinned with overrides
-    expect(build.context!.files).toEqual(expect.arrayContaining(['Dockerfile', 'train.js', 'package.json', 'mxn-model-kit-0.1.0.tgz', 'mxn-data-0.1.0.tgz', 'mxn-errors-0.1.0.tgz']));
+    expect(build.context!.files).toEqual(
+      expect.arrayContaining([
+        'Dockerfile',
+        'train.js',
+        'package.json',
+        'mxn-model-kit-0.1.0.tgz',
+        'mxn-data-0.1.0.tgz',
+        'mxn-errors-0.1.0.tgz',
+      ]),
+    );
     expect(build.context!.packageJson.dependencies).toEqual({ '@mxn/model-kit': 'file:./mxn-model-kit-0.1.0.tgz' });
-    expect(build.context!.packageJson.overrides).toEqual({ '@mxn/data': 'file:./mxn-data-0.1.0.tgz', '@mxn/errors': 'file:./mxn-errors-0.1.0.tgz' });
+    expect(build.context!.packageJson.overrides).toEqual({
+      '@mxn/data': 'file:./mxn-data-0.1.0.tgz',
+      '@mxn/errors': 'file:./mxn-errors-0.1.0.tgz',
+    });
     expect(existsSync(build.args.at(-1)!)).toBe(false); // the temporary context is removed
     expect(logs.join('\n')).not.toContain('registry-secret');
 
     // Once pushed, nothing is rebuilt.
     await pushTestImage(registry.url, 'knn', knnRef.split(':').pop()!);
     const again: Call[] = [];
-    const second = await buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'ridge', buildDir: ridge }, { name: 'knn', buildDir: knn }], run: recordingRunner(again), engine: dockerWithBuildx });
+    const second = await buildImages({
+      root: repoRoot,
+      registry: registry.host,
+      sources: [
+        { name: 'ridge', buildDir: ridge },
+        { name: 'knn', buildDir: knn },
+      ],
+      run: recordingRunner(again),
+      engine: dockerWithBuildx,
+    });
     expect(second.statuses.every((status) => status.state === 'present')).toBe(true);
     expect(again).toEqual([]);
   });
@@ -100,7 +133,15 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
     const dir = await mkdtemp(path.join(tmpdir(), 'mxn-bad-'));
     await writeFile(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
     const failing: CommandRunner = async () => ({ code: 17, stdout: '', stderr: 'step 2\nERROR: failed to solve' });
-    await expect(buildImages({ root: repoRoot, registry: registry.host, sources: [{ name: 'bad', buildDir: dir }], run: failing, engine: dockerWithBuildx })).rejects.toMatchObject({
+    await expect(
+      buildImages({
+        root: repoRoot,
+        registry: registry.host,
+        sources: [{ name: 'bad', buildDir: dir }],
+        run: failing,
+        engine: dockerWithBuildx,
+      }),
+    ).rejects.toMatchObject({
       code: 'Build',
       message: expect.stringMatching(/^images: docker buildx build of \S*mxn-bad-\w+ failed \(exit 17\): ERROR: failed to solve\nstep 2$/),
     });
@@ -113,7 +154,9 @@ describe('prepareBuildContext with the real npm pack', () => {
     try {
       expect(Object.keys(context.packed).sort()).toEqual(['@mxn/data', '@mxn/errors', '@mxn/model-kit']);
       for (const file of Object.values(context.packed)) expect(existsSync(path.join(context.dir, file))).toBe(true);
-      const manifest = JSON.parse(await readFile(path.join(context.dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      const manifest = JSON.parse(await readFile(path.join(context.dir, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
       expect(manifest.dependencies['@mxn/model-kit']).toBe(`file:./${context.packed['@mxn/model-kit']}`);
       expect(existsSync(path.join(context.dir, 'node_modules'))).toBe(false);
     } finally {

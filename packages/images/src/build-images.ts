@@ -60,7 +60,8 @@ export async function checkImages(options: Omit<BuildImagesOptions, 'dryRun'>): 
 
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
   const registry = options.registry ?? defaultRegistry();
-  if (!registry) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  if (!registry)
+    throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   const log = options.log ?? (() => {});
   const registryOptions = { credentials: options.credentials, plainHttp: options.plainHttp, fetch: options.fetch };
   const statuses: ImageStatus[] = [];
@@ -73,7 +74,12 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
       if (present) log(`${ref}: already in the registry, not rebuilt`);
       continue;
     }
-    engine ??= (await detectEngine(options.run ? { run: options.run } : {})) ?? { command: 'docker', kind: 'docker', version: 'unknown', buildx: true };
+    engine ??= (await detectEngine(options.run ? { run: options.run } : {})) ?? {
+      command: 'docker',
+      kind: 'docker',
+      version: 'unknown',
+      buildx: true,
+    };
     const outcome = await ensureImage(source, {
       engine,
       root: options.root,

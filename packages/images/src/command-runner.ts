@@ -29,7 +29,11 @@ export const spawnCommand: CommandRunner = (command, args, options = {}) =>
       resolve({ code: 130, stdout: '', stderr: 'cancelled' });
       return;
     }
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     let stopped: string | undefined;
@@ -39,7 +43,10 @@ export const spawnCommand: CommandRunner = (command, args, options = {}) =>
     };
     const onAbort = () => stop('cancelled', 'SIGTERM');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop(`timed out after ${options.timeoutMs} ms`, 'SIGKILL'), options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => stop(`timed out after ${options.timeoutMs} ms`, 'SIGKILL'), options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       options.onOutput?.(chunk.toString());
@@ -62,7 +69,12 @@ export const spawnCommand: CommandRunner = (command, args, options = {}) =>
     const finish = (code: number | null) => {
       if (settled) return;
       done();
-      if (stopped) resolve({ code: code ?? (stopped === 'cancelled' ? 130 : 124), stdout, stderr: `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}${command}: ${stopped}` });
+      if (stopped)
+        resolve({
+          code: code ?? (stopped === 'cancelled' ? 130 : 124),
+          stdout,
+          stderr: `${stderr}${stderr && !stderr.endsWith('\n') ? '\n' : ''}${command}: ${stopped}`,
+        });
       else resolve({ code: code ?? 1, stdout, stderr });
     };
     child.on('close', finish);

@@ -30,7 +30,9 @@ function fake(answers: Record<string, { stdout?: string; stderr?: string }>): Co
   const run = (async (command: string, args: string[]) => {
     calls.push(`${command} ${args.join(' ')}`);
     const answer = answers[args.join(' ')];
-    return answer ? { code: 0, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' } : { code: 1, stdout: '', stderr: 'unknown command' };
+    return answer
+      ? { code: 0, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' }
+      : { code: 1, stdout: '', stderr: 'unknown command' };
   }) as CommandRunner & { calls: string[] };
   run.calls = calls;
   return run;
@@ -38,16 +40,38 @@ function fake(answers: Record<string, { stdout?: string; stderr?: string }>): Co
 
 describe('detectEngine', () => {
   it('reads the server version; buildx and the bridge network are probed', async () => {
-    const run = fake({ version: { stdout: DOCKER_VERSION }, 'buildx version': { stdout: 'github.com/docker/buildx v0.17.1' }, 'network ls --format {{.Name}}': { stdout: 'bridge\nhost\nnone\n' } });
-    expect(await detectEngine({ run })).toEqual({ command: 'docker', kind: 'docker', version: '20.10.24+dfsg1', buildx: true, bridgeNetwork: true });
+    const run = fake({
+      version: { stdout: DOCKER_VERSION },
+      'buildx version': { stdout: 'github.com/docker/buildx v0.17.1' },
+      'network ls --format {{.Name}}': { stdout: 'bridge\nhost\nnone\n' },
+    });
+    expect(await detectEngine({ run })).toEqual({
+      command: 'docker',
+      kind: 'docker',
+      version: '20.10.24+dfsg1',
+      buildx: true,
+      bridgeNetwork: true,
+    });
     const bare = fake({ version: { stdout: DOCKER_VERSION }, 'network ls --format {{.Name}}': { stdout: 'host\nnone\n' } });
-    expect(await detectEngine({ run: bare })).toEqual({ command: 'docker', kind: 'docker', version: '20.10.24+dfsg1', buildx: false, bridgeNetwork: false });
+    expect(await detectEngine({ run: bare })).toEqual({
+      command: 'docker',
+      kind: 'docker',
+      version: '20.10.24+dfsg1',
+      buildx: false,
+      bridgeNetwork: false,
+    });
   });
 
   it('knows Podman, also behind the docker shim', async () => {
-    const shim = fake({ version: { stdout: PODMAN_VERSION, stderr: 'Emulate Docker CLI using podman. Create /etc/containers/nodocker to quiet msg.\n' } });
+    const shim = fake({
+      version: { stdout: PODMAN_VERSION, stderr: 'Emulate Docker CLI using podman. Create /etc/containers/nodocker to quiet msg.\n' },
+    });
     expect(await detectEngine({ run: shim })).toMatchObject({ command: 'docker', kind: 'podman', version: '4.3.1', buildx: false });
-    expect(await detectEngine({ command: 'podman', run: fake({ version: { stdout: PODMAN_VERSION } }) })).toMatchObject({ command: 'podman', kind: 'podman', version: '4.3.1' });
+    expect(await detectEngine({ command: 'podman', run: fake({ version: { stdout: PODMAN_VERSION } }) })).toMatchObject({
+      command: 'podman',
+      kind: 'podman',
+      version: '4.3.1',
+    });
   });
 
   it('MXN_CONTAINER_ENGINE names the CLI; without it docker is asked, then podman', async () => {

@@ -69,13 +69,23 @@ function detectOne(command: string, options: DetectEngineOptions): Promise<Conta
 async function probe(command: string, run: CommandRunner, timeoutMs: number): Promise<ContainerEngine | undefined> {
   const ask = (args: string[]) => run(command, args, { timeoutMs }).catch(() => ({ code: 127, stdout: '', stderr: '' }));
   try {
-    const [version, buildx, networks] = await Promise.all([ask(['version']), ask(['buildx', 'version']), ask(['network', 'ls', '--format', '{{.Name}}'])]);
+    const [version, buildx, networks] = await Promise.all([
+      ask(['version']),
+      ask(['buildx', 'version']),
+      ask(['network', 'ls', '--format', '{{.Name}}']),
+    ]);
     if (version.code !== 0) return undefined;
     const text = `${version.stdout}\n${version.stderr}`;
     const kind: ContainerEngine['kind'] = /podman/i.test(text) ? 'podman' : 'docker';
     const serverVersion = parseServerVersion(version.stdout, kind);
     if (serverVersion === undefined) return undefined;
-    const names = networks.code === 0 ? networks.stdout.split('\n').map((line) => line.trim()).filter(Boolean) : undefined;
+    const names =
+      networks.code === 0
+        ? networks.stdout
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean)
+        : undefined;
     return {
       command,
       kind,

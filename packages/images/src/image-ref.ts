@@ -61,5 +61,5 @@ export function parseImageRef(ref: string): ImageRef {
 export function registryBaseUrl(registry: string, plainHttp?: boolean): string {
   const host = registry.replace(/:\d+$/, '');
   const loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
-  return `${plainHttp ?? loopback ? 'http' : 'https'}://${registry}`;
+  return `${(plainHttp ?? loopback) ? 'http' : 'https'}://${registry}`;
 }

@@ -14,7 +14,10 @@ export interface ImageSource {
 export function imageSourcesOf(experiments: LoadedExperiment[]): ImageSource[] {
   const byDir = new Map<string, ImageSource>();
   for (const { spec, root } of experiments) {
-    const items = [...spec.models.map((model) => ({ name: model.name, build: model.build })), ...(spec.aggregate ? [{ name: 'aggregate', build: spec.aggregate.build }] : [])];
+    const items = [
+      ...spec.models.map((model) => ({ name: model.name, build: model.build })),
+      ...(spec.aggregate ? [{ name: 'aggregate', build: spec.aggregate.build }] : []),
+    ];
     for (const item of items) {
       if (!item.build) continue;
       const buildDir = path.resolve(root, item.build);

@@ -1,6 +1,23 @@
 export { ImagesError, type ImagesErrorCode } from './errors.js';
-export { LOCAL_REPOSITORY_PREFIX, TAG_LENGTH, defaultRegistry, imageForBuild, imageForFolder, imageRefFor, imageTagOf, parseImageRef, registryBaseUrl, type ImageRef } from './image-ref.js';
-export { ACR_REFRESH_USER, acrRefreshToken, parseBearerChallenge, registryCredentialsFromEnv, type RegistryCredentials } from './registry-auth.js';
+export {
+  LOCAL_REPOSITORY_PREFIX,
+  TAG_LENGTH,
+  defaultRegistry,
+  imageForBuild,
+  imageForFolder,
+  imageRefFor,
+  imageTagOf,
+  parseImageRef,
+  registryBaseUrl,
+  type ImageRef,
+} from './image-ref.js';
+export {
+  ACR_REFRESH_USER,
+  acrRefreshToken,
+  parseBearerChallenge,
+  registryCredentialsFromEnv,
+  type RegistryCredentials,
+} from './registry-auth.js';
 export { MANIFEST_ACCEPT, findImage, type ManifestInfo, type RegistryOptions } from './registry-client.js';
 export { spawnCommand, type CommandOptions, type CommandResult, type CommandRunner } from './command-runner.js';
 export { findPythonKit, prepareBuildContext, type PrepareOptions, type PreparedContext } from './build-context.js';

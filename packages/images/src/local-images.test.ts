@@ -17,7 +17,6 @@ import { ImagesError } from './errors.js';
 import { findImage } from './registry-client.js';
 import { ensureImage, ensurePrebuiltImage } from './local-images.js';
 
-
 function docker(...args: string[]): string {
   const result = spawnSync('docker', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`docker ${args.join(' ')}: ${result.stderr}`);
@@ -76,13 +75,26 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
     const noBuildx = { ...engine, buildx: false };
     const logs: string[] = [];
     const options = { engine: noBuildx, root, registry: '', run: recorder.run, log: (line: string) => logs.push(line) };
-    const [first, concurrent] = await Promise.all([ensureImage({ name: `Tiny-${suffix}`, buildDir: dir }, options), ensureImage({ name: `Tiny-${suffix}`, buildDir: dir }, options)]);
+    const [first, concurrent] = await Promise.all([
+      ensureImage({ name: `Tiny-${suffix}`, buildDir: dir }, options),
+      ensureImage({ name: `Tiny-${suffix}`, buildDir: dir }, options),
+    ]);
     made.add(first.ref);
     expect(first).toMatchObject({ name: `Tiny-${suffix}`, buildDir: dir, ref: `mxn/tiny-${suffix}:${tag}`, state: 'built', built: true });
     expect(first.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(concurrent).toBe(first);
     // buildx absent: the engine's own `docker build`, tagged with the content hash
-    expect(recorder.builds()).toEqual([['docker', 'build', '--force-rm', '--tag', first.ref, ...(engine.bridgeNetwork === false ? ['--network', 'host'] : []), expect.stringContaining('mxn-image-')]]);
+    expect(recorder.builds()).toEqual([
+      [
+        'docker',
+        'build',
+        '--force-rm',
+        '--tag',
+        first.ref,
+        ...(engine.bridgeNetwork === false ? ['--network', 'host'] : []),
+        expect.stringContaining('mxn-image-'),
+      ],
+    ]);
     expect(logs.join('\n')).toContain(`${first.ref}: building models/tiny-${suffix}`);
     expect(docker('image', 'inspect', '--format', '{{.Id}}', first.ref).trim()).toBe(first.id);
 
@@ -98,17 +110,26 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
     const dir = await model(`net-${suffix}`, { Dockerfile: 'FROM scratch\nCOPY a.txt /\n', 'a.txt': suffix });
     const recorder = recording();
     const bridgeless = { ...engine, buildx: false, bridgeNetwork: false };
-    const built = await ensureImage({ name: `net-${suffix}`, buildDir: dir }, { engine: bridgeless, root, registry: '', run: recorder.run, force: true });
+    const built = await ensureImage(
+      { name: `net-${suffix}`, buildDir: dir },
+      { engine: bridgeless, root, registry: '', run: recorder.run, force: true },
+    );
     made.add(built.ref);
     expect(recorder.builds()[0]).toEqual(['docker', 'build', '--force-rm', '--tag', built.ref, '--network', 'host', expect.any(String)]);
-    const again = await ensureImage({ name: `net-${suffix}`, buildDir: dir }, { engine: bridgeless, root, registry: '', run: recorder.run, force: true, buildNetwork: 'default' });
+    const again = await ensureImage(
+      { name: `net-${suffix}`, buildDir: dir },
+      { engine: bridgeless, root, registry: '', run: recorder.run, force: true, buildNetwork: 'default' },
+    );
     expect(again.state).toBe('built');
     expect(recorder.builds()[1]).toEqual(['docker', 'build', '--force-rm', '--tag', built.ref, expect.any(String)]);
   });
 
   it('a failing build throws one readable first line with the build log tail after it', async () => {
     const dir = await model(`bad-${suffix}`, { Dockerfile: 'FROM scratch\nCOPY missing-file /\n' });
-    const error = await ensureImage({ name: `bad-${suffix}`, buildDir: dir }, { engine: { ...engine, buildx: false }, root, registry: '' }).catch((caught: unknown) => caught);
+    const error = await ensureImage(
+      { name: `bad-${suffix}`, buildDir: dir },
+      { engine: { ...engine, buildx: false }, root, registry: '' },
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImagesError);
     expect((error as ImagesError).code).toBe('Build');
     const [first, ...tail] = (error as ImagesError).message.split('\n');
@@ -120,11 +141,17 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
   });
 
   it('a missing build folder or engine CLI is one clear error', async () => {
-    await expect(ensureImage({ name: 'nowhere', buildDir: path.join(root, 'models/nowhere') }, { engine, root, registry: '' })).rejects.toThrow(/^images: build folder models\/nowhere does not exist$/);
+    await expect(
+      ensureImage({ name: 'nowhere', buildDir: path.join(root, 'models/nowhere') }, { engine, root, registry: '' }),
+    ).rejects.toThrow(/^images: build folder models\/nowhere does not exist$/);
     const bare = await model(`bare-${suffix}`, { 'train.py': '' });
-    await expect(ensureImage({ name: 'bare', buildDir: bare }, { engine, root, registry: '' })).rejects.toThrow(new RegExp(`^images: models/bare-${suffix} has no Dockerfile to build mxn/bare:[0-9a-f]{12} from$`));
+    await expect(ensureImage({ name: 'bare', buildDir: bare }, { engine, root, registry: '' })).rejects.toThrow(
+      new RegExp(`^images: models/bare-${suffix} has no Dockerfile to build mxn/bare:[0-9a-f]{12} from$`),
+    );
     const dir = await model(`noengine-${suffix}`, { Dockerfile: 'FROM scratch\n', 'x.txt': suffix });
-    await expect(ensureImage({ name: 'x', buildDir: dir }, { engine: { ...engine, command: 'no-such-engine-cli' }, root, registry: '' })).rejects.toMatchObject({ code: 'Engine', message: 'images: cannot run no-such-engine-cli: it is not installed or not on the PATH' });
+    await expect(
+      ensureImage({ name: 'x', buildDir: dir }, { engine: { ...engine, command: 'no-such-engine-cli' }, root, registry: '' }),
+    ).rejects.toMatchObject({ code: 'Engine', message: 'images: cannot run no-such-engine-cli: it is not installed or not on the PATH' });
   });
 
   it('vendors the Python kit into the image when requirements.txt names it', async () => {
@@ -138,7 +165,10 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
       'requirements.txt': 'numpy==2.1.0\nmxn-model-kit==0.1.0  # the kit\npandas\n',
     });
     const logs: string[] = [];
-    const outcome = await ensureImage({ name: `py-${suffix}`, buildDir: dir }, { engine: { ...engine, buildx: false }, root, registry: '', log: (line) => logs.push(line) });
+    const outcome = await ensureImage(
+      { name: `py-${suffix}`, buildDir: dir },
+      { engine: { ...engine, buildx: false }, root, registry: '', log: (line) => logs.push(line) },
+    );
     made.add(outcome.ref);
     expect(outcome.state).toBe('built');
     expect(logs.join('\n')).toContain('(with mxn_model_kit packed in)');
@@ -207,7 +237,10 @@ describe.skipIf(skip || skipWithoutRegistry())('ensureImage and ensurePrebuiltIm
   });
 
   it('pushing needs a registry', async () => {
-    await expect(ensureImage({ name: 'x', buildDir: root }, { engine, root, registry: '', push: true })).rejects.toMatchObject({ code: 'Config', hint: expect.stringContaining('MXN_REGISTRY') });
+    await expect(ensureImage({ name: 'x', buildDir: root }, { engine, root, registry: '', push: true })).rejects.toMatchObject({
+      code: 'Config',
+      hint: expect.stringContaining('MXN_REGISTRY'),
+    });
   });
 
   it('pulls a prebuilt image once and keys it by its repo digest', async () => {
@@ -230,7 +263,10 @@ describe.skipIf(skip || skipWithoutRegistry())('ensureImage and ensurePrebuiltIm
     expect(again).toEqual({ ...pulled, state: 'reused' });
     expect(recorder.calls.filter((call) => call[1] === 'pull')).toHaveLength(1);
 
-    await expect(ensurePrebuiltImage(`${registry.host}/absent-${suffix}:v1`, { engine })).rejects.toMatchObject({ code: 'Pull', message: expect.stringMatching(new RegExp(`^images: docker pull of ${registry.host}/absent-${suffix}:v1 failed \\(exit 1\\): .+`)) });
+    await expect(ensurePrebuiltImage(`${registry.host}/absent-${suffix}:v1`, { engine })).rejects.toMatchObject({
+      code: 'Pull',
+      message: expect.stringMatching(new RegExp(`^images: docker pull of ${registry.host}/absent-${suffix}:v1 failed \\(exit 1\\): .+`)),
+    });
   });
 });
 
@@ -239,7 +275,10 @@ describe('build contexts', () => {
     const repo = await mkdtemp(path.join(tmpdir(), 'mxn-kit-repo-'));
     await mkdir(path.join(repo, 'python', 'mxn_model_kit'), { recursive: true });
     await writeFile(path.join(repo, 'python', 'mxn_model_kit', '__init__.py'), '');
-    await writeFile(path.join(repo, 'python', 'pyproject.toml'), '[project]\nname = "mxn-model-kit"\ndependencies = [\n  "pandas>=1.5",\n  "pyarrow>=10",\n  \'Scikit_Learn>=1\',\n]\n\n[tool.setuptools]\npackages = ["mxn_model_kit"]\n');
+    await writeFile(
+      path.join(repo, 'python', 'pyproject.toml'),
+      '[project]\nname = "mxn-model-kit"\ndependencies = [\n  "pandas>=1.5",\n  "pyarrow>=10",\n  \'Scikit_Learn>=1\',\n]\n\n[tool.setuptools]\npackages = ["mxn_model_kit"]\n',
+    );
     const project = path.join(repo, 'examples', 'project');
     const dir = path.join(project, 'models', 'py');
     await mkdir(dir, { recursive: true });
@@ -250,7 +289,9 @@ describe('build contexts', () => {
       expect(context.pythonKit).toBe(path.join(repo, 'python', 'mxn_model_kit'));
       expect(await readdir(path.join(context.dir, 'mxn_model_kit'))).toEqual(['__init__.py']);
       // the kit's own dependencies are added unless the model names them (scikit-learn)
-      expect(await readFile(path.join(context.dir, 'requirements.txt'), 'utf8')).toBe('scikit-learn==1.5.0\r\n# dependencies of mxn-model-kit (vendored as mxn_model_kit/)\r\npandas>=1.5\r\npyarrow>=10\r\n');
+      expect(await readFile(path.join(context.dir, 'requirements.txt'), 'utf8')).toBe(
+        'scikit-learn==1.5.0\r\n# dependencies of mxn-model-kit (vendored as mxn_model_kit/)\r\npandas>=1.5\r\npyarrow>=10\r\n',
+      );
       expect(await readFile(path.join(dir, 'requirements.txt'), 'utf8')).toContain('mxn_model_kit'); // the model folder is untouched
     } finally {
       await context.cleanup();
@@ -259,9 +300,14 @@ describe('build contexts', () => {
     const lonely = await mkdtemp(path.join(tmpdir(), 'mxn-kit-none-'));
     await mkdir(path.join(lonely, 'models', 'py'), { recursive: true });
     await writeFile(path.join(lonely, 'models', 'py', 'requirements.txt'), 'mxn-model-kit\n');
-    const error = await prepareBuildContext(path.join(lonely, 'models', 'py'), { root: lonely, pythonKit: path.join(lonely, 'nowhere') }).catch((caught: unknown) => caught);
+    const error = await prepareBuildContext(path.join(lonely, 'models', 'py'), {
+      root: lonely,
+      pythonKit: path.join(lonely, 'nowhere'),
+    }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'Pack' });
-    expect((error as Error).message).toBe(`images: models/py/requirements.txt names mxn-model-kit, but ${path.join(lonely, 'nowhere')} is not a folder`);
+    expect((error as Error).message).toBe(
+      `images: models/py/requirements.txt names mxn-model-kit, but ${path.join(lonely, 'nowhere')} is not a folder`,
+    );
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
 
@@ -292,7 +338,10 @@ describe('build contexts', () => {
     await mkdir(evil, { recursive: true });
     const marker = path.join(root, 'prepack-ran');
     const script = `node -e "require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')"`;
-    await writeFile(path.join(evil, 'package.json'), JSON.stringify({ name: '@evil/pkg', version: '1.0.0', scripts: { prepack: script, prepare: script, postpack: script } }));
+    await writeFile(
+      path.join(evil, 'package.json'),
+      JSON.stringify({ name: '@evil/pkg', version: '1.0.0', scripts: { prepack: script, prepare: script, postpack: script } }),
+    );
     await writeFile(path.join(evil, 'index.js'), 'export {};\n');
     await mkdir(path.join(root, 'node_modules', '@evil'), { recursive: true });
     await symlink(evil, path.join(root, 'node_modules', '@evil', 'pkg'));
@@ -316,7 +365,12 @@ describe('Podman', () => {
     const run: CommandRunner = async (_command, args, options = {}) => {
       calls.push({ args, ...(options.env ? { env: options.env } : {}) });
       if (args[0] === 'pull') pulled = true;
-      if (args[0] === 'image' && pulled) return { code: 0, stdout: JSON.stringify([{ Id: 'ab'.repeat(32), RepoDigests: [`127.0.0.1:5000/model@sha256:${'cd'.repeat(32)}`] }]), stderr: '' };
+      if (args[0] === 'image' && pulled)
+        return {
+          code: 0,
+          stdout: JSON.stringify([{ Id: 'ab'.repeat(32), RepoDigests: [`127.0.0.1:5000/model@sha256:${'cd'.repeat(32)}`] }]),
+          stderr: '',
+        };
       if (args[0] === 'build') return { code: 0, stdout: '', stderr: '' };
       return { code: args[0] === 'pull' ? 0 : 125, stdout: '', stderr: 'no such image' };
     };

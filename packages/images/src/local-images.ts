@@ -90,7 +90,14 @@ const logins = new WeakMap<CommandRunner, Map<string, Promise<void>>>();
  */
 export function ensureImage(source: ImageSource, options: LocalImageOptions): Promise<ImageOutcome> {
   const registry = registryOf(options);
-  const key = [options.engine.command, path.resolve(source.buildDir), source.name, registry ?? '', options.push ? 'push' : '', options.force ? 'force' : ''].join('\0');
+  const key = [
+    options.engine.command,
+    path.resolve(source.buildDir),
+    source.name,
+    registry ?? '',
+    options.push ? 'push' : '',
+    options.force ? 'force' : '',
+  ].join('\0');
   let pending = inFlight.get(key);
   if (!pending) {
     pending = ensureOne(source, { ...options, ...(registry ? { registry } : {}) }).finally(() => inFlight.delete(key));
@@ -103,7 +110,10 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
   const { engine, registry } = options;
   const run = guarded(options.run ?? spawnCommand);
   const log = options.log ?? (() => {});
-  if (options.push && !registry) throw new ImagesError('Config', `cannot push the image of ${shownDir(source.buildDir, options.root)}: no registry`, { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io or 127.0.0.1:5000) or pass a registry' });
+  if (options.push && !registry)
+    throw new ImagesError('Config', `cannot push the image of ${shownDir(source.buildDir, options.root)}: no registry`, {
+      hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io or 127.0.0.1:5000) or pass a registry',
+    });
   const ref = await refOf(source, registry, options.root);
   const base = { name: source.name, buildDir: source.buildDir, ref };
 
@@ -124,9 +134,14 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
   const buildx = engine.buildx && engine.kind === 'docker';
   const shown = shownDir(source.buildDir, options.root);
   const recipes = engine.kind === 'podman' ? ['Containerfile', 'Dockerfile'] : ['Dockerfile'];
-  if (!(await anyExists(recipes.map((file) => path.join(source.buildDir, file))))) throw new ImagesError('Build', `${shown} has no ${recipes.join(' or ')} to build ${ref} from`);
+  if (!(await anyExists(recipes.map((file) => path.join(source.buildDir, file)))))
+    throw new ImagesError('Build', `${shown} has no ${recipes.join(' or ')} to build ${ref} from`);
   if (buildx && options.push) await login(options, run);
-  const context = await prepareBuildContext(source.buildDir, { root: options.root, run, ...(options.pythonKit ? { pythonKit: options.pythonKit } : {}) });
+  const context = await prepareBuildContext(source.buildDir, {
+    root: options.root,
+    run,
+    ...(options.pythonKit ? { pythonKit: options.pythonKit } : {}),
+  });
   let pushedDigest: string | undefined;
   try {
     const extras = [...Object.keys(context.packed), ...(context.pythonKit ? ['mxn_model_kit'] : [])];
@@ -144,9 +159,14 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
     const output = lineCollector(options.buildOutput ?? log);
     // Without buildx, Docker's CLI must be told to use its built-in builder (DOCKER_BUILDKIT=1 would fail).
     const env = !buildx && engine.kind === 'docker' ? { DOCKER_BUILDKIT: '0' } : undefined;
-    const result = await run(engine.command, args, { onOutput: output.push, ...(env ? { env } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const result = await run(engine.command, args, {
+      onOutput: output.push,
+      ...(env ? { env } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     output.flush();
-    if (result.code !== 0) throw buildError(`${engine.command}${buildx ? ' buildx' : ''} build of ${shown} failed (exit ${result.code})`, result, output.lines);
+    if (result.code !== 0)
+      throw buildError(`${engine.command}${buildx ? ' buildx' : ''} build of ${shown} failed (exit ${result.code})`, result, output.lines);
     if (buildx && options.push) pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(output.lines.join('\n'))?.[1];
   } finally {
     await context.cleanup();
@@ -163,7 +183,10 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
  * (the repo digest `name@sha256:…` when the engine knows one, else the image id), so cell keys can
  * use the digest rather than the tag.
  */
-export function ensurePrebuiltImage(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>): Promise<ImageOutcome & { id: string }> {
+export function ensurePrebuiltImage(
+  ref: string,
+  options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>,
+): Promise<ImageOutcome & { id: string }> {
   const key = `${options.engine.command}\0${ref}`;
   let pending = pulls.get(key);
   if (!pending) {
@@ -173,16 +196,23 @@ export function ensurePrebuiltImage(ref: string, options: Pick<LocalImageOptions
   return pending;
 }
 
-async function pullOne(ref: string, options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>): Promise<ImageOutcome & { id: string }> {
+async function pullOne(
+  ref: string,
+  options: Pick<LocalImageOptions, 'engine' | 'run' | 'log' | 'buildOutput' | 'signal'>,
+): Promise<ImageOutcome & { id: string }> {
   const run = guarded(options.run ?? spawnCommand);
   const { engine } = options;
   const present = await inspectImage(engine, ref, run, options.signal);
   if (present) return { name: ref, ref, state: 'reused', id: digestOf(ref, present) };
   options.log?.(`${ref}: pulling`);
   const output = lineCollector(options.buildOutput ?? options.log ?? (() => {}));
-  const result = await run(engine.command, ['pull', ...plainHttpArgs(engine, ref), ref], { onOutput: output.push, ...(options.signal ? { signal: options.signal } : {}) });
+  const result = await run(engine.command, ['pull', ...plainHttpArgs(engine, ref), ref], {
+    onOutput: output.push,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   output.flush();
-  if (result.code !== 0) throw new ImagesError('Pull', `${engine.command} pull of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`);
+  if (result.code !== 0)
+    throw new ImagesError('Pull', `${engine.command} pull of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`);
   const pulled = await inspectImage(engine, ref, run, options.signal);
   if (!pulled) throw new ImagesError('Pull', `${engine.command} pulled ${ref}, but the engine does not list it afterwards`);
   return { name: ref, ref, state: 'pulled', id: digestOf(ref, pulled) };
@@ -257,7 +287,12 @@ interface InspectedImage {
 }
 
 /** The image `ref` in the engine, or undefined when it has none by that name. */
-export async function inspectImage(engine: ContainerEngine, ref: string, run: CommandRunner = spawnCommand, signal?: AbortSignal): Promise<InspectedImage | undefined> {
+export async function inspectImage(
+  engine: ContainerEngine,
+  ref: string,
+  run: CommandRunner = spawnCommand,
+  signal?: AbortSignal,
+): Promise<InspectedImage | undefined> {
   const result = await run(engine.command, ['image', 'inspect', ref], signal ? { signal } : {});
   if (result.code !== 0) return undefined;
   try {
@@ -285,16 +320,26 @@ function repositoryOf(ref: string): string {
 
 /** Docker Hub names compare equal with and without `docker.io/` and `library/`. */
 function normalizeName(name: string): string {
-  return name.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '').replace(/^library\//, '').replace(/^localhost\//, '');
+  return name
+    .replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '')
+    .replace(/^library\//, '')
+    .replace(/^localhost\//, '');
 }
 
 async function pushImage(ref: string, options: LocalImageOptions, run: CommandRunner): Promise<string | undefined> {
   await login(options, run);
   options.log?.(`${ref}: pushing`);
   const output = lineCollector(options.buildOutput ?? options.log ?? (() => {}));
-  const result = await run(options.engine.command, ['push', ...plainHttpArgs(options.engine, ref, options.plainHttp), ref], { onOutput: output.push, ...(options.signal ? { signal: options.signal } : {}) });
+  const result = await run(options.engine.command, ['push', ...plainHttpArgs(options.engine, ref, options.plainHttp), ref], {
+    onOutput: output.push,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   output.flush();
-  if (result.code !== 0) throw new ImagesError('Push', `${options.engine.command} push of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`);
+  if (result.code !== 0)
+    throw new ImagesError(
+      'Push',
+      `${options.engine.command} push of ${ref} failed (exit ${result.code}): ${keyLine(result, output.lines)}`,
+    );
   return /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout)?.[1];
 }
 
@@ -302,7 +347,12 @@ async function pushImage(ref: string, options: LocalImageOptions, run: CommandRu
 async function login(options: LocalImageOptions, run: CommandRunner): Promise<void> {
   const registry = options.registry;
   if (!registry || !options.credentials) return;
-  const basic = await basicCredentials({ registry, credentials: options.credentials, fetch: options.fetch ?? fetch, plainHttp: options.plainHttp });
+  const basic = await basicCredentials({
+    registry,
+    credentials: options.credentials,
+    fetch: options.fetch ?? fetch,
+    plainHttp: options.plainHttp,
+  });
   if (!basic) return;
   const runner = options.run ?? spawnCommand;
   let byKey = logins.get(runner);
@@ -311,8 +361,15 @@ async function login(options: LocalImageOptions, run: CommandRunner): Promise<vo
   let pending = byKey.get(key);
   if (!pending) {
     pending = (async () => {
-      const result = await run(options.engine.command, ['login', registry, '--username', basic.username, '--password-stdin'], { input: basic.password });
-      if (result.code !== 0) throw new ImagesError('RegistryAuth', `${options.engine.command} login to ${registry} failed (exit ${result.code}): ${lastLine(result.stderr)}`, { hint: 'check MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or the identity’s AcrPull/AcrPush role on the registry' });
+      const result = await run(options.engine.command, ['login', registry, '--username', basic.username, '--password-stdin'], {
+        input: basic.password,
+      });
+      if (result.code !== 0)
+        throw new ImagesError(
+          'RegistryAuth',
+          `${options.engine.command} login to ${registry} failed (exit ${result.code}): ${lastLine(result.stderr)}`,
+          { hint: 'check MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or the identity’s AcrPull/AcrPush role on the registry' },
+        );
     })();
     byKey.set(key, pending);
     pending.catch(() => byKey.delete(key));
@@ -327,7 +384,10 @@ function guarded(run: CommandRunner): CommandRunner {
       return await run(command, args, options);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      throw new ImagesError('Engine', `cannot run ${command}: it is not installed or not on the PATH`, { cause: error, ...(command === 'npm' ? {} : { hint: 'start Docker or Podman (MXN_CONTAINER_ENGINE names the CLI to use)' }) });
+      throw new ImagesError('Engine', `cannot run ${command}: it is not installed or not on the PATH`, {
+        cause: error,
+        ...(command === 'npm' ? {} : { hint: 'start Docker or Podman (MXN_CONTAINER_ENGINE names the CLI to use)' }),
+      });
     }
   };
 }
@@ -385,7 +445,9 @@ function buildError(what: string, result: CommandResult, streamed: string[]): Im
   // (a runner that does not stream its output still returns it)
   const logLines = streamed.length ? streamed : `${result.stdout}\n${result.stderr}`.split('\n');
   const key = keyLine(result, logLines);
-  const tail = withoutNotices(logLines).filter((line) => line.trim()).slice(-TAIL_LINES);
+  const tail = withoutNotices(logLines)
+    .filter((line) => line.trim())
+    .slice(-TAIL_LINES);
   if (tail.at(-1)?.trim() === key) tail.pop();
   return new ImagesError('Build', `${what}: ${key}${tail.length ? `\n${tail.join('\n')}` : ''}`);
 }
@@ -399,7 +461,14 @@ function plainHttpArgs(engine: ContainerEngine, ref: string, plainHttp?: boolean
 }
 
 async function anyExists(files: string[]): Promise<boolean> {
-  for (const file of files) if (await access(file).then(() => true, () => false)) return true;
+  for (const file of files)
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   return false;
 }
 

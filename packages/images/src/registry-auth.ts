@@ -41,7 +41,10 @@ export function parseBearerChallenge(header: string | null): BearerChallenge | u
 export async function authorizationFor(challenge: string | null, context: AuthContext, scope: string): Promise<string> {
   if (challenge && /^basic\s/i.test(challenge)) {
     const basic = await basicCredentials(context);
-    if (!basic) throw new ImagesError('RegistryAuth', `${context.registry} asks for credentials and none were given`, { hint: 'set MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or use an Azure identity for ACR' });
+    if (!basic)
+      throw new ImagesError('RegistryAuth', `${context.registry} asks for credentials and none were given`, {
+        hint: 'set MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or use an Azure identity for ACR',
+      });
     return `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
   }
   const bearer = parseBearerChallenge(challenge);
@@ -65,20 +68,30 @@ async function bearerToken(challenge: BearerChallenge, context: AuthContext, fal
     if (context.credentials?.kind === 'azure') {
       // ACR: POST /oauth2/token with the refresh token from /oauth2/exchange.
       const body = new URLSearchParams({ grant_type: 'refresh_token', service, scope, refresh_token: await acrRefreshToken(context) });
-      response = await context.fetch(challenge.realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      response = await context.fetch(challenge.realm, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
     } else {
       const url = new URL(challenge.realm);
       url.searchParams.set('service', service);
       url.searchParams.set('scope', scope);
       const basic = await basicCredentials(context);
-      const headers: Record<string, string> = basic ? { authorization: `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` } : {};
+      const headers: Record<string, string> = basic
+        ? { authorization: `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` }
+        : {};
       response = await context.fetch(url, { headers });
     }
   } catch (error) {
-    throw new ImagesError('Registry', `cannot reach the token service of ${context.registry} (${(error as Error).message})`, { cause: error });
+    throw new ImagesError('Registry', `cannot reach the token service of ${context.registry} (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   if (!response.ok) {
-    throw new ImagesError('RegistryAuth', `the token service of ${context.registry} refused the credentials (HTTP ${response.status})`, { hint: 'check the registry credentials or the identity’s AcrPull/AcrPush role' });
+    throw new ImagesError('RegistryAuth', `the token service of ${context.registry} refused the credentials (HTTP ${response.status})`, {
+      hint: 'check the registry credentials or the identity’s AcrPull/AcrPush role',
+    });
   }
   const json = (await response.json()) as { token?: string; access_token?: string };
   const token = json.token ?? json.access_token;
@@ -106,15 +119,26 @@ async function exchange(context: AuthContext, credentials: Extract<RegistryCrede
   try {
     aad = await credentials.getAadToken();
   } catch (error) {
-    throw new ImagesError('RegistryAuth', `no Azure AD token for ${context.registry} (${(error as Error).message})`, { cause: error, hint: 'log in with azure/login (OIDC) before building images' });
+    throw new ImagesError('RegistryAuth', `no Azure AD token for ${context.registry} (${(error as Error).message})`, {
+      cause: error,
+      hint: 'log in with azure/login (OIDC) before building images',
+    });
   }
-  const body = new URLSearchParams({ grant_type: 'access_token', service: context.registry, access_token: aad, ...(credentials.tenant ? { tenant: credentials.tenant } : {}) });
+  const body = new URLSearchParams({
+    grant_type: 'access_token',
+    service: context.registry,
+    access_token: aad,
+    ...(credentials.tenant ? { tenant: credentials.tenant } : {}),
+  });
   const response = await context.fetch(`${registryBaseUrl(context.registry, context.plainHttp)}/oauth2/exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,
   });
-  if (!response.ok) throw new ImagesError('RegistryAuth', `${context.registry} refused the Azure AD token exchange (HTTP ${response.status})`, { hint: 'give the workflow identity the AcrPush role on the registry' });
+  if (!response.ok)
+    throw new ImagesError('RegistryAuth', `${context.registry} refused the Azure AD token exchange (HTTP ${response.status})`, {
+      hint: 'give the workflow identity the AcrPush role on the registry',
+    });
   const json = (await response.json()) as { refresh_token?: string };
   if (!json.refresh_token) throw new ImagesError('Registry', `${context.registry} returned no refresh token`);
   return json.refresh_token;
@@ -122,7 +146,8 @@ async function exchange(context: AuthContext, credentials: Extract<RegistryCrede
 
 /** Credentials from the environment: `MXN_REGISTRY_USERNAME`/`MXN_REGISTRY_PASSWORD`, else an Azure identity for `*.azurecr.io`. */
 export function registryCredentialsFromEnv(registry: string, env: NodeJS.ProcessEnv = process.env): RegistryCredentials | undefined {
-  if (env.MXN_REGISTRY_USERNAME && env.MXN_REGISTRY_PASSWORD) return { kind: 'basic', username: env.MXN_REGISTRY_USERNAME, password: env.MXN_REGISTRY_PASSWORD };
+  if (env.MXN_REGISTRY_USERNAME && env.MXN_REGISTRY_PASSWORD)
+    return { kind: 'basic', username: env.MXN_REGISTRY_USERNAME, password: env.MXN_REGISTRY_PASSWORD };
   if (/\.azurecr\.(io|cn|us)$/i.test(registry.replace(/:\d+$/, ''))) {
     return {
       kind: 'azure',

@@ -21,7 +21,10 @@ describe.skipIf(skipWithoutRegistry())('findImage against a real registry (docke
   });
 
   it('says which registry it cannot reach', async () => {
-    await expect(findImage('127.0.0.1:1/ridge:abc')).rejects.toMatchObject({ code: 'Registry', message: expect.stringMatching(/^images: cannot reach 127\.0\.0\.1:1/) });
+    await expect(findImage('127.0.0.1:1/ridge:abc')).rejects.toMatchObject({
+      code: 'Registry',
+      message: expect.stringMatching(/^images: cannot reach 127\.0\.0\.1:1/),
+    });
   });
 });
 
@@ -39,26 +42,40 @@ async function tokenProtectedRegistry(): Promise<{ host: string; seen: Seen[]; s
     let body = '';
     for await (const chunk of request) body += chunk;
     const url = new URL(request.url!, 'http://x');
-    seen.push({ method: request.method!, url: request.url!, ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), body });
+    seen.push({
+      method: request.method!,
+      url: request.url!,
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      body,
+    });
     const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const json = (status: number, value: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    const json = (status: number, value: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     if (url.pathname === '/oauth2/exchange') {
       const form = new URLSearchParams(body);
-      return form.get('grant_type') === 'access_token' && form.get('access_token') === 'aad-token' ? json(200, { refresh_token: 'acr-refresh' }) : json(401, { errors: [] });
+      return form.get('grant_type') === 'access_token' && form.get('access_token') === 'aad-token'
+        ? json(200, { refresh_token: 'acr-refresh' })
+        : json(401, { errors: [] });
     }
     if (url.pathname === '/oauth2/token' && request.method === 'POST') {
       const form = new URLSearchParams(body);
       return form.get('refresh_token') === 'acr-refresh' ? json(200, { access_token: 'acr-access' }) : json(401, {});
     }
     if (url.pathname === '/token') {
-      return request.headers.authorization === `Basic ${Buffer.from('bot:s3cret').toString('base64')}` ? json(200, { token: 'basic-token' }) : json(401, {});
+      return request.headers.authorization === `Basic ${Buffer.from('bot:s3cret').toString('base64')}`
+        ? json(200, { token: 'basic-token' })
+        : json(401, {});
     }
     if (url.pathname.startsWith('/v2/')) {
       if (request.headers.accept !== MANIFEST_ACCEPT) return json(400, {});
       const ok = request.headers.authorization === 'Bearer acr-access' || request.headers.authorization === 'Bearer basic-token';
       if (!ok) {
         const realm = url.pathname.includes('acr') ? `http://${host}/oauth2/token` : `http://${host}/token`;
-        response.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="${host}",scope="repository:${url.pathname.split('/')[2]}:pull"` }).end();
+        response
+          .writeHead(401, {
+            'www-authenticate': `Bearer realm="${realm}",service="${host}",scope="repository:${url.pathname.split('/')[2]}:pull"`,
+          })
+          .end();
         return;
       }
       response.writeHead(url.pathname.endsWith('/present') ? 200 : 404, { 'docker-content-digest': 'sha256:abc' }).end();
@@ -86,11 +103,17 @@ describe('findImage with Bearer challenges', () => {
     expect(exchanges).toHaveLength(1); // the refresh token is reused
     expect(new URLSearchParams(exchanges[0]!.body).get('service')).toBe(fake.host);
     const token = fake.seen.find((item) => item.url === '/oauth2/token')!;
-    expect(Object.fromEntries(new URLSearchParams(token.body))).toMatchObject({ grant_type: 'refresh_token', scope: 'repository:acr:pull', refresh_token: 'acr-refresh' });
+    expect(Object.fromEntries(new URLSearchParams(token.body))).toMatchObject({
+      grant_type: 'refresh_token',
+      scope: 'repository:acr:pull',
+      refresh_token: 'acr-refresh',
+    });
   });
 
   it('asks a Docker-style token realm with Basic credentials, and fails clearly when they are refused', async () => {
-    expect(await findImage(`${fake.host}/basic:present`, { credentials: { kind: 'basic', username: 'bot', password: 's3cret' } })).toMatchObject({ exists: true });
+    expect(
+      await findImage(`${fake.host}/basic:present`, { credentials: { kind: 'basic', username: 'bot', password: 's3cret' } }),
+    ).toMatchObject({ exists: true });
     const tokenRequest = fake.seen.filter((item) => item.url.startsWith('/token')).at(-1)!;
     expect(new URL(tokenRequest.url, 'http://x').searchParams.get('scope')).toBe('repository:basic:pull');
     const refused = findImage(`${fake.host}/basic:present`, { credentials: { kind: 'basic', username: 'bot', password: 'wrong' } });

@@ -39,9 +39,16 @@ export async function findImage(ref: string, options: RegistryOptions = {}): Pro
   };
   let response = await head();
   if (response.status === 401) {
-    const authorization = await authorizationFor(response.headers.get('www-authenticate'), { registry, credentials: options.credentials, fetch: doFetch, plainHttp: options.plainHttp }, `repository:${repository}:pull`);
+    const authorization = await authorizationFor(
+      response.headers.get('www-authenticate'),
+      { registry, credentials: options.credentials, fetch: doFetch, plainHttp: options.plainHttp },
+      `repository:${repository}:pull`,
+    );
     response = await head(authorization);
-    if (response.status === 401 || response.status === 403) throw new ImagesError('RegistryAuth', `${registry} refused access to ${repository} (HTTP ${response.status})`, { hint: 'check MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or the identity’s AcrPull/AcrPush role on the registry' });
+    if (response.status === 401 || response.status === 403)
+      throw new ImagesError('RegistryAuth', `${registry} refused access to ${repository} (HTTP ${response.status})`, {
+        hint: 'check MXN_REGISTRY_USERNAME and MXN_REGISTRY_PASSWORD, or the identity’s AcrPull/AcrPush role on the registry',
+      });
   }
   if (response.status === 404) return { exists: false };
   if (response.ok) {

@@ -27,7 +27,11 @@ describe('readAggregateInputs', () => {
     };
     await mkdir(input, { recursive: true });
     await writeFile(join(input, 'manifest.json'), JSON.stringify(manifest));
-    await writeParquetFile(join(input, 'cells/ridge__a/predictions.parquet'), { names: ['prediction'], columns: { prediction: Float64Array.of(7, 8) }, numRows: 2 });
+    await writeParquetFile(join(input, 'cells/ridge__a/predictions.parquet'), {
+      names: ['prediction'],
+      columns: { prediction: Float64Array.of(7, 8) },
+      numRows: 2,
+    });
 
     const inputs = await readAggregateInputs({ env: { MXN_INPUT_DIR: input, MXN_OUTPUT_DIR: join(dir, 'out') } });
     expect(inputs.manifest).toEqual(manifest);
@@ -40,7 +44,13 @@ describe('readAggregateInputs', () => {
   it('resolves pending cells from their exit_code: 0 succeeded, other or missing failed', async () => {
     const input = join(dir, 'pending');
     const cell = (id: string, status: string) => ({ id, model: 'm', dataset: id, status, dir: `cells/${id}` });
-    const manifest = { version: 1, experiment: 'e', runId: 'r', target: 'y', cells: [cell('ok', 'pending'), cell('bad', 'pending'), cell('lost', 'pending'), cell('kept', 'cached')] };
+    const manifest = {
+      version: 1,
+      experiment: 'e',
+      runId: 'r',
+      target: 'y',
+      cells: [cell('ok', 'pending'), cell('bad', 'pending'), cell('lost', 'pending'), cell('kept', 'cached')],
+    };
     await mkdir(join(input, 'cells/ok'), { recursive: true });
     await mkdir(join(input, 'cells/bad'), { recursive: true });
     await writeFile(join(input, 'manifest.json'), JSON.stringify(manifest));
@@ -48,11 +58,18 @@ describe('readAggregateInputs', () => {
     await writeFile(join(input, 'cells/bad/exit_code'), '3\n');
 
     const inputs = await readAggregateInputs({ env: { MXN_INPUT_DIR: input, MXN_OUTPUT_DIR: join(dir, 'out') } });
-    expect(Object.fromEntries(inputs.manifest.cells.map((c) => [c.id, c.status]))).toEqual({ ok: 'succeeded', bad: 'failed', lost: 'failed', kept: 'cached' });
+    expect(Object.fromEntries(inputs.manifest.cells.map((c) => [c.id, c.status]))).toEqual({
+      ok: 'succeeded',
+      bad: 'failed',
+      lost: 'failed',
+      kept: 'cached',
+    });
   });
 
   it('fails clearly without a manifest or without its variables', async () => {
-    await expect(readAggregateInputs({ env: { MXN_INPUT_DIR: join(dir, 'empty'), MXN_OUTPUT_DIR: dir } })).rejects.toThrow(/cannot read .*manifest\.json/);
+    await expect(readAggregateInputs({ env: { MXN_INPUT_DIR: join(dir, 'empty'), MXN_OUTPUT_DIR: dir } })).rejects.toThrow(
+      /cannot read .*manifest\.json/,
+    );
     await expect(readAggregateInputs({ env: { MXN_OUTPUT_DIR: dir } })).rejects.toThrow('MXN_INPUT_DIR');
   });
 });

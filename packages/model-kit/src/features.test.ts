@@ -17,7 +17,12 @@ describe('features', () => {
     const encoder = features(train, { target: 'price' });
     expect(encoder.names).toEqual(['area', 'district=north', 'district=south']);
     const rows = encoder.transform(train);
-    expect(rows.map((r) => r.slice(1))).toEqual([[1, 0], [0, 1], [0, 1], [0, 0]]);
+    expect(rows.map((r) => r.slice(1))).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ]);
   });
 
   it('standardises with the fitted mean and sd, applies them unchanged to test, and imputes missing values with the mean', () => {

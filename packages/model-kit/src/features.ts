@@ -75,7 +75,8 @@ export function features(table: Table, options: FeaturesOptions = {}): FeatureEn
     else if (col !== undefined && categorical === 'ordinal') fitted.push(fitOrdinal(name, col, targetColumn(table, options.target)));
   }
   const names = fitted.flatMap((f) => (f.kind === 'onehot' ? f.levels.map((level) => `${f.column}=${level}`) : [f.column]));
-  if (names.length === 0) throw new ModelKitError('InvalidFeatures', 'no feature columns left after leaving out the target and excluded columns');
+  if (names.length === 0)
+    throw new ModelKitError('InvalidFeatures', 'no feature columns left after leaving out the target and excluded columns');
   return { names, transform: (t) => transform(fitted, names.length, t) };
 }
 
@@ -83,7 +84,10 @@ export function features(table: Table, options: FeaturesOptions = {}): FeatureEn
 export function targetValues(table: Table, target: string): Float64Array {
   const col = table.columns[target];
   if (!(col instanceof Float64Array)) {
-    throw new ModelKitError('InvalidFeatures', col === undefined ? `target column "${target}" not found` : `target column "${target}" is not numeric`);
+    throw new ModelKitError(
+      'InvalidFeatures',
+      col === undefined ? `target column "${target}" not found` : `target column "${target}" is not numeric`,
+    );
   }
   return col;
 }
@@ -147,17 +151,22 @@ function transform(fitted: Feature[], width: number, table: Table): number[][] {
   for (const feature of fitted) {
     const col = table.columns[feature.column];
     if (col === undefined) {
-      throw new ModelKitError('InvalidFeatures', `column "${feature.column}" was fitted but is missing (columns: ${table.names.join(', ')})`);
+      throw new ModelKitError(
+        'InvalidFeatures',
+        `column "${feature.column}" was fitted but is missing (columns: ${table.names.join(', ')})`,
+      );
     }
     if (feature.kind === 'numeric') {
-      if (!(col instanceof Float64Array)) throw new ModelKitError('InvalidFeatures', `column "${feature.column}" was numeric when fitted but holds strings here`);
+      if (!(col instanceof Float64Array))
+        throw new ModelKitError('InvalidFeatures', `column "${feature.column}" was numeric when fitted but holds strings here`);
       for (let i = 0; i < table.numRows; i++) {
         const v = col[i] as number;
         (rows[i] as number[])[offset] = ((Number.isNaN(v) ? feature.mean : v) - feature.center) / feature.scale;
       }
       offset += 1;
     } else if (feature.kind === 'ordinal') {
-      if (col instanceof Float64Array) throw new ModelKitError('InvalidFeatures', `column "${feature.column}" held strings when fitted but is numeric here`);
+      if (col instanceof Float64Array)
+        throw new ModelKitError('InvalidFeatures', `column "${feature.column}" held strings when fitted but is numeric here`);
       const rank = new Map(feature.levels.map((level, i) => [level, i]));
       for (let i = 0; i < table.numRows; i++) {
         const v = col[i];
@@ -165,7 +174,8 @@ function transform(fitted: Feature[], width: number, table: Table): number[][] {
       }
       offset += 1;
     } else {
-      if (col instanceof Float64Array) throw new ModelKitError('InvalidFeatures', `column "${feature.column}" held strings when fitted but is numeric here`);
+      if (col instanceof Float64Array)
+        throw new ModelKitError('InvalidFeatures', `column "${feature.column}" held strings when fitted but is numeric here`);
       const index = new Map(feature.levels.map((level, i) => [level, i]));
       for (let i = 0; i < table.numRows; i++) {
         const v = col[i];

@@ -23,7 +23,9 @@ export function numberParam(params: Record<string, unknown>, name: string, fallb
   if (options.integer === true && !Number.isInteger(value)) {
     throw new ModelKitError('InvalidEnv', `parameter "${name}" must be a whole number, got ${value}`);
   }
-  if (options.min !== undefined && value < options.min) throw new ModelKitError('InvalidEnv', `parameter "${name}" must be at least ${options.min}, got ${value}`);
-  if (options.max !== undefined && value > options.max) throw new ModelKitError('InvalidEnv', `parameter "${name}" must be at most ${options.max}, got ${value}`);
+  if (options.min !== undefined && value < options.min)
+    throw new ModelKitError('InvalidEnv', `parameter "${name}" must be at least ${options.min}, got ${value}`);
+  if (options.max !== undefined && value > options.max)
+    throw new ModelKitError('InvalidEnv', `parameter "${name}" must be at most ${options.max}, got ${value}`);
   return value;
 }

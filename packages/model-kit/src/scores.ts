@@ -13,7 +13,8 @@ export interface RegressionScores {
  */
 export function scoreRegression(actual: ArrayLike<number>, predicted: ArrayLike<number>): RegressionScores {
   const n = actual.length;
-  if (n === 0 || predicted.length !== n) throw new RangeError(`model-kit: cannot score ${predicted.length} predictions against ${n} values`);
+  if (n === 0 || predicted.length !== n)
+    throw new RangeError(`model-kit: cannot score ${predicted.length} predictions against ${n} values`);
   const { rmse, mae, r2 } = regressionMetrics(Float64Array.from(actual), Float64Array.from(predicted));
   return { rmse, mae, r2 };
 }

@@ -25,7 +25,10 @@ export function readParams(env: Env): Record<string, unknown> {
     throw new ModelKitError('InvalidEnv', `${TASK_ENV.params} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ModelKitError('InvalidEnv', `${TASK_ENV.params} must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : String(parsed === null ? 'null' : typeof parsed)}`);
+    throw new ModelKitError(
+      'InvalidEnv',
+      `${TASK_ENV.params} must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : String(parsed === null ? 'null' : typeof parsed)}`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

@@ -47,7 +47,13 @@ describe('readTaskInputs', () => {
     expect(Array.from(inputs.train.columns.price as Float64Array)).toEqual([10, 20, 30]);
     expect(inputs.test.columns.kind).toEqual(['b', 'c']);
     expect(inputs.params).toEqual({ alpha: 0.5, grid: [1, 2] });
-    expect(inputs).toMatchObject({ target: 'price', cellId: 'ridge-alpha-0.5__seoul', model: 'ridge', dataset: 'seoul', outputDir: join(dir, 'out') });
+    expect(inputs).toMatchObject({
+      target: 'price',
+      cellId: 'ridge-alpha-0.5__seoul',
+      model: 'ridge',
+      dataset: 'seoul',
+      outputDir: join(dir, 'out'),
+    });
   });
 
   it('treats an unset MXN_PARAMS as no parameters', async () => {
@@ -55,12 +61,15 @@ describe('readTaskInputs', () => {
     expect(inputs.params).toEqual({});
   });
 
-  it.each(['MXN_INPUT_DIR', 'MXN_OUTPUT_DIR', 'MXN_TARGET', 'MXN_CELL_ID', 'MXN_MODEL', 'MXN_DATASET'])('names %s when it is missing', async (name) => {
-    const error = await readTaskInputs({ env: env({ [name]: undefined }) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelKitError);
-    expect((error as ModelKitError).code).toBe('MissingEnv');
-    expect((error as Error).message).toContain(name);
-  });
+  it.each(['MXN_INPUT_DIR', 'MXN_OUTPUT_DIR', 'MXN_TARGET', 'MXN_CELL_ID', 'MXN_MODEL', 'MXN_DATASET'])(
+    'names %s when it is missing',
+    async (name) => {
+      const error = await readTaskInputs({ env: env({ [name]: undefined }) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelKitError);
+      expect((error as ModelKitError).code).toBe('MissingEnv');
+      expect((error as Error).message).toContain(name);
+    },
+  );
 
   it.each([
     ['not json', 'not valid JSON'],
@@ -74,7 +83,9 @@ describe('readTaskInputs', () => {
   });
 
   it('fails clearly when train has no target column', async () => {
-    await expect(readTaskInputs({ env: env({ MXN_TARGET: 'rent' }) })).rejects.toThrow(/no target column "rent" \(columns: x, kind, price\)/);
+    await expect(readTaskInputs({ env: env({ MXN_TARGET: 'rent' }) })).rejects.toThrow(
+      /no target column "rent" \(columns: x, kind, price\)/,
+    );
   });
 
   it('names the input file that does not exist', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readParquetFile } from '@mxn/data';
-import { ModelKitError } from './errors.js';
+import type { ModelKitError } from './errors.js';
 import { writeModelMetrics, writePredictions } from './task-outputs.js';
 
 let dir: string;
@@ -45,8 +45,12 @@ describe('writePredictions', () => {
   });
 
   it('rejects a count that differs from the test rows, and probabilities of the wrong length', async () => {
-    await expect(writePredictions([1, 2], { outputDir: join(dir, 'short'), expectedRows: 3 })).rejects.toThrow('got 2 predictions for 3 test rows');
-    await expect(writePredictions(['a', 'b'], { outputDir: join(dir, 'short'), probabilities: { a: [1] } })).rejects.toThrow('proba_a has 1 values for 2 predictions');
+    await expect(writePredictions([1, 2], { outputDir: join(dir, 'short'), expectedRows: 3 })).rejects.toThrow(
+      'got 2 predictions for 3 test rows',
+    );
+    await expect(writePredictions(['a', 'b'], { outputDir: join(dir, 'short'), probabilities: { a: [1] } })).rejects.toThrow(
+      'proba_a has 1 values for 2 predictions',
+    );
   });
 
   it('names MXN_OUTPUT_DIR when it is not set', async () => {

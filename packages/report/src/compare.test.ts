@@ -15,7 +15,9 @@ import { sampleResults } from './testing/sample-results.js';
 describe('formatNumber', () => {
   it('keeps a fixed number of significant digits', () => {
     for (const value of [0.123456, 1.23456, 12.3456, 123.456, 1234.56]) {
-      const digits = formatNumber(value).replace(/^[-0.]+/, '').replace('.', '');
+      const digits = formatNumber(value)
+        .replace(/^[-0.]+/, '')
+        .replace('.', '');
       expect(digits).toHaveLength(4);
       expect(Math.abs(Number(formatNumber(value)) - value) / value).toBeLessThan(1e-3);
     }

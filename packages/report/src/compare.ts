@@ -6,17 +6,26 @@ import { isLowerBetter, type CellResult, type ExperimentResults } from '@mxn/cor
 
 /** Metric names to report: the experiment's own list first, then any others the cells carry. */
 export function reportMetrics(results: ExperimentResults): string[] {
-  return withExtras(results.evaluation.metrics, results.cells.flatMap((cell) => Object.keys(cell.metrics)));
+  return withExtras(
+    results.evaluation.metrics,
+    results.cells.flatMap((cell) => Object.keys(cell.metrics)),
+  );
 }
 
 /** Row names (model variants) in experiment order, plus any that only appear in the cells. */
 export function reportVariants(results: ExperimentResults): string[] {
-  return withExtras(results.variants, results.cells.map((cell) => cell.variant));
+  return withExtras(
+    results.variants,
+    results.cells.map((cell) => cell.variant),
+  );
 }
 
 /** Column names (datasets) in experiment order, plus any that only appear in the cells. */
 export function reportDatasets(results: ExperimentResults): string[] {
-  return withExtras(results.datasets, results.cells.map((cell) => cell.dataset));
+  return withExtras(
+    results.datasets,
+    results.cells.map((cell) => cell.dataset),
+  );
 }
 
 function withExtras(ordered: string[], seen: string[]): string[] {

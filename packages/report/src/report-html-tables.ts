@@ -110,7 +110,11 @@ export function cellsTable(results: ExperimentResults, metrics: string[]): strin
 
 function errorCell(cell: CellResult): string {
   if (!cell.error) return '<td class="error" data-sort=""></td>';
-  const last = cell.error.split('\n').filter((line) => line.trim() !== '').pop() ?? '';
+  const last =
+    cell.error
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .pop() ?? '';
   const summary = `${cell.exitCode === undefined ? '' : `exit code ${cell.exitCode}: `}${last.trim()}`;
   return (
     `<td class="error" data-sort="${esc(cell.error)}"><details><summary title="${esc(summary)}">${esc(summary)}</summary>` +

@@ -4,7 +4,10 @@ import { renderReportHtml } from './report-html.js';
 import { defaultSampleValue, sampleResults } from './testing/sample-results.js';
 
 /** The heatmap panel of `metric`: its opening tag and its body rows as arrays of `<td>` tags + text. */
-function heatmap(html: string, metric: string): { tag: string; rows: Array<{ header: string; cells: Array<{ attrs: string; text: string }> }>; columns: string[] } {
+function heatmap(
+  html: string,
+  metric: string,
+): { tag: string; rows: Array<{ header: string; cells: Array<{ attrs: string; text: string }> }>; columns: string[] } {
   const match = new RegExp(`(<div class="wrap" data-heatmap="${metric}"[^>]*>)([\\s\\S]*?)</table></div>`).exec(html);
   expect(match, `heatmap of ${metric}`).not.toBeNull();
   const [, tag, body] = match!;
@@ -54,7 +57,8 @@ describe('renderReportHtml', () => {
     expect(columns).toEqual(results.datasets);
     expect(rows.map((row) => row.header)).toEqual(results.variants);
     results.datasets.forEach((dataset, column) => {
-      const values = results.variants.map((variant) => results.cells.find((cell) => cell.variant === variant && cell.dataset === dataset)!)
+      const values = results.variants
+        .map((variant) => results.cells.find((cell) => cell.variant === variant && cell.dataset === dataset)!)
         .map((cell) => (cell.status === 'failed' ? undefined : cell.metrics[metric]));
       const usable = values.filter((value): value is number => value !== undefined);
       const best = isLowerBetter(metric) ? Math.min(...usable) : Math.max(...usable);
@@ -77,7 +81,17 @@ describe('renderReportHtml', () => {
   it('lists every cell in a sortable table with numeric sort keys', () => {
     const table = /<table id="cells" class="sortable">([\s\S]*?)<\/table>/.exec(html)![1]!;
     const headers = [...table.matchAll(/<th scope="col" data-type="(\w+)">([^<]*)<\/th>/g)].map((m) => [m[2], m[1]]);
-    expect(headers.map(([name]) => name)).toEqual(['id', 'model', 'variant', 'dataset', 'status', 'attempts', 'duration', ...results.evaluation.metrics, 'error']);
+    expect(headers.map(([name]) => name)).toEqual([
+      'id',
+      'model',
+      'variant',
+      'dataset',
+      'status',
+      'attempts',
+      'duration',
+      ...results.evaluation.metrics,
+      'error',
+    ]);
     expect(Object.fromEntries(headers)).toMatchObject({ duration: 'number', rmse: 'number', id: 'text' });
     const bodyRows = table.split('<tbody>')[1]!.match(/<tr>/g) ?? [];
     expect(bodyRows).toHaveLength(results.cells.length);
@@ -111,8 +125,12 @@ describe('renderReportHtml', () => {
     });
     const text = renderReportHtml(results, { baseline });
     expect(text).toContain('baseline-run');
-    const rmse = heatmap(text, 'rmse').rows.flatMap((row) => row.cells).filter((cell) => !cell.attrs.includes('failed'));
-    const r2 = heatmap(text, 'r2').rows.flatMap((row) => row.cells).filter((cell) => !cell.attrs.includes('failed'));
+    const rmse = heatmap(text, 'rmse')
+      .rows.flatMap((row) => row.cells)
+      .filter((cell) => !cell.attrs.includes('failed'));
+    const r2 = heatmap(text, 'r2')
+      .rows.flatMap((row) => row.cells)
+      .filter((cell) => !cell.attrs.includes('failed'));
     for (const cell of rmse) expect(cell.text).toMatch(/<span class="delta better">▲ −\S+ \(−50%\)<\/span>/);
     for (const cell of r2) expect(cell.text).toMatch(/<span class="delta worse">▼ −0\.1/);
   });

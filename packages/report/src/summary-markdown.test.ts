@@ -10,7 +10,12 @@ function tableOf(markdown: string, metric: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -41,7 +46,9 @@ describe('renderSummary', () => {
   });
 
   it('shows failed, cancelled and cached cells as such', () => {
-    const withCancel = sampleResults({ status: (v, d) => (v === 0 && d === 0 ? 'cancelled' : v === 2 && d === 2 ? 'failed' : v === 1 && d === 1 ? 'cached' : 'succeeded') });
+    const withCancel = sampleResults({
+      status: (v, d) => (v === 0 && d === 0 ? 'cancelled' : v === 2 && d === 2 ? 'failed' : v === 1 && d === 1 ? 'cached' : 'succeeded'),
+    });
     const rows = tableOf(renderSummary(withCancel), 'rmse').slice(2);
     expect(rows[0]?.[1]).toBe('–');
     expect(rows[2]?.[3]).toBe('✗ failed');
@@ -74,8 +81,14 @@ describe('renderSummary', () => {
     });
     const text = renderSummary(results, { baseline });
     expect(text).toContain('base');
-    const rmse = tableOf(text, 'rmse').slice(2).flatMap((row) => row.slice(1)).filter((cell) => cell !== '✗ failed');
-    const r2 = tableOf(text, 'r2').slice(2).flatMap((row) => row.slice(1)).filter((cell) => cell !== '✗ failed');
+    const rmse = tableOf(text, 'rmse')
+      .slice(2)
+      .flatMap((row) => row.slice(1))
+      .filter((cell) => cell !== '✗ failed');
+    const r2 = tableOf(text, 'r2')
+      .slice(2)
+      .flatMap((row) => row.slice(1))
+      .filter((cell) => cell !== '✗ failed');
     expect(rmse.length).toBeGreaterThan(0);
     for (const cell of rmse) expect(cell).toMatch(/▲ −\S+ \(−9\.1%\)$/);
     for (const cell of r2) expect(cell).toMatch(/▼ −0\.05\d*/);
@@ -90,7 +103,10 @@ describe('renderSummary', () => {
   });
 
   it('escapes names and keeps error text inside its code block', () => {
-    const odd = sampleResults({ variants: ['a|b', '<img src=x>', 'c_d*'], error: 'line one\n```\n<script>alert(1)</script>\nfinal reason' });
+    const odd = sampleResults({
+      variants: ['a|b', '<img src=x>', 'c_d*'],
+      error: 'line one\n```\n<script>alert(1)</script>\nfinal reason',
+    });
     const text = renderSummary(odd);
     const rows = tableOf(text, 'rmse');
     for (const row of rows) expect(row).toHaveLength(odd.datasets.length + 1);

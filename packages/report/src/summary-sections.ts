@@ -45,11 +45,7 @@ export function statusLine(results: ExperimentResults): string {
   return `**${results.cells.length} cells**: ${facts.join(' · ')}`;
 }
 
-export function metricSection(
-  results: ExperimentResults,
-  metric: string,
-  baseline: ExperimentResults | undefined,
-): string {
+export function metricSection(results: ExperimentResults, metric: string, baseline: ExperimentResults | undefined): string {
   const variants = reportVariants(results);
   const datasets = reportDatasets(results);
   const find = cellIndex(results);
@@ -149,7 +145,11 @@ export function failedSection(results: ExperimentResults, options: { logs: boole
         '',
       );
     } else {
-      const last = entry.error.split('\n').filter((line) => line.trim() !== '').pop() ?? '';
+      const last =
+        entry.error
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .pop() ?? '';
       const short = last.length > 120 ? `${last.slice(0, 119)}…` : last;
       lines.push(`- ${escapeMarkdown(entry.id)} — ${entry.facts}${short ? `: ${escapeMarkdown(short.trim())}` : ''}`);
     }

@@ -22,7 +22,11 @@ describe('renderTextTable', () => {
       const best = Math.max(...values);
       lines.forEach((line, row) => {
         const cell = results.cells.find((c) => c.variant === results.variants[row] && c.dataset === dataset)!;
-        const text = line.slice(results.variants.reduce((w, v) => Math.max(w, v.length), 0)).trim().split(/\s{2,}/)[column] ?? '';
+        const text =
+          line
+            .slice(results.variants.reduce((w, v) => Math.max(w, v.length), 0))
+            .trim()
+            .split(/\s{2,}/)[column] ?? '';
         if (cell.status !== 'failed') expect(text.endsWith('*')).toBe(cell.metrics.r2 === best);
       });
     });

@@ -39,10 +39,15 @@ export async function readResults(file: string): Promise<ExperimentResults> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8')) as ExperimentResults;
   } catch (error) {
-    throw new MxnError('Results', `${file}: cannot read results (${(error as Error).message})`, { cause: error, hint: 'pass a results.json written by mxn run' });
+    throw new MxnError('Results', `${file}: cannot read results (${(error as Error).message})`, {
+      cause: error,
+      hint: 'pass a results.json written by mxn run',
+    });
   }
   if (parsed?.version !== RESULTS_VERSION || !Array.isArray(parsed.cells)) {
-    throw new MxnError('Results', `${file}: not an mxn results file of version ${RESULTS_VERSION}`, { hint: 'pass a results.json written by mxn run' });
+    throw new MxnError('Results', `${file}: not an mxn results file of version ${RESULTS_VERSION}`, {
+      hint: 'pass a results.json written by mxn run',
+    });
   }
   return parsed;
 }

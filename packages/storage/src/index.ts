@@ -1,4 +1,14 @@
-export type { CopyFromUrlOptions, ListOptions, ObjectInfo, ReadOptions, SignOptions, SignedAccess, Store, StoreCapabilities, WriteOptions } from './store.js';
+export type {
+  CopyFromUrlOptions,
+  ListOptions,
+  ObjectInfo,
+  ReadOptions,
+  SignOptions,
+  SignedAccess,
+  Store,
+  StoreCapabilities,
+  WriteOptions,
+} from './store.js';
 export { StoreError, isNotFound, type StoreErrorCode } from './errors.js';
 export { checkKey, joinKey } from './keys.js';
 export { localStore, type LocalStoreOptions } from './drivers/local.js';
@@ -9,4 +19,15 @@ export { azureBlobStore, type AzureBlobStoreOptions } from './drivers/azure-blob
 export { parseBlobUri, type BlobLocation } from './drivers/azure-location.js';
 export { redact } from './drivers/cloud-errors.js';
 export { urlUnderPrefix } from './signed-urls.js';
-export { copy, formatBytes, renderProgress, type CopiedObject, type CopyOptions, type CopyProgress, type CopyResult, type PlannedObject, type RenderProgressOptions, type RetryOptions } from './transfer/index.js';
+export {
+  copy,
+  formatBytes,
+  renderProgress,
+  type CopiedObject,
+  type CopyOptions,
+  type CopyProgress,
+  type CopyResult,
+  type PlannedObject,
+  type RenderProgressOptions,
+  type RetryOptions,
+} from './transfer/index.js';

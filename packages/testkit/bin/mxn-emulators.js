@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/bin/emulators.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write(`mxn-emulators: not built yet; run "npm run build" in ${fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '')}\n`);
+  process.stderr.write(
+    `mxn-emulators: not built yet; run "npm run build" in ${fileURLToPath(new URL('../../..', import.meta.url)).replace(/[\\/]$/, '')}\n`,
+  );
   process.exit(1);
 }
 await import(entry.href);

@@ -4,6 +4,8 @@ import { exportLines } from './emulators.js';
 describe('exportLines', () => {
   it('single-quotes values for the shell', () => {
     expect(exportLines({ A: "it's", B: 'x;y' })).toBe("export A='it'\\''s'\nexport B='x;y'");
-    expect(exportLines({ AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k==' })).toBe("export AZURE_STORAGE_CONNECTION_STRING='AccountName=a;AccountKey=k=='");
+    expect(exportLines({ AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k==' })).toBe(
+      "export AZURE_STORAGE_CONNECTION_STRING='AccountName=a;AccountKey=k=='",
+    );
   });
 });

@@ -23,11 +23,16 @@ export interface StartEmulatorsOptions extends StartStorageEmulatorsOptions {
  */
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<EmulatorsHandle> {
   const storage = await startStorageEmulators(options);
-  const batch = options.batch === false ? undefined : await startBatchService(options.batch ?? {}).catch(async (error: unknown) => {
-    await storage.stop();
-    throw error;
-  });
-  const batchEnv: Record<string, string> = batch ? { AZURE_BATCH_ACCOUNT_URL: batch.url, AZURE_BATCH_ACCOUNT_NAME: batch.accountName, AZURE_BATCH_ACCOUNT_KEY: batch.accountKey } : {};
+  const batch =
+    options.batch === false
+      ? undefined
+      : await startBatchService(options.batch ?? {}).catch(async (error: unknown) => {
+          await storage.stop();
+          throw error;
+        });
+  const batchEnv: Record<string, string> = batch
+    ? { AZURE_BATCH_ACCOUNT_URL: batch.url, AZURE_BATCH_ACCOUNT_NAME: batch.accountName, AZURE_BATCH_ACCOUNT_KEY: batch.accountKey }
+    : {};
   return {
     s3: storage.s3,
     azurite: storage.azurite,

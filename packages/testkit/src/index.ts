@@ -1,4 +1,11 @@
-export { containerImages, exportLines, modelFolderImages, startEmulators, type EmulatorsHandle, type StartEmulatorsOptions } from './emulators.js';
+export {
+  containerImages,
+  exportLines,
+  modelFolderImages,
+  startEmulators,
+  type EmulatorsHandle,
+  type StartEmulatorsOptions,
+} from './emulators.js';
 export * from './batch/index.js';
 export * from './github/index.js';
 export * from './registry/index.js';

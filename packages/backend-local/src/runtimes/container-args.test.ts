@@ -33,12 +33,17 @@ describe('containerRunArgs', () => {
 
   it('passes the protocol variables and nothing else, and runs the command in the image (its WORKDIR)', () => {
     const args = containerRunArgs(request);
-    expect(values(args, '--env')).toEqual(['MXN_CELL_ID=ridge@seoul', 'MXN_PARAMS={"alpha":1}', 'MXN_INPUT_DIR=/mxn/input', 'MXN_OUTPUT_DIR=/mxn/output']);
+    expect(values(args, '--env')).toEqual([
+      'MXN_CELL_ID=ridge@seoul',
+      'MXN_PARAMS={"alpha":1}',
+      'MXN_INPUT_DIR=/mxn/input',
+      'MXN_OUTPUT_DIR=/mxn/output',
+    ]);
     expect(args).not.toContain('--workdir');
     expect(args.slice(-3)).toEqual(['mxn/ridge:0123456789ab', 'node', 'train.js']);
   });
 
-  it('opts into the host network and a task folder as working directory, and keeps the image\'s user', () => {
+  it("opts into the host network and a task folder as working directory, and keeps the image's user", () => {
     const args = containerRunArgs({ ...request, network: true, workingDirectory: 'task' });
     expect(values(args, '--network')).toEqual(['host']);
     expect(values(args, '--workdir')).toEqual(['/mxn/task']);

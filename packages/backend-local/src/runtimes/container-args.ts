@@ -30,7 +30,8 @@ export function containerRunArgs(request: ContainerRunRequest): string[] {
   for (const [key, value] of Object.entries(request.labels)) args.push('--label', `${key}=${value}`);
   args.push('--mount', mountSpec({ type: 'bind', source: request.inputDir, target: CONTAINER_PATHS.input, readonly: true }));
   args.push('--mount', mountSpec({ type: 'bind', source: request.outputDir, target: CONTAINER_PATHS.output }));
-  if (request.workingDirectory === 'task') args.push('--mount', mountSpec({ type: 'tmpfs', target: CONTAINER_PATHS.task }), '--workdir', CONTAINER_PATHS.task);
+  if (request.workingDirectory === 'task')
+    args.push('--mount', mountSpec({ type: 'tmpfs', target: CONTAINER_PATHS.task }), '--workdir', CONTAINER_PATHS.task);
   const env = { ...request.env, [TASK_ENV.inputDir]: CONTAINER_PATHS.input, [TASK_ENV.outputDir]: CONTAINER_PATHS.output };
   for (const [key, value] of Object.entries(env)) args.push('--env', `${key}=${value}`);
   args.push(request.image, ...request.command);

@@ -43,7 +43,15 @@ export function containerRuntime(options: ContainerRuntimeOptions): TaskRuntime 
       const started = Date.now();
       image = task.image
         ? ensurePrebuiltImage(task.image, quiet).then(() => task.image!)
-        : ensureImage({ name: task.model, buildDir: task.buildDir! }, { ...quiet, root: options.root, ...(options.registry ? { registry: options.registry } : {}), ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}) }).then((outcome) => {
+        : ensureImage(
+            { name: task.model, buildDir: task.buildDir! },
+            {
+              ...quiet,
+              root: options.root,
+              ...(options.registry ? { registry: options.registry } : {}),
+              ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
+            },
+          ).then((outcome) => {
             if (outcome.state === 'built') options.log(`${outcome.ref}: built in ${formatDuration(Date.now() - started)}`);
             return outcome.ref;
           });
@@ -55,7 +63,9 @@ export function containerRuntime(options: ContainerRuntimeOptions): TaskRuntime 
     name: 'container',
     async prepare(task, signal) {
       const image = await imageOf(task, signal).catch((error: Error) => {
-        const what = task.image ? `image ${task.image} is not available` : `the image of ${path.relative(options.root, task.buildDir!) || '.'} did not build`;
+        const what = task.image
+          ? `image ${task.image} is not available`
+          : `the image of ${path.relative(options.root, task.buildDir!) || '.'} did not build`;
         throw new Error(`${what}: ${error.message.replace(/^images: /, '')}`);
       });
       return preparedContainer(task, image, options);
@@ -101,7 +111,9 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
         // shown in comments): only regular files and folders, never a link to a file of the runner.
         await removeSpecialFiles(io.outputDir);
         await Promise.all([copyFile(path.join(logs, 'stdout.txt'), io.stdoutFile), copyFile(path.join(logs, 'stderr.txt'), io.stderrFile)]);
-        return result.kind === 'exited' && result.exitCode === 125 ? { kind: 'notStarted', error: new Error(`${engine.command} could not start the container (exit 125)`) } : result;
+        return result.kind === 'exited' && result.exitCode === 125
+          ? { kind: 'notStarted', error: new Error(`${engine.command} could not start the container (exit 125)`) }
+          : result;
       } finally {
         liveContainers.forget(engine.command, name);
         await rm(logs, { recursive: true, force: true });
@@ -121,11 +133,17 @@ export async function removeSpecialFiles(dir: string): Promise<void> {
 
 /** Stopping a container that has already gone is no error: these never reject. */
 function killContainer(command: string, name: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  return spawnCommand(command, ['kill', '--signal', signal, name]).then(() => undefined, () => undefined);
+  return spawnCommand(command, ['kill', '--signal', signal, name]).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 function removeContainer(command: string, name: string): Promise<void> {
-  return spawnCommand(command, ['rm', '--force', name]).then(() => undefined, () => undefined);
+  return spawnCommand(command, ['rm', '--force', name]).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /**
@@ -143,7 +161,8 @@ const liveContainers = (() => {
       if (hooked) return;
       hooked = true;
       process.once('exit', () => {
-        for (const [engine, names] of live) if (names.size > 0) spawnSync(engine, ['rm', '--force', ...names], { stdio: 'ignore', timeout: 10_000 });
+        for (const [engine, names] of live)
+          if (names.size > 0) spawnSync(engine, ['rm', '--force', ...names], { stdio: 'ignore', timeout: 10_000 });
       });
     },
     forget(command: string, name: string) {

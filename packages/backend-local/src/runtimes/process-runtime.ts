@@ -39,9 +39,11 @@ export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
     name: 'process',
     async prepare(task, signal) {
       const python = task.buildDir
-        ? await ensurePythonEnv(task.buildDir, { cacheDir: path.join(options.stateDir, 'venvs'), log: options.log, signal }).catch((error: Error) => {
-            throw new Error(`could not make the Python environment of ${task.buildDir}: ${error.message}`);
-          })
+        ? await ensurePythonEnv(task.buildDir, { cacheDir: path.join(options.stateDir, 'venvs'), log: options.log, signal }).catch(
+            (error: Error) => {
+              throw new Error(`could not make the Python environment of ${task.buildDir}: ${error.message}`);
+            },
+          )
         : undefined;
       const env: Record<string, string> = { ...options.baseEnv };
       if (python) {
@@ -59,7 +61,12 @@ export function processRuntime(options: ProcessRuntimeOptions): TaskRuntime {
   };
 }
 
-function preparedProcess(task: TaskSpec, env: Record<string, string>, options: ProcessRuntimeOptions, packages: string | undefined): PreparedTask {
+function preparedProcess(
+  task: TaskSpec,
+  env: Record<string, string>,
+  options: ProcessRuntimeOptions,
+  packages: string | undefined,
+): PreparedTask {
   const buildDir = task.buildDir;
   return {
     where: buildDir ?? options.cwd,

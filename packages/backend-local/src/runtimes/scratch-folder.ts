@@ -77,7 +77,8 @@ async function linkPackages(levels: string[], target: string): Promise<void> {
       }
     }
   }
-  for (const scope of new Set([...links.keys()].filter((name) => name.includes('/')).map((name) => name.split('/')[0]!))) await mkdir(path.join(target, scope), { recursive: true });
+  for (const scope of new Set([...links.keys()].filter((name) => name.includes('/')).map((name) => name.split('/')[0]!)))
+    await mkdir(path.join(target, scope), { recursive: true });
   await mkdir(target, { recursive: true });
   await runPool([...links], 32, ([name, source]) => symlink(source, path.join(target, ...name.split('/')), 'dir'));
 }

@@ -14,7 +14,6 @@ import type { Output } from '../output.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-
 function docker(...args: string[]): string {
   const result = spawnSync('docker', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`docker ${args.join(' ')}: ${result.stderr}`);
@@ -111,7 +110,15 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
     expect(pushed.stdout.trim().split('\n').at(-1)).toBe('built 0, reused 0, pushed 3, pulled 0, failed 0');
     for (const ref of refs) {
       const [repository, tag] = ref.slice(registry.host.length + 1).split(':');
-      expect((await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).status, ref).toBe(200);
+      expect(
+        (
+          await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
+            method: 'HEAD',
+            headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+          })
+        ).status,
+        ref,
+      ).toBe(200);
     }
 
     // Again: the registry has them, nothing is built or pushed. MXN_REGISTRY works as --registry.
@@ -121,7 +128,10 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
     expect(refsIn(again.stdout).sort()).toEqual([...refs].sort());
     expect(again.stdout.trim().split('\n').at(-1)).toBe('built 0, reused 3, pushed 0, pulled 0, failed 0');
 
-    const json = JSON.parse((await mxn('build', file(), '--json')).stdout) as { images: Record<string, string>; totals: Record<string, number> };
+    const json = JSON.parse((await mxn('build', file(), '--json')).stdout) as {
+      images: Record<string, string>;
+      totals: Record<string, number>;
+    };
     expect(json.totals).toEqual({ built: 0, reused: 3, pushed: 0, pulled: 0, failed: 0 });
     expect(json.images[path.join(root, 'models', 'alpha')]).toBe(refs.find((ref) => ref.includes('/alpha:')));
   });
@@ -136,11 +146,16 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
     const mixed = path.join(root, 'experiments', 'mixed.yaml');
     await writeFile(
       mixed,
-      experiment('mixed', `  - { name: bad, build: models/bad, command: [run] }\n  - { name: beta, build: models/beta, command: [run] }\n  - { name: pre, image: ${prebuilt}, command: [run] }`),
+      experiment(
+        'mixed',
+        `  - { name: bad, build: models/bad, command: [run] }\n  - { name: beta, build: models/beta, command: [run] }\n  - { name: pre, image: ${prebuilt}, command: [run] }`,
+      ),
     );
     const ran = await mxn('build', mixed);
     expect(ran.code, ran.stderr).toBe(1);
-    expect(ran.stdout).toMatch(/^mxn\/bad:[0-9a-f]{12} \(models\/bad\) {2}failed: docker build of models\/bad failed \(exit 1\): COPY failed: .*missing-file.*$/m);
+    expect(ran.stdout).toMatch(
+      /^mxn\/bad:[0-9a-f]{12} \(models\/bad\) {2}failed: docker build of models\/bad failed \(exit 1\): COPY failed: .*missing-file.*$/m,
+    );
     expect(ran.stdout).toMatch(/^mxn\/beta:[0-9a-f]{12} \(models\/beta\) {2}reused$/m);
     expect(ran.stdout).toMatch(new RegExp(`^${prebuilt} {2}pulled {2}${registry.host}/prebuilt-${suffix}@sha256:[0-9a-f]{64}$`, 'm'));
     expect(ran.stdout.trim().split('\n').at(-1)).toBe('built 0, reused 1, pushed 0, pulled 1, failed 1');

@@ -52,7 +52,8 @@ export async function buildCommand(argv: string[], output: Output): Promise<numb
 
 function line(outcome: ImageOutcome | FailedImageOutcome, root: string, output: Output): string {
   const where = outcome.buildDir ? ` (${path.relative(root, outcome.buildDir) || '.'})` : '';
-  if (outcome.state === 'failed') return `${outcome.ref ?? outcome.name}${where}  ${red(output, `failed: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`)}`;
+  if (outcome.state === 'failed')
+    return `${outcome.ref ?? outcome.name}${where}  ${red(output, `failed: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`)}`;
   const state = outcome.state === 'reused' ? outcome.state : green(output, outcome.state);
   return `${outcome.ref}${where}  ${state}${outcome.state === 'pulled' || (outcome.state === 'reused' && !outcome.buildDir) ? `  ${outcome.id}` : ''}`;
 }

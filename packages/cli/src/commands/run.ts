@@ -50,7 +50,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
   });
   if (values.help) return help(output, runHelp);
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new MxnError('Usage', `--concurrency expects a positive whole number, got "${values.concurrency}"`);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0))
+    throw new MxnError('Usage', `--concurrency expects a positive whole number, got "${values.concurrency}"`);
   const rerun = parseRerun(values.rerun);
   const only = (values.only ?? []).map(parseCellFilter);
   const baseline = values.baseline ? await readResults(values.baseline) : undefined;
@@ -91,8 +92,17 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       ...(baseline ? { baseline } : {}),
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
-        output.err.write(`${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`);
-        progress = createProgress({ total: toRun, cached: plan.cells.length - toRun, concurrency: concurrency ?? session.loaded.spec.compute.concurrency, stream: output.err, isTTY: Boolean(output.err.isTTY), color: output.color });
+        output.err.write(
+          `${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`,
+        );
+        progress = createProgress({
+          total: toRun,
+          cached: plan.cells.length - toRun,
+          concurrency: concurrency ?? session.loaded.spec.compute.concurrency,
+          stream: output.err,
+          isTTY: Boolean(output.err.isTTY),
+          color: output.color,
+        });
       },
       onEvent: (event) => progress?.onEvent(event),
     });
@@ -102,13 +112,18 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     else {
       output.out.write(`\n${renderTextTable(results)}\n`);
       for (const cell of results.cells.filter((item) => item.status === 'failed')) {
-        output.out.write(`${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`);
+        output.out.write(
+          `${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`,
+        );
       }
       if (results.aggregate) output.out.write(`aggregate: ${results.aggregate.status} → ${results.aggregate.output}\n`);
       const { succeeded, cached, failed, cancelled } = results.totals;
       output.out.write(`${bold(output, `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled`)}\n`);
       output.out.write(`wrote ${written.results}\nwrote ${written.summary}\nwrote ${written.report}\n`);
-      if (published) output.out.write(`copied results and cell outputs to ${published.uri} (${published.objects} objects, ${published.skipped} unchanged)\n`);
+      if (published)
+        output.out.write(
+          `copied results and cell outputs to ${published.uri} (${published.objects} objects, ${published.skipped} unchanged)\n`,
+        );
     }
     return exitCodeOfOutcome(report.outcome);
   } finally {

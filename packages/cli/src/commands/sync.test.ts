@@ -43,8 +43,14 @@ function sync(...args: string[]): Promise<Ran> {
   });
 }
 
-const s3 = (prefix: string) => s3Store({ uri: `s3://mxn/${prefix}`, endpoint: emu.s3.endpoint, credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey } });
-const blob = (prefix: string) => azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: emu.blob.connectionString });
+const s3 = (prefix: string) =>
+  s3Store({
+    uri: `s3://mxn/${prefix}`,
+    endpoint: emu.s3.endpoint,
+    credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey },
+  });
+const blob = (prefix: string) =>
+  azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: emu.blob.connectionString });
 
 async function expectSameFiles(store: Store): Promise<void> {
   const keys: string[] = [];
@@ -130,7 +136,11 @@ describe('mxn sync', () => {
   });
 
   it('exits 2 with one line for a bad URI or bad usage', async () => {
-    for (const args of [['gs://bucket/data/', 's3://mxn/x/'], ['s3://mxn/data/', 'az://devstoreaccount1'], ['s3://', './x']]) {
+    for (const args of [
+      ['gs://bucket/data/', 's3://mxn/x/'],
+      ['s3://mxn/data/', 'az://devstoreaccount1'],
+      ['s3://', './x'],
+    ]) {
       const ran = await sync(...args);
       expect(ran.code, args.join(' ')).toBe(2);
       expect(ran.stderr.trim().split('\n'), ran.stderr).toHaveLength(1);
@@ -147,7 +157,9 @@ describe('mxn sync', () => {
       for (const extra of [[], ['--dry-run'], ['--json']]) {
         const ran = await sync(source, path.join(local, 'out', 'never.parquet'), ...extra);
         expect(ran.code, `${source} ${extra.join(' ')}`).toBe(2);
-        expect(ran.stderr, ran.stderr).toMatch(/^error mxn sync: \S*no-such\S* does not exist \(no object, and no objects under it\)\nhint: check the source; a prefix that may be empty ends with "\/"\n$/);
+        expect(ran.stderr, ran.stderr).toMatch(
+          /^error mxn sync: \S*no-such\S* does not exist \(no object, and no objects under it\)\nhint: check the source; a prefix that may be empty ends with "\/"\n$/,
+        );
       }
     }
   });

@@ -58,11 +58,16 @@ export async function syncCommand(argv: string[], output: Output): Promise<numbe
   });
   if (values.help) return help(output, syncHelp);
   if (positionals.length !== 2) {
-    throw new MxnError('Usage', `mxn sync: expected <source> <destination>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`, { hint: 'usage: mxn sync <source> <destination> [--concurrency N] [--dry-run] [--json]' });
+    throw new MxnError(
+      'Usage',
+      `mxn sync: expected <source> <destination>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`,
+      { hint: 'usage: mxn sync <source> <destination> [--concurrency N] [--dry-run] [--json]' },
+    );
   }
   const [source, destination] = positionals as [string, string];
   const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
-  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new MxnError('Usage', `mxn sync: --concurrency expects a positive whole number, got "${values.concurrency}"`);
+  if (!(Number.isInteger(concurrency) && concurrency > 0))
+    throw new MxnError('Usage', `mxn sync: --concurrency expects a positive whole number, got "${values.concurrency}"`);
   const shown = { source: redact(source), destination: redact(destination) };
 
   try {
@@ -97,7 +102,13 @@ function fail(error: unknown, shown: { source: string; destination: string }, js
 
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return redact(message.replace(/^store: /, '').replace(/^copy: /, '').replace(/\s*\n\s*/g, ' ').trim());
+  return redact(
+    message
+      .replace(/^store: /, '')
+      .replace(/^copy: /, '')
+      .replace(/\s*\n\s*/g, ' ')
+      .trim(),
+  );
 }
 
 function summarize(shown: { source: string; destination: string }, result: CopyResult, failures: SyncSummary['failures']): SyncSummary {
@@ -123,12 +134,21 @@ function summarize(shown: { source: string; destination: string }, result: CopyR
 }
 
 function describe(summary: SyncSummary): string {
-  const how = summary.copied ? ` (${[summary.serverSide ? `${summary.serverSide} server-side` : '', summary.streamed ? `${summary.streamed} streamed` : ''].filter(Boolean).join(', ')})` : '';
+  const how = summary.copied
+    ? ` (${[summary.serverSide ? `${summary.serverSide} server-side` : '', summary.streamed ? `${summary.streamed} streamed` : ''].filter(Boolean).join(', ')})`
+    : '';
   const rate = summary.bytesPerSecond ? `, ${formatBytes(summary.bytesPerSecond)}/s` : '';
   return `synced ${summary.destination}: ${summary.copied} copied${how}, ${summary.skipped} identical skipped, ${formatBytes(summary.bytes)} in ${(summary.elapsedMs / 1000).toFixed(1)} s${rate}`;
 }
 
-async function dryRun(source: string, destination: string, concurrency: number, shown: { source: string; destination: string }, json: boolean, output: Output): Promise<number> {
+async function dryRun(
+  source: string,
+  destination: string,
+  concurrency: number,
+  shown: { source: string; destination: string },
+  json: boolean,
+  output: Output,
+): Promise<number> {
   const started = Date.now();
   const planned = await planSync(source, destination, concurrency);
   const toCopy = planned.filter((item) => item.action === 'copy');
@@ -154,9 +174,15 @@ async function dryRun(source: string, destination: string, concurrency: number, 
     return 0;
   }
   for (const item of planned) {
-    output.out.write(item.action === 'copy' ? `would copy ${item.key} (${formatBytes(item.size)}, ${item.method})\n` : `would skip ${item.key} (${formatBytes(item.size)}, identical)\n`);
+    output.out.write(
+      item.action === 'copy'
+        ? `would copy ${item.key} (${formatBytes(item.size)}, ${item.method})\n`
+        : `would skip ${item.key} (${formatBytes(item.size)}, identical)\n`,
+    );
   }
-  output.out.write(`${bold(output, `dry run: ${toCopy.length} to copy (${formatBytes(bytes)}), ${planned.length - toCopy.length} identical to skip; nothing was copied`)}\n`);
+  output.out.write(
+    `${bold(output, `dry run: ${toCopy.length} to copy (${formatBytes(bytes)}), ${planned.length - toCopy.length} identical to skip; nothing was copied`)}\n`,
+  );
   return 0;
 }
 

@@ -12,7 +12,9 @@ export async function validateCommand(argv: string[], output: Output): Promise<n
   if (values.help) return help(output, validateHelp);
   const loaded = await loadExperiment(onePositional('validate', positionals, 'experiment.yaml'));
   const variants = loaded.spec.models.reduce((count, model) => count + expandVariants(model.name, model.params).length, 0);
-  output.out.write(`${green(output, 'ok')} ${loaded.spec.name}: ${loaded.spec.datasets.length} datasets, ${loaded.spec.models.length} models (${variants} variants), ${variants * loaded.spec.datasets.length} cells\n`);
+  output.out.write(
+    `${green(output, 'ok')} ${loaded.spec.name}: ${loaded.spec.datasets.length} datasets, ${loaded.spec.models.length} models (${variants} variants), ${variants * loaded.spec.datasets.length} cells\n`,
+  );
   return 0;
 }
 

@@ -44,6 +44,8 @@ export function planJson(plan: Plan) {
       ...(item.contextHash ? { contextHash: item.contextHash } : {}),
     })),
     toRun: plan.cells.filter((item) => item.willRun).length,
-    aggregate: plan.aggregate ? { command: plan.aggregate.command, image: plan.aggregate.image, contextHash: plan.aggregate.contextHash } : undefined,
+    aggregate: plan.aggregate
+      ? { command: plan.aggregate.command, image: plan.aggregate.image, contextHash: plan.aggregate.contextHash }
+      : undefined,
   };
 }

@@ -21,7 +21,13 @@ type IssueAt = (where: readonly (string | number)[], message: string) => Experim
  * Checks the datasets given as `[index in the file, entry]` (entries that failed the schema are
  * left out by the caller, so the others are still checked) against the target column.
  */
-export async function checkDatasets(entries: Array<[number, DatasetSpec]>, target: string, root: string, issue: IssueAt, issues: ExperimentIssue[]): Promise<ResolvedDataset[]> {
+export async function checkDatasets(
+  entries: Array<[number, DatasetSpec]>,
+  target: string,
+  root: string,
+  issue: IssueAt,
+  issues: ExperimentIssue[],
+): Promise<ResolvedDataset[]> {
   const resolved = await Promise.all(
     entries.map(async ([index, dataset]): Promise<ResolvedDataset | undefined> => {
       const problems: ExperimentIssue[] = [];
@@ -47,8 +53,16 @@ export async function checkDatasets(entries: Array<[number, DatasetSpec]>, targe
           });
           if (!footer) return undefined;
           if (!footer.columns.some((column) => column.name === target)) {
-            const guess = didYouMean(target, footer.columns.map((column) => column.name));
-            problems.push(issue(where, `target column "${target}" is missing from ${file.key}${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`));
+            const guess = didYouMean(
+              target,
+              footer.columns.map((column) => column.name),
+            );
+            problems.push(
+              issue(
+                where,
+                `target column "${target}" is missing from ${file.key}${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`,
+              ),
+            );
             return undefined;
           }
           columns = footer.columns;

@@ -88,9 +88,7 @@ describe('loadExperiment', () => {
   });
 
   it('names a missing target column, a missing file and an unreadable parquet file', async () => {
-    const lines = await problems(
-      good.replace('target: price', 'target: prize').replace('data/b.parquet', 'data/nope.parquet').concat(''),
-    );
+    const lines = await problems(good.replace('target: price', 'target: prize').replace('data/b.parquet', 'data/nope.parquet').concat(''));
     expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet; did you mean "price"\?/.test(line))).toBe(true);
     expect(lines.some((line) => /:6:12: no parquet file matches data\/nope\.parquet/.test(line))).toBe(true);
     const broken = await problems(good.replace('data/b.parquet', 'data/broken.parquet'));
@@ -104,7 +102,12 @@ describe('loadExperiment', () => {
   });
 
   it('checks the datasets too when other parts of the file are wrong', async () => {
-    const lines = await problems(good.replace('target: price', 'target: prize').replace('    command: [node, train.js]', '    comand: [node, train.js]').replace('  - name: b\n', '  - name: a\n'));
+    const lines = await problems(
+      good
+        .replace('target: price', 'target: prize')
+        .replace('    command: [node, train.js]', '    comand: [node, train.js]')
+        .replace('  - name: b\n', '  - name: a\n'),
+    );
     expect(lines.some((line) => /unknown key "comand"/.test(line))).toBe(true);
     expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet/.test(line))).toBe(true);
     expect(lines.some((line) => /:6:12: target column "prize" is missing from b\.parquet/.test(line))).toBe(true);
@@ -118,12 +121,18 @@ describe('loadExperiment', () => {
     expect(lines).toEqual([expect.stringMatching(/:16:12: backend "aws-batch" is not available yet; use local or azure-batch$/)]);
   });
 
-  it('takes the common compute keys only without the backends\' settings, and names the backend meant', async () => {
+  it("takes the common compute keys only without the backends' settings, and names the backend meant", async () => {
     expect(await problems(`${good}compute:\n  backend: azure-batch\n  maxNodes: 2\n`)).toEqual([
-      expect.stringMatching(/:17:3: unknown key "maxNodes" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache$/),
+      expect.stringMatching(
+        /:17:3: unknown key "maxNodes" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache$/,
+      ),
     ]);
-    expect(await problems(`${good}compute:\n  backend: loca\n`)).toEqual([expect.stringMatching(/:16:12: compute\.backend: unknown backend "loca"; did you mean "local"\?$/)]);
-    expect(await problems(`${good}compute:\n  backend: 3\n`)).toEqual([expect.stringMatching(/:16:12: compute\.backend: unknown backend 3; expected one of: local, azure-batch, aws-batch$/)]);
+    expect(await problems(`${good}compute:\n  backend: loca\n`)).toEqual([
+      expect.stringMatching(/:16:12: compute\.backend: unknown backend "loca"; did you mean "local"\?$/),
+    ]);
+    expect(await problems(`${good}compute:\n  backend: 3\n`)).toEqual([
+      expect.stringMatching(/:16:12: compute\.backend: unknown backend 3; expected one of: local, azure-batch, aws-batch$/),
+    ]);
   });
 
   it('reports YAML syntax errors with their position', async () => {

@@ -45,7 +45,9 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   const shown = path.relative(process.cwd(), absolute) || absolute;
   const root = options.root ? path.resolve(options.root) : findRoot(absolute);
   const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ExperimentError([{ file: shown, line: 1, column: 1, message: `cannot read the experiment file (${error.code ?? error.message})` }]);
+    throw new ExperimentError([
+      { file: shown, line: 1, column: 1, message: `cannot read the experiment file (${error.code ?? error.message})` },
+    ]);
   });
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -73,13 +75,15 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
     issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue)));
     // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
     const target = (raw as { evaluation?: { target?: unknown } }).evaluation?.target;
-    if (options.checkData !== false && typeof target === 'string' && target) await checkDatasets(parsedDatasets(raw), target, root, issue, issues);
+    if (options.checkData !== false && typeof target === 'string' && target)
+      await checkDatasets(parsedDatasets(raw), target, root, issue, issues);
     throw new ExperimentError(sortIssues(issues));
   }
 
   const spec = parsed.data;
   const issues = checkSemantics(spec, root, issue);
-  const datasets = options.checkData === false ? [] : await checkDatasets([...spec.datasets.entries()], spec.evaluation.target, root, issue, issues);
+  const datasets =
+    options.checkData === false ? [] : await checkDatasets([...spec.datasets.entries()], spec.evaluation.target, root, issue, issues);
   if (issues.length > 0) throw new ExperimentError(sortIssues(issues));
   return { file: absolute, root, spec, datasets };
 }
@@ -94,7 +98,10 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
       const guess = didYouMean(key, allowed);
       // A key of another alternative (`maxNodes` under `backend: local`) says whose it is.
       const other = guess ? undefined : otherAlternatives(schema, where, raw, key);
-      const owner = other && other.accepting.length > 0 ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, and ${describe([...where, other.discriminator])} is ${String(other.selected)}` : undefined;
+      const owner =
+        other && other.accepting.length > 0
+          ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, and ${describe([...where, other.discriminator])} is ${String(other.selected)}`
+          : undefined;
       const hint = guess ? `did you mean "${guess}"?` : (owner ?? `expected one of: ${allowed.join(', ')}`);
       return issue([...where, key], `unknown key "${key}" in ${describe(where)}; ${hint}`, true);
     });
@@ -103,7 +110,10 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
     // A discriminator no alternative has (`backend: azure`): name the choices, or the one meant.
     const choices = ((zodIssue as { options?: unknown[] }).options ?? []).filter((value): value is string => typeof value === 'string');
     const value = doc.getIn(where);
-    const guess = typeof value === 'string' ? (didYouMean(value, choices) ?? choices.find((choice) => value.length >= 3 && choice.startsWith(value))) : undefined;
+    const guess =
+      typeof value === 'string'
+        ? (didYouMean(value, choices) ?? choices.find((choice) => value.length >= 3 && choice.startsWith(value)))
+        : undefined;
     const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
     const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
     return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
@@ -118,11 +128,20 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
 
 function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): ExperimentIssue[] {
   const issues: ExperimentIssue[] = [];
-  for (const [list, items] of [['datasets', spec.datasets], ['models', spec.models]] as const) {
+  for (const [list, items] of [
+    ['datasets', spec.datasets],
+    ['models', spec.models],
+  ] as const) {
     const seen = new Map<string, number>();
     items.forEach((item, index) => {
       const before = seen.get(item.name.toLowerCase());
-      if (before !== undefined) issues.push(issue([list, index, 'name'], `duplicate ${list.slice(0, -1)} name "${item.name}" (also ${list}[${before}]); names must be unique`));
+      if (before !== undefined)
+        issues.push(
+          issue(
+            [list, index, 'name'],
+            `duplicate ${list.slice(0, -1)} name "${item.name}" (also ${list}[${before}]); names must be unique`,
+          ),
+        );
       else seen.set(item.name.toLowerCase(), index);
     });
   }
@@ -136,23 +155,34 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
     else if (!item.build && !item.image) issues.push(issue(where, `${describe(where)} needs "build: <folder>" or "image: <reference>"`));
     else if (item.build) {
       const dir = path.resolve(root, item.build);
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) issues.push(issue([...where, 'build'], `build folder ${item.build} does not exist under ${root}`));
+      if (!existsSync(dir) || !statSync(dir).isDirectory())
+        issues.push(issue([...where, 'build'], `build folder ${item.build} does not exist under ${root}`));
     }
   }
   spec.models.forEach((model, index) => {
     for (const [name, value] of Object.entries(model.params ?? {})) {
-      if (Array.isArray(value) && value.length === 0) issues.push(issue(['models', index, 'params', name], `params.${name} is an empty list, which makes no variant; give at least one value`));
+      if (Array.isArray(value) && value.length === 0)
+        issues.push(
+          issue(['models', index, 'params', name], `params.${name} is an empty list, which makes no variant; give at least one value`),
+        );
     }
   });
   const known = KNOWN_METRICS[spec.evaluation.task];
   (spec.evaluation.metrics ?? []).forEach((metric, index) => {
     if (!known.includes(metric)) {
       const guess = didYouMean(metric, known);
-      issues.push(issue(['evaluation', 'metrics', index], `unknown ${spec.evaluation.task} metric "${metric}"; ${guess ? `did you mean "${guess}"?` : `use ${known.join(', ')}`}`));
+      issues.push(
+        issue(
+          ['evaluation', 'metrics', index],
+          `unknown ${spec.evaluation.task} metric "${metric}"; ${guess ? `did you mean "${guess}"?` : `use ${known.join(', ')}`}`,
+        ),
+      );
     }
   });
-  if (spec.compute.backend === 'aws-batch') issues.push(issue(['compute', 'backend'], 'backend "aws-batch" is not available yet; use local or azure-batch'));
-  if (parseDuration(spec.compute.timeout) === undefined) issues.push(issue(['compute', 'timeout'], `timeout "${spec.compute.timeout}" is not a duration; write e.g. 90s, 30m or 2h`));
+  if (spec.compute.backend === 'aws-batch')
+    issues.push(issue(['compute', 'backend'], 'backend "aws-batch" is not available yet; use local or azure-batch'));
+  if (parseDuration(spec.compute.timeout) === undefined)
+    issues.push(issue(['compute', 'timeout'], `timeout "${spec.compute.timeout}" is not a duration; write e.g. 90s, 30m or 2h`));
   return issues;
 }
 
@@ -161,7 +191,9 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
  * "is missing command". The first says it all; drop the second.
  */
 function dropMissingExplainedByTypos(issues: ExperimentIssue[]): ExperimentIssue[] {
-  const guessed = new Set(issues.flatMap((item) => /^unknown key "[^"]+" in (.+); did you mean "([^"]+)"\?$/.exec(item.message)?.slice(1, 3).join('\0') ?? []));
+  const guessed = new Set(
+    issues.flatMap((item) => /^unknown key "[^"]+" in (.+); did you mean "([^"]+)"\?$/.exec(item.message)?.slice(1, 3).join('\0') ?? []),
+  );
   return issues.filter((item) => {
     const missing = /^(.+) is missing "([^"]+)"$/.exec(item.message);
     return !missing || !guessed.has(`${missing[1]}\0${missing[2]}`);
@@ -189,12 +221,19 @@ function bestEffort(check: () => ExperimentIssue[]): ExperimentIssue[] {
 
 function withDefaults(raw: unknown): ExperimentSpec {
   const value = (raw && typeof raw === 'object' ? raw : {}) as Partial<ExperimentSpec>;
-  const list = <T>(items: unknown): T[] => (Array.isArray(items) ? items.filter((item): item is T => !!item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string') : []);
+  const list = <T>(items: unknown): T[] =>
+    Array.isArray(items)
+      ? items.filter((item): item is T => !!item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string')
+      : [];
   return {
     ...value,
     datasets: list(value.datasets),
     models: list(value.models),
-    evaluation: { task: 'regression', ...(value.evaluation ?? {}), metrics: Array.isArray(value.evaluation?.metrics) ? value.evaluation.metrics.filter((m) => typeof m === 'string') : undefined },
+    evaluation: {
+      task: 'regression',
+      ...(value.evaluation ?? {}),
+      metrics: Array.isArray(value.evaluation?.metrics) ? value.evaluation.metrics.filter((m) => typeof m === 'string') : undefined,
+    },
     compute: { ...(value.compute ?? {}), timeout: typeof value.compute?.timeout === 'string' ? value.compute.timeout : '30m' },
   } as ExperimentSpec;
 }

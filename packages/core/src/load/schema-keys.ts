@@ -23,7 +23,12 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[], data?: u
  * the discriminator, the value the file selects (`local` when it gives none) and the values of the
  * other alternatives that accept `key` (`maxNodes` → `azure-batch`).
  */
-export function otherAlternatives(schema: z.ZodType, path: readonly PropertyKey[], data: unknown, key: string): { discriminator: string; selected: unknown; accepting: string[] } | undefined {
+export function otherAlternatives(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+  data: unknown,
+  key: string,
+): { discriminator: string; selected: unknown; accepting: string[] } | undefined {
   const node = nodeAt(schema, path, data);
   const def = node?.schema._zod.def;
   if (!node || def?.type !== 'union' || typeof def.discriminator !== 'string') return undefined;

@@ -46,7 +46,13 @@ async function computeHash(dir: string): Promise<string> {
 async function hashFiles(hash: ReturnType<typeof createHash>, dir: string, files: string[]): Promise<void> {
   for (const file of files) {
     hash.update(file).update('\0');
-    hash.update(createHash('sha256').update(await readFile(path.join(dir, file))).digest()).update('\0');
+    hash
+      .update(
+        createHash('sha256')
+          .update(await readFile(path.join(dir, file)))
+          .digest(),
+      )
+      .update('\0');
   }
 }
 
@@ -56,7 +62,9 @@ async function hashFiles(hash: ReturnType<typeof createHash>, dir: string, files
  * packages are left out: their versions are already in the package.json that was hashed.
  */
 async function workspaceDependencies(dir: string, seen: Set<string>): Promise<Array<[string, string]>> {
-  const manifest = await readFile(path.join(dir, 'package.json'), 'utf8').then(JSON.parse, () => undefined) as { dependencies?: Record<string, string> } | undefined;
+  const manifest = (await readFile(path.join(dir, 'package.json'), 'utf8').then(JSON.parse, () => undefined)) as
+    | { dependencies?: Record<string, string> }
+    | undefined;
   const out: Array<[string, string]> = [];
   for (const name of Object.keys(manifest?.dependencies ?? {}).sort()) {
     const location = await resolvePackage(dir, name);

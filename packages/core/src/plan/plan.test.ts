@@ -29,7 +29,14 @@ describe('planExperiment', () => {
   it('makes models × variants × datasets cells with readable ids, in experiment order', async () => {
     const { file } = await setup();
     const plan = await planExperiment(await loadExperiment(file));
-    expect(plan.cells.map((cell) => cell.id)).toEqual(['mean[k=1]@small', 'mean[k=1]@large', 'mean[k=2]@small', 'mean[k=2]@large', 'other@small', 'other@large']);
+    expect(plan.cells.map((cell) => cell.id)).toEqual([
+      'mean[k=1]@small',
+      'mean[k=1]@large',
+      'mean[k=2]@small',
+      'mean[k=2]@large',
+      'other@small',
+      'other@large',
+    ]);
     expect(plan.variants).toEqual(['mean[k=1]', 'mean[k=2]', 'other']);
     expect(plan.datasets).toEqual(['small', 'large']);
     expect(new Set(plan.cells.map((cell) => cell.key)).size).toBe(6);
@@ -58,19 +65,25 @@ describe('planExperiment', () => {
     expect(containers.runtime).toBe('container');
     expect(processes.runtime).toBe('process');
     for (const [index, cell] of processes.cells.entries()) expect(cell.key).not.toBe(containers.cells[index]!.key);
-    expect((await planExperiment(loaded, { runtime: 'container' })).cells.map((cell) => cell.key)).toEqual(containers.cells.map((cell) => cell.key));
+    expect((await planExperiment(loaded, { runtime: 'container' })).cells.map((cell) => cell.key)).toEqual(
+      containers.cells.map((cell) => cell.key),
+    );
   });
 
   it('keys a prebuilt image by the digest the backend resolves, not by its tag', async () => {
     const { project } = await setup();
-    const file = await project.write('experiments/prebuilt.yaml', `name: prebuilt
+    const file = await project.write(
+      'experiments/prebuilt.yaml',
+      `name: prebuilt
 datasets: [{ name: small, train: data/small.parquet }]
 models: [{ name: pre, image: registry.example/pre:latest, command: [python, train.py] }]
 evaluation: { target: y }
-`);
+`,
+    );
     const loaded = await loadExperiment(file);
     const asked: string[] = [];
-    const planWith = (digest: string) => planExperiment(loaded, { resolveImage: async (ref) => (asked.push(ref), `registry.example/pre@${digest}`) });
+    const planWith = (digest: string) =>
+      planExperiment(loaded, { resolveImage: async (ref) => (asked.push(ref), `registry.example/pre@${digest}`) });
     const first = await planWith('sha256:aaa');
     expect(first.cells[0]).toMatchObject({ image: 'registry.example/pre:latest', imageDigest: 'registry.example/pre@sha256:aaa' });
     expect(asked).toEqual(['registry.example/pre:latest']);
@@ -91,7 +104,8 @@ evaluation: { target: y }
       [plain.cells[1]!.key, { status: 'failed' } as CellResult],
     ]);
     const lookup = async () => stored;
-    const willRun = async (rerun: 'none' | 'failed' | 'all') => (await planExperiment(loaded, { lookup, rerun })).cells.map((cell) => cell.willRun);
+    const willRun = async (rerun: 'none' | 'failed' | 'all') =>
+      (await planExperiment(loaded, { lookup, rerun })).cells.map((cell) => cell.willRun);
     expect(await willRun('none')).toEqual([false, false, true, true, true, true]);
     expect(await willRun('failed')).toEqual([false, true, true, true, true, true]);
     expect(await willRun('all')).toEqual([true, true, true, true, true, true]);
@@ -105,6 +119,8 @@ evaluation: { target: y }
     const variant = await planExperiment(loaded, { only: [parseCellFilter('model=mean[k=2]')] });
     expect(variant.cells.map((cell) => cell.id)).toEqual(['mean[k=2]@small', 'mean[k=2]@large']);
     expect(() => parseCellFilter('colour=red')).toThrow(/--only expects model=NAME/);
-    await expect(planExperiment(loaded, { only: [parseCellFilter('model=nope')] })).rejects.toThrow(/--only model=nope matches no cell of keys/);
+    await expect(planExperiment(loaded, { only: [parseCellFilter('model=nope')] })).rejects.toThrow(
+      /--only model=nope matches no cell of keys/,
+    );
   });
 });

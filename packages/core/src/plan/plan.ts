@@ -80,7 +80,12 @@ export interface PlanOptions {
 
 export async function planExperiment(loaded: LoadedExperiment, options: PlanOptions = {}): Promise<Plan> {
   const { spec, root } = loaded;
-  const evaluation = { target: spec.evaluation.target, task: spec.evaluation.task, metrics: metricsOf(loaded), split: spec.evaluation.split };
+  const evaluation = {
+    target: spec.evaluation.target,
+    task: spec.evaluation.task,
+    metrics: metricsOf(loaded),
+    split: spec.evaluation.split,
+  };
   const datasets = await Promise.all(
     loaded.datasets.map(async (dataset) => {
       const train = await fingerprintSource(dataset.train);
@@ -126,7 +131,9 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
   if (selected.length === 0 && options.only?.length) {
     const models = [...new Set(cells.map((cell) => cell.model))].join(', ');
     const datasets = datasetsNames(cells).join(', ');
-    throw new MxnError('Usage', `--only ${options.only.map(formatFilter).join(' --only ')} matches no cell of ${spec.name}`, { hint: `models: ${models}; datasets: ${datasets}` });
+    throw new MxnError('Usage', `--only ${options.only.map(formatFilter).join(' --only ')} matches no cell of ${spec.name}`, {
+      hint: `models: ${models}; datasets: ${datasets}`,
+    });
   }
   const stored = options.lookup ? await options.lookup(selected.map((cell) => cell.key)) : new Map<string, CellResult>();
   const rerun = options.rerun ?? 'none';
@@ -198,7 +205,9 @@ function formatFilter(filter: CellFilter): string {
 }
 
 function matches(cell: PlannedCell, filter: CellFilter): boolean {
-  return (!filter.model || filter.model === cell.model || filter.model === cell.variant) && (!filter.dataset || filter.dataset === cell.dataset);
+  return (
+    (!filter.model || filter.model === cell.model || filter.model === cell.variant) && (!filter.dataset || filter.dataset === cell.dataset)
+  );
 }
 
 /** Parses `model=ridge,dataset=seoul`. */
@@ -209,7 +218,9 @@ export function parseCellFilter(text: string): CellFilter {
     const field = part.slice(0, at).trim();
     const value = part.slice(at + 1).trim();
     if ((field !== 'model' && field !== 'dataset') || !value) {
-      throw new MxnError('Usage', `--only expects model=NAME and/or dataset=NAME, got "${part}"`, { hint: 'e.g. --only model=ridge,dataset=seoul' });
+      throw new MxnError('Usage', `--only expects model=NAME and/or dataset=NAME, got "${part}"`, {
+        hint: 'e.g. --only model=ridge,dataset=seoul',
+      });
     }
     filter[field] = value;
   }

@@ -9,7 +9,8 @@ export function expandVariants(model: string, params: Record<string, unknown> = 
   const axes = Object.entries(params).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]));
   if (axes.length === 0) return [{ name: model, params: { ...params } }];
   let combos: Array<Array<[string, unknown]>> = [[]];
-  for (const [key, values] of axes) combos = combos.flatMap((combo) => values.map((value) => [...combo, [key, value] as [string, unknown]]));
+  for (const [key, values] of axes)
+    combos = combos.flatMap((combo) => values.map((value) => [...combo, [key, value] as [string, unknown]]));
   return combos.map((combo) => ({
     name: `${model}[${combo.map(([key, value]) => `${key}=${formatValue(value)}`).join(',')}]`,
     params: { ...params, ...Object.fromEntries(combo) },

@@ -67,7 +67,9 @@ export const evaluationSchema = z
       .array(z.string())
       .min(1)
       .optional()
-      .describe('Metrics the harness computes (regression: rmse, mae, r2, mape; classification: accuracy, f1, logloss). The first is the main one.'),
+      .describe(
+        'Metrics the harness computes (regression: rmse, mae, r2, mape; classification: accuracy, f1, logloss). The first is the main one.',
+      ),
     split: z
       .strictObject({
         test: z.number().gt(0).lt(1).default(0.2).describe('Fraction of rows held out for testing.'),
@@ -86,14 +88,23 @@ export const RUNTIMES = ['container', 'process'] as const;
 
 /** The `compute` keys every backend shares; each backend adds its own settings (see `experimentSchemaFor`). */
 export const commonComputeShape = {
-  concurrency: z.number().int().min(1).optional().describe('Cells running at once. Default: the number of cores (local) or maxNodes × taskSlotsPerNode.'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Cells running at once. Default: the number of cores (local) or maxNodes × taskSlotsPerNode.'),
   retries: z.number().int().min(0).max(10).default(1).describe('Extra attempts after a failed one.'),
   timeout: z.string().default('30m').describe('Wall-clock limit of one attempt, e.g. 90s, 30m, 2h.'),
-  staging: z.string().optional().describe('Store URI for inputs and outputs (default: MXN_STAGING, else the backend\'s, else .mxn under the project root).'),
+  staging: z
+    .string()
+    .optional()
+    .describe("Store URI for inputs and outputs (default: MXN_STAGING, else the backend's, else .mxn under the project root)."),
   cache: z.string().optional().describe('Store URI of the cell cache (default: the staging store).'),
 };
 
-const BACKEND_DESCRIPTION = 'Where cells run: local (default), azure-batch or aws-batch. The other keys of `compute` are the ones every backend shares and the settings of this backend.';
+const BACKEND_DESCRIPTION =
+  'Where cells run: local (default), azure-batch or aws-batch. The other keys of `compute` are the ones every backend shares and the settings of this backend.';
 
 /** One alternative of `compute`: `backend: <name>` (the default on `local`) and the common keys. */
 function commonBranch<B extends BackendName>(backend: B) {
@@ -121,7 +132,10 @@ const experimentShape = {
   models: z.array(modelSchema).min(1, 'list at least one model'),
   evaluation: evaluationSchema,
   aggregate: aggregateSchema.optional(),
-  outputs: z.string().optional().describe('Store URI where final results and every cell\'s outputs are copied after a run, e.g. s3://bucket/results/name.'),
+  outputs: z
+    .string()
+    .optional()
+    .describe("Store URI where final results and every cell's outputs are copied after a run, e.g. s3://bucket/results/name."),
 };
 const EXPERIMENT_DESCRIPTION = 'An mxn experiment: every model on every dataset.';
 
@@ -160,7 +174,10 @@ export function experimentSchemaFor(settings: BackendSettingsSchemas): Experimen
     return checks.length > 0 ? merged.check(...(checks as never[])) : merged;
   };
   const compute = z
-    .discriminatedUnion('backend', [branch('local'), ...BACKENDS.filter((backend) => backend !== 'local').map(branch)] as [z.ZodObject, ...z.ZodObject[]])
+    .discriminatedUnion('backend', [branch('local'), ...BACKENDS.filter((backend) => backend !== 'local').map(branch)] as [
+      z.ZodObject,
+      ...z.ZodObject[],
+    ])
     .default(COMPUTE_DEFAULT)
     .describe(COMPUTE_DESCRIPTION);
   return z.strictObject({ ...experimentShape, compute }).describe(EXPERIMENT_DESCRIPTION) as unknown as ExperimentSchema;
@@ -180,5 +197,7 @@ export function parseRuntime(value: string | undefined, source: string): Runtime
   const name = value?.trim();
   if (!name) return undefined;
   if ((RUNTIMES as readonly string[]).includes(name)) return name as Runtime;
-  throw new MxnError('Usage', `${source} expects "container" or "process", got "${name}"`, { hint: 'container runs cells in their images; process runs them on this machine, for trusted code' });
+  throw new MxnError('Usage', `${source} expects "container" or "process", got "${name}"`, {
+    hint: 'container runs cells in their images; process runs them on this machine, for trusted code',
+  });
 }

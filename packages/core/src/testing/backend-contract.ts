@@ -81,7 +81,8 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
     };
     const text = (key: string) => readText(store, key);
     const json = async <T>(key: string) => JSON.parse(await text(key)) as T;
-    const keysUnder = async (prefix: string) => (await listAll(store, `${prefix}/`)).map((info) => info.key.slice(prefix.length + 1)).sort();
+    const keysUnder = async (prefix: string) =>
+      (await listAll(store, `${prefix}/`)).map((info) => info.key.slice(prefix.length + 1)).sort();
 
     it('runs each task with the task-protocol environment, its inputs, and keeps its outputs and logs', async () => {
       const tasks = ['alpha', 'beta', 'gamma'].map((id) => build.cell(id, { mode: 'echo' }));
@@ -110,7 +111,9 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
     });
 
     it('ends a failing task failed after its retries, with the exit code and stderr tail, while the others succeed', async () => {
-      const spec = build.spec(under.stagingUri, [build.cell('good', { mode: 'echo' }), build.cell('bad', { mode: 'fail', code: 3 })], { limits: { retries: 2 } });
+      const spec = build.spec(under.stagingUri, [build.cell('good', { mode: 'echo' }), build.cell('bad', { mode: 'fail', code: 3 })], {
+        limits: { retries: 2 },
+      });
       const { outcome, events } = await run(spec);
 
       expect(outcomeOf(outcome, 'good')).toMatchObject({ status: 'succeeded', attempts: 1 });
@@ -149,13 +152,16 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
 
       expect(outcome.aggregate).toMatchObject({ taskId: 'aggregate', kind: 'aggregate', status: 'succeeded', attempts: 1 });
       const started = events.findIndex((event) => event.taskId === 'aggregate' && event.state === 'running');
-      const lastCellEnd = Math.max(...spec.tasks.map((task) => events.findIndex((event) => event.taskId === task.id && ['succeeded', 'failed'].includes(event.state))));
+      const lastCellEnd = Math.max(
+        ...spec.tasks.map((task) => events.findIndex((event) => event.taskId === task.id && ['succeeded', 'failed'].includes(event.state))),
+      );
       expect(started).toBeGreaterThan(lastCellEnd);
       expect(statesOf(events, 'aggregate')).toEqual(['queued', 'running', 'succeeded']);
 
-      const report = await json<{ manifest: { runId: string; experiment: string; target: string; cells: Array<{ id: string; status: string; dir: string }> }; files: Record<string, string[]> }>(
-        joinKey(spec.aggregate!.outputPrefix, 'aggregate.json'),
-      );
+      const report = await json<{
+        manifest: { runId: string; experiment: string; target: string; cells: Array<{ id: string; status: string; dir: string }> };
+        files: Record<string, string[]>;
+      }>(joinKey(spec.aggregate!.outputPrefix, 'aggregate.json'));
       expect(report.manifest).toMatchObject({ runId: spec.runId, experiment: 'contract', target: 'price' });
       expect(report.manifest.cells.map(({ id, status, dir }) => ({ id, status, dir }))).toEqual([
         { id: 'alpha', status: 'succeeded', dir: 'cells/alpha' },
@@ -180,9 +186,13 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
     });
 
     it.skipIf(options.supportsTimeouts === false)('stops an attempt that runs past the timeout and reports it failed', async () => {
-      const spec = build.spec(under.stagingUri, [build.cell('slow', { mode: 'sleep', ms: 60_000 }), build.cell('quick', { mode: 'echo' })], {
-        limits: { timeoutMs: 1500, retries: 0 },
-      });
+      const spec = build.spec(
+        under.stagingUri,
+        [build.cell('slow', { mode: 'sleep', ms: 60_000 }), build.cell('quick', { mode: 'echo' })],
+        {
+          limits: { timeoutMs: 1500, retries: 0 },
+        },
+      );
       const started = Date.now();
       const { outcome, events } = await run(spec);
 
@@ -194,47 +204,50 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
       expect(events.find((event) => event.taskId === 'slow' && event.state === 'failed')?.message).toMatch(/timed out/);
     });
 
-    it.skipIf(options.supportsCancellation === false)('cancels: stops running tasks, starts no more, skips the aggregate and resolves quickly', async () => {
-      const pidFiles = ['one', 'two'].map((id) => path.join(scratch, `${id}.pid`));
-      const tasks = [
-        build.cell('one', { mode: 'sleep', ms: 60_000, ...(shared ? { pidFile: pidFiles[0] } : {}) }),
-        build.cell('two', { mode: 'sleep', ms: 60_000, ...(shared ? { pidFile: pidFiles[1] } : {}) }),
-        build.cell('three', { mode: 'sleep', ms: 60_000 }),
-      ];
-      const spec = build.spec(under.stagingUri, tasks, { aggregate: build.aggregate(), limits: { concurrency: 2 } });
-      const controller = new AbortController();
-      const events: TaskEvent[] = [];
-      let abortedAt = 0;
-      let aborting = false;
-      const running = under.backend.run(spec, {
-        signal: controller.signal,
-        onEvent: (event) => {
-          events.push(event);
-          if (!aborting && event.state === 'running' && statesOfRunning(events) === 2) {
-            aborting = true;
-            // Let both processes get going (and write their pids) before aborting.
-            void waitFor(() => !shared || pidFiles.every((file) => existsSync(file)), 10_000).then(() => {
-              abortedAt = Date.now();
-              controller.abort();
-            });
-          }
-        },
-      });
-      const outcome = await running;
-      const tookMs = Date.now() - abortedAt;
+    it.skipIf(options.supportsCancellation === false)(
+      'cancels: stops running tasks, starts no more, skips the aggregate and resolves quickly',
+      async () => {
+        const pidFiles = ['one', 'two'].map((id) => path.join(scratch, `${id}.pid`));
+        const tasks = [
+          build.cell('one', { mode: 'sleep', ms: 60_000, ...(shared ? { pidFile: pidFiles[0] } : {}) }),
+          build.cell('two', { mode: 'sleep', ms: 60_000, ...(shared ? { pidFile: pidFiles[1] } : {}) }),
+          build.cell('three', { mode: 'sleep', ms: 60_000 }),
+        ];
+        const spec = build.spec(under.stagingUri, tasks, { aggregate: build.aggregate(), limits: { concurrency: 2 } });
+        const controller = new AbortController();
+        const events: TaskEvent[] = [];
+        let abortedAt = 0;
+        let aborting = false;
+        const running = under.backend.run(spec, {
+          signal: controller.signal,
+          onEvent: (event) => {
+            events.push(event);
+            if (!aborting && event.state === 'running' && statesOfRunning(events) === 2) {
+              aborting = true;
+              // Let both processes get going (and write their pids) before aborting.
+              void waitFor(() => !shared || pidFiles.every((file) => existsSync(file)), 10_000).then(() => {
+                abortedAt = Date.now();
+                controller.abort();
+              });
+            }
+          },
+        });
+        const outcome = await running;
+        const tookMs = Date.now() - abortedAt;
 
-      expect(abortedAt).toBeGreaterThan(0);
-      expect(tookMs).toBeLessThan(cancelWithinMs);
-      expect(eventProblems(spec, events, outcome)).toEqual([]);
-      expect(outcome.cancelled).toBe(true);
-      expect(outcome.tasks.map((task) => task.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
-      expect(statesOf(events, 'three')).toEqual(['queued', 'cancelled']);
-      expect(statesOf(events, 'aggregate')).not.toContain('running');
-      expect(outcome.aggregate?.status ?? 'cancelled').toBe('cancelled');
-      if (shared) {
-        for (const file of pidFiles) expect(isAlive(Number(await readFile(file, 'utf8')))).toBe(false);
-      }
-    });
+        expect(abortedAt).toBeGreaterThan(0);
+        expect(tookMs).toBeLessThan(cancelWithinMs);
+        expect(eventProblems(spec, events, outcome)).toEqual([]);
+        expect(outcome.cancelled).toBe(true);
+        expect(outcome.tasks.map((task) => task.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+        expect(statesOf(events, 'three')).toEqual(['queued', 'cancelled']);
+        expect(statesOf(events, 'aggregate')).not.toContain('running');
+        expect(outcome.aggregate?.status ?? 'cancelled').toBe('cancelled');
+        if (shared) {
+          for (const file of pidFiles) expect(isAlive(Number(await readFile(file, 'utf8')))).toBe(false);
+        }
+      },
+    );
 
     it.skipIf(options.supportsCancellation === false)('cancels before anything starts when the signal is already aborted', async () => {
       const spec = build.spec(under.stagingUri, [build.cell('never', { mode: 'echo' })], { aggregate: build.aggregate() });

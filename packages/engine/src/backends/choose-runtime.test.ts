@@ -19,7 +19,10 @@ describe('chooseRuntime', () => {
   });
 
   it('refuses a requested container runtime without an engine, with a hint', async () => {
-    await expect(chooseRuntime({ requested: 'container', untrusted: false, detect: silent })).rejects.toMatchObject({ code: 'Usage', hint: expect.stringMatching(/--runtime process/) });
+    await expect(chooseRuntime({ requested: 'container', untrusted: false, detect: silent })).rejects.toMatchObject({
+      code: 'Usage',
+      hint: expect.stringMatching(/--runtime process/),
+    });
   });
 
   it('uses processes when asked, without asking for an engine', async () => {
@@ -30,8 +33,13 @@ describe('chooseRuntime', () => {
   });
 
   it('never runs untrusted code as a process: asked for, or as the fallback', async () => {
-    await expect(chooseRuntime({ requested: 'process', untrusted: true, detect: answers })).rejects.toThrow(/fork never runs in the process runtime/);
-    await expect(chooseRuntime({ untrusted: true, detect: silent })).rejects.toMatchObject({ code: 'Usage', hint: expect.stringMatching(/container runtime only/) });
+    await expect(chooseRuntime({ requested: 'process', untrusted: true, detect: answers })).rejects.toThrow(
+      /fork never runs in the process runtime/,
+    );
+    await expect(chooseRuntime({ untrusted: true, detect: silent })).rejects.toMatchObject({
+      code: 'Usage',
+      hint: expect.stringMatching(/container runtime only/),
+    });
     expect(await chooseRuntime({ untrusted: true, detect: answers })).toEqual({ runtime: 'container', engine });
   });
 });

@@ -22,15 +22,23 @@ export interface ChooseRuntimeOptions {
 
 export async function chooseRuntime(options: ChooseRuntimeOptions): Promise<RuntimeChoice> {
   if (options.requested === 'process') {
-    if (options.untrusted) throw new MxnError('Usage', 'a pull request from a fork never runs in the process runtime', { hint: 'remove compute.runtime: process (or --runtime process); fork runs use containers' });
+    if (options.untrusted)
+      throw new MxnError('Usage', 'a pull request from a fork never runs in the process runtime', {
+        hint: 'remove compute.runtime: process (or --runtime process); fork runs use containers',
+      });
     return { runtime: 'process' };
   }
   const engine = await options.detect();
   if (engine) return { runtime: 'container', engine };
   if (options.requested === 'container' || options.untrusted) {
     throw new MxnError('Usage', 'no container engine answers (docker or podman), and this run needs one', {
-      hint: options.untrusted ? 'fork runs use the container runtime only: start Docker or Podman on the runner' : 'start Docker or Podman, or use --runtime process for trusted code',
+      hint: options.untrusted
+        ? 'fork runs use the container runtime only: start Docker or Podman on the runner'
+        : 'start Docker or Podman, or use --runtime process for trusted code',
     });
   }
-  return { runtime: 'process', note: 'note: no container engine answers (docker or podman), so cells run as processes on this machine (--runtime process); start Docker or Podman to run them in their images' };
+  return {
+    runtime: 'process',
+    note: 'note: no container engine answers (docker or podman), so cells run as processes on this machine (--runtime process); start Docker or Podman to run them in their images',
+  };
 }

@@ -7,7 +7,6 @@ import { MxnError } from '@mxn/errors';
 import { backendSettings } from '../experiment-schema.js';
 import { chooseRuntime } from './choose-runtime.js';
 
-
 export interface CreateBackendOptions {
   /** Cells at once (local backend); cloud backends take theirs from the experiment. */
   concurrency?: number;
@@ -28,7 +27,8 @@ export async function createBackend(name: string, options: CreateBackendOptions 
       const untrusted = options.untrusted === true;
       const settings = backendSettings('local', options.experiment?.spec.compute);
       // The flag, then the experiment, then MXN_RUNTIME (this machine's preference, never for untrusted code).
-      const requested = options.runtime ?? settings.runtime ?? (untrusted ? undefined : parseRuntime(process.env.MXN_RUNTIME, 'MXN_RUNTIME'));
+      const requested =
+        options.runtime ?? settings.runtime ?? (untrusted ? undefined : parseRuntime(process.env.MXN_RUNTIME, 'MXN_RUNTIME'));
       const choice = await chooseRuntime({ requested, untrusted, detect: () => detectEngine() });
       if (choice.note) options.log?.(choice.note);
       return localBackend({

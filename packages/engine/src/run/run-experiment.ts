@@ -55,7 +55,9 @@ export interface RunExperimentResult {
 }
 
 /** What a plan needs of the backend that will run it: its runtime (part of every key) and how it resolves prebuilt images to digests. Plans and runs both take it from here. */
-export function backendPlanOptions(backend: Pick<Backend, 'runtime' | 'resolveImage'> | undefined): Pick<PlanOptions, 'runtime' | 'resolveImage'> {
+export function backendPlanOptions(
+  backend: Pick<Backend, 'runtime' | 'resolveImage'> | undefined,
+): Pick<PlanOptions, 'runtime' | 'resolveImage'> {
   if (!backend) return {};
   return { runtime: backend.runtime, ...(backend.resolveImage ? { resolveImage: backend.resolveImage.bind(backend) } : {}) };
 }
@@ -65,7 +67,12 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const startedAt = new Date();
   const { staging, cache: cacheStore } = options;
   const cache = cellCache(cacheStore);
-  const plan = await planExperiment(loaded, { ...backendPlanOptions(options.backend), lookup: cache.lookup, rerun: options.rerun, only: options.only });
+  const plan = await planExperiment(loaded, {
+    ...backendPlanOptions(options.backend),
+    lookup: cache.lookup,
+    rerun: options.rerun,
+    only: options.only,
+  });
   options.onPlan?.(plan);
 
   const toRun = plan.cells.filter((cell) => cell.willRun);
@@ -94,20 +101,32 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     early.push(
       resultOf(cell, provisional, score, staging)
         .then(cache.save)
-        .then(() => void savedEarly.add(cell.id), () => undefined),
+        .then(
+          () => void savedEarly.add(cell.id),
+          () => undefined,
+        ),
     );
     if (!score) return options.onEvent?.(event);
     // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
-    early.push(score.then((scored) => options.onEvent?.(scored.error ? { ...event, state: 'failed', message: scored.error } : event)).catch(() => undefined));
+    early.push(
+      score
+        .then((scored) => options.onEvent?.(scored.error ? { ...event, state: 'failed', message: scored.error } : event))
+        .catch(() => undefined),
+    );
   };
 
   // The aggregate's result is reused when every cell is cached and it already ran over exactly these cells and outcomes.
-  const aggregateKeyOf = (cells: Array<{ key: string; outcome: string | undefined }>) => (plan.aggregate ? cachePaths.aggregate(aggregateKey(plan.aggregate, cells)) : undefined);
-  const cachedKey = toRun.length === 0 ? aggregateKeyOf(plan.cells.map((cell) => ({ key: cell.key, outcome: cell.cached?.status }))) : undefined;
+  const aggregateKeyOf = (cells: Array<{ key: string; outcome: string | undefined }>) =>
+    plan.aggregate ? cachePaths.aggregate(aggregateKey(plan.aggregate, cells)) : undefined;
+  const cachedKey =
+    toRun.length === 0 ? aggregateKeyOf(plan.cells.map((cell) => ({ key: cell.key, outcome: cell.cached?.status }))) : undefined;
   const storedAggregate = cachedKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, cachedKey) : undefined;
   if (storedAggregate) runSpec.aggregate = undefined;
 
-  const outcome = toRun.length > 0 || runSpec.aggregate ? await options.backend.run(runSpec, { onEvent, signal: options.signal }) : { runId: plan.runId, tasks: [], cancelled: false };
+  const outcome =
+    toRun.length > 0 || runSpec.aggregate
+      ? await options.backend.run(runSpec, { onEvent, signal: options.signal })
+      : { runId: plan.runId, tasks: [], cancelled: false };
 
   await Promise.all(early);
   const outcomes = new Map(outcome.tasks.map((task) => [task.taskId, task]));
@@ -115,10 +134,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   for (const cell of plan.cells) {
     const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
     // A success stored as it happened is final; a failure is stored again with the backend's full error text.
-    if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id))) await cache.save(result);
+    if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id)))
+      await cache.save(result);
     cells.push(result);
   }
-  const matrix = options.only?.length ? await withCachedRest(loaded, cells, cache, options.backend) : { variants: plan.variants, datasets: plan.datasets, cells };
+  const matrix = options.only?.length
+    ? await withCachedRest(loaded, cells, cache, options.backend)
+    : { variants: plan.variants, datasets: plan.datasets, cells };
 
   let aggregate = storedAggregate;
   if (outcome.aggregate && runSpec.aggregate) {
@@ -129,8 +151,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
       ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
     };
-    const storedKey = aggregateKeyOf(cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })));
-    if (aggregate.status !== 'cancelled' && storedKey && !cells.some((cell) => cell.status === 'cancelled')) await writeJson(cacheStore, storedKey, aggregate);
+    const storedKey = aggregateKeyOf(
+      cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })),
+    );
+    if (aggregate.status !== 'cancelled' && storedKey && !cells.some((cell) => cell.status === 'cancelled'))
+      await writeJson(cacheStore, storedKey, aggregate);
   }
 
   const results: ExperimentResults = {
@@ -186,7 +211,13 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     command: plan.aggregate.command,
     ...(plan.aggregate.buildDir ? { buildDir: plan.aggregate.buildDir } : {}),
     ...image(plan.aggregate.buildDir, plan.aggregate.image),
-    env: { ...common, [TASK_ENV.params]: JSON.stringify(plan.aggregate.params), [TASK_ENV.cellId]: 'aggregate', [TASK_ENV.model]: 'aggregate', [TASK_ENV.dataset]: '' },
+    env: {
+      ...common,
+      [TASK_ENV.params]: JSON.stringify(plan.aggregate.params),
+      [TASK_ENV.cellId]: 'aggregate',
+      [TASK_ENV.model]: 'aggregate',
+      [TASK_ENV.dataset]: '',
+    },
     inputPrefix: stagingPaths.aggregateInput(plan.runId),
     outputPrefix: stagingPaths.aggregateOutput(plan.runId),
   };
@@ -198,7 +229,13 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     ...(aggregate ? { aggregate } : {}),
     cached: plan.cells
       .filter((cell) => !cell.willRun)
-      .map((cell) => ({ id: cell.id, model: cell.model, dataset: cell.dataset, outputPrefix: stagingPaths.cellOutput(cell.key), status: cell.cached?.status === 'failed' ? ('failed' as const) : ('cached' as const) })),
+      .map((cell) => ({
+        id: cell.id,
+        model: cell.model,
+        dataset: cell.dataset,
+        outputPrefix: stagingPaths.cellOutput(cell.key),
+        status: cell.cached?.status === 'failed' ? ('failed' as const) : ('cached' as const),
+      })),
     target: spec.evaluation.target,
     limits: {
       concurrency: options.concurrency ?? spec.compute.concurrency ?? availableParallelism(),
@@ -208,7 +245,12 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
   };
 }
 
-async function resultOf(cell: PlannedCell, outcome: TaskOutcome | undefined, scored: Promise<CellScore> | undefined, staging: Store): Promise<CellResult> {
+async function resultOf(
+  cell: PlannedCell,
+  outcome: TaskOutcome | undefined,
+  scored: Promise<CellScore> | undefined,
+  staging: Store,
+): Promise<CellResult> {
   const base = {
     id: cell.id,
     model: cell.model,
@@ -249,7 +291,11 @@ async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache
   const byId = new Map(ran.map((cell) => [cell.id, cell]));
   const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : []));
   const present = (key: 'variant' | 'dataset') => new Set(cells.map((cell) => cell[key]));
-  return { variants: full.variants.filter((name) => present('variant').has(name)), datasets: full.datasets.filter((name) => present('dataset').has(name)), cells };
+  return {
+    variants: full.variants.filter((name) => present('variant').has(name)),
+    datasets: full.datasets.filter((name) => present('dataset').has(name)),
+    cells,
+  };
 }
 
 /** What a terminal event says of a task, before the backend's full outcome is in. */
@@ -269,7 +315,14 @@ function outcomeFromEvent(event: TaskEvent, started: Date | undefined): TaskOutc
 
 function fromCache(cell: PlannedCell): CellResult {
   const stored = cell.cached!;
-  return { ...stored, id: cell.id, variant: cell.variant, params: cell.params, status: stored.status === 'failed' ? 'failed' : 'cached', fromCache: true };
+  return {
+    ...stored,
+    id: cell.id,
+    variant: cell.variant,
+    params: cell.params,
+    status: stored.status === 'failed' ? 'failed' : 'cached',
+    fromCache: true,
+  };
 }
 
 function countStatuses(cells: CellResult[]): Record<CellStatus, number> {

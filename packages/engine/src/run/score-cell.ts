@@ -31,7 +31,9 @@ export function createScorer(staging: Store, evaluation: EvaluationSpec, metrics
       const values = score({ task: evaluation.task, metrics, labels: await labelsOf(cell.inputKey), predictions });
       return { metrics: values, modelMetrics };
     } catch (error) {
-      const message = isNotFound(error) ? 'the model wrote no predictions.parquet to MXN_OUTPUT_DIR' : `cannot score predictions: ${(error as Error).message}`;
+      const message = isNotFound(error)
+        ? 'the model wrote no predictions.parquet to MXN_OUTPUT_DIR'
+        : `cannot score predictions: ${(error as Error).message}`;
       return { metrics: {}, modelMetrics, error: message };
     }
   };

@@ -7,7 +7,11 @@ import { renderResultsComment } from './results-comment.js';
 
 describe('plan comment', () => {
   it('lists every problem with file:line:col and no matrix', () => {
-    const text = renderPlanComment({ experiment: 'demo', file: 'experiments/demo.yaml', problems: [{ file: 'experiments/demo.yaml', line: 10, column: 3, message: 'unknown key "targt"' }] });
+    const text = renderPlanComment({
+      experiment: 'demo',
+      file: 'experiments/demo.yaml',
+      problems: [{ file: 'experiments/demo.yaml', line: 10, column: 3, message: 'unknown key "targt"' }],
+    });
     expect(text).toContain('experiments/demo.yaml:10:3: unknown key "targt"');
     expect(text).toContain('nothing will run');
     expect(text).not.toContain('| variant |');
@@ -19,7 +23,17 @@ function bigPlan(variants: number, datasets: number): Plan {
   const variantNames = Array.from({ length: variants }, (_, index) => `model-${index}[alpha=${index / 10}]`);
   const datasetNames = Array.from({ length: datasets }, (_, index) => `region-${index}`);
   const cells = variantNames.flatMap((variant, v) =>
-    datasetNames.map((dataset, d) => ({ id: `${variant}@${dataset}`, model: variant.split('[')[0]!, variant, params: {}, dataset, key: `k${v}-${d}`, inputKey: `i${d}`, command: ['node', 'train.js'], willRun: (v + d) % 3 !== 0 })),
+    datasetNames.map((dataset, d) => ({
+      id: `${variant}@${dataset}`,
+      model: variant.split('[')[0]!,
+      variant,
+      params: {},
+      dataset,
+      key: `k${v}-${d}`,
+      inputKey: `i${d}`,
+      command: ['node', 'train.js'],
+      willRun: (v + d) % 3 !== 0,
+    })),
   );
   return { experiment: 'huge', runtime: 'container', runId: 'huge-0123456789ab', variants: variantNames, datasets: datasetNames, cells };
 }
@@ -42,7 +56,9 @@ describe('plan comment of a plan too big for one comment', () => {
     expect(lines.slice(header + 2, header + 2 + rows.length)).toEqual(rows);
     const hidden = plan.cells.filter((cell) => Number(cell.variant.match(/model-(\d+)/)![1]) >= rows.length);
     const hiddenToRun = hidden.filter((cell) => cell.willRun).length;
-    expect(text).toContain(`${100 - rows.length} more variants left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached)`);
+    expect(text).toContain(
+      `${100 - rows.length} more variants left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached)`,
+    );
     expect(text.trimEnd().endsWith('_the fork note_')).toBe(true);
   });
 

@@ -28,7 +28,13 @@ export const PLAN_MARKS = { run: '▶ run', cached: '✓ cached', cachedFailure:
 export function renderPlanComment(input: PlanCommentInput): string {
   const lines = [`## mxn · ${escapeMarkdown(input.experiment)} · plan`, ''];
   if (input.problems?.length) {
-    lines.push(`**\`${input.file}\` has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; nothing will run until they are fixed:`, '', '```text', ...input.problems.map(formatIssue), '```');
+    lines.push(
+      `**\`${input.file}\` has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; nothing will run until they are fixed:`,
+      '',
+      '```text',
+      ...input.problems.map(formatIssue),
+      '```',
+    );
     if (input.note) lines.push('', input.note);
     return `${lines.join('\n')}\n`;
   }
@@ -53,7 +59,10 @@ export function renderPlanComment(input: PlanCommentInput): string {
   if (input.images?.length) {
     const build = input.images.filter((image) => image.state !== 'present');
     tail.push('', `**Images**: ${build.length} to build, ${input.images.length - build.length} already in the registry.`, '');
-    for (const image of input.images) tail.push(`- \`${image.ref}\` — ${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`);
+    for (const image of input.images)
+      tail.push(
+        `- \`${image.ref}\` — ${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`,
+      );
   } else if (input.imagesNote) tail.push('', `**Images**: ${input.imagesNote}`);
   if (input.note) tail.push('', input.note);
   const max = input.maxChars ?? commentBudget(input.experiment);
@@ -68,8 +77,12 @@ const size = (lines: string[]) => lines.reduce((sum, line) => sum + line.length 
  */
 function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset: string) => string, tail: string[], max: number): string {
   const table = (datasets: string[]) => ({
-    header: [`| variant | ${datasets.map(escapeMarkdown).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`, `| :-- | ${datasets.map(() => ':-:').join(' | ')}${datasets.length < plan.datasets.length ? ' | :-: |' : ' |'}`],
-    row: (variant: string) => `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
+    header: [
+      `| variant | ${datasets.map(escapeMarkdown).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
+      `| :-- | ${datasets.map(() => ':-:').join(' | ')}${datasets.length < plan.datasets.length ? ' | :-: |' : ' |'}`,
+    ],
+    row: (variant: string) =>
+      `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
   });
   const full = table(plan.datasets);
   const all = [...head, ...full.header, ...plan.variants.map(full.row), ...tail];
@@ -97,8 +110,12 @@ function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset
   const hidden = plan.cells.filter((cell) => !shownVariants.has(cell.variant) || !shownDatasets.has(cell.dataset));
   const hiddenToRun = hidden.filter((cell) => cell.willRun).length;
   const parts = [
-    plan.variants.length > rows.length ? `${plan.variants.length - rows.length} more variant${plan.variants.length - rows.length === 1 ? '' : 's'}` : '',
-    columns < plan.datasets.length ? `${plan.datasets.length - columns} more dataset${plan.datasets.length - columns === 1 ? '' : 's'}` : '',
+    plan.variants.length > rows.length
+      ? `${plan.variants.length - rows.length} more variant${plan.variants.length - rows.length === 1 ? '' : 's'}`
+      : '',
+    columns < plan.datasets.length
+      ? `${plan.datasets.length - columns} more dataset${plan.datasets.length - columns === 1 ? '' : 's'}`
+      : '',
   ].filter(Boolean);
   const note = `_… ${parts.join(' and ')} left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached); \`mxn plan\` lists them all._`;
   return `${[...head, ...shape.header, ...rows, '', note, ...tail].join('\n')}\n`;

@@ -12,14 +12,21 @@ export function newProgress(): ProgressState {
   return { states: new Map(), startedAt: Date.now() };
 }
 
-export function renderProgressComment(experiment: string, plan: Plan, progress: ProgressState, options: { backend: string; runUrl?: string; now?: number; cancelled?: boolean }): string {
+export function renderProgressComment(
+  experiment: string,
+  plan: Plan,
+  progress: ProgressState,
+  options: { backend: string; runUrl?: string; now?: number; cancelled?: boolean },
+): string {
   const toRun = plan.cells.filter((cell) => cell.willRun);
   const counts = { queued: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
   for (const cell of toRun) counts[progress.states.get(cell.id) ?? 'queued']++;
   const done = counts.succeeded + counts.failed + counts.cancelled;
   const width = 20;
   const filled = toRun.length ? Math.round((done / toRun.length) * width) : width;
-  const parts = (Object.keys(counts) as Array<keyof typeof counts>).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
+  const parts = (Object.keys(counts) as Array<keyof typeof counts>)
+    .filter((state) => counts[state] > 0)
+    .map((state) => `${counts[state]} ${state}`);
   const lines = [
     `## mxn · ${escapeMarkdown(experiment)} · ${options.cancelled ? 'cancelled' : 'running'}`,
     '',
@@ -29,7 +36,11 @@ export function renderProgressComment(experiment: string, plan: Plan, progress: 
   ];
   const failed = toRun.filter((cell) => progress.states.get(cell.id) === 'failed').map((cell) => `\`${cell.id}\``);
   if (failed.length) lines.push('', `Failed so far: ${failed.join(', ')}`);
-  if (options.cancelled) lines.push('', '**Cancelled**: the run was stopped (a newer push, or cancelled by hand); the cells not finished were cancelled on the backend.');
+  if (options.cancelled)
+    lines.push(
+      '',
+      '**Cancelled**: the run was stopped (a newer push, or cancelled by hand); the cells not finished were cancelled on the backend.',
+    );
   if (options.runUrl) lines.push('', `[Workflow run](${options.runUrl})`);
   return `${lines.join('\n')}\n`;
 }

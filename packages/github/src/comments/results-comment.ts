@@ -15,9 +15,18 @@ export interface ResultsCommentOptions {
 }
 
 export function renderResultsComment(results: ExperimentResults, options: ResultsCommentOptions = {}): string {
-  const footer = [options.baselineLabel ? `<sub>Baseline: ${options.baselineLabel}.</sub>` : '', options.summaryUrl ? `<sub>Committed: [summary.md](${options.summaryUrl})</sub>` : ''].filter(Boolean).join('\n');
+  const footer = [
+    options.baselineLabel ? `<sub>Baseline: ${options.baselineLabel}.</sub>` : '',
+    options.summaryUrl ? `<sub>Committed: [summary.md](${options.summaryUrl})</sub>` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
   const maxChars = (options.maxChars ?? commentBudget(results.experiment)) - footer.length - 2;
   const reportUrl = options.reportUrl ?? options.summaryUrl;
-  const summary = renderSummary(results, { ...(options.baseline ? { baseline: options.baseline } : {}), ...(reportUrl ? { reportUrl } : {}), maxChars });
+  const summary = renderSummary(results, {
+    ...(options.baseline ? { baseline: options.baseline } : {}),
+    ...(reportUrl ? { reportUrl } : {}),
+    maxChars,
+  });
   return footer ? `${summary.trimEnd()}\n\n${footer}\n` : summary;
 }

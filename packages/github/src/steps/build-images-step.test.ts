@@ -11,7 +11,6 @@ import { skipWithoutDocker, skipWithoutRegistry, startRegistry, type RegistryHan
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImagesStep } from './build-images-step.js';
 
-
 describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep', () => {
   let registry: RegistryHandle;
   let root: string;
@@ -30,7 +29,8 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     await mkdir(path.join(root, 'models', 'bad'));
     await writeFile(path.join(root, 'models', 'bad', 'Dockerfile'), 'FROM scratch\nCOPY missing-file /\n');
     const models = (names: string[]) => names.map((name) => `  - { name: ${name}, build: models/${name}, command: [run] }`).join('\n');
-    const experiment = (name: string, names: string[]) => `name: ${name}\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\nmodels:\n${models(names)}\n  - { name: pre, image: example.invalid/never-pulled:v1, command: [run] }\nevaluation: { target: price, metrics: [rmse] }\n`;
+    const experiment = (name: string, names: string[]) =>
+      `name: ${name}\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\nmodels:\n${models(names)}\n  - { name: pre, image: example.invalid/never-pulled:v1, command: [run] }\nevaluation: { target: price, metrics: [rmse] }\n`;
     await writeFile(path.join(root, 'experiments', 'good.yaml'), experiment('good', ['one', 'two']));
     await writeFile(path.join(root, 'experiments', 'mixed.yaml'), experiment('mixed', ['bad', 'one']));
   });
@@ -48,10 +48,15 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     const first = await buildImagesStep({ root, experiments: ['experiments/good.yaml'], registry: registry.host, run });
     for (const outcome of first.outcomes) refs.add(outcome.ref!);
     expect(first.built).toBe(2);
-    expect(first.outcomes.map((outcome) => [outcome.name, outcome.state])).toEqual([['one', 'pushed'], ['two', 'pushed']]);
+    expect(first.outcomes.map((outcome) => [outcome.name, outcome.state])).toEqual([
+      ['one', 'pushed'],
+      ['two', 'pushed'],
+    ]);
     expect(Object.keys(first.images).sort()).toEqual([path.join(root, 'models/one'), path.join(root, 'models/two')]);
     for (const ref of Object.values(first.images)) expect((await findImage(ref)).exists, ref).toBe(true);
-    const docker = calls.filter((call) => call[0] === 'docker' && ['build', 'buildx', 'push', 'pull'].includes(call[1]!) && call[2] !== 'version');
+    const docker = calls.filter(
+      (call) => call[0] === 'docker' && ['build', 'buildx', 'push', 'pull'].includes(call[1]!) && call[2] !== 'version',
+    );
     expect(docker.map((call) => call.slice(0, 2).join(' ')).sort()).toEqual(['docker build', 'docker build', 'docker push', 'docker push']);
     expect(docker.find((call) => call[1] === 'build')).toContain('linux/amd64'); // the Batch nodes' platform
 
@@ -62,8 +67,12 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
   });
 
   it('fails once, naming the folder and the build error, after pushing the folders that built', async () => {
-    const error = await buildImagesStep({ root, experiments: ['experiments/mixed.yaml'], registry: registry.host }).catch((caught: unknown) => caught);
-    expect((error as Error).message).toMatch(/^images: 1 of 2 images failed: models\/bad: docker build of models\/bad failed \(exit 1\): COPY failed: .*missing-file/);
+    const error = await buildImagesStep({ root, experiments: ['experiments/mixed.yaml'], registry: registry.host }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(
+      /^images: 1 of 2 images failed: models\/bad: docker build of models\/bad failed \(exit 1\): COPY failed: .*missing-file/,
+    );
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
 
@@ -71,7 +80,10 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     const saved = process.env.MXN_REGISTRY;
     delete process.env.MXN_REGISTRY;
     try {
-      await expect(buildImagesStep({ root, experiments: ['experiments/good.yaml'] })).rejects.toMatchObject({ code: 'Config', hint: expect.stringContaining('MXN_REGISTRY') });
+      await expect(buildImagesStep({ root, experiments: ['experiments/good.yaml'] })).rejects.toMatchObject({
+        code: 'Config',
+        hint: expect.stringContaining('MXN_REGISTRY'),
+      });
     } finally {
       if (saved !== undefined) process.env.MXN_REGISTRY = saved;
     }

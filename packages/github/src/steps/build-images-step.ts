@@ -44,12 +44,22 @@ export interface BuildImagesStepResult {
 }
 
 export async function buildImagesStep(options: BuildImagesStepOptions): Promise<BuildImagesStepResult> {
-  const loaded = await loadForBuild(options.experiments.map((file) => path.resolve(options.root, file)), options.root);
+  const loaded = await loadForBuild(
+    options.experiments.map((file) => path.resolve(options.root, file)),
+    options.root,
+  );
   const registry = options.registry ?? defaultRegistry();
-  if (!registry) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  if (!registry)
+    throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   const log = options.log ?? (() => {});
   // Docker with buildx is assumed when nothing answers: GitHub's runners have it.
-  const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {})) ?? { command: 'docker', kind: 'docker', version: 'unknown', buildx: true };
+  const engine = options.engine ??
+    (await detectEngine(options.run ? { run: options.run } : {})) ?? {
+      command: 'docker',
+      kind: 'docker',
+      version: 'unknown',
+      buildx: true,
+    };
   const report = await buildImages(loaded, {
     engine,
     root: options.root,
@@ -66,9 +76,16 @@ export async function buildImagesStep(options: BuildImagesStepOptions): Promise<
   const { outcomes, failed } = report;
   for (const outcome of failed) log(`${outcome.ref ?? outcome.name}: failed: ${outcome.error}`);
   if (failed.length) {
-    const first = failed.map((outcome) => `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`);
+    const first = failed.map(
+      (outcome) =>
+        `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`,
+    );
     throw new ImagesError('Build', `${failed.length} of ${outcomes.length} images failed: ${first.join('; ')}`);
   }
   const built = outcomes.filter((outcome) => outcome.state !== 'failed' && outcome.built).length;
-  return { images: Object.fromEntries(Object.entries(report.images).filter(([key]) => outcomes.some((outcome) => outcome.buildDir === key))), outcomes, built };
+  return {
+    images: Object.fromEntries(Object.entries(report.images).filter(([key]) => outcomes.some((outcome) => outcome.buildDir === key))),
+    outcomes,
+    built,
+  };
 }

@@ -21,7 +21,11 @@ export interface Unreachable {
  * reports it as a problem in the file, as it is one.
  */
 export async function firstUnreachableDataset(spec: ExperimentSpec, root: string): Promise<Unreachable | undefined> {
-  const uris = [...new Set(spec.datasets.flatMap((dataset) => [dataset.train, dataset.test]).filter((value): value is string => !!value && isRemoteUri(value)))];
+  const uris = [
+    ...new Set(
+      spec.datasets.flatMap((dataset) => [dataset.train, dataset.test]).filter((value): value is string => !!value && isRemoteUri(value)),
+    ),
+  ];
   const failures = await Promise.all(
     uris.map(async (uri) => {
       try {
@@ -61,7 +65,17 @@ export function matrixOnlyPlan(loaded: LoadedExperiment): Plan {
     variants: variants.map(({ variant }) => variant.name),
     datasets,
     cells: variants.flatMap(({ model, variant }) =>
-      datasets.map((dataset) => ({ id: `${variant.name}@${dataset}`, model: model.name, variant: variant.name, params: variant.params, dataset, key: '', inputKey: '', command: model.command, willRun: true })),
+      datasets.map((dataset) => ({
+        id: `${variant.name}@${dataset}`,
+        model: model.name,
+        variant: variant.name,
+        params: variant.params,
+        dataset,
+        key: '',
+        inputKey: '',
+        command: model.command,
+        willRun: true,
+      })),
     ),
   };
 }

@@ -53,7 +53,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const AWS_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_EC2_METADATA_DISABLED', 'MXN_STAGING'];
+const AWS_VARS = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_REGION',
+  'AWS_EC2_METADATA_DISABLED',
+  'MXN_STAGING',
+];
 
 describe('planStep without cloud credentials', () => {
   let root: string;
@@ -72,15 +83,22 @@ describe('planStep without cloud credentials', () => {
   });
 
   afterAll(() => {
-    for (const [name, value] of Object.entries(saved)) if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
   });
 
   it('posts the matrix with a note instead of a problem when an s3:// dataset cannot be reached', async () => {
     await writeFile(path.join(root, 'experiments/s3-data.yaml'), experiment('s3-data'));
     const api = memoryApi();
     const logs: string[] = [];
-    const result = await planStep({ root, experiments: ['experiments/s3-data.yaml'], createBackend: local, comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } }, log: (line) => logs.push(line) });
+    const result = await planStep({
+      root,
+      experiments: ['experiments/s3-data.yaml'],
+      createBackend: local,
+      comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } },
+      log: (line) => logs.push(line),
+    });
     expect(result.problems).toBe(0);
     expect(result.runnable).toEqual(['experiments/s3-data.yaml']);
     expect(result.experiments[0]).toMatchObject({ cells: 4, toRun: 4 });
@@ -89,7 +107,9 @@ describe('planStep without cloud credentials', () => {
     expect(api.comments).toHaveLength(1);
     const body = api.comments[0]!.body;
     expect(body).toContain('**2 × 2 = 4 cells** from `experiments/s3-data.yaml`: cache not checked');
-    expect(body).toMatch(/\n_Datasets and cache not checked: no cloud credentials in this job, or `s3:\/\/mxn-data\/housing\/seoul\.parquet` cannot be reached from it \([^\n]+\)\. The run job checks them\._\n/);
+    expect(body).toMatch(
+      /\n_Datasets and cache not checked: no cloud credentials in this job, or `s3:\/\/mxn-data\/housing\/seoul\.parquet` cannot be reached from it \([^\n]+\)\. The run job checks them\._\n/,
+    );
     expect(body).toContain(`| ridge\\[alpha=0.1\\] | ${PLAN_MARKS.unchecked} | ${PLAN_MARKS.unchecked} |`);
     expect(body).not.toContain('has 1 problem');
     expect(logs.join('\n')).toMatch(/datasets and cache not checked: s3:\/\/mxn-data\/housing\/seoul\.parquet cannot be reached/);
@@ -98,7 +118,12 @@ describe('planStep without cloud credentials', () => {
   it('still reports a real problem in the file, at its line', async () => {
     await writeFile(path.join(root, 'experiments/s3-bad.yaml'), experiment('s3-bad', { target: 'targt' }));
     const api = memoryApi();
-    const result = await planStep({ root, experiments: ['experiments/s3-bad.yaml'], createBackend: local, comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } } });
+    const result = await planStep({
+      root,
+      experiments: ['experiments/s3-bad.yaml'],
+      createBackend: local,
+      comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } },
+    });
     expect(result.runnable).toEqual([]);
     expect(result.problems).toBeGreaterThan(0);
     expect(result.experiments[0]!.unchecked).toBeUndefined();
@@ -107,9 +132,17 @@ describe('planStep without cloud credentials', () => {
   });
 
   it('plans with the local data but without cache marks when only the s3:// cache cannot be reached', async () => {
-    await writeFile(path.join(root, 'experiments/s3-cache.yaml'), experiment('s3-cache', { train: 'data/housing/seoul.parquet', cache: 's3://mxn-cache/cells' }));
+    await writeFile(
+      path.join(root, 'experiments/s3-cache.yaml'),
+      experiment('s3-cache', { train: 'data/housing/seoul.parquet', cache: 's3://mxn-cache/cells' }),
+    );
     const api = memoryApi();
-    const result = await planStep({ root, experiments: ['experiments/s3-cache.yaml'], createBackend: local, comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } } });
+    const result = await planStep({
+      root,
+      experiments: ['experiments/s3-cache.yaml'],
+      createBackend: local,
+      comment: { api, target: { owner: 'acme', repo: 'pricing', issue: 7 } },
+    });
     expect(result.problems).toBe(0);
     expect(result.experiments[0]!.runId).toMatch(/^s3-cache-[0-9a-f]{12}$/);
     expect(result.experiments[0]!.unchecked).toMatch(/^_Cache not checked: .*`s3:\/\/mxn-cache\/cells`/);

@@ -58,7 +58,9 @@ export interface PlanStepResult {
 }
 
 export async function planStep(options: PlanStepOptions): Promise<PlanStepResult> {
-  const files = options.experiments?.length ? options.experiments : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [] });
+  const files = options.experiments?.length
+    ? options.experiments
+    : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [] });
   const experiments: PlannedExperiment[] = [];
   for (const file of files) {
     const absolute = path.resolve(options.root, file);
@@ -94,20 +96,48 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
           },
         });
       }
-      Object.assign(entry, { cells: plan.cells.length, toRun: plan.cells.filter((cell) => cell.willRun).length, ...(plan.runId ? { runId: plan.runId } : {}) });
+      Object.assign(entry, {
+        cells: plan.cells.length,
+        toRun: plan.cells.filter((cell) => cell.willRun).length,
+        ...(plan.runId ? { runId: plan.runId } : {}),
+      });
       const registry = options.registry ?? defaultRegistry();
       const sources = imageSourcesOf([loaded]);
-      if (registry && sources.length) entry.images = (await checkImages({ root: options.root, registry, sources, ...(options.credentials ? { credentials: options.credentials } : {}) })).statuses;
-      else if (sources.length) imagesNote = entry.backend === 'local' ? 'built on the runner: the local backend builds its model folders\' images itself.' : 'not checked: set MXN_REGISTRY to the registry images are pushed to.';
+      if (registry && sources.length)
+        entry.images = (
+          await checkImages({ root: options.root, registry, sources, ...(options.credentials ? { credentials: options.credentials } : {}) })
+        ).statuses;
+      else if (sources.length)
+        imagesNote =
+          entry.backend === 'local'
+            ? "built on the runner: the local backend builds its model folders' images itself."
+            : 'not checked: set MXN_REGISTRY to the registry images are pushed to.';
     } catch (error) {
       if (!(error instanceof ExperimentError)) throw error;
-      entry.problems = error.issues.map((issue) => ({ ...issue, file: path.relative(options.root, path.resolve(issue.file)) || issue.file }));
+      entry.problems = error.issues.map((issue) => ({
+        ...issue,
+        file: path.relative(options.root, path.resolve(issue.file)) || issue.file,
+      }));
     }
     experiments.push(entry);
     if (options.comment) {
-      const text = renderPlanComment({ experiment: name, file, ...(plan ? { plan } : {}), ...(entry.problems ? { problems: entry.problems } : {}), ...(entry.images ? { images: entry.images } : {}), ...(imagesNote ? { imagesNote } : {}), ...(entry.unchecked ? { unchecked: entry.unchecked } : {}), ...(entry.backend ? { backend: entry.backend } : {}), ...(options.note ? { note: options.note } : {}) });
+      const text = renderPlanComment({
+        experiment: name,
+        file,
+        ...(plan ? { plan } : {}),
+        ...(entry.problems ? { problems: entry.problems } : {}),
+        ...(entry.images ? { images: entry.images } : {}),
+        ...(imagesNote ? { imagesNote } : {}),
+        ...(entry.unchecked ? { unchecked: entry.unchecked } : {}),
+        ...(entry.backend ? { backend: entry.backend } : {}),
+        ...(options.note ? { note: options.note } : {}),
+      });
       await upsertStickyComment(options.comment.api, options.comment.target, name, text);
     }
   }
-  return { experiments, runnable: experiments.filter((item) => !item.problems).map((item) => item.file), problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0) };
+  return {
+    experiments,
+    runnable: experiments.filter((item) => !item.problems).map((item) => item.file),
+    problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0),
+  };
 }

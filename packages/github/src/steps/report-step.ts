@@ -38,14 +38,34 @@ export interface ReportStepResult {
 export async function reportStep(options: ReportStepOptions): Promise<ReportStepResult> {
   const dir = path.join(options.root, 'results', options.experiment);
   const results = await readResults(path.join(dir, 'results.json'));
-  const baseline = await readBaseline({ cwd: options.root, experiment: options.experiment, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
-  const summaryWritten = await appendJobSummary(renderSummary(results, { ...(baseline ? { baseline: baseline.results } : {}), ...(options.reportUrl ? { reportUrl: options.reportUrl } : {}) }), options.stepSummaryFile);
+  const baseline = await readBaseline({
+    cwd: options.root,
+    experiment: options.experiment,
+    ...(options.baseRef ? { baseRef: options.baseRef } : {}),
+  });
+  const summaryWritten = await appendJobSummary(
+    renderSummary(results, {
+      ...(baseline ? { baseline: baseline.results } : {}),
+      ...(options.reportUrl ? { reportUrl: options.reportUrl } : {}),
+    }),
+    options.stepSummaryFile,
+  );
   const { succeeded, cached, failed, cancelled } = results.totals;
   // A cancelled run's partial results are posted, not committed (the next run reports in full).
-  const commit: CommitResult = options.commitTo && cancelled === 0
-    ? await commitResults({ cwd: options.root, experiment: options.experiment, branch: options.commitTo, summary: `${succeeded} succeeded, ${cached} cached, ${failed} failed`, ...(options.expectedHead ? { expectedHead: options.expectedHead } : {}) })
-    : { committed: false };
-  const summaryUrl = options.repositoryUrl && options.commitTo && !commit.skipped && cancelled === 0 ? `${options.repositoryUrl}/blob/${commit.sha ?? options.commitTo}/results/${options.experiment}/summary.md` : undefined;
+  const commit: CommitResult =
+    options.commitTo && cancelled === 0
+      ? await commitResults({
+          cwd: options.root,
+          experiment: options.experiment,
+          branch: options.commitTo,
+          summary: `${succeeded} succeeded, ${cached} cached, ${failed} failed`,
+          ...(options.expectedHead ? { expectedHead: options.expectedHead } : {}),
+        })
+      : { committed: false };
+  const summaryUrl =
+    options.repositoryUrl && options.commitTo && !commit.skipped && cancelled === 0
+      ? `${options.repositoryUrl}/blob/${commit.sha ?? options.commitTo}/results/${options.experiment}/summary.md`
+      : undefined;
   let comment: StickyResult | undefined;
   if (options.comment) {
     const text = renderResultsComment(results, {

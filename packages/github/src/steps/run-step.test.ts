@@ -35,13 +35,19 @@ outputs: ${outputs}
     expect(result.publishError).toBeUndefined();
     for (const file of ['results.json', 'summary.md', 'report.html']) expect(existsSync(path.join(outputs, file)), file).toBe(true);
     expect(JSON.parse(await readFile(path.join(outputs, 'results.json'), 'utf8'))).toMatchObject({ experiment: 'published' });
-    for (const cell of result.results.cells) expect(existsSync(path.join(outputs, 'cells', cell.id, 'predictions.parquet')), cell.id).toBe(true);
+    for (const cell of result.results.cells)
+      expect(existsSync(path.join(outputs, 'cells', cell.id, 'predictions.parquet')), cell.id).toBe(true);
     expect(result.published?.objects).toBeGreaterThanOrEqual(5);
-    expect(logs.at(-1)).toMatch(new RegExp(`^copied results and cell outputs to .*housing: ${result.published!.objects} objects \\(.+\\), 0 unchanged$`));
+    expect(logs.at(-1)).toMatch(
+      new RegExp(`^copied results and cell outputs to .*housing: ${result.published!.objects} objects \\(.+\\), 0 unchanged$`),
+    );
 
     // without `outputs:`, nothing is published
     const text = await readFile(path.join(root, 'experiments/published.yaml'), 'utf8');
-    await writeFile(path.join(root, 'experiments/plain.yaml'), text.replace('name: published', 'name: plain').replace(/^outputs: .*\n/m, ''));
+    await writeFile(
+      path.join(root, 'experiments/plain.yaml'),
+      text.replace('name: published', 'name: plain').replace(/^outputs: .*\n/m, ''),
+    );
     const plainLogs: string[] = [];
     const plain = await runStep({ root, experiment: 'experiments/plain.yaml', backend: 'local', log: (line) => plainLogs.push(line) });
     expect(plain.published).toBeUndefined();
@@ -63,7 +69,10 @@ evaluation: { target: price }
 compute: { runtime: process }
 `,
     );
-    await expect(runStep({ root, experiment: 'experiments/forked.yaml', untrusted: true })).rejects.toMatchObject({ code: 'Usage', message: expect.stringMatching(/fork never runs in the process runtime/) });
+    await expect(runStep({ root, experiment: 'experiments/forked.yaml', untrusted: true })).rejects.toMatchObject({
+      code: 'Usage',
+      message: expect.stringMatching(/fork never runs in the process runtime/),
+    });
     expect(existsSync(path.join(root, '.mxn'))).toBe(false);
     expect(existsSync(path.join(root, 'results'))).toBe(false);
   });

@@ -61,11 +61,21 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const post = (force = false, cancelled = false) => {
     if (!options.comment || !plan || (!force && Date.now() - lastPost < interval)) return;
     lastPost = Date.now();
-    const text = renderProgressComment(loaded.spec.name, plan, progress, { backend: backend.name, ...(options.runUrl ? { runUrl: options.runUrl } : {}), ...(cancelled ? { cancelled } : {}) });
+    const text = renderProgressComment(loaded.spec.name, plan, progress, {
+      backend: backend.name,
+      ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+      ...(cancelled ? { cancelled } : {}),
+    });
     const { api, target } = options.comment;
-    posting = posting.then(() => upsertStickyComment(api, target, loaded.spec.name, text)).catch((error: Error) => log(`progress comment not updated: ${error.message}`));
+    posting = posting
+      .then(() => upsertStickyComment(api, target, loaded.spec.name, text))
+      .catch((error: Error) => log(`progress comment not updated: ${error.message}`));
   };
-  const baseline = await readBaseline({ cwd: options.root, experiment: loaded.spec.name, ...(options.baseRef ? { baseRef: options.baseRef } : {}) });
+  const baseline = await readBaseline({
+    cwd: options.root,
+    experiment: loaded.spec.name,
+    ...(options.baseRef ? { baseRef: options.baseRef } : {}),
+  });
   const report = await session.run({
     rerun: options.rerun ?? 'none',
     ...(options.only ? { only: options.only } : {}),
@@ -75,12 +85,17 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
     onPlan: (planned) => {
       plan = planned;
       const toRun = planned.cells.filter((cell) => cell.willRun).length;
-      log(`${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) on ${backend.name}, run ${planned.runId}`);
+      log(
+        `${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) on ${backend.name}, run ${planned.runId}`,
+      );
       post(true);
     },
     onEvent: (event) => {
       if (event.kind === 'cell') progress.states.set(event.taskId, event.state);
-      if (event.state !== 'queued') log(`${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.message ? ` — ${event.message}` : ''}`);
+      if (event.state !== 'queued')
+        log(
+          `${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.message ? ` — ${event.message}` : ''}`,
+        );
       post();
     },
   });
@@ -90,7 +105,12 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   }
   await posting;
   const { succeeded, cached, failed, cancelled } = report.results.totals;
-  log(`${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, report.written.summary)}`);
-  if (report.published) log(`copied results and cell outputs to ${report.published.uri}: ${report.published.objects} objects (${formatBytes(report.published.bytes)}), ${report.published.skipped} unchanged`);
+  log(
+    `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, report.written.summary)}`,
+  );
+  if (report.published)
+    log(
+      `copied results and cell outputs to ${report.published.uri}: ${report.published.objects} objects (${formatBytes(report.published.bytes)}), ${report.published.skipped} unchanged`,
+    );
   return report;
 }

@@ -17,7 +17,8 @@ afterAll(() => azurite?.stop());
 
 const BLOCK = 256 * 1024;
 let n = 0;
-const make = (prefix = `contract-${n++}`) => azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: azurite.connectionString, blockSize: BLOCK });
+const make = (prefix = `contract-${n++}`) =>
+  azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: azurite.connectionString, blockSize: BLOCK });
 const sasOf = (url: string) => new URL(url).search.slice(1);
 
 testStore('azure-blob (Azurite)', () => make(), {
@@ -45,7 +46,13 @@ describe('azure-blob driver', () => {
 
   it('parses az:// and https:// URIs', () => {
     expect(parseBlobUri('az://acct/cont/a/b')).toEqual({ account: 'acct', container: 'cont', prefix: 'a/b' });
-    expect(parseBlobUri('https://acct.blob.core.windows.net/cont/a/b?sv=1&sig=x')).toMatchObject({ account: 'acct', container: 'cont', prefix: 'a/b', endpoint: 'https://acct.blob.core.windows.net', sas: 'sv=1&sig=x' });
+    expect(parseBlobUri('https://acct.blob.core.windows.net/cont/a/b?sv=1&sig=x')).toMatchObject({
+      account: 'acct',
+      container: 'cont',
+      prefix: 'a/b',
+      endpoint: 'https://acct.blob.core.windows.net',
+      sas: 'sv=1&sig=x',
+    });
     expect(() => parseBlobUri('az://acct')).toThrow(/not an Azure Blob URI/);
   });
 
@@ -102,7 +109,12 @@ describe('azure-blob driver', () => {
   });
 
   it('maps an unreachable service to Transient', async () => {
-    const down = await azureBlobStore({ uri: 'az://devstoreaccount1/mxn/x', connectionString: azurite.connectionString, blobEndpoint: 'http://127.0.0.1:9/devstoreaccount1', maxTries: 1 });
+    const down = await azureBlobStore({
+      uri: 'az://devstoreaccount1/mxn/x',
+      connectionString: azurite.connectionString,
+      blobEndpoint: 'http://127.0.0.1:9/devstoreaccount1',
+      maxTries: 1,
+    });
     await expectStoreError(down.read('a'), 'Transient');
   });
 });

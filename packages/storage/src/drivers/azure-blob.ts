@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/core-auth';
 import { StoreError } from '../errors.js';
@@ -37,7 +37,15 @@ export interface AzureBlobStoreOptions {
 }
 
 const NOT_FOUND = ['BlobNotFound', 'ContainerNotFound', 'ResourceNotFound'];
-const DENIED = ['AuthorizationFailure', 'AuthorizationPermissionMismatch', 'AuthenticationFailed', 'AuthorizationResourceTypeMismatch', 'CredentialUnavailableError', 'AuthenticationRequiredError', 'InsufficientAccountPermissions'];
+const DENIED = [
+  'AuthorizationFailure',
+  'AuthorizationPermissionMismatch',
+  'AuthenticationFailed',
+  'AuthorizationResourceTypeMismatch',
+  'CredentialUnavailableError',
+  'AuthenticationRequiredError',
+  'InsufficientAccountPermissions',
+];
 const TRANSIENT = ['ServerBusy', 'OperationTimedOut', 'InternalError', 'TimeoutError'];
 
 interface Context {
@@ -79,7 +87,13 @@ export async function azureBlobStore(options: AzureBlobStoreOptions): Promise<St
 }
 
 function secretsOf(auth: BlobAuth, options: AzureBlobStoreOptions): (string | undefined)[] {
-  const out = [options.accountKey, options.sasToken, process.env.AZURE_STORAGE_KEY, process.env.AZURE_STORAGE_SAS_TOKEN, process.env.AZURE_CLIENT_SECRET];
+  const out = [
+    options.accountKey,
+    options.sasToken,
+    process.env.AZURE_STORAGE_KEY,
+    process.env.AZURE_STORAGE_SAS_TOKEN,
+    process.env.AZURE_CLIENT_SECRET,
+  ];
   if (auth.kind === 'key') out.push(auth.key);
   if (auth.kind === 'sas') out.push(auth.sas, new URLSearchParams(auth.sas).get('sig') ?? undefined);
   return out;
@@ -88,7 +102,11 @@ function secretsOf(auth: BlobAuth, options: AzureBlobStoreOptions): (string | un
 function mapError(context: Context, error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
   const e = error as { name?: string; code?: string; statusCode?: number; message?: string; details?: { errorCode?: string } };
-  const code = networkCode(error) ?? e.details?.errorCode ?? (e.code && e.code !== 'REQUEST_SEND_ERROR' ? e.code : undefined) ?? (e.name !== 'RestError' ? e.name : e.code);
+  const code =
+    networkCode(error) ??
+    e.details?.errorCode ??
+    (e.code && e.code !== 'REQUEST_SEND_ERROR' ? e.code : undefined) ??
+    (e.name !== 'RestError' ? e.name : e.code);
   const facts = { status: e.statusCode, code, message: e.message || code || 'request failed' };
   return safeStoreError(classify(facts, NOT_FOUND, DENIED, TRANSIENT), `azure-blob ${what}`, facts, context.secrets);
 }
@@ -185,7 +203,13 @@ function makeBlobStore(context: Context, root: string): Store {
         if (page.done) return;
         for (const item of page.value.segment.blobItems) {
           const md5 = item.properties.contentMD5 ? Buffer.from(item.properties.contentMD5).toString('base64') : undefined;
-          yield { key: item.name.slice(rootPrefix.length), size: item.properties.contentLength ?? 0, etag: item.properties.etag, md5, lastModified: item.properties.lastModified };
+          yield {
+            key: item.name.slice(rootPrefix.length),
+            size: item.properties.contentLength ?? 0,
+            etag: item.properties.etag,
+            md5,
+            lastModified: item.properties.lastModified,
+          };
         }
       }
     },
@@ -205,7 +229,9 @@ function makeBlobStore(context: Context, root: string): Store {
     async read(key, { start, end }: ReadOptions = {}) {
       const offset = start ?? 0;
       const count = end === undefined ? undefined : end - offset + 1;
-      const got = await call(`read ${where(key)}`, () => container.getBlobClient(fullKey(key)).download(offset, count, { maxRetryRequests: 3 }));
+      const got = await call(`read ${where(key)}`, () =>
+        container.getBlobClient(fullKey(key)).download(offset, count, { maxRetryRequests: 3 }),
+      );
       return got.readableStreamBody as Readable;
     },
 
@@ -227,13 +253,20 @@ function makeBlobStore(context: Context, root: string): Store {
           }
           const id = blockId(nonce, ids.length);
           ids.push(id);
-          yield () => creatingContainer(context, () => client.stageBlock(id, block, block.length, { transactionalContentMD5: md5Of(block) })).then(() => undefined);
+          yield () =>
+            creatingContainer(context, () => client.stageBlock(id, block, block.length, { transactionalContentMD5: md5Of(block) })).then(
+              () => undefined,
+            );
         }
       }
       await call(`write ${where(key)}`, () => runLimited(context.concurrency, stageTasks()));
       const md5 = whole.digest();
       // An MD5 given up front is checked before anything is committed: a mismatch leaves no object.
-      if (options.md5 && options.md5 !== md5.toString('base64')) throw new StoreError('Integrity', `azure-blob write ${where(key)}: the bytes differ from the MD5 given for them; nothing was written`);
+      if (options.md5 && options.md5 !== md5.toString('base64'))
+        throw new StoreError(
+          'Integrity',
+          `azure-blob write ${where(key)}: the bytes differ from the MD5 given for them; nothing was written`,
+        );
       const headers = { blobContentType: options.contentType, blobContentMD5: md5 };
       // Blocks stay invisible until committed: a failed upload leaves no partial object.
       const done = await call(`write ${where(key)}`, () =>
@@ -262,7 +295,12 @@ function makeBlobStore(context: Context, root: string): Store {
         // One block's worth: a single Put Blob From URL. With the MD5 known, the service checks the
         // source bytes against it (x-ms-source-content-md5) and answers with the stored Content-MD5.
         const done = await call(what, () =>
-          creatingContainer(context, () => client.syncUploadFromURL(sourceUrl, { blobHTTPHeaders: headers, ...(md5 ? { sourceContentMD5: Buffer.from(md5, 'base64') } : {}) })),
+          creatingContainer(context, () =>
+            client.syncUploadFromURL(sourceUrl, {
+              blobHTTPHeaders: headers,
+              ...(md5 ? { sourceContentMD5: Buffer.from(md5, 'base64') } : {}),
+            }),
+          ),
         );
         const storedMd5 = done.contentMD5 ? Buffer.from(done.contentMD5).toString('base64') : undefined;
         if (md5 && storedMd5 && storedMd5 !== md5) await removeAndFail('the service stored different bytes than the source (MD5 mismatch)');
@@ -295,7 +333,9 @@ function makeBlobStore(context: Context, root: string): Store {
     },
 
     async signedPrefixUrl(prefix, options: SignOptions) {
-      const sas = await call(`sign az://${account}/${containerName}/${joinKey(root, prefix)}`, () => signer.container(containerName, options));
+      const sas = await call(`sign az://${account}/${containerName}/${joinKey(root, prefix)}`, () =>
+        signer.container(containerName, options),
+      );
       const path = joinKey(root, checkKey(prefix)).split('/').filter(Boolean).map(encodeURIComponent).join('/');
       return `${container.url.split('?')[0]}${path ? `/${path}` : ''}?${sas}`;
     },

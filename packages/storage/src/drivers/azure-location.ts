@@ -22,10 +22,19 @@ export function parseBlobUri(uri: string): BlobLocation {
     const account = url.hostname.split('.')[0] ?? '';
     const [container, ...rest] = url.pathname.split('/').filter(Boolean);
     if (account && container && /\.blob\./i.test(url.hostname)) {
-      return { account, container, prefix: joinKey(...rest.map(decodeURIComponent)), endpoint: url.origin, sas: url.search.slice(1) || undefined };
+      return {
+        account,
+        container,
+        prefix: joinKey(...rest.map(decodeURIComponent)),
+        endpoint: url.origin,
+        sas: url.search.slice(1) || undefined,
+      };
     }
   }
-  throw new StoreError('InvalidUri', `"${uri.split('?')[0]}" is not an Azure Blob URI; expected az://account/container/prefix or https://account.blob.core.windows.net/container/prefix`);
+  throw new StoreError(
+    'InvalidUri',
+    `"${uri.split('?')[0]}" is not an Azure Blob URI; expected az://account/container/prefix or https://account.blob.core.windows.net/container/prefix`,
+  );
 }
 
 /** `Key=value;…` fields of a connection string. */
@@ -58,7 +67,11 @@ export interface BlobAuthOptions {
  * an account key (option, `AZURE_STORAGE_KEY` with `AZURE_STORAGE_ACCOUNT`); a token credential
  * (option, else `DefaultAzureCredential`: environment, workload identity / GitHub OIDC, managed identity, Azure CLI).
  */
-export async function resolveBlobAuth(location: BlobLocation, options: BlobAuthOptions, env = process.env): Promise<{ auth: BlobAuth; endpoint: string }> {
+export async function resolveBlobAuth(
+  location: BlobLocation,
+  options: BlobAuthOptions,
+  env = process.env,
+): Promise<{ auth: BlobAuth; endpoint: string }> {
   const connection = options.connectionString ?? env.AZURE_STORAGE_CONNECTION_STRING;
   const fields = connection ? parseConnectionString(connection) : {};
   const connectionFits = connection !== undefined && (!fields.AccountName || fields.AccountName === location.account);
@@ -66,14 +79,18 @@ export async function resolveBlobAuth(location: BlobLocation, options: BlobAuthO
     options.blobEndpoint ??
     location.endpoint ??
     (connectionFits && fields.BlobEndpoint ? fields.BlobEndpoint.replace(/\/+$/, '') : undefined) ??
-    (connectionFits && fields.EndpointSuffix ? `${fields.DefaultEndpointsProtocol ?? 'https'}://${location.account}.blob.${fields.EndpointSuffix}` : undefined) ??
+    (connectionFits && fields.EndpointSuffix
+      ? `${fields.DefaultEndpointsProtocol ?? 'https'}://${location.account}.blob.${fields.EndpointSuffix}`
+      : undefined) ??
     `https://${location.account}.blob.core.windows.net`;
 
-  const sas = options.sasToken ?? location.sas ?? (connectionFits ? fields.SharedAccessSignature : undefined) ?? env.AZURE_STORAGE_SAS_TOKEN;
+  const sas =
+    options.sasToken ?? location.sas ?? (connectionFits ? fields.SharedAccessSignature : undefined) ?? env.AZURE_STORAGE_SAS_TOKEN;
   if (sas) return { auth: { kind: 'sas', sas: sas.replace(/^\?/, '') }, endpoint };
   if (options.accountKey) return { auth: { kind: 'key', account: location.account, key: options.accountKey }, endpoint };
   if (options.credential) return { auth: { kind: 'token', credential: options.credential }, endpoint };
-  if (connectionFits && fields.AccountKey) return { auth: { kind: 'key', account: fields.AccountName ?? location.account, key: fields.AccountKey }, endpoint };
+  if (connectionFits && fields.AccountKey)
+    return { auth: { kind: 'key', account: fields.AccountName ?? location.account, key: fields.AccountKey }, endpoint };
   if (env.AZURE_STORAGE_KEY && (!env.AZURE_STORAGE_ACCOUNT || env.AZURE_STORAGE_ACCOUNT === location.account)) {
     return { auth: { kind: 'key', account: location.account, key: env.AZURE_STORAGE_KEY }, endpoint };
   }

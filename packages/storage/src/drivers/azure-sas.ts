@@ -44,19 +44,37 @@ export class BlobSigner {
     return this.sign({ containerName: container, permissions }, expiresIn);
   }
 
-  private async sign(values: { containerName: string; blobName?: string; permissions: import('@azure/storage-blob').BlobSASPermissions | import('@azure/storage-blob').ContainerSASPermissions }, expiresIn: number): Promise<string> {
+  private async sign(
+    values: {
+      containerName: string;
+      blobName?: string;
+      permissions: import('@azure/storage-blob').BlobSASPermissions | import('@azure/storage-blob').ContainerSASPermissions;
+    },
+    expiresIn: number,
+  ): Promise<string> {
     const startsOn = new Date(Date.now() - 5 * 60_000); // clock skew allowance
     const expiresOn = new Date(Date.now() + expiresIn * 1000);
     const protocol = this.service.url.startsWith('https:') ? this.sdk.SASProtocol.Https : this.sdk.SASProtocol.HttpsAndHttp;
-    const full = { ...values, permissions: values.permissions as import('@azure/storage-blob').BlobSASPermissions, startsOn, expiresOn, protocol };
+    const full = {
+      ...values,
+      permissions: values.permissions as import('@azure/storage-blob').BlobSASPermissions,
+      startsOn,
+      expiresOn,
+      protocol,
+    };
     if (this.auth.kind === 'key') {
-      return this.sdk.generateBlobSASQueryParameters(full, new this.sdk.StorageSharedKeyCredential(this.auth.account, this.auth.key)).toString();
+      return this.sdk
+        .generateBlobSASQueryParameters(full, new this.sdk.StorageSharedKeyCredential(this.auth.account, this.auth.key))
+        .toString();
     }
     if (this.auth.kind === 'token') {
       const key = await this.delegationKey(expiresOn);
       return this.sdk.generateBlobSASQueryParameters(full, key, this.account).toString();
     }
-    throw new StoreError('Unsupported', 'azure-blob: a store opened with a SAS cannot sign new URLs; use an account key or Entra ID credentials');
+    throw new StoreError(
+      'Unsupported',
+      'azure-blob: a store opened with a SAS cannot sign new URLs; use an account key or Entra ID credentials',
+    );
   }
 
   private async delegationKey(expiresOn: Date): Promise<UserDelegationKey> {

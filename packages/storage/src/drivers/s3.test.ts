@@ -16,7 +16,13 @@ afterAll(() => s3?.stop());
 const PART = 5 * 1024 * 1024; // S3's minimum part size
 let n = 0;
 const make = (prefix = `contract-${n++}`, secret?: string) =>
-  s3Store({ uri: `s3://mxn/${prefix}`, endpoint: s3.endpoint, region: s3.region, credentials: { accessKeyId: secret ? 'WRONG' : s3.accessKeyId, secretAccessKey: secret ?? s3.secretAccessKey }, partSize: PART });
+  s3Store({
+    uri: `s3://mxn/${prefix}`,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: { accessKeyId: secret ? 'WRONG' : s3.accessKeyId, secretAccessKey: secret ?? s3.secretAccessKey },
+    partSize: PART,
+  });
 
 testStore('s3 (s3rver)', () => make(), {
   partSize: PART,
@@ -35,7 +41,9 @@ describe('s3 driver', () => {
     expect(written.md5).toBe(md5);
     expect((await store.head('mp.bin'))?.md5).toBe(md5);
     expect(s3.traffic().bytesIn - before).toBeLessThan(body.length + 50_000); // sent once, no self-copy round
-    await expect(store.write('bad.bin', body, { md5: createHash('md5').update('other').digest('base64') })).rejects.toMatchObject({ code: 'Integrity' });
+    await expect(store.write('bad.bin', body, { md5: createHash('md5').update('other').digest('base64') })).rejects.toMatchObject({
+      code: 'Integrity',
+    });
     expect(await store.head('bad.bin')).toBeUndefined();
   });
 
@@ -54,8 +62,12 @@ describe('s3 driver', () => {
     await expect(store.write('bad.bin', chunks(other), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
     expect(await store.head('bad.bin')).toBeUndefined();
     // Shorter or longer than the source: refused, nothing is left.
-    await expect(store.write('short.bin', chunks(body.subarray(0, 200_000)), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
-    await expect(store.write('long.bin', chunks(Buffer.concat([body, body])), { size: body.length, md5 })).rejects.toMatchObject({ code: 'Integrity' });
+    await expect(store.write('short.bin', chunks(body.subarray(0, 200_000)), { size: body.length, md5 })).rejects.toMatchObject({
+      code: 'Integrity',
+    });
+    await expect(store.write('long.bin', chunks(Buffer.concat([body, body])), { size: body.length, md5 })).rejects.toMatchObject({
+      code: 'Integrity',
+    });
     expect(await store.head('short.bin')).toBeUndefined();
     expect(await store.head('long.bin')).toBeUndefined();
   });
@@ -88,9 +100,18 @@ describe('s3 driver', () => {
   });
 
   it('maps a missing bucket to NotFound and an unreachable server to Transient', async () => {
-    const missing = await s3Store({ uri: 's3://no-such-bucket/x', endpoint: s3.endpoint, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    const missing = await s3Store({
+      uri: 's3://no-such-bucket/x',
+      endpoint: s3.endpoint,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
     await expectStoreError(missing.read('a'), 'NotFound');
-    const down = await s3Store({ uri: 's3://mxn/x', endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const down = await s3Store({
+      uri: 's3://mxn/x',
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     await expectStoreError(down.read('a'), 'Transient');
   });
 

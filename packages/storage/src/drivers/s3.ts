@@ -29,8 +29,25 @@ export interface S3StoreOptions {
 }
 
 const NOT_FOUND = ['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload'];
-const DENIED = ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError', 'AllAccessDisabled'];
-const TRANSIENT = ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'Throttling', 'ThrottlingException', 'InternalError', 'ServiceUnavailable'];
+const DENIED = [
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+  'AllAccessDisabled',
+];
+const TRANSIENT = [
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'InternalError',
+  'ServiceUnavailable',
+];
 
 /** Parses `s3://bucket/prefix` into bucket and key prefix (no leading or trailing slash). */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
@@ -81,7 +98,12 @@ export async function s3Store(options: S3StoreOptions): Promise<Store> {
     client,
     sdk,
     bucket,
-    secrets: [options.credentials?.secretAccessKey, options.credentials?.sessionToken, process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN],
+    secrets: [
+      options.credentials?.secretAccessKey,
+      options.credentials?.sessionToken,
+      process.env.AWS_SECRET_ACCESS_KEY,
+      process.env.AWS_SESSION_TOKEN,
+    ],
     partSize: options.partSize ?? 8 * 1024 * 1024,
     queueSize: options.queueSize ?? 4,
   };
@@ -117,11 +139,19 @@ function makeS3Store(context: Context, root: string): Store {
       let token: string | undefined;
       do {
         const page = await call(`list s3://${bucket}/${rootPrefix}${prefix}`, () =>
-          client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: rootPrefix + prefix, MaxKeys: pageSize, ContinuationToken: token })),
+          client.send(
+            new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: rootPrefix + prefix, MaxKeys: pageSize, ContinuationToken: token }),
+          ),
         );
         for (const item of page.Contents ?? []) {
           if (!item.Key || item.Key.endsWith('/')) continue;
-          yield { key: item.Key.slice(rootPrefix.length), size: item.Size ?? 0, etag: item.ETag, md5: md5FromEtag(item.ETag), lastModified: item.LastModified };
+          yield {
+            key: item.Key.slice(rootPrefix.length),
+            size: item.Size ?? 0,
+            etag: item.ETag,
+            md5: md5FromEtag(item.ETag),
+            lastModified: item.LastModified,
+          };
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -141,7 +171,9 @@ function makeS3Store(context: Context, root: string): Store {
 
     async read(key, { start, end }: ReadOptions = {}) {
       const range = start !== undefined || end !== undefined ? `bytes=${start ?? 0}-${end ?? ''}` : undefined;
-      const got = await call(`read ${where(key)}`, () => client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: fullKey(key), Range: range })));
+      const got = await call(`read ${where(key)}`, () =>
+        client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: fullKey(key), Range: range })),
+      );
       const body = got.Body as Readable;
       if (!range) return body;
       // HTTP lets a server ignore Range or send more than asked (s3rver answers `bytes=0-0` with the
@@ -171,15 +203,32 @@ function makeS3Store(context: Context, root: string): Store {
         const md5 = known ?? createHash('md5').update(data).digest('base64');
         let etag;
         try {
-          etag = await putSingle({ client, sdk, bucket, key: target, body: data, md5, contentType: options.contentType, ...(known ? { metadata: { 'mxn-md5': known } } : {}) });
+          etag = await putSingle({
+            client,
+            sdk,
+            bucket,
+            key: target,
+            body: data,
+            md5,
+            contentType: options.contentType,
+            ...(known ? { metadata: { 'mxn-md5': known } } : {}),
+          });
         } catch (error) {
           const mapped = mapError(context, error, what);
           const code = (mapped.cause as { code?: string } | undefined)?.code;
-          if (code === 'BadDigest' || code === 'InvalidDigest') throw new StoreError('Integrity', `s3 ${what}: the service refused the bytes, they differ from the MD5 given for them`, { cause: mapped });
+          if (code === 'BadDigest' || code === 'InvalidDigest')
+            throw new StoreError('Integrity', `s3 ${what}: the service refused the bytes, they differ from the MD5 given for them`, {
+              cause: mapped,
+            });
           throw mapped;
         }
         const serviceMd5 = md5FromEtag(etag);
-        if (serviceMd5 && serviceMd5 !== md5) await reject(known ? 'the bytes written differ from the MD5 given for them' : 'the service stored different bytes than were sent (MD5 mismatch)');
+        if (serviceMd5 && serviceMd5 !== md5)
+          await reject(
+            known
+              ? 'the bytes written differ from the MD5 given for them'
+              : 'the service stored different bytes than were sent (MD5 mismatch)',
+          );
         return { key: checkKey(key), size: data.length, etag, md5, lastModified: new Date() };
       }
       const { Upload } = await import('@aws-sdk/lib-storage');
@@ -190,7 +239,13 @@ function makeS3Store(context: Context, root: string): Store {
         client,
         // With the MD5 known up front it is recorded on CreateMultipartUpload, so the object needs
         // no second server-side pass to carry it.
-        params: { Bucket: bucket, Key: target, Body: source.pipe(tap), ContentType: options.contentType, ...(known ? { Metadata: { 'mxn-md5': known } } : {}) },
+        params: {
+          Bucket: bucket,
+          Key: target,
+          Body: source.pipe(tap),
+          ContentType: options.contentType,
+          ...(known ? { Metadata: { 'mxn-md5': known } } : {}),
+        },
         partSize: context.partSize,
         queueSize: context.queueSize,
         leavePartsOnError: true, // aborted below, so that the original error is the one reported
@@ -202,7 +257,9 @@ function makeS3Store(context: Context, root: string): Store {
         // A failed multipart upload is aborted: no partial object, no stray parts. S3 never shows
         // an incomplete multipart upload as an object, even when the abort cannot reach it.
         if (upload.uploadId) {
-          await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: target, UploadId: upload.uploadId })).catch(() => undefined);
+          await client
+            .send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: target, UploadId: upload.uploadId }))
+            .catch(() => undefined);
         }
         throw mapError(context, error, `write ${where(key)}`);
       }
@@ -240,7 +297,10 @@ function makeS3Store(context: Context, root: string): Store {
 
     async signedUrl(key, { access, expiresIn = 3600 }: SignOptions) {
       const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
-      const command = access === 'read' ? new sdk.GetObjectCommand({ Bucket: bucket, Key: fullKey(key) }) : new sdk.PutObjectCommand({ Bucket: bucket, Key: fullKey(key) });
+      const command =
+        access === 'read'
+          ? new sdk.GetObjectCommand({ Bucket: bucket, Key: fullKey(key) })
+          : new sdk.PutObjectCommand({ Bucket: bucket, Key: fullKey(key) });
       return call(`sign ${where(key)}`, () => getSignedUrl(client, command, { expiresIn }));
     },
 
@@ -248,4 +308,3 @@ function makeS3Store(context: Context, root: string): Store {
   };
   return store;
 }
-

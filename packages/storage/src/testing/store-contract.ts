@@ -99,7 +99,9 @@ export function testStore(name: string, makeStore: () => Promise<Store>, options
       expect((await store.head('big/blob.bin'))?.size).toBe(body.length);
       const back = await bytesOf(await store.read('big/blob.bin'));
       expect(md5(back)).toBe(md5(body));
-      expect(await bytesOf(await store.read('big/blob.bin', { start: partSize - 5, end: partSize + 4 }))).toEqual(body.subarray(partSize - 5, partSize + 5));
+      expect(await bytesOf(await store.read('big/blob.bin', { start: partSize - 5, end: partSize + 4 }))).toEqual(
+        body.subarray(partSize - 5, partSize + 5),
+      );
     });
 
     it('overwrites, deletes, and treats deleting a missing object as done', async () => {
@@ -188,12 +190,20 @@ export function testStore(name: string, makeStore: () => Promise<Store>, options
       expect(await got.text()).toBe('train bytes');
 
       const writePrefix = await store.signedPrefixUrl('outputs', { access: 'write', expiresIn: 300 });
-      const put = await fetch(urlUnderPrefix(writePrefix, 'cell/predictions.parquet'), { method: 'PUT', body: 'preds', headers: { 'x-ms-blob-type': 'BlockBlob' } });
+      const put = await fetch(urlUnderPrefix(writePrefix, 'cell/predictions.parquet'), {
+        method: 'PUT',
+        body: 'preds',
+        headers: { 'x-ms-blob-type': 'BlockBlob' },
+      });
       expect(put.ok).toBe(true);
       expect((await bytesOf(await store.read('outputs/cell/predictions.parquet'))).toString()).toBe('preds');
 
       if (enforced) {
-        const writeWithRead = await fetch(urlUnderPrefix(readPrefix, 'evil.txt'), { method: 'PUT', body: 'x', headers: { 'x-ms-blob-type': 'BlockBlob' } });
+        const writeWithRead = await fetch(urlUnderPrefix(readPrefix, 'evil.txt'), {
+          method: 'PUT',
+          body: 'x',
+          headers: { 'x-ms-blob-type': 'BlockBlob' },
+        });
         expect(writeWithRead.status).toBe(403);
         const readWithWrite = await fetch(urlUnderPrefix(writePrefix, 'cell/predictions.parquet'));
         expect(readWithWrite.status).toBe(403);

@@ -24,7 +24,13 @@ export interface ObjectCopy {
  * saves a HEAD per object; a listed entry without an MD5 (an S3 multipart object keeps it in
  * metadata, which listings omit) is looked up with a HEAD.
  */
-export async function isIdentical(source: Store, info: ObjectInfo, destination: Store, key: string, listed?: ObjectInfo | null): Promise<boolean> {
+export async function isIdentical(
+  source: Store,
+  info: ObjectInfo,
+  destination: Store,
+  key: string,
+  listed?: ObjectInfo | null,
+): Promise<boolean> {
   if (listed === null) return false;
   const there = listed?.md5 !== undefined ? listed : await destination.head(key);
   if (!there || there.size !== info.size) return false;
@@ -66,11 +72,19 @@ async function streamObject(job: ObjectCopy): Promise<void> {
   // would be lost.
   const tap = new ChecksumStream({ md5: !sourceInfo.md5, onBytes: job.onBytes });
   body.once('error', (error) => tap.destroy(error));
-  const written = await destination.write(key, body.pipe(tap), { size: sourceInfo.size, ...(sourceInfo.md5 ? { md5: sourceInfo.md5 } : {}) });
+  const written = await destination.write(key, body.pipe(tap), {
+    size: sourceInfo.size,
+    ...(sourceInfo.md5 ? { md5: sourceInfo.md5 } : {}),
+  });
   const sent = tap.md5() ?? sourceInfo.md5!;
   const problems: string[] = [];
   if (tap.bytes !== sourceInfo.size) problems.push(`read ${tap.bytes} bytes from the source, expected ${sourceInfo.size}`);
-  if (written.md5 && written.md5 !== sent) problems.push(sourceInfo.md5 ? 'the destination stored different bytes than the source (MD5 mismatch)' : 'the destination stored different bytes than were sent (MD5 mismatch)');
+  if (written.md5 && written.md5 !== sent)
+    problems.push(
+      sourceInfo.md5
+        ? 'the destination stored different bytes than the source (MD5 mismatch)'
+        : 'the destination stored different bytes than were sent (MD5 mismatch)',
+    );
   // Drivers verify a write against the service's own answer (S3 ETag or Content-MD5, Blob
   // Content-MD5 checks) and report size and MD5; only a write that reports no MD5 is checked with a HEAD.
   const stored = written.md5 ? written : await destination.head(key);
@@ -78,6 +92,9 @@ async function streamObject(job: ObjectCopy): Promise<void> {
   else if (stored.md5 && stored.md5 !== sent) problems.push('the destination checksum differs from the bytes sent');
   if (problems.length > 0) {
     await destination.delete(key).catch(() => undefined);
-    throw new StoreError('Integrity', `copy ${source.uri}/${job.sourceKey} → ${destination.uri}/${key}: ${problems.join('; ')}; the written object was removed`);
+    throw new StoreError(
+      'Integrity',
+      `copy ${source.uri}/${job.sourceKey} → ${destination.uri}/${key}: ${problems.join('; ')}; the written object was removed`,
+    );
   }
 }

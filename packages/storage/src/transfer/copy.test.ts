@@ -23,8 +23,15 @@ beforeAll(async () => {
 afterAll(() => emu?.stop());
 
 const s3 = (prefix: string, maxAttempts = 3) =>
-  s3Store({ uri: `s3://mxn/${prefix}`, endpoint: emu.s3.endpoint, credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey }, partSize: 5 * 1024 * 1024, maxAttempts });
-const blob = (prefix: string) => azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
+  s3Store({
+    uri: `s3://mxn/${prefix}`,
+    endpoint: emu.s3.endpoint,
+    credentials: { accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey },
+    partSize: 5 * 1024 * 1024,
+    maxAttempts,
+  });
+const blob = (prefix: string) =>
+  azureBlobStore({ uri: `az://devstoreaccount1/mxn/${prefix}`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
 
 async function fill(store: Store, files: Record<string, Buffer>): Promise<void> {
   await Promise.all(Object.entries(files).map(([key, body]) => store.write(key, body)));
@@ -104,8 +111,16 @@ describe('copy', () => {
   it('creates a missing destination container on first write', async () => {
     const source = await s3('nocontainer');
     await fill(source, { 'a.bin': randomBytes(BLOCK * 2 + 10), 'b.bin': randomBytes(100) });
-    const destination = await azureBlobStore({ uri: `az://devstoreaccount1/fresh-${Date.now()}/x`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
-    const streamed = await azureBlobStore({ uri: `az://devstoreaccount1/fresh2-${Date.now()}/x`, connectionString: emu.blob.connectionString, blockSize: BLOCK });
+    const destination = await azureBlobStore({
+      uri: `az://devstoreaccount1/fresh-${Date.now()}/x`,
+      connectionString: emu.blob.connectionString,
+      blockSize: BLOCK,
+    });
+    const streamed = await azureBlobStore({
+      uri: `az://devstoreaccount1/fresh2-${Date.now()}/x`,
+      connectionString: emu.blob.connectionString,
+      blockSize: BLOCK,
+    });
     await copy(source, destination, { retry: quick });
     await copy(source, streamed, { serverSide: false, retry: quick });
     for (const store of [destination, streamed]) expect(await keysOf(store)).toEqual(['a.bin', 'b.bin']);
@@ -186,7 +201,11 @@ describe('copy', () => {
           done(null, chunk);
         },
       });
-    const corrupting: Store = { ...real, write: (key, body, options) => real.write(key, typeof body === 'string' || body instanceof Uint8Array ? body : body.pipe(flipOne()), options) };
+    const corrupting: Store = {
+      ...real,
+      write: (key, body, options) =>
+        real.write(key, typeof body === 'string' || body instanceof Uint8Array ? body : body.pipe(flipOne()), options),
+    };
     await expect(copy(source, corrupting, { retry: quick })).rejects.toMatchObject({ code: 'Integrity' });
     expect(flipped).toBe(true);
     expect(await real.head('x.bin')).toBeUndefined();

@@ -93,7 +93,9 @@ export async function copy(source: string | Store, destination: string | Store, 
     [existing] = await Promise.all([listDestination(), listSource()]);
     // A source that names neither an object nor a prefix holding any is a mistake, not an empty copy.
     if (jobs.length === 0 && typeof source === 'string' && !source.split('?')[0]!.endsWith('/')) {
-      throw new StoreError('NotFound', `copy: ${source.split('?')[0]} does not exist (no object, and no objects under it)`, { hint: 'check the source; a prefix that may be empty ends with "/"' });
+      throw new StoreError('NotFound', `copy: ${source.split('?')[0]} does not exist (no object, and no objects under it)`, {
+        hint: 'check the source; a prefix that may be empty ends with "/"',
+      });
     }
   }
   const listedAt = (key: string) => (existing ? (existing.get(key) ?? null) : undefined);
@@ -117,7 +119,8 @@ export async function copy(source: string | Store, destination: string | Store, 
   emit({ event: 'start' });
 
   const result: CopyResult = { copied: [], skipped: [], bytes: 0, elapsedMs: 0 };
-  if (options.dryRun) return dryRun(jobs, { skipIdentical, serverSide, concurrency: options.concurrency ?? 8, listedAt, options, result, started });
+  if (options.dryRun)
+    return dryRun(jobs, { skipIdentical, serverSide, concurrency: options.concurrency ?? 8, listedAt, options, result, started });
   const outcomes = await settlePool(jobs, options.concurrency ?? 8, async (job) => {
     const { info } = job;
     try {
@@ -163,14 +166,20 @@ export async function copy(source: string | Store, destination: string | Store, 
   result.elapsedMs = Date.now() - started;
   emit({ event: 'done' });
 
-  const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ key: jobs[i]!.toKey, error: outcome.reason as Error }] : []));
+  const failures = outcomes.flatMap((outcome, i) =>
+    outcome.status === 'rejected' ? [{ key: jobs[i]!.toKey, error: outcome.reason as Error }] : [],
+  );
   if (failures.length > 0) {
     const first = failures[0]!;
     // The first failure's code to branch on; the copy as a whole failed on the way (run it again to finish): exit class failure.
     const code = first.error instanceof StoreError || first.error?.name === 'StoreError' ? (first.error as StoreError).code : 'Failed';
     const message = (first.error?.message ?? String(first.error)).replace(/^store: /, '');
     throw Object.assign(
-      new StoreError(code, `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`, { cause: first.error, exitClass: 'failure' }),
+      new StoreError(
+        code,
+        `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`,
+        { cause: first.error, exitClass: 'failure' },
+      ),
       { result, failures },
     );
   }
@@ -191,8 +200,12 @@ interface DryRunContext {
 async function dryRun(jobs: { info: ObjectInfo; from: Store; to: Store; toKey: string }[], context: DryRunContext): Promise<CopyResult> {
   const { result } = context;
   const outcomes = await settlePool(jobs, context.concurrency, async (job): Promise<PlannedObject> => {
-    const skip = context.skipIdentical && (await withRetry(() => isIdentical(job.from, job.info, job.to, job.toKey, context.listedAt(job.toKey)), context.options.retry));
-    return skip ? { key: job.toKey, size: job.info.size, action: 'skip' } : { key: job.toKey, size: job.info.size, action: 'copy', method: copyMethod(job.from, job.to, context.serverSide) };
+    const skip =
+      context.skipIdentical &&
+      (await withRetry(() => isIdentical(job.from, job.info, job.to, job.toKey, context.listedAt(job.toKey)), context.options.retry));
+    return skip
+      ? { key: job.toKey, size: job.info.size, action: 'skip' }
+      : { key: job.toKey, size: job.info.size, action: 'copy', method: copyMethod(job.from, job.to, context.serverSide) };
   });
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { formatBytes, renderProgress, type CopyProgress } from './progress.js';
 import { splitLast } from './locate.js';
 
-const base: CopyProgress = { event: 'start', filesTotal: 3, filesDone: 0, filesSkipped: 0, filesFailed: 0, bytesTotal: 3 * 1024 * 1024, bytesDone: 0, bytesPerSecond: 0, elapsedMs: 0 };
+const base: CopyProgress = {
+  event: 'start',
+  filesTotal: 3,
+  filesDone: 0,
+  filesSkipped: 0,
+  filesFailed: 0,
+  bytesTotal: 3 * 1024 * 1024,
+  bytesDone: 0,
+  bytesPerSecond: 0,
+  elapsedMs: 0,
+};
 
 function sink(isTTY: boolean) {
   const out: string[] = [];
@@ -17,7 +27,16 @@ describe('renderProgress', () => {
     render({ ...base, event: 'copied', key: 'a.parquet', size: 1024 * 1024, method: 'server-side', filesDone: 1 });
     render({ ...base, event: 'skipped', key: 'b.parquet', size: 2048, filesSkipped: 1 });
     render({ ...base, event: 'failed', key: 'c.parquet', error: 'boom', filesFailed: 1 });
-    render({ ...base, event: 'done', filesDone: 1, filesSkipped: 1, filesFailed: 1, bytesDone: 1024 * 1024 + 2048, bytesPerSecond: 1024 * 1024, elapsedMs: 1500 });
+    render({
+      ...base,
+      event: 'done',
+      filesDone: 1,
+      filesSkipped: 1,
+      filesFailed: 1,
+      bytesDone: 1024 * 1024 + 2048,
+      bytesPerSecond: 1024 * 1024,
+      elapsedMs: 1500,
+    });
     expect(out).toEqual([
       'copied a.parquet (1.0 MiB, server-side)\n',
       'skipped b.parquet (2.0 KiB, identical)\n',
@@ -48,7 +67,10 @@ describe('splitLast', () => {
     expect(splitLast('s3://bucket/a/b.parquet')).toEqual({ parent: 's3://bucket/a', name: 'b.parquet' });
     expect(splitLast('s3://bucket/b.parquet')).toEqual({ parent: 's3://bucket', name: 'b.parquet' });
     expect(splitLast('s3://bucket')).toBeUndefined();
-    expect(splitLast('https://a.blob.core.windows.net/c/x/y.bin?sv=1&sig=s')).toEqual({ parent: 'https://a.blob.core.windows.net/c/x?sv=1&sig=s', name: 'y.bin' });
+    expect(splitLast('https://a.blob.core.windows.net/c/x/y.bin?sv=1&sig=s')).toEqual({
+      parent: 'https://a.blob.core.windows.net/c/x?sv=1&sig=s',
+      name: 'y.bin',
+    });
     expect(splitLast('/tmp/data/x.csv')).toEqual({ parent: '/tmp/data', name: 'x.csv' });
   });
 });

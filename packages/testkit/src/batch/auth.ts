@@ -6,8 +6,19 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BatchServiceError } from './errors.js';
 
-const STANDARD_HEADERS = ['content-encoding', 'content-language', 'content-length', 'content-md5', 'content-type', 'date',
-  'if-modified-since', 'if-match', 'if-none-match', 'if-unmodified-since', 'range'] as const;
+const STANDARD_HEADERS = [
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-md5',
+  'content-type',
+  'date',
+  'if-modified-since',
+  'if-match',
+  'if-none-match',
+  'if-unmodified-since',
+  'range',
+] as const;
 
 /** Decodes a query component the way `querystringify` (used by the SDK's `url-parse`) does. */
 function decodeQueryPart(part: string): string {
@@ -40,7 +51,14 @@ function header(headers: IncomingHttpHeaders, name: string): string {
  * The string the SDK signs: verb, standard headers (Content-Length from the body, `0` for a bodiless
  * POST, empty otherwise), the sorted `ocp-*` headers, and `/account/path` plus sorted decoded query pairs.
  */
-export function stringToSign(method: string, rawUrl: string, headers: IncomingHttpHeaders, accountName: string, bodyLength: number, emptyZeroLength = false): string {
+export function stringToSign(
+  method: string,
+  rawUrl: string,
+  headers: IncomingHttpHeaders,
+  accountName: string,
+  bodyLength: number,
+  emptyZeroLength = false,
+): string {
   const q = rawUrl.indexOf('?');
   const path = (q < 0 ? rawUrl : rawUrl.slice(0, q)) || '/';
   const query = parseQuery(q < 0 ? '' : rawUrl.slice(q + 1));
@@ -51,7 +69,9 @@ export function stringToSign(method: string, rawUrl: string, headers: IncomingHt
       s += `${bodyLength > 0 ? String(bodyLength) : zero}\n`;
     } else s += `${header(headers, name)}\n`;
   }
-  const ocp = Object.keys(headers).filter((h) => h.startsWith('ocp-')).sort();
+  const ocp = Object.keys(headers)
+    .filter((h) => h.startsWith('ocp-'))
+    .sort();
   for (const name of ocp) {
     const v = header(headers, name);
     if (v) s += `${name}:${v}\n`;
@@ -70,7 +90,14 @@ export function sign(text: string, accountKey: string): string {
  * Throws `AuthenticationFailed` (403) unless the `Authorization: SharedKey account:signature` header
  * matches. A zero-length body may be signed with Content-Length `0` (the SDK, for POST) or empty (REST docs).
  */
-export function verifySharedKey(method: string, rawUrl: string, headers: IncomingHttpHeaders, bodyLength: number, accountName: string, accountKey: string): void {
+export function verifySharedKey(
+  method: string,
+  rawUrl: string,
+  headers: IncomingHttpHeaders,
+  bodyLength: number,
+  accountName: string,
+  accountKey: string,
+): void {
   const auth = header(headers, 'authorization');
   const m = /^SharedKey ([^:]+):(.+)$/.exec(auth);
   const fail = (detail: string): never => {
@@ -80,7 +107,9 @@ export function verifySharedKey(method: string, rawUrl: string, headers: Incomin
   if (m![1] !== accountName) fail(`The account '${m![1]}' in the Authorization header does not match this account.`);
   if (!header(headers, 'ocp-date') && !header(headers, 'date')) fail('Neither ocp-date nor Date header is present.');
   const given = Buffer.from(m![2]!, 'base64');
-  const candidates = [false, true].map((emptyZero) => Buffer.from(sign(stringToSign(method, rawUrl, headers, accountName, bodyLength, emptyZero), accountKey), 'base64'));
+  const candidates = [false, true].map((emptyZero) =>
+    Buffer.from(sign(stringToSign(method, rawUrl, headers, accountName, bodyLength, emptyZero), accountKey), 'base64'),
+  );
   if (!candidates.some((c) => c.length === given.length && timingSafeEqual(c, given))) {
     fail('The MAC signature found in the HTTP request is not the same as any computed signature.');
   }

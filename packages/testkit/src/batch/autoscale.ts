@@ -25,8 +25,16 @@ export class AutoScaleFormulaError extends Error {
 type Value = number | number[] | string;
 const TOKEN = /\s*(\d+(?:\.\d+)?|\$?[A-Za-z_]\w*|==|!=|<=|>=|&&|\|\||[-+*/()<>?:,.=!;])/y;
 const INTERVALS: Record<string, number> = {
-  TimeInterval_Zero: 0, TimeInterval_100ns: 1e-4, TimeInterval_Microsecond: 1e-3, TimeInterval_Millisecond: 1,
-  TimeInterval_Second: 1e3, TimeInterval_Minute: 6e4, TimeInterval_Hour: 3.6e6, TimeInterval_Day: 8.64e7, TimeInterval_Week: 6.048e8, TimeInterval_Year: 3.1536e10,
+  TimeInterval_Zero: 0,
+  TimeInterval_100ns: 1e-4,
+  TimeInterval_Microsecond: 1e-3,
+  TimeInterval_Millisecond: 1,
+  TimeInterval_Second: 1e3,
+  TimeInterval_Minute: 6e4,
+  TimeInterval_Hour: 3.6e6,
+  TimeInterval_Day: 8.64e7,
+  TimeInterval_Week: 6.048e8,
+  TimeInterval_Year: 3.1536e10,
 };
 const DEALLOCATION = ['requeue', 'terminate', 'taskcompletion', 'retaineddata'];
 
@@ -40,13 +48,19 @@ const flat = (args: Value[]): number[] => args.flatMap((a) => (Array.isArray(a) 
 const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   max: (a) => Math.max(...flat(a)),
   min: (a) => Math.min(...flat(a)),
-  avg: (a) => { const f = flat(a); return f.length ? f.reduce((x, y) => x + y, 0) / f.length : 0; },
+  avg: (a) => {
+    const f = flat(a);
+    return f.length ? f.reduce((x, y) => x + y, 0) / f.length : 0;
+  },
   sum: (a) => flat(a).reduce((x, y) => x + y, 0),
   ceil: (a) => Math.ceil(num(a[0] ?? 0)),
   floor: (a) => Math.floor(num(a[0] ?? 0)),
   round: (a) => Math.round(num(a[0] ?? 0)),
   abs: (a) => Math.abs(num(a[0] ?? 0)),
-  val: (a) => { const v = a[0] ?? 0; return Array.isArray(v) ? (v[num(a[1] ?? 0)] ?? 0) : num(v); },
+  val: (a) => {
+    const v = a[0] ?? 0;
+    return Array.isArray(v) ? (v[num(a[1] ?? 0)] ?? 0) : num(v);
+  },
   count: (a) => flat(a).length,
   len: (a) => flat(a).length,
 };
@@ -68,13 +82,18 @@ export function evaluateFormula(formula: string, inputs: AutoScaleInputs): AutoS
   const peek = (): string | undefined => tokens[i];
   const eat = (t?: string): string => {
     const got = tokens[i++];
-    if (got === undefined || (t !== undefined && got !== t)) throw new AutoScaleFormulaError(`autoscale: expected ${t ?? 'a token'}, found ${got ?? 'end of formula'}`);
+    if (got === undefined || (t !== undefined && got !== t))
+      throw new AutoScaleFormulaError(`autoscale: expected ${t ?? 'a token'}, found ${got ?? 'end of formula'}`);
     return got;
   };
 
   const primary = (): Value => {
     const t = eat();
-    if (t === '(') { const v = ternary(); eat(')'); return v; }
+    if (t === '(') {
+      const v = ternary();
+      eat(')');
+      return v;
+    }
     if (t === '-') return -num(primary());
     if (t === '!') return num(primary()) ? 0 : 1;
     if (/^\d/.test(t)) return Number(t);
@@ -83,21 +102,30 @@ export function evaluateFormula(formula: string, inputs: AutoScaleInputs): AutoS
     if (peek() === '(' && t in FUNCTIONS) {
       eat('(');
       const args: Value[] = [];
-      while (peek() !== ')') { args.push(ternary()); if (peek() === ',') eat(','); else break; }
+      while (peek() !== ')') {
+        args.push(ternary());
+        if (peek() === ',') eat(',');
+        else break;
+      }
       eat(')');
       return FUNCTIONS[t]!(args);
     }
     if (!/^\$?[A-Za-z_]\w*$/.test(t)) throw new AutoScaleFormulaError(`autoscale: unexpected '${t}'`);
     let v: Value | undefined = vars.get(t);
     if (v === undefined) {
-      if (t.startsWith('$')) v = 0; // unknown system metrics (CPU, disk, network) read as 0
+      if (t.startsWith('$'))
+        v = 0; // unknown system metrics (CPU, disk, network) read as 0
       else throw new AutoScaleFormulaError(`autoscale: variable '${t}' is used before it is assigned`);
     }
     while (peek() === '.') {
       eat('.');
       const method = eat();
       eat('(');
-      while (peek() !== ')') { ternary(); if (peek() === ',') eat(','); else break; }
+      while (peek() !== ')') {
+        ternary();
+        if (peek() === ',') eat(',');
+        else break;
+      }
       eat(')');
       const current = num(v);
       v = method === 'GetSamplePercent' ? 100 : method === 'Count' ? 1 : method === 'HistoryBeginTime' ? 0 : [current];
@@ -106,16 +134,21 @@ export function evaluateFormula(formula: string, inputs: AutoScaleInputs): AutoS
   };
   const binary = (next: () => Value, ops: string[], apply: (op: string, a: Value, b: Value) => Value) => (): Value => {
     let left = next();
-    while (ops.includes(peek() ?? '')) { const op = eat(); left = apply(op, left, next()); }
+    while (ops.includes(peek() ?? '')) {
+      const op = eat();
+      left = apply(op, left, next());
+    }
     return left;
   };
   const arith = (op: string, a: Value, b: Value): Value => {
-    const x = num(a), y = num(b);
+    const x = num(a),
+      y = num(b);
     return op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : y === 0 ? 0 : x / y;
   };
   const cmp = (op: string, a: Value, b: Value): Value => {
     if (typeof a === 'string' || typeof b === 'string') return (op === '==') === (a === b) ? 1 : 0;
-    const x = num(a), y = num(b);
+    const x = num(a),
+      y = num(b);
     const r = op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : op === '>=' ? x >= y : op === '==' ? x === y : x !== y;
     return r ? 1 : 0;
   };
@@ -135,7 +168,10 @@ export function evaluateFormula(formula: string, inputs: AutoScaleInputs): AutoS
   }
 
   while (i < tokens.length) {
-    if (peek() === ';') { eat(); continue; }
+    if (peek() === ';') {
+      eat();
+      continue;
+    }
     const name = eat();
     if (!/^\$?[A-Za-z_]\w*$/.test(name)) throw new AutoScaleFormulaError(`autoscale: expected an assignment, found '${name}'`);
     eat('=');
@@ -153,12 +189,14 @@ export function evaluateFormula(formula: string, inputs: AutoScaleInputs): AutoS
     results: '',
   };
   const shown = new Set(['$TargetDedicatedNodes', '$TargetLowPriorityNodes', '$NodeDeallocationOption', ...assigned]);
-  result.results = [...shown].map((n) => {
-    if (n === '$TargetDedicatedNodes') return `${n}=${result.targetDedicatedNodes}`;
-    if (n === '$TargetLowPriorityNodes') return `${n}=${result.targetLowPriorityNodes}`;
-    if (n === '$NodeDeallocationOption') return `${n}=${result.nodeDeallocationOption}`;
-    const v = vars.get(n);
-    return `${n}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`;
-  }).join(';');
+  result.results = [...shown]
+    .map((n) => {
+      if (n === '$TargetDedicatedNodes') return `${n}=${result.targetDedicatedNodes}`;
+      if (n === '$TargetLowPriorityNodes') return `${n}=${result.targetLowPriorityNodes}`;
+      if (n === '$NodeDeallocationOption') return `${n}=${result.nodeDeallocationOption}`;
+      const v = vars.get(n);
+      return `${n}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`;
+    })
+    .join(';');
   return result;
 }

@@ -45,7 +45,12 @@ export function exitOptionsFor(exitConditions: Json | undefined, exitCode: numbe
 }
 
 /** Whether a task that ended this way lets its dependents run. */
-export function satisfiesDependents(exitConditions: Json | undefined, exitCode: number | undefined, kind: EndKind, succeeded: boolean): boolean {
+export function satisfiesDependents(
+  exitConditions: Json | undefined,
+  exitCode: number | undefined,
+  kind: EndKind,
+  succeeded: boolean,
+): boolean {
   const action: string | undefined = exitOptionsFor(exitConditions, exitCode, kind)?.dependencyAction;
   return (action ?? (succeeded ? 'satisfy' : 'block')).toLowerCase() === 'satisfy';
 }

@@ -12,13 +12,35 @@ import type { SpecFacts, TypeFact, DefinitionFacts } from './spec-types.js';
 
 /** Operations the loopback service implements, by the spec's operationId. */
 export const OPERATIONS = [
-  'Pool_Add', 'Pool_Get', 'Pool_Exists', 'Pool_Delete', 'Pool_EnableAutoScale', 'Pool_EvaluateAutoScale',
-  'Pool_DisableAutoScale', 'Pool_Resize', 'Job_Add', 'Job_Get', 'Job_Patch', 'Job_GetTaskCounts',
-  'Job_Terminate', 'Job_Delete', 'Task_AddCollection', 'Task_List', 'Task_Get',
+  'Pool_Add',
+  'Pool_Get',
+  'Pool_Exists',
+  'Pool_Delete',
+  'Pool_EnableAutoScale',
+  'Pool_EvaluateAutoScale',
+  'Pool_DisableAutoScale',
+  'Pool_Resize',
+  'Job_Add',
+  'Job_Get',
+  'Job_Patch',
+  'Job_GetTaskCounts',
+  'Job_Terminate',
+  'Job_Delete',
+  'Task_AddCollection',
+  'Task_List',
+  'Task_Get',
 ] as const;
 
 /** Response-side enums the service answers with (not reachable from request bodies). */
-const RESPONSE_ENUMS = ['TaskState', 'JobState', 'CloudPool.state', 'CloudPool.allocationState', 'TaskExecutionResult', 'ErrorCategory', 'TaskAddResult.status'];
+const RESPONSE_ENUMS = [
+  'TaskState',
+  'JobState',
+  'CloudPool.state',
+  'CloudPool.allocationState',
+  'TaskExecutionResult',
+  'ErrorCategory',
+  'TaskAddResult.status',
+];
 
 /** Default location of the official description, relative to the repo root. */
 export const DEFAULT_SPEC_PATH = '../shared/specs/batch/BatchService-2022-10-01.16.0.json';
@@ -72,7 +94,9 @@ export function deriveSpecFacts(spec: Json): SpecFacts {
       if (!(OPERATIONS as readonly string[]).includes(op.operationId)) continue;
       const params: Json[] = (op.parameters ?? []).map((p: Json) => (p.$ref ? spec.parameters[p.$ref.split('/').pop()] : p));
       const body = params.find((p) => p.in === 'body');
-      const success = Object.keys(op.responses).filter((c) => c !== 'default').map(Number);
+      const success = Object.keys(op.responses)
+        .filter((c) => c !== 'default')
+        .map(Number);
       operations[op.operationId] = {
         method: method.toUpperCase(),
         path,
@@ -89,7 +113,8 @@ export function deriveSpecFacts(spec: Json): SpecFacts {
     const schema = prop ? defs[def!].properties[prop] : defs[def!];
     enums[schema['x-ms-enum']?.name ?? name] = [...schema.enum];
   }
-  const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const sortKeys = <T>(o: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return {
     apiVersion: spec.info.version,
     operations: sortKeys(operations),

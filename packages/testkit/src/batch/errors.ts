@@ -13,7 +13,10 @@ export interface ErrorDetail {
 const MESSAGES: Record<string, [status: number, message: string]> = {
   MissingRequiredQueryParameter: [400, "A query parameter that's mandatory for this request is not specified."],
   InvalidQueryParameterValue: [400, 'Value for one of the query parameters specified in the request URI is invalid.'],
-  AuthenticationFailed: [403, 'Server failed to authenticate the request. Make sure the value of Authorization header is correctly formed including the signature.'],
+  AuthenticationFailed: [
+    403,
+    'Server failed to authenticate the request. Make sure the value of Authorization header is correctly formed including the signature.',
+  ],
   InvalidRequestBody: [400, 'The specified Request Body is not syntactically valid.'],
   MissingRequiredProperty: [400, 'A required property was not specified in the request body.'],
   InvalidPropertyValue: [400, 'The value provided for one of the properties in the request body is invalid.'],
@@ -33,7 +36,10 @@ const MESSAGES: Record<string, [status: number, message: string]> = {
   RequestBodyTooLarge: [413, 'The request body is too large and exceeds the maximum permissible limit.'],
   AutoScaleEnabled: [409, 'The operation is not allowed while automatic scaling is enabled on the pool.'],
   AutoScaleNotEnabled: [409, 'Automatic scaling is not enabled on the specified pool.'],
-  AutoScaleTooManyRequestsToEnable: [409, 'Too many requests to enable automatic scaling on the pool have been received within a short time. Please wait and try again.'],
+  AutoScaleTooManyRequestsToEnable: [
+    409,
+    'Too many requests to enable automatic scaling on the pool have been received within a short time. Please wait and try again.',
+  ],
   PropertyCannotBeUpdated: [409, 'A property that cannot be updated was specified in the request.'],
   InvalidAutoScaleFormula: [400, 'The specified autoscale formula is invalid.'],
   TooManyRequests: [429, 'The server is throttling requests. Please retry after the time given in the Retry-After header.'],
@@ -60,7 +66,11 @@ export class BatchServiceError extends Error {
 }
 
 /** Builds the JSON body of an error answer, the way the service writes it (message with RequestId and Time). */
-export function errorBody(baseUrl: string, error: { code: string; message: string; values?: ErrorDetail[] | undefined }, requestId: string = randomUUID()): Record<string, unknown> {
+export function errorBody(
+  baseUrl: string,
+  error: { code: string; message: string; values?: ErrorDetail[] | undefined },
+  requestId: string = randomUUID(),
+): Record<string, unknown> {
   return {
     'odata.metadata': `${baseUrl}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
     code: error.code,

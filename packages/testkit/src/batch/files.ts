@@ -10,7 +10,10 @@ type Json = Record<string, any>;
 
 /** A file transfer that failed; `code` is the failureInfo code the service reports. */
 export class TaskFileError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,7 +35,12 @@ async function listBlobs(containerUrl: string, prefix: string | undefined): Prom
   const names: string[] = [];
   let marker = '';
   do {
-    const url = withQuery(containerUrl, { restype: 'container', comp: 'list', ...(prefix ? { prefix } : {}), ...(marker ? { marker } : {}) });
+    const url = withQuery(containerUrl, {
+      restype: 'container',
+      comp: 'list',
+      ...(prefix ? { prefix } : {}),
+      ...(marker ? { marker } : {}),
+    });
     const res = await fetch(url, { headers: { 'x-ms-version': '2021-12-02' } });
     const text = await res.text();
     if (!res.ok) throw new TaskFileError('ResourceContainerAccessDenied', `Listing the resource container failed with HTTP ${res.status}.`);
@@ -42,7 +50,13 @@ async function listBlobs(containerUrl: string, prefix: string | undefined): Prom
   return names;
 }
 
-const decodeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const decodeXml = (s: string): string =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 async function download(url: string, target: string): Promise<void> {
   const res = await fetch(url, { headers: { 'x-ms-version': '2021-12-02' } });
@@ -53,7 +67,8 @@ async function download(url: string, target: string): Promise<void> {
 
 function inside(root: string, path: string): string {
   const full = resolve(root, path);
-  if (full !== root && !full.startsWith(root + sep)) throw new TaskFileError('InvalidResourceFilePath', `Resource file path ${path} leaves the task directory.`);
+  if (full !== root && !full.startsWith(root + sep))
+    throw new TaskFileError('InvalidResourceFilePath', `Resource file path ${path} leaves the task directory.`);
   return full;
 }
 
@@ -69,7 +84,10 @@ export async function downloadResourceFiles(resourceFiles: Json[] | undefined, w
         await download(blobUrl(rf.storageContainerUrl, name), inside(base, name));
       }
     } else {
-      throw new TaskFileError('AutoStorageNotSupported', 'The loopback Batch service has no auto-storage account (use storageContainerUrl or httpUrl).');
+      throw new TaskFileError(
+        'AutoStorageNotSupported',
+        'The loopback Batch service has no auto-storage account (use storageContainerUrl or httpUrl).',
+      );
     }
   }
 }
@@ -81,12 +99,18 @@ export function globToRegExp(pattern: string): RegExp {
     const c = pattern[i]!;
     if (c === '*' && pattern[i + 1] === '*') {
       i++;
-      if (pattern[i + 1] === '/') { i++; re += '(?:[^/.][^/]*/)*'; } else re += '(?:[^/.][^/]*/)*[^/.][^/]*';
+      if (pattern[i + 1] === '/') {
+        i++;
+        re += '(?:[^/.][^/]*/)*';
+      } else re += '(?:[^/.][^/]*/)*[^/.][^/]*';
     } else if (c === '*') re += i === 0 || pattern[i - 1] === '/' ? '(?:[^/.][^/]*)?' : '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 1);
-      if (end < 0) { re += '\\['; continue; }
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
       let set = pattern.slice(i + 1, end);
       if (set.startsWith('!')) set = '^' + set.slice(1);
       re += `[${set.replace(/\\/g, '\\\\')}]`;
@@ -140,7 +164,12 @@ export function shouldUpload(condition: string | undefined, succeeded: boolean):
 }
 
 /** Uploads the task's output files for a task that ended with `succeeded`; returns the blob URLs written (without SAS). */
-export async function uploadOutputFiles(outputFiles: Json[] | undefined, workDir: string, succeeded: boolean, env: Record<string, string>): Promise<string[]> {
+export async function uploadOutputFiles(
+  outputFiles: Json[] | undefined,
+  workDir: string,
+  succeeded: boolean,
+  env: Record<string, string>,
+): Promise<string[]> {
   const written: string[] = [];
   for (const of of outputFiles ?? []) {
     if (!shouldUpload(of.uploadOptions?.uploadCondition, succeeded)) continue;

@@ -46,10 +46,20 @@ export const jobHandlers: Record<string, Handler> = {
     if (spec.usesTaskDependencies === undefined) spec.usesTaskDependencies = false;
     const time = now();
     const job: Job = {
-      id: ctx.body.id, spec: { ...spec, poolInfo }, creationTime: time, lastModified: time, eTag: newETag(), state: 'active',
-      stateTransitionTime: time, poolId: poolId!, onAllTasksComplete: spec.onAllTasksComplete ?? 'noaction',
-      onTaskFailure: spec.onTaskFailure ?? 'noaction', usesTaskDependencies: spec.usesTaskDependencies, priority: spec.priority ?? 0,
-      tasks: new Map(), taskSeq: 0,
+      id: ctx.body.id,
+      spec: { ...spec, poolInfo },
+      creationTime: time,
+      lastModified: time,
+      eTag: newETag(),
+      state: 'active',
+      stateTransitionTime: time,
+      poolId: poolId!,
+      onAllTasksComplete: spec.onAllTasksComplete ?? 'noaction',
+      onTaskFailure: spec.onTaskFailure ?? 'noaction',
+      usesTaskDependencies: spec.usesTaskDependencies,
+      priority: spec.priority ?? 0,
+      tasks: new Map(),
+      taskSeq: 0,
     };
     ctx.store.jobs.set(job.id.toLowerCase(), job);
     if (autoPool) AUTO_POOLS.set(job, poolId!);
@@ -59,7 +69,14 @@ export const jobHandlers: Record<string, Handler> = {
   },
   Job_Get(ctx) {
     const job = findJob(ctx);
-    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#jobs/@Element`, ...applySelect(renderJob(job, ctx.baseUrl), ctx.query.get('$select')) }, headers: entityHeaders(`${ctx.baseUrl}/jobs/${job.id}`, job.eTag, job.lastModified) };
+    return {
+      status: 200,
+      body: {
+        'odata.metadata': `${ctx.baseUrl}/$metadata#jobs/@Element`,
+        ...applySelect(renderJob(job, ctx.baseUrl), ctx.query.get('$select')),
+      },
+      headers: entityHeaders(`${ctx.baseUrl}/jobs/${job.id}`, job.eTag, job.lastModified),
+    };
   },
   Job_Patch(ctx) {
     const job = findJob(ctx);
@@ -96,7 +113,10 @@ export const jobHandlers: Record<string, Handler> = {
         slots[r] += n;
       }
     }
-    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#taskcountsresult/@Element`, taskCounts: counts, taskSlotCounts: slots } };
+    return {
+      status: 200,
+      body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#taskcountsresult/@Element`, taskCounts: counts, taskSlotCounts: slots },
+    };
   },
   Job_Terminate(ctx) {
     const job = findJob(ctx);

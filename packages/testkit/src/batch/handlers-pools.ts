@@ -19,16 +19,19 @@ function findPool(ctx: RequestContext): Pool {
 function checkInterval(interval: string | undefined, prop: string): void {
   if (interval === undefined) return;
   const ms = durationMs(interval);
-  if (ms < MIN_INTERVAL || ms > MAX_INTERVAL) throw propertyError('InvalidPropertyValue', prop, 'The interval must be between 5 minutes and 168 hours.');
+  if (ms < MIN_INTERVAL || ms > MAX_INTERVAL)
+    throw propertyError('InvalidPropertyValue', prop, 'The interval must be between 5 minutes and 168 hours.');
 }
 
 /** Creates a pool from a PoolAddParameter / PoolSpecification body (validated by the caller). */
 export function createPool(ctx: RequestContext, id: string, spec: Json): Pool {
-  if (!spec.virtualMachineConfiguration && !spec.cloudServiceConfiguration) throw propertyError('MissingRequiredProperty', 'virtualMachineConfiguration');
+  if (!spec.virtualMachineConfiguration && !spec.cloudServiceConfiguration)
+    throw propertyError('MissingRequiredProperty', 'virtualMachineConfiguration');
   if (spec.enableAutoScale) {
     if (!spec.autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
     for (const p of ['targetDedicatedNodes', 'targetLowPriorityNodes']) {
-      if (spec[p] !== undefined) throw propertyError('InvalidPropertyValue', p, 'This property must not be specified when enableAutoScale is true.');
+      if (spec[p] !== undefined)
+        throw propertyError('InvalidPropertyValue', p, 'This property must not be specified when enableAutoScale is true.');
     }
     checkInterval(spec.autoScaleEvaluationInterval, 'autoScaleEvaluationInterval');
   } else if (spec.targetDedicatedNodes === undefined && spec.targetLowPriorityNodes === undefined) {
@@ -37,13 +40,32 @@ export function createPool(ctx: RequestContext, id: string, spec: Json): Pool {
   const slots = spec.taskSlotsPerNode ?? 1;
   if (slots < 1 || slots > 256) throw propertyError('InvalidPropertyValue', 'taskSlotsPerNode', 'The value must be between 1 and 256.');
   const time = now();
-  const { enableAutoScale, autoScaleFormula, autoScaleEvaluationInterval, targetDedicatedNodes, targetLowPriorityNodes, taskSlotsPerNode, ...rest } = spec;
+  const {
+    enableAutoScale,
+    autoScaleFormula,
+    autoScaleEvaluationInterval,
+    targetDedicatedNodes,
+    targetLowPriorityNodes,
+    taskSlotsPerNode,
+    ...rest
+  } = spec;
   const pool: Pool = {
-    id, spec: rest, creationTime: time, lastModified: time, eTag: newETag(), state: 'active', allocationState: 'steady',
-    allocationStateTransitionTime: time, taskSlotsPerNode: slots, enableAutoScale: !!enableAutoScale,
+    id,
+    spec: rest,
+    creationTime: time,
+    lastModified: time,
+    eTag: newETag(),
+    state: 'active',
+    allocationState: 'steady',
+    allocationStateTransitionTime: time,
+    taskSlotsPerNode: slots,
+    enableAutoScale: !!enableAutoScale,
     autoScaleEvaluationInterval: autoScaleEvaluationInterval ?? 'PT15M',
-    targetDedicatedNodes: targetDedicatedNodes ?? 0, targetLowPriorityNodes: targetLowPriorityNodes ?? 0,
-    nodeDeallocationOption: 'requeue', nodes: [], nodeSeq: 0,
+    targetDedicatedNodes: targetDedicatedNodes ?? 0,
+    targetLowPriorityNodes: targetLowPriorityNodes ?? 0,
+    nodeDeallocationOption: 'requeue',
+    nodes: [],
+    nodeSeq: 0,
     ...(enableAutoScale ? { autoScaleFormula } : {}),
   };
   ctx.store.pools.set(id.toLowerCase(), pool);
@@ -63,11 +85,15 @@ export function removePool(ctx: RequestContext, pool: Pool): void {
   pool.nodeDeallocationOption = 'requeue';
   pool.eTag = newETag();
   ctx.scheduler.tick();
-  for (const node of pool.nodes) for (const key of node.running) {
-    const [jobId, taskId] = key.split('/') as [string, string];
-    const task = ctx.store.job(jobId)?.tasks.get(taskId.toLowerCase());
-    if (task) { (task as { evicted?: string }).evicted = 'requeue'; task.abort?.abort(); }
-  }
+  for (const node of pool.nodes)
+    for (const key of node.running) {
+      const [jobId, taskId] = key.split('/') as [string, string];
+      const task = ctx.store.job(jobId)?.tasks.get(taskId.toLowerCase());
+      if (task) {
+        (task as { evicted?: string }).evicted = 'requeue';
+        task.abort?.abort();
+      }
+    }
   pool.nodes = [];
   setTimeout(() => ctx.store.pools.delete(pool.id.toLowerCase()), 50).unref();
 }
@@ -84,7 +110,14 @@ export const poolHandlers: Record<string, Handler> = {
   },
   Pool_Get(ctx) {
     const pool = findPool(ctx);
-    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#pools/@Element`, ...applySelect(renderPool(pool, ctx.baseUrl), ctx.query.get('$select')) }, headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified) };
+    return {
+      status: 200,
+      body: {
+        'odata.metadata': `${ctx.baseUrl}/$metadata#pools/@Element`,
+        ...applySelect(renderPool(pool, ctx.baseUrl), ctx.query.get('$select')),
+      },
+      headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified),
+    };
   },
   Pool_Exists(ctx) {
     const pool = ctx.store.pool(ctx.params.poolId!);
@@ -120,7 +153,10 @@ export const poolHandlers: Record<string, Handler> = {
     if (!pool.enableAutoScale) throw new BatchServiceError('AutoScaleNotEnabled');
     // Like the service, this only returns the result: the pool is not resized.
     const run = ctx.scheduler.evaluate(pool, ctx.body.autoScaleFormula, false, 'evaluate');
-    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run } };
+    return {
+      status: 200,
+      body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run },
+    };
   },
   Pool_DisableAutoScale(ctx) {
     const pool = findPool(ctx);

@@ -30,21 +30,27 @@ function checkTask(job: Job, spec: Json, seen: Set<string>): void {
     const chars = (dep.taskIds ?? []).reduce((n: number, id: string) => n + id.length, 0);
     if (chars > MAX_DEPENDENCY_ID_CHARS) throw new BatchServiceError('TaskDependencyListTooLong');
     for (const [i, r] of (dep.taskIdRanges ?? []).entries()) {
-      if (r.start > r.end) throw propertyError('InvalidPropertyValue', `dependsOn.taskIdRanges[${i}]`, 'start must not be greater than end.');
+      if (r.start > r.end)
+        throw propertyError('InvalidPropertyValue', `dependsOn.taskIdRanges[${i}]`, 'start must not be greater than end.');
     }
   }
   const retries = spec.constraints?.maxTaskRetryCount;
-  if (retries !== undefined && retries < -1) throw propertyError('InvalidPropertyValue', 'constraints.maxTaskRetryCount', 'The value must be -1 or greater.');
+  if (retries !== undefined && retries < -1)
+    throw propertyError('InvalidPropertyValue', 'constraints.maxTaskRetryCount', 'The value must be -1 or greater.');
 }
 
 export const taskHandlers: Record<string, Handler> = {
   Task_AddCollection(ctx) {
     const job = findJob(ctx);
     if (ctx.rawBody.length >= MAX_COLLECTION_BYTES) {
-      throw new BatchServiceError('RequestBodyTooLarge', [{ key: 'Reason', value: `The request body is ${ctx.rawBody.length} bytes; the limit is under ${MAX_COLLECTION_BYTES}.` }]);
+      throw new BatchServiceError('RequestBodyTooLarge', [
+        { key: 'Reason', value: `The request body is ${ctx.rawBody.length} bytes; the limit is under ${MAX_COLLECTION_BYTES}.` },
+      ]);
     }
     if (Array.isArray(ctx.body?.value) && ctx.body.value.length > MAX_TASKS_PER_COLLECTION) {
-      throw new BatchServiceError('RequestBodyTooLarge', [{ key: 'Reason', value: `The collection has ${ctx.body.value.length} tasks; at most ${MAX_TASKS_PER_COLLECTION} are allowed.` }]);
+      throw new BatchServiceError('RequestBodyTooLarge', [
+        { key: 'Reason', value: `The collection has ${ctx.body.value.length} tasks; at most ${MAX_TASKS_PER_COLLECTION} are allowed.` },
+      ]);
     }
     // Only the collection's shape fails the whole call; each task is checked on its own below.
     if (!Array.isArray(ctx.body?.value)) throw new BatchServiceError('MissingRequiredProperty', [{ key: 'PropertyName', value: 'value' }]);
@@ -71,11 +77,24 @@ export const taskHandlers: Record<string, Handler> = {
       seen.add(taskId.toLowerCase());
       const time = now();
       const task: Task = {
-        id: taskId, seq: job.taskSeq++, spec, creationTime: time, lastModified: time, eTag: newETag(), state: 'active',
-        stateTransitionTime: time, executionInfo: { retryCount: 0, requeueCount: 0 },
+        id: taskId,
+        seq: job.taskSeq++,
+        spec,
+        creationTime: time,
+        lastModified: time,
+        eTag: newETag(),
+        state: 'active',
+        stateTransitionTime: time,
+        executionInfo: { retryCount: 0, requeueCount: 0 },
       };
       job.tasks.set(taskId.toLowerCase(), task);
-      results.push({ status: 'success', taskId, eTag: task.eTag, lastModified: time, location: `${ctx.baseUrl}/jobs/${job.id}/tasks/${taskId}` });
+      results.push({
+        status: 'success',
+        taskId,
+        eTag: task.eTag,
+        lastModified: time,
+        location: `${ctx.baseUrl}/jobs/${job.id}/tasks/${taskId}`,
+      });
     }
     ctx.scheduler.kick();
     return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#taskaddresult`, value: results } };
@@ -93,7 +112,10 @@ export const taskHandlers: Record<string, Handler> = {
       if (task.seq <= after) continue;
       const rendered = renderTask(task, job, ctx.baseUrl);
       if (!filter(rendered)) continue;
-      if (value.length === limit) { more = true; break; }
+      if (value.length === limit) {
+        more = true;
+        break;
+      }
       value.push(applySelect(rendered, select));
       last = task.seq;
     }
@@ -111,6 +133,13 @@ export const taskHandlers: Record<string, Handler> = {
     const job = findJob(ctx);
     const task = job.tasks.get(ctx.params.taskId!.toLowerCase());
     if (!task) throw new BatchServiceError('TaskNotFound');
-    return { status: 200, body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#tasks/@Element`, ...applySelect(renderTask(task, job, ctx.baseUrl), ctx.query.get('$select')) }, headers: { ETag: task.eTag, 'Last-Modified': new Date(task.lastModified).toUTCString() } };
+    return {
+      status: 200,
+      body: {
+        'odata.metadata': `${ctx.baseUrl}/$metadata#tasks/@Element`,
+        ...applySelect(renderTask(task, job, ctx.baseUrl), ctx.query.get('$select')),
+      },
+      headers: { ETag: task.eTag, 'Last-Modified': new Date(task.lastModified).toUTCString() },
+    };
   },
 };

@@ -52,7 +52,10 @@ export class Injector {
   private active: Active[] = [];
 
   add(injection: Injection): InjectionHandle {
-    const times = 'taskServerErrors' in injection ? injection.taskServerErrors : injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Infinity);
+    const times =
+      'taskServerErrors' in injection
+        ? injection.taskServerErrors
+        : (injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Infinity));
     const entry: Active = { injection, remaining: times, hits: 0 };
     this.active.push(entry);
     return {

@@ -61,13 +61,20 @@ function compare(op: string, actual: unknown, expected: string | number | boolea
   }
   if (a === undefined || a === null) return op === 'ne';
   switch (op) {
-    case 'eq': return a === b;
-    case 'ne': return a !== b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
-    case 'lt': return a < b;
-    case 'le': return a <= b;
-    default: throw new Error(`unknown operator ${op}`);
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
+    default:
+      throw new Error(`unknown operator ${op}`);
   }
 }
 
@@ -104,7 +111,8 @@ export function compileFilter(filter: string | undefined): Pred {
     let left = primary();
     while (peek() === 'and') {
       next();
-      const l = left, r = primary();
+      const l = left,
+        r = primary();
       left = (x) => l(x) && r(x);
     }
     return left;
@@ -113,7 +121,8 @@ export function compileFilter(filter: string | undefined): Pred {
     let left = andExpr();
     while (peek() === 'or') {
       next();
-      const l = left, r = andExpr();
+      const l = left,
+        r = andExpr();
       left = (x) => l(x) || r(x);
     }
     return left;
@@ -131,7 +140,10 @@ export function compileFilter(filter: string | undefined): Pred {
 /** Keeps only the `$select`ed top-level properties (all when none given). */
 export function applySelect(item: Json, select: string | undefined): Json {
   if (!select || !select.trim()) return item;
-  const names = select.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = select
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return Object.fromEntries(names.filter((n) => n in item).map((n) => [n, item[n]]));
 }
 

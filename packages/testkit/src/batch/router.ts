@@ -31,7 +31,13 @@ interface Route {
 
 const ROUTES: Route[] = Object.entries(specFacts.operations).map(([operationId, op]) => {
   const names: string[] = [];
-  const pattern = new RegExp(`^${op.path.replace(/\{(\w+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; })}$`, 'i');
+  const pattern = new RegExp(
+    `^${op.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
+      names.push(n);
+      return '([^/]+)';
+    })}$`,
+    'i',
+  );
   return { operationId, method: op.method, pattern, names };
 });
 
@@ -75,7 +81,11 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
   const found = match(method, path);
   const operation = 'route' in found ? found.route.operationId : 'Unknown';
   const record: RecordedRequest = {
-    operation, method, url: rawUrl, body: rawBody.toString('utf8'), time: new Date().toISOString(),
+    operation,
+    method,
+    url: rawUrl,
+    body: rawBody.toString('utf8'),
+    time: new Date().toISOString(),
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')])),
   };
   deps.requests.push(record);
@@ -83,11 +93,17 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
 
   const headers: Record<string, string> = { 'request-id': requestId, DataServiceVersion: '3.0' };
   const clientRequestId = req.headers['client-request-id'];
-  if (String(req.headers['return-client-request-id']).toLowerCase() === 'true' && clientRequestId) headers['client-request-id'] = String(clientRequestId);
+  if (String(req.headers['return-client-request-id']).toLowerCase() === 'true' && clientRequestId)
+    headers['client-request-id'] = String(clientRequestId);
   const send = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
     record.status = status;
     const text = body === undefined || method === 'HEAD' ? '' : JSON.stringify(body);
-    res.writeHead(status, { ...headers, ...extra, ...(text ? { 'Content-Type': 'application/json;odata=minimalmetadata' } : {}), 'Content-Length': String(Buffer.byteLength(text)) });
+    res.writeHead(status, {
+      ...headers,
+      ...extra,
+      ...(text ? { 'Content-Type': 'application/json;odata=minimalmetadata' } : {}),
+      'Content-Length': String(Buffer.byteLength(text)),
+    });
     res.end(text);
   };
 
@@ -95,15 +111,21 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     const delay = deps.injector.latency(operation);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (!('route' in found)) {
-      throw found.pathKnown ? new BatchServiceError('InvalidHttpVerb') : new BatchServiceError('ResourceNotFound', undefined, { message: `The loopback Batch service does not serve ${method} ${path}.` });
+      throw found.pathKnown
+        ? new BatchServiceError('InvalidHttpVerb')
+        : new BatchServiceError('ResourceNotFound', undefined, { message: `The loopback Batch service does not serve ${method} ${path}.` });
     }
     if (!deps.handlers[operation]) {
-      throw new BatchServiceError('NotImplemented', undefined, { status: 501, message: `The loopback Batch service does not implement ${operation}.` });
+      throw new BatchServiceError('NotImplemented', undefined, {
+        status: 501,
+        message: `The loopback Batch service does not implement ${operation}.`,
+      });
     }
     const injected = deps.injector.error(operation);
     if (injected) throw injected;
     const apiVersion = query.get('api-version');
-    if (apiVersion === undefined) throw new BatchServiceError('MissingRequiredQueryParameter', [{ key: 'QueryParameterName', value: 'api-version' }]);
+    if (apiVersion === undefined)
+      throw new BatchServiceError('MissingRequiredQueryParameter', [{ key: 'QueryParameterName', value: 'api-version' }]);
     if (apiVersion !== specFacts.apiVersion) {
       throw new BatchServiceError('InvalidQueryParameterValue', [
         { key: 'QueryParameterName', value: 'api-version' },
@@ -117,23 +139,38 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       try {
         body = JSON.parse(rawBody.toString('utf8'));
       } catch (e) {
-        throw new BatchServiceError('InvalidRequestBody', [{ key: 'Reason', value: `The body is not valid JSON: ${(e as Error).message}` }]);
+        throw new BatchServiceError('InvalidRequestBody', [
+          { key: 'Reason', value: `The body is not valid JSON: ${(e as Error).message}` },
+        ]);
       }
     }
     const bodyDef = specFacts.operations[operation]?.body;
     if (bodyDef && specFacts.operations[operation]?.bodyRequired && body === undefined) {
-      throw new BatchServiceError('MissingRequiredProperty', [{ key: 'PropertyName', value: bodyDef }], { message: 'The request body is missing.' });
+      throw new BatchServiceError('MissingRequiredProperty', [{ key: 'PropertyName', value: bodyDef }], {
+        message: 'The request body is missing.',
+      });
     }
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw new BatchServiceError('InvalidRequestBody', [{ key: 'Reason', value: 'The body must be a JSON object.' }]);
     }
     const result = await deps.handlers[operation]!({
-      operationId: operation, params: found.params, query, body, rawBody, baseUrl,
-      store: deps.store, scheduler: deps.scheduler, injector: deps.injector, settings: deps.settings,
+      operationId: operation,
+      params: found.params,
+      query,
+      body,
+      rawBody,
+      baseUrl,
+      store: deps.store,
+      scheduler: deps.scheduler,
+      injector: deps.injector,
+      settings: deps.settings,
     });
     send(result.status, result.body, result.headers);
   } catch (e) {
-    const err = e instanceof BatchServiceError ? e : new BatchServiceError('InternalServerError', [{ key: 'Reason', value: String((e as Error)?.message ?? e) }]);
+    const err =
+      e instanceof BatchServiceError
+        ? e
+        : new BatchServiceError('InternalServerError', [{ key: 'Reason', value: String((e as Error)?.message ?? e) }]);
     send(err.status, errorBody(baseUrl, err, requestId), err.headers);
   }
 }

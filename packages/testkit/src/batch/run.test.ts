@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from '@azure/batch';
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
 import { startBatchService, type BatchService } from './service.js';
@@ -12,11 +17,17 @@ let svc: BatchService;
 let client: BatchServiceClient;
 let blobs: BlobServiceClient;
 let imageDir: string;
-const vm = { imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' }, nodeAgentSKUId: 'batch.node.ubuntu 20.04' };
+const vm = {
+  imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+};
 
 function sas(container: string, permissions: string): string {
   const cred = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
-  const query = generateBlobSASQueryParameters({ containerName: container, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3_600_000) }, cred).toString();
+  const query = generateBlobSASQueryParameters(
+    { containerName: container, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3_600_000) },
+    cred,
+  ).toString();
   return `${azurite.blobEndpoint}/${container}?${query}`;
 }
 
@@ -30,13 +41,15 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
   }
 }
 
-const text = async (container: string, name: string): Promise<string> => (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString('utf8');
+const text = async (container: string, name: string): Promise<string> =>
+  (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString('utf8');
 
 beforeAll(async () => {
   azurite = await startAzurite();
   blobs = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey));
   imageDir = await mkdtemp(join(tmpdir(), 'mxn-image-'));
-  const where = "const out = process.env.AZ_BATCH_TASK_WORKING_DIR + '/out'; require('fs').mkdirSync(out, { recursive: true }); require('fs').writeFileSync(out + '/cwd.txt', process.cwd());";
+  const where =
+    "const out = process.env.AZ_BATCH_TASK_WORKING_DIR + '/out'; require('fs').mkdirSync(out, { recursive: true }); require('fs').writeFileSync(out + '/cwd.txt', process.cwd());";
   await writeFile(join(imageDir, 'where.js'), where);
   svc = await startBatchService({ images: { 'mxnacr.azurecr.io/where': { cwd: imageDir, command: ['node', 'where.js'] } } });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
@@ -52,16 +65,33 @@ afterAll(async () => {
 
 describe('running tasks', () => {
   it('runs 3 tasks and a dependent one on an autoscaled pool, moving files through Azurite', async () => {
-    const formula = '$tasks = $PendingTasks.GetSample(1);\n$TargetDedicatedNodes = min(2, max(0, $tasks));\n$NodeDeallocationOption = taskcompletion;';
-    await client.pool.add({ id: 'run-pool', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, taskSlotsPerNode: 1, enableAutoScale: true, autoScaleFormula: formula, autoScaleEvaluationInterval: 'PT5M' });
+    const formula =
+      '$tasks = $PendingTasks.GetSample(1);\n$TargetDedicatedNodes = min(2, max(0, $tasks));\n$NodeDeallocationOption = taskcompletion;';
+    await client.pool.add({
+      id: 'run-pool',
+      vmSize: 'standard_d2s_v3',
+      virtualMachineConfiguration: vm,
+      taskSlotsPerNode: 1,
+      enableAutoScale: true,
+      autoScaleFormula: formula,
+      autoScaleEvaluationInterval: 'PT5M',
+    });
     expect(svc.poolNodes('run-pool')!.targetDedicated).toBe(0);
     await client.job.add({ id: 'run-job', poolInfo: { poolId: 'run-pool' }, usesTaskDependencies: true });
 
     const inputSas = sas('inputs', 'rl');
     const outputSas = sas('outputs', 'cw');
     const outputs = (id: string): BatchServiceModels.OutputFile[] => [
-      { filePattern: 'out/**/*', destination: { container: { containerUrl: outputSas, path: `cells/${id}` } }, uploadOptions: { uploadCondition: 'taskcompletion' } },
-      { filePattern: '../std*.txt', destination: { container: { containerUrl: outputSas, path: `logs/${id}` } }, uploadOptions: { uploadCondition: 'taskcompletion' } },
+      {
+        filePattern: 'out/**/*',
+        destination: { container: { containerUrl: outputSas, path: `cells/${id}` } },
+        uploadOptions: { uploadCondition: 'taskcompletion' },
+      },
+      {
+        filePattern: '../std*.txt',
+        destination: { container: { containerUrl: outputSas, path: `logs/${id}` } },
+        uploadOptions: { uploadCondition: 'taskcompletion' },
+      },
     ];
     const cell = (i: number): BatchServiceModels.TaskAddParameter => ({
       id: String(i),
@@ -75,13 +105,22 @@ describe('running tasks', () => {
       exitConditions: { default: { dependencyAction: 'satisfy' } },
     });
     const added = await client.task.addCollection('run-job', [
-      cell(1), cell(2), cell(3),
+      cell(1),
+      cell(2),
+      cell(3),
       {
-        id: '4', displayName: 'aggregate',
+        id: '4',
+        displayName: 'aggregate',
         commandLine: '',
         containerSettings: { imageName: 'mxnacr.azurecr.io/where:latest', workingDirectory: 'containerImageDefault' },
         dependsOn: { taskIdRanges: [{ start: 1, end: 3 }] },
-        outputFiles: [{ filePattern: '$AZ_BATCH_TASK_WORKING_DIR/out/*', destination: { container: { containerUrl: outputSas, path: 'aggregate' } }, uploadOptions: { uploadCondition: 'tasksuccess' } }],
+        outputFiles: [
+          {
+            filePattern: '$AZ_BATCH_TASK_WORKING_DIR/out/*',
+            destination: { container: { containerUrl: outputSas, path: 'aggregate' } },
+            uploadOptions: { uploadCondition: 'tasksuccess' },
+          },
+        ],
       },
     ]);
     expect(added.value!.every((r) => r.status === 'success')).toBe(true);
@@ -98,7 +137,12 @@ describe('running tasks', () => {
     expect(counts).toEqual({ active: 0, running: 0, completed: 4, succeeded: 3, failed: 1 });
 
     const t2 = await client.task.get('run-job', '2');
-    expect(t2.executionInfo).toMatchObject({ exitCode: 3, result: 'failure', retryCount: 1, failureInfo: { category: 'usererror', code: 'FailureExitCode' } });
+    expect(t2.executionInfo).toMatchObject({
+      exitCode: 3,
+      result: 'failure',
+      retryCount: 1,
+      failureInfo: { category: 'usererror', code: 'FailureExitCode' },
+    });
     const t4 = await client.task.get('run-job', '4');
     expect(t4.executionInfo).toMatchObject({ exitCode: 0, result: 'success' });
     const t1 = await client.task.get('run-job', '1');
@@ -113,27 +157,45 @@ describe('running tasks', () => {
 
     // The pool returns to zero once the work is done.
     await waitFor('the pool to reach zero nodes', () => (svc.poolNodes('run-pool')!.dedicated === 0 ? true : undefined));
-    expect(svc.autoScaleEvaluations.filter((e) => e.poolId === 'run-pool' && e.results?.includes('$TargetDedicatedNodes=2')).length).toBeGreaterThan(0);
+    expect(
+      svc.autoScaleEvaluations.filter((e) => e.poolId === 'run-pool' && e.results?.includes('$TargetDedicatedNodes=2')).length,
+    ).toBeGreaterThan(0);
     const pool = await client.pool.get('run-pool');
     expect(pool.currentDedicatedNodes).toBe(0);
     expect(pool.autoScaleRun?.results).toContain('$TargetDedicatedNodes=0');
   });
 
   it('really exercises the SAS permissions: no listing without l, no upload without w', async () => {
-    await client.pool.add({ id: 'sas-pool', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, targetDedicatedNodes: 1, taskSlotsPerNode: 2 });
+    await client.pool.add({
+      id: 'sas-pool',
+      vmSize: 'standard_d2s_v3',
+      virtualMachineConfiguration: vm,
+      targetDedicatedNodes: 1,
+      taskSlotsPerNode: 2,
+    });
     await client.job.add({ id: 'sas-job', poolInfo: { poolId: 'sas-pool' } });
     await client.task.addCollection('sas-job', [
       { id: 'no-list', commandLine: 'true', resourceFiles: [{ storageContainerUrl: sas('inputs', 'r'), blobPrefix: 'cells/1/' }] },
       {
-        id: 'no-write', commandLine: `node -e "require('fs').writeFileSync('r.txt','x')"`,
-        outputFiles: [{ filePattern: 'r.txt', destination: { container: { containerUrl: sas('outputs', 'r'), path: 'denied/r.txt' } }, uploadOptions: { uploadCondition: 'tasksuccess' } }],
+        id: 'no-write',
+        commandLine: `node -e "require('fs').writeFileSync('r.txt','x')"`,
+        outputFiles: [
+          {
+            filePattern: 'r.txt',
+            destination: { container: { containerUrl: sas('outputs', 'r'), path: 'denied/r.txt' } },
+            uploadOptions: { uploadCondition: 'tasksuccess' },
+          },
+        ],
       },
     ]);
     const done = await waitFor('both tasks to complete', async () => {
       const list = await client.task.list('sas-job', { taskListOptions: { filter: "state eq 'completed'" } });
       return list.length === 2 ? Object.fromEntries(list.map((t) => [t.id, t])) : undefined;
     });
-    expect(done['no-list']!.executionInfo).toMatchObject({ result: 'failure', failureInfo: { category: 'usererror', code: 'ResourceContainerAccessDenied' } });
+    expect(done['no-list']!.executionInfo).toMatchObject({
+      result: 'failure',
+      failureInfo: { category: 'usererror', code: 'ResourceContainerAccessDenied' },
+    });
     expect(done['no-write']!.executionInfo).toMatchObject({ exitCode: 0, result: 'failure', failureInfo: { code: 'FileUploadMiscError' } });
     await expect(text('outputs', 'denied/r.txt')).rejects.toThrow();
   });

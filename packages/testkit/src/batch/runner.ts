@@ -68,10 +68,20 @@ export function splitCommandLine(line: string): string[] {
       if (c === quote) quote = null;
       else if (c === '\\' && quote === '"' && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i];
       else cur += c;
-    } else if (c === '"' || c === "'") { quote = c; inWord = true; }
-    else if (c === '\\' && i + 1 < line.length) { cur += line[++i]; inWord = true; }
-    else if (/\s/.test(c)) { if (inWord) words.push(cur); cur = ''; inWord = false; }
-    else { cur += c; inWord = true; }
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
   }
   if (inWord) words.push(cur);
   return words;
@@ -90,7 +100,7 @@ function pullImage(engine: string, ref: string): Promise<string | undefined> {
   return run(['image', 'inspect', ref]).then(async (found) => {
     if (found.code === 0) return undefined;
     const pulled = await run(['pull', '--quiet', ref]);
-    return pulled.code === 0 ? undefined : pulled.stderr.trim().split('\n').pop() ?? `exit ${pulled.code}`;
+    return pulled.code === 0 ? undefined : (pulled.stderr.trim().split('\n').pop() ?? `exit ${pulled.code}`);
   });
 }
 
@@ -126,7 +136,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   };
   for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? '';
 
-  const terminated = (): AttemptOutcome => ({ taskDir, failure: { code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' } });
+  const terminated = (): AttemptOutcome => ({
+    taskDir,
+    failure: { code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' },
+  });
   if (input.signal.aborted) return terminated();
   try {
     await downloadResourceFiles(task.resourceFiles, workDir);
@@ -142,13 +155,21 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (container) {
     const image = await lookupImage(input.images, container.imageName);
     if (!image) {
-      return { taskDir, failure: { code: 'ContainerPullError', message: `The image ${container.imageName} is not in the loopback service's image map.`, kind: 'preProcessingError' } };
+      return {
+        taskDir,
+        failure: {
+          code: 'ContainerPullError',
+          message: `The image ${container.imageName} is not in the loopback service's image map.`,
+          kind: 'preProcessingError',
+        },
+      };
     }
     if (argv.length === 0) argv = image.command ?? [];
     Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s: Json) => [s.name, s.value ?? ''])));
     if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
   }
-  if (argv.length === 0) return { taskDir, failure: { code: 'CommandLineEmpty', message: 'The task has no command to run.', kind: 'preProcessingError' } };
+  if (argv.length === 0)
+    return { taskDir, failure: { code: 'CommandLineEmpty', message: 'The task has no command to run.', kind: 'preProcessingError' } };
   let containerName: string | undefined;
   let engine = 'docker';
   if (container) {
@@ -156,11 +177,35 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     if (image.container) {
       engine = image.container.engine ?? 'docker';
       const pulled = await pullImage(engine, image.container.ref);
-      if (pulled) return { taskDir, failure: { code: 'ContainerPullError', message: `The image ${container.imageName} could not be pulled: ${pulled}`, kind: 'preProcessingError' } };
+      if (pulled)
+        return {
+          taskDir,
+          failure: {
+            code: 'ContainerPullError',
+            message: `The image ${container.imageName} could not be pulled: ${pulled}`,
+            kind: 'preProcessingError',
+          },
+        };
       containerName = `batch-fake-${input.jobId}-${task.id}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_.-]/g, '-');
       const useImageDir = (container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault';
-      const envArgs = Object.keys(env).filter((name) => name !== 'PATH').flatMap((name) => ['--env', name]);
-      argv = [engine, 'run', '--rm', '--name', containerName, '--network', 'none', '--mount', `type=bind,source=${nodeRoot},target=${nodeRoot}`, ...(useImageDir ? [] : ['--workdir', cwd]), ...envArgs, image.container.ref, ...argv];
+      const envArgs = Object.keys(env)
+        .filter((name) => name !== 'PATH')
+        .flatMap((name) => ['--env', name]);
+      argv = [
+        engine,
+        'run',
+        '--rm',
+        '--name',
+        containerName,
+        '--network',
+        'none',
+        '--mount',
+        `type=bind,source=${nodeRoot},target=${nodeRoot}`,
+        ...(useImageDir ? [] : ['--workdir', cwd]),
+        ...envArgs,
+        image.container.ref,
+        ...argv,
+      ];
     }
   }
 
@@ -181,7 +226,15 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       }
     };
     const timer = Number.isFinite(input.wallClockMs)
-      ? setTimeout(() => kill({ code: 'MaxWallClockTimeExceeded', message: 'The task ran longer than its maxWallClockTime constraint.', kind: 'timeout' }), input.wallClockMs)
+      ? setTimeout(
+          () =>
+            kill({
+              code: 'MaxWallClockTimeExceeded',
+              message: 'The task ran longer than its maxWallClockTime constraint.',
+              kind: 'timeout',
+            }),
+          input.wallClockMs,
+        )
       : undefined;
     const onAbort = (): void => kill({ code: 'TaskEnded', message: 'The task was terminated.', kind: 'terminated' });
     input.signal.addEventListener('abort', onAbort, { once: true });
@@ -193,13 +246,19 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       clearTimeout(timer);
       input.signal.removeEventListener('abort', onAbort);
       let open = 2;
-      const closed = (): void => { if (--open === 0) done(o); };
+      const closed = (): void => {
+        if (--open === 0) done(o);
+      };
       stdout.end(closed);
       stderr.end(closed);
     };
     child.on('error', (e) => {
       stderr.write(`${e.message}\n`);
-      finish({ taskDir, exitCode: 127, failure: { code: 'CommandProgramNotFound', message: `The program ${argv[0]} could not be started.`, kind: 'preProcessingError' } });
+      finish({
+        taskDir,
+        exitCode: 127,
+        failure: { code: 'CommandProgramNotFound', message: `The program ${argv[0]} could not be started.`, kind: 'preProcessingError' },
+      });
     });
     child.on('close', (code, sig) => {
       finish({ taskDir, exitCode: code ?? (sig ? 137 : 1), ...(killedFor ? { failure: killedFor } : {}) });

@@ -4,7 +4,10 @@ import { startBatchService, type BatchService } from './service.js';
 
 let svc: BatchService;
 let client: BatchServiceClient;
-const vm = { imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' }, nodeAgentSKUId: 'batch.node.ubuntu 22.04' };
+const vm = {
+  imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 22.04',
+};
 const sleep = (ms: number) => `node -e "setTimeout(() => {}, ${ms})"`;
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -20,14 +23,23 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 beforeAll(async () => {
   svc = await startBatchService({ enableAutoScaleMinIntervalMs: 30_000 });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
-  await client.pool.add({ id: 'fixed', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, targetDedicatedNodes: 1, taskSlotsPerNode: 2 });
+  await client.pool.add({
+    id: 'fixed',
+    vmSize: 'standard_d2s_v3',
+    virtualMachineConfiguration: vm,
+    targetDedicatedNodes: 1,
+    taskSlotsPerNode: 2,
+  });
 });
 afterAll(() => svc?.stop());
 
 describe('scheduler', () => {
   it('runs at most nodes × taskSlotsPerNode tasks at once', async () => {
     await client.job.add({ id: 'slots', poolInfo: { poolId: 'fixed' }, onAllTasksComplete: 'noaction' });
-    await client.task.addCollection('slots', ['a', 'b', 'c', 'd'].map((id) => ({ id, commandLine: sleep(300) })));
+    await client.task.addCollection(
+      'slots',
+      ['a', 'b', 'c', 'd'].map((id) => ({ id, commandLine: sleep(300) })),
+    );
     let peak = 0;
     await waitFor('all tasks to complete', async () => {
       peak = Math.max(peak, svc.poolNodes('fixed')!.busySlots);
@@ -43,10 +55,16 @@ describe('scheduler', () => {
     await client.task.addCollection('blocked', [
       { id: 'fails', commandLine: 'node -e "process.exit(2)"' },
       { id: 'after', commandLine: 'true', dependsOn: { taskIds: ['fails'] } },
-      { id: 'a1', commandLine: 'node -e "process.exit(1)"', exitConditions: { exitCodes: [{ code: 1, exitOptions: { dependencyAction: 'satisfy' } }] } },
+      {
+        id: 'a1',
+        commandLine: 'node -e "process.exit(1)"',
+        exitConditions: { exitCodes: [{ code: 1, exitOptions: { dependencyAction: 'satisfy' } }] },
+      },
       { id: 'after-a1', commandLine: 'true', dependsOn: { taskIds: ['a1'] } },
     ]);
-    await waitFor('after-a1 to complete', async () => ((await client.task.get('blocked', 'after-a1')).state === 'completed' ? true : undefined));
+    await waitFor('after-a1 to complete', async () =>
+      (await client.task.get('blocked', 'after-a1')).state === 'completed' ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect((await client.task.get('blocked', 'fails')).executionInfo).toMatchObject({ exitCode: 2, result: 'failure' });
     expect((await client.task.get('blocked', 'after')).state).toBe('active');
@@ -70,7 +88,9 @@ describe('scheduler', () => {
 
   it('stops a task at its maxWallClockTime', async () => {
     await client.job.add({ id: 'wall', poolInfo: { poolId: 'fixed' } });
-    await client.task.addCollection('wall', [{ id: 'slow', commandLine: sleep(20_000), constraints: { maxWallClockTime: 'PT0.3S', maxTaskRetryCount: 3 } }]);
+    await client.task.addCollection('wall', [
+      { id: 'slow', commandLine: sleep(20_000), constraints: { maxWallClockTime: 'PT0.3S', maxTaskRetryCount: 3 } },
+    ]);
     const t0 = Date.now();
     const t = await waitFor('slow to end', async () => {
       const x = await client.task.get('wall', 'slow');
@@ -91,7 +111,10 @@ describe('scheduler', () => {
     });
     expect(job.executionInfo?.terminateReason).toBe('UserTerminate');
     expect((await client.task.get('term', 'long')).executionInfo).toMatchObject({ result: 'failure', failureInfo: { code: 'TaskEnded' } });
-    await expect(client.task.addCollection('term', [{ id: 'late', commandLine: 'true' }])).rejects.toMatchObject({ statusCode: 409, code: 'JobCompleted' });
+    await expect(client.task.addCollection('term', [{ id: 'late', commandLine: 'true' }])).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'JobCompleted',
+    });
   });
 
   it('terminates a job with terminatejob and no tasks at once, as the service does', async () => {
@@ -104,7 +127,14 @@ describe('scheduler', () => {
   });
 
   it('autoscale: evaluate only reports, enable applies, and enable is limited to once per 30 s', async () => {
-    await client.pool.add({ id: 'auto', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, enableAutoScale: true, autoScaleFormula: '$TargetDedicatedNodes = 0;', autoScaleEvaluationInterval: 'PT168H' });
+    await client.pool.add({
+      id: 'auto',
+      vmSize: 'standard_d2s_v3',
+      virtualMachineConfiguration: vm,
+      enableAutoScale: true,
+      autoScaleFormula: '$TargetDedicatedNodes = 0;',
+      autoScaleEvaluationInterval: 'PT168H',
+    });
     const run = await client.pool.evaluateAutoScale('auto', '$TargetDedicatedNodes = max(3, $PendingTasks.GetSample(1));');
     expect(run.results).toContain('$TargetDedicatedNodes=3');
     expect(svc.poolNodes('auto')!.targetDedicated).toBe(0);
@@ -114,8 +144,16 @@ describe('scheduler', () => {
     await client.pool.enableAutoScale('auto', { autoScaleFormula: '$TargetDedicatedNodes = 2; $NodeDeallocationOption = taskcompletion;' });
     expect(svc.poolNodes('auto')!.targetDedicated).toBe(2);
     await waitFor('2 nodes', async () => ((await client.pool.get('auto')).currentDedicatedNodes === 2 ? true : undefined));
-    await expect(client.pool.enableAutoScale('auto', { autoScaleFormula: '$TargetDedicatedNodes = 0;' })).rejects.toMatchObject({ statusCode: 409, code: 'AutoScaleTooManyRequestsToEnable' });
-    expect(svc.autoScaleEvaluations.filter((e) => e.poolId === 'auto').map((e) => e.trigger)).toEqual(['add', 'evaluate', 'evaluate', 'enable']);
+    await expect(client.pool.enableAutoScale('auto', { autoScaleFormula: '$TargetDedicatedNodes = 0;' })).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'AutoScaleTooManyRequestsToEnable',
+    });
+    expect(svc.autoScaleEvaluations.filter((e) => e.poolId === 'auto').map((e) => e.trigger)).toEqual([
+      'add',
+      'evaluate',
+      'evaluate',
+      'enable',
+    ]);
 
     await client.pool.disableAutoScale('auto');
     await client.pool.resize('auto', { targetDedicatedNodes: 0 });
@@ -130,7 +168,14 @@ describe('lagging autoscale samples (sampleLagMs)', () => {
     const lagging = await startBatchService({ enableAutoScaleMinIntervalMs: 0, sampleLagMs: 600, tickMs: 10 });
     try {
       const batch = new BatchServiceClient(new BatchSharedKeyCredentials(lagging.accountName, lagging.accountKey), lagging.url);
-      await batch.pool.add({ id: 'p', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, enableAutoScale: true, autoScaleFormula: '$TargetDedicatedNodes = 1;', autoScaleEvaluationInterval: 'PT5M' });
+      await batch.pool.add({
+        id: 'p',
+        vmSize: 'standard_d2s_v3',
+        virtualMachineConfiguration: vm,
+        enableAutoScale: true,
+        autoScaleFormula: '$TargetDedicatedNodes = 1;',
+        autoScaleEvaluationInterval: 'PT5M',
+      });
       await batch.job.add({ id: 'j', poolInfo: { poolId: 'p' } });
       await batch.task.addCollection('j', [{ id: 't', commandLine: sleep(800) }]);
       await waitFor('t to run', async () => ((await batch.task.get('j', 't')).state === 'running' ? true : undefined));

@@ -7,7 +7,7 @@ import { AutoScaleFormulaError, evaluateFormula } from './autoscale.js';
 import { dependenciesSatisfied, exitOptionsFor, satisfiesDependents, type EndKind } from './dependencies.js';
 import { runAttempt, type LocalImages } from './runner.js';
 import { durationMs } from './spec.js';
-import { BatchStore, newETag, now, setJobState, setTaskState, type Job, type Node, type Pool, type Task } from './store.js';
+import { type BatchStore, newETag, now, setJobState, setTaskState, type Job, type Node, type Pool, type Task } from './store.js';
 
 export interface SchedulerOptions {
   rootDir: string;
@@ -36,7 +36,10 @@ export class Scheduler {
   /** Every autoscale evaluation: pool, time, formula and its results or error. */
   readonly evaluations: { poolId: string; time: string; formula: string; results?: string; error?: string; trigger: string }[] = [];
 
-  constructor(private readonly store: BatchStore, private readonly options: SchedulerOptions) {}
+  constructor(
+    private readonly store: BatchStore,
+    private readonly options: SchedulerOptions,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.options.tickMs);
@@ -84,7 +87,10 @@ export class Scheduler {
   }
 
   private currentInputs(pool: Pool): Record<string, number> {
-    let active = 0, running = 0, succeeded = 0, failed = 0;
+    let active = 0,
+      running = 0,
+      succeeded = 0,
+      failed = 0;
     for (const job of this.store.jobs.values()) {
       if (job.poolId.toLowerCase() !== pool.id.toLowerCase() || job.state !== 'active') continue;
       for (const t of job.tasks.values()) {
@@ -95,9 +101,15 @@ export class Scheduler {
     }
     const count = (d: boolean): number => pool.nodes.filter((n) => n.isDedicated === d).length;
     return {
-      $ActiveTasks: active, $RunningTasks: running, $PendingTasks: active + running, $SucceededTasks: succeeded, $FailedTasks: failed,
-      $CurrentDedicatedNodes: count(true), $CurrentLowPriorityNodes: count(false),
-      $TargetDedicatedNodes: pool.targetDedicatedNodes, $TargetLowPriorityNodes: pool.targetLowPriorityNodes,
+      $ActiveTasks: active,
+      $RunningTasks: running,
+      $PendingTasks: active + running,
+      $SucceededTasks: succeeded,
+      $FailedTasks: failed,
+      $CurrentDedicatedNodes: count(true),
+      $CurrentLowPriorityNodes: count(false),
+      $TargetDedicatedNodes: pool.targetDedicatedNodes,
+      $TargetLowPriorityNodes: pool.targetLowPriorityNodes,
       $TaskSlotsPerNode: pool.taskSlotsPerNode,
     };
   }
@@ -149,7 +161,12 @@ export class Scheduler {
       const target = dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes;
       const nodes = pool.nodes.filter((n) => n.isDedicated === dedicated);
       for (let i = nodes.length; i < target; i++) {
-        pool.nodes.push({ id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_${dedicated ? 'd' : 'p'}`, isDedicated: dedicated, running: new Set(), readyAt: Date.now() + this.options.nodeStartMs });
+        pool.nodes.push({
+          id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_${dedicated ? 'd' : 'p'}`,
+          isDedicated: dedicated,
+          running: new Set(),
+          readyAt: Date.now() + this.options.nodeStartMs,
+        });
       }
       let excess = nodes.length - target;
       // Idle (and still starting) nodes go first; busy nodes wait for their tasks unless the option says otherwise.
@@ -166,7 +183,9 @@ export class Scheduler {
       }
     }
     const starting = pool.nodes.some((n) => n.readyAt > Date.now());
-    const shrinking = pool.nodes.filter((n) => n.isDedicated).length > pool.targetDedicatedNodes || pool.nodes.filter((n) => !n.isDedicated).length > pool.targetLowPriorityNodes;
+    const shrinking =
+      pool.nodes.filter((n) => n.isDedicated).length > pool.targetDedicatedNodes ||
+      pool.nodes.filter((n) => !n.isDedicated).length > pool.targetLowPriorityNodes;
     const state = starting || shrinking ? 'resizing' : 'steady';
     if (state !== pool.allocationState) {
       pool.allocationState = state;
@@ -189,7 +208,9 @@ export class Scheduler {
     const ready = pool.nodes.filter((n) => n.readyAt <= Date.now());
     let free = ready.reduce((s, n) => s + pool.taskSlotsPerNode - this.usedSlots(n), 0);
     if (free <= 0) return;
-    const jobs = [...this.store.jobs.values()].filter((j) => j.state === 'active' && j.poolId.toLowerCase() === pool.id.toLowerCase()).sort((a, b) => b.priority - a.priority);
+    const jobs = [...this.store.jobs.values()]
+      .filter((j) => j.state === 'active' && j.poolId.toLowerCase() === pool.id.toLowerCase())
+      .sort((a, b) => b.priority - a.priority);
     for (const job of jobs) {
       for (const task of job.tasks.values()) {
         if (free <= 0) return;
@@ -223,10 +244,24 @@ export class Scheduler {
     delete task.executionInfo.exitCode;
     delete task.executionInfo.failureInfo;
     delete task.executionInfo.result;
-    task.nodeInfo = { affinityId: `TVM:${node.id}`, nodeUrl: `${this.options.accountUrl()}/pools/${pool.id}/nodes/${node.id}`, poolId: pool.id, nodeId: node.id, taskRootDirectory: `workitems/${job.id}/job-1/${task.id}`, taskRootDirectoryUrl: `${this.options.accountUrl()}/pools/${pool.id}/nodes/${node.id}/files/workitems/${job.id}/job-1/${task.id}` };
+    task.nodeInfo = {
+      affinityId: `TVM:${node.id}`,
+      nodeUrl: `${this.options.accountUrl()}/pools/${pool.id}/nodes/${node.id}`,
+      poolId: pool.id,
+      nodeId: node.id,
+      taskRootDirectory: `workitems/${job.id}/job-1/${task.id}`,
+      taskRootDirectoryUrl: `${this.options.accountUrl()}/pools/${pool.id}/nodes/${node.id}/files/workitems/${job.id}/job-1/${task.id}`,
+    };
     const p = runAttempt({
-      rootDir: this.options.rootDir, accountName: this.options.accountName, accountUrl: this.options.accountUrl(), poolId: pool.id,
-      nodeId: node.id, isDedicated: node.isDedicated, jobId: job.id, task: task.spec, images: this.options.images,
+      rootDir: this.options.rootDir,
+      accountName: this.options.accountName,
+      accountUrl: this.options.accountUrl(),
+      poolId: pool.id,
+      nodeId: node.id,
+      isDedicated: node.isDedicated,
+      jobId: job.id,
+      task: task.spec,
+      images: this.options.images,
       wallClockMs: task.spec.constraints?.maxWallClockTime ? durationMs(task.spec.constraints.maxWallClockTime) : Number.POSITIVE_INFINITY,
       signal: task.abort.signal,
     })
@@ -240,7 +275,12 @@ export class Scheduler {
     this.running.add(p);
   }
 
-  private finish(job: Job, task: Task, exitCode: number | undefined, failure: { code: string; message: string; kind: string } | undefined): void {
+  private finish(
+    job: Job,
+    task: Task,
+    exitCode: number | undefined,
+    failure: { code: string; message: string; kind: string } | undefined,
+  ): void {
     const evicted = (task as Task & { evicted?: string }).evicted;
     delete (task as Task & { evicted?: string }).evicted;
     delete task.abort;
@@ -262,11 +302,21 @@ export class Scheduler {
     }
     if (exitCode !== undefined) info.exitCode = exitCode;
     info.result = succeeded ? 'success' : 'failure';
-    if (failure) info.failureInfo = { category: failure.kind === 'terminated' ? 'servererror' : 'usererror', code: failure.code, message: failure.message };
+    if (failure)
+      info.failureInfo = {
+        category: failure.kind === 'terminated' ? 'servererror' : 'usererror',
+        code: failure.code,
+        message: failure.message,
+      };
     else if (!succeeded) {
       info.failureInfo = {
-        category: 'usererror', code: 'FailureExitCode', message: 'The task exited with an exit code representing a failure',
-        details: [{ name: 'Message', value: 'The task process exited with an unexpected exit code' }, { name: 'AdditionalErrorCode', value: 'FailureExitCode' }],
+        category: 'usererror',
+        code: 'FailureExitCode',
+        message: 'The task exited with an exit code representing a failure',
+        details: [
+          { name: 'Message', value: 'The task process exited with an unexpected exit code' },
+          { name: 'AdditionalErrorCode', value: 'FailureExitCode' },
+        ],
       };
     }
     task.satisfiesDependents = satisfiesDependents(task.spec.exitConditions, exitCode, kind, succeeded);
@@ -294,7 +344,11 @@ export class Scheduler {
       job.endTime = job.stateTransitionTime;
     } else if (job.state === 'deleting' && !anyRunning) {
       this.store.jobs.delete(job.id.toLowerCase());
-    } else if (job.state === 'active' && job.onAllTasksComplete.toLowerCase() === 'terminatejob' && [...job.tasks.values()].every((t) => t.state === 'completed')) {
+    } else if (
+      job.state === 'active' &&
+      job.onAllTasksComplete.toLowerCase() === 'terminatejob' &&
+      [...job.tasks.values()].every((t) => t.state === 'completed')
+    ) {
       // Like the service: a job with no tasks counts as all complete.
       this.terminateJob(job, 'AllTasksComplete');
     }

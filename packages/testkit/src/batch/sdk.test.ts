@@ -5,7 +5,10 @@ import { signedFetch } from './test-helpers.js';
 
 let svc: BatchService;
 let client: BatchServiceClient;
-const vm = { imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' }, nodeAgentSKUId: 'batch.node.ubuntu 20.04' };
+const vm = {
+  imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+};
 
 beforeAll(async () => {
   svc = await startBatchService();
@@ -18,21 +21,37 @@ async function rejection(p: Promise<unknown>): Promise<{ statusCode: number; cod
   try {
     await p;
   } catch (e: any) {
-    return { statusCode: e.statusCode, code: e.code ?? e.body?.code, body: e.body ?? JSON.parse(e.response?.bodyAsText ?? 'null'), retryAfter: e.response?.headers?.get('retry-after') };
+    return {
+      statusCode: e.statusCode,
+      code: e.code ?? e.body?.code,
+      body: e.body ?? JSON.parse(e.response?.bodyAsText ?? 'null'),
+      retryAfter: e.response?.headers?.get('retry-after'),
+    };
   }
   throw new Error('expected the call to fail');
 }
 
 describe('loopback Batch service with the real @azure/batch SDK', () => {
   it('adds and reads a pool, job and tasks', async () => {
-    await client.pool.add({ id: 'sdk-pool', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, taskSlotsPerNode: 2, enableAutoScale: true, autoScaleFormula: '$TargetDedicatedNodes = 0;', autoScaleEvaluationInterval: 'PT5M' });
+    await client.pool.add({
+      id: 'sdk-pool',
+      vmSize: 'standard_d2s_v3',
+      virtualMachineConfiguration: vm,
+      taskSlotsPerNode: 2,
+      enableAutoScale: true,
+      autoScaleFormula: '$TargetDedicatedNodes = 0;',
+      autoScaleEvaluationInterval: 'PT5M',
+    });
     expect((await client.pool.exists('sdk-pool')).body).toBe(true);
     expect((await client.pool.exists('nope')).body).toBe(false);
     const pool = await client.pool.get('sdk-pool');
     expect(pool).toMatchObject({ id: 'sdk-pool', taskSlotsPerNode: 2, enableAutoScale: true, state: 'active', currentDedicatedNodes: 0 });
 
     await client.job.add({ id: 'sdk-job', poolInfo: { poolId: 'sdk-pool' }, usesTaskDependencies: true });
-    const added = await client.task.addCollection('sdk-job', Array.from({ length: 5 }, (_, i) => ({ id: String(i + 1), commandLine: 'true', displayName: `cell-${i}` })));
+    const added = await client.task.addCollection(
+      'sdk-job',
+      Array.from({ length: 5 }, (_, i) => ({ id: String(i + 1), commandLine: 'true', displayName: `cell-${i}` })),
+    );
     expect(added.value?.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
     const task = await client.task.get('sdk-job', '3');
     expect(task).toMatchObject({ id: '3', displayName: 'cell-2', state: 'active' });
@@ -50,9 +69,14 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
   it('lists tasks with $filter, $select and maxresults paging', async () => {
     await client.job.add({ id: 'list-job', poolInfo: { poolId: 'sdk-pool' } });
     const ids = Array.from({ length: 7 }, (_, i) => `t${i}`);
-    await client.task.addCollection('list-job', ids.map((id) => ({ id, commandLine: 'true' })));
+    await client.task.addCollection(
+      'list-job',
+      ids.map((id) => ({ id, commandLine: 'true' })),
+    );
     const since = new Date(Date.now() - 60_000).toISOString();
-    const first = await client.task.list('list-job', { taskListOptions: { filter: `state eq 'active' and stateTransitionTime gt datetime'${since}'`, select: 'id,state', maxResults: 3 } });
+    const first = await client.task.list('list-job', {
+      taskListOptions: { filter: `state eq 'active' and stateTransitionTime gt datetime'${since}'`, select: 'id,state', maxResults: 3 },
+    });
     expect(first.map((t) => t.id)).toEqual(['t0', 't1', 't2']);
     expect(Object.keys(first[0]!).sort()).toEqual(['id', 'state']);
     expect(first.odatanextLink).toBeTruthy();
@@ -67,14 +91,19 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(Object.keys(all[6]!).sort()).toEqual(['id', 'state']);
     const none = await client.task.list('list-job', { taskListOptions: { filter: `state eq 'completed'` } });
     expect(none).toHaveLength(0);
-    const future = await client.task.list('list-job', { taskListOptions: { filter: `stateTransitionTime gt datetime'${new Date(Date.now() + 60_000).toISOString()}'` } });
+    const future = await client.task.list('list-job', {
+      taskListOptions: { filter: `stateTransitionTime gt datetime'${new Date(Date.now() + 60_000).toISOString()}'` },
+    });
     expect(future).toHaveLength(0);
-    const bad = await rejection(client.task.list('list-job', { taskListOptions: { filter: "state eq" } }));
+    const bad = await rejection(client.task.list('list-job', { taskListOptions: { filter: 'state eq' } }));
     expect(bad).toMatchObject({ statusCode: 400, code: 'InvalidQueryParameterValue' });
   });
 
   it('rejects a request signed with the wrong key', async () => {
-    const wrong = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, Buffer.from('not the key').toString('base64')), svc.url);
+    const wrong = new BatchServiceClient(
+      new BatchSharedKeyCredentials(svc.accountName, Buffer.from('not the key').toString('base64')),
+      svc.url,
+    );
     const err = await rejection(wrong.pool.get('sdk-pool'));
     expect(err.statusCode).toBe(403);
     expect(err.code).toBe('AuthenticationFailed');
@@ -93,17 +122,34 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(raw.message.lang).toBe('en-US');
     expect(raw.message.value).toMatch(/RequestId:[0-9a-f-]+\nTime:/);
     expect(await rejection(client.pool.get('no-such-pool'))).toMatchObject({ statusCode: 404, code: 'PoolNotFound' });
-    expect(await rejection(client.job.add({ id: 'SDK-JOB', poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({ statusCode: 409, code: 'JobExists' });
-    expect(await rejection(client.job.add({ id: 'bad.id', poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({ statusCode: 400, code: 'InvalidPropertyValue' });
-    expect(await rejection(client.job.add({ id: 'x'.repeat(65), poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({ statusCode: 400, code: 'InvalidPropertyValue' });
-    expect(await rejection(client.pool.add({ id: 'p2', vmSize: 'x', virtualMachineConfiguration: vm, enableAutoScale: false }))).toMatchObject({ code: 'MissingRequiredProperty' });
+    expect(await rejection(client.job.add({ id: 'SDK-JOB', poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({
+      statusCode: 409,
+      code: 'JobExists',
+    });
+    expect(await rejection(client.job.add({ id: 'bad.id', poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({
+      statusCode: 400,
+      code: 'InvalidPropertyValue',
+    });
+    expect(await rejection(client.job.add({ id: 'x'.repeat(65), poolInfo: { poolId: 'sdk-pool' } }))).toMatchObject({
+      statusCode: 400,
+      code: 'InvalidPropertyValue',
+    });
+    expect(
+      await rejection(client.pool.add({ id: 'p2', vmSize: 'x', virtualMachineConfiguration: vm, enableAutoScale: false })),
+    ).toMatchObject({ code: 'MissingRequiredProperty' });
     // The SDK checks enums itself, so this one is sent by hand.
-    const badEnum = await signedFetch(svc, 'POST', '/jobs', { id: 'enum-job', poolInfo: { poolId: 'sdk-pool' }, onAllTasksComplete: 'sometimes' });
+    const badEnum = await signedFetch(svc, 'POST', '/jobs', {
+      id: 'enum-job',
+      poolInfo: { poolId: 'sdk-pool' },
+      onAllTasksComplete: 'sometimes',
+    });
     expect(badEnum.status).toBe(400);
     const badEnumBody = (await badEnum.json()) as any;
     expect(badEnumBody.code).toBe('InvalidPropertyValue');
     expect(badEnumBody.values).toContainEqual({ key: 'PropertyName', value: 'onAllTasksComplete' });
-    const unknownProp = (await (await signedFetch(svc, 'POST', '/jobs', { id: 'typo-job', poolInfo: { poolId: 'sdk-pool' }, onAllTaskComplete: 'terminatejob' })).json()) as any;
+    const unknownProp = (await (
+      await signedFetch(svc, 'POST', '/jobs', { id: 'typo-job', poolInfo: { poolId: 'sdk-pool' }, onAllTaskComplete: 'terminatejob' })
+    ).json()) as any;
     expect(unknownProp.code).toBe('InvalidRequestBody');
     expect(await rejection(client.job.getTaskCounts('no-such-job'))).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
   });
@@ -121,11 +167,18 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
   it('enforces the add-collection limits and task rules', async () => {
     await client.job.add({ id: 'limits', poolInfo: { poolId: 'sdk-pool' } });
     // The SDK refuses 101 tasks itself, so this one is sent by hand (signed the SDK's way).
-    const tooMany = await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: Array.from({ length: 101 }, (_, i) => ({ id: `t${i}`, commandLine: 'true' })) });
+    const tooMany = await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', {
+      value: Array.from({ length: 101 }, (_, i) => ({ id: `t${i}`, commandLine: 'true' })),
+    });
     expect(tooMany.status).toBe(413);
     expect(((await tooMany.json()) as any).code).toBe('RequestBodyTooLarge');
     const big = 'x'.repeat(11_000);
-    const tooBig = await rejection(client.task.addCollection('limits', Array.from({ length: 100 }, (_, i) => ({ id: `b${i}`, commandLine: `echo ${big}` }))));
+    const tooBig = await rejection(
+      client.task.addCollection(
+        'limits',
+        Array.from({ length: 100 }, (_, i) => ({ id: `b${i}`, commandLine: `echo ${big}` })),
+      ),
+    );
     expect(tooBig).toMatchObject({ statusCode: 413, code: 'RequestBodyTooLarge' });
     expect(svc.store.job('limits')!.tasks.size).toBe(0);
 
@@ -140,8 +193,14 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(byId.A).toMatchObject({ status: 'clienterror', error: { code: 'TaskExists' } });
     expect(byId.dep).toMatchObject({ status: 'clienterror', error: { code: 'TaskDependenciesNotSpecifiedOnJob' } });
     expect(byId['bad/id']).toMatchObject({ status: 'clienterror', error: { code: 'InvalidPropertyValue' } });
-    const noCmd = (await (await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: [{ id: 'nocmd' }, { id: 'ok', commandLine: 'true' }] })).json()) as any;
-    expect(noCmd.value[0]).toMatchObject({ status: 'clienterror', taskId: 'nocmd', error: { code: 'MissingRequiredProperty', values: [{ key: 'PropertyName', value: 'commandLine' }] } });
+    const noCmd = (await (
+      await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: [{ id: 'nocmd' }, { id: 'ok', commandLine: 'true' }] })
+    ).json()) as any;
+    expect(noCmd.value[0]).toMatchObject({
+      status: 'clienterror',
+      taskId: 'nocmd',
+      error: { code: 'MissingRequiredProperty', values: [{ key: 'PropertyName', value: 'commandLine' }] },
+    });
     expect(noCmd.value[1]).toMatchObject({ status: 'success', taskId: 'ok' });
     const again = await client.task.addCollection('limits', [{ id: 'a', commandLine: 'true' }]);
     expect(again.value![0]).toMatchObject({ status: 'clienterror', error: { code: 'TaskExists', message: { lang: 'en-US' } } });
@@ -161,7 +220,10 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(((await raw.json()) as any).code).toBe('ServerBusy');
 
     svc.inject({ taskServerErrors: 1 });
-    const r = await client.task.addCollection('list-job', [{ id: 'se1', commandLine: 'true' }, { id: 'se2', commandLine: 'true' }]);
+    const r = await client.task.addCollection('list-job', [
+      { id: 'se1', commandLine: 'true' },
+      { id: 'se2', commandLine: 'true' },
+    ]);
     expect(r.value!.map((x) => x.status)).toEqual(['servererror', 'success']);
 
     const before = svc.calls.Job_Get ?? 0;

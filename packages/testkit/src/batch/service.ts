@@ -94,7 +94,10 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
   const injector = new Injector();
   let url = '';
   const scheduler = new Scheduler(store, {
-    rootDir, accountName, accountUrl: () => url, images: options.images ?? {},
+    rootDir,
+    accountName,
+    accountUrl: () => url,
+    images: options.images ?? {},
     nodeStartMs: options.nodeStartMs ?? 50,
     autoScaleIntervalMs: (poolMs) => options.autoScaleIntervalMs ?? poolMs / 1000,
     tickMs: options.tickMs ?? 25,
@@ -105,7 +108,11 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const handlers = { ...poolHandlers, ...jobHandlers, ...taskHandlers };
   const deps = { accountName, accountKey, baseUrl: () => url, handlers, calls, requests, store, scheduler, injector, settings };
-  const reaper = setInterval(() => reapAutoPools({ ...deps, operationId: '', params: {}, query: new Map(), body: undefined, rawBody: Buffer.alloc(0), baseUrl: url }), 100);
+  const reaper = setInterval(
+    () =>
+      reapAutoPools({ ...deps, operationId: '', params: {}, query: new Map(), body: undefined, rawBody: Buffer.alloc(0), baseUrl: url }),
+    100,
+  );
   reaper.unref();
 
   const server = createServer((req, res) => void route(deps, req, res));
@@ -117,7 +124,13 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
   scheduler.start();
 
   return {
-    url, accountName, accountKey, apiVersion: specFacts.apiVersion, calls, requests, store,
+    url,
+    accountName,
+    accountKey,
+    apiVersion: specFacts.apiVersion,
+    calls,
+    requests,
+    store,
     autoScaleEvaluations: scheduler.evaluations,
     inject: (i) => injector.add(i),
     clearInjections: () => injector.clear(),
@@ -127,13 +140,18 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
       let busy = 0;
       for (const n of pool.nodes) busy += n.running.size;
       return {
-        targetDedicated: pool.targetDedicatedNodes, targetLowPriority: pool.targetLowPriorityNodes,
-        dedicated: pool.nodes.filter((n) => n.isDedicated).length, lowPriority: pool.nodes.filter((n) => !n.isDedicated).length, busySlots: busy,
+        targetDedicated: pool.targetDedicatedNodes,
+        targetLowPriority: pool.targetLowPriorityNodes,
+        dedicated: pool.nodes.filter((n) => n.isDedicated).length,
+        lowPriority: pool.nodes.filter((n) => !n.isDedicated).length,
+        busySlots: busy,
       };
     },
     requestsContaining(needle) {
       const forms = [needle, encodeURIComponent(needle)];
-      return requests.filter((r) => forms.some((f) => r.url.includes(f) || r.body.includes(f) || Object.values(r.headers).some((v) => v.includes(f))));
+      return requests.filter((r) =>
+        forms.some((f) => r.url.includes(f) || r.body.includes(f) || Object.values(r.headers).some((v) => v.includes(f))),
+      );
     },
     resetCalls() {
       for (const k of Object.keys(calls)) delete calls[k];

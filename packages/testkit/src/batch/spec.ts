@@ -27,7 +27,8 @@ export const specFacts: SpecFacts = loadFacts();
 
 /** Ids of pools, jobs and tasks: letters, digits, hyphens and underscores only. */
 export const ID_PATTERN = /^[a-zA-Z0-9_-]+$/;
-const DURATION = /^-?P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+const DURATION =
+  /^-?P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
 /** Lower-cased enum names per enum, built on first use. */
 const enumSets = new Map<string, Set<string>>();
@@ -110,7 +111,9 @@ export function validateDefinition(name: string, body: Record<string, unknown>, 
   const at = (prop: string): string => (path ? `${path}.${prop}` : prop);
   for (const key of Object.keys(body)) {
     if (!(key in def.properties)) {
-      throw new BatchServiceError('InvalidRequestBody', [{ key: 'Reason', value: `The property '${at(key)}' does not exist on type '${name}'.` }]);
+      throw new BatchServiceError('InvalidRequestBody', [
+        { key: 'Reason', value: `The property '${at(key)}' does not exist on type '${name}'.` },
+      ]);
     }
   }
   for (const req of def.required ?? []) {

@@ -142,7 +142,8 @@ export function setJobState(job: Job, state: Job['state']): void {
   job.eTag = newETag();
 }
 
-const readyNodes = (pool: Pool, dedicated: boolean): number => pool.nodes.filter((n) => n.isDedicated === dedicated && n.readyAt <= Date.now()).length;
+const readyNodes = (pool: Pool, dedicated: boolean): number =>
+  pool.nodes.filter((n) => n.isDedicated === dedicated && n.readyAt <= Date.now()).length;
 
 export function renderPool(pool: Pool, baseUrl: string): Json {
   return {
@@ -159,7 +160,11 @@ export function renderPool(pool: Pool, baseUrl: string): Json {
     taskSlotsPerNode: pool.taskSlotsPerNode,
     enableAutoScale: pool.enableAutoScale,
     ...(pool.enableAutoScale
-      ? { autoScaleFormula: pool.autoScaleFormula, autoScaleEvaluationInterval: pool.autoScaleEvaluationInterval, autoScaleRun: pool.autoScaleRun }
+      ? {
+          autoScaleFormula: pool.autoScaleFormula,
+          autoScaleEvaluationInterval: pool.autoScaleEvaluationInterval,
+          autoScaleRun: pool.autoScaleRun,
+        }
       : {}),
     targetDedicatedNodes: pool.targetDedicatedNodes,
     targetLowPriorityNodes: pool.targetLowPriorityNodes,

@@ -11,9 +11,29 @@ describe('SharedKey string to sign', () => {
   const headers = { 'ocp-date': 'Sat, 01 Jan 2022 00:00:00 GMT', 'content-type': 'application/json; charset=utf-8' };
 
   it('signs decoded, sorted query parameters and the account path', () => {
-    const s = stringToSign('GET', '/jobs/j1/tasks?maxresults=2&api-version=2022-10-01.16.0&%24filter=state%20eq%20%27active%27', headers, 'acct', 0);
+    const s = stringToSign(
+      'GET',
+      '/jobs/j1/tasks?maxresults=2&api-version=2022-10-01.16.0&%24filter=state%20eq%20%27active%27',
+      headers,
+      'acct',
+      0,
+    );
     expect(s.endsWith("/acct/jobs/j1/tasks\n$filter:state eq 'active'\napi-version:2022-10-01.16.0\nmaxresults:2")).toBe(true);
-    expect(s.split('\n').slice(0, 13)).toEqual(['GET', '', '', '', '', 'application/json; charset=utf-8', '', '', '', '', '', '', 'ocp-date:Sat, 01 Jan 2022 00:00:00 GMT']);
+    expect(s.split('\n').slice(0, 13)).toEqual([
+      'GET',
+      '',
+      '',
+      '',
+      '',
+      'application/json; charset=utf-8',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'ocp-date:Sat, 01 Jan 2022 00:00:00 GMT',
+    ]);
   });
 
   it('accepts a bodiless POST signed with Content-Length 0 or empty, and rejects a tampered path', () => {
@@ -21,14 +41,17 @@ describe('SharedKey string to sign', () => {
     for (const emptyZero of [false, true]) {
       const auth = `SharedKey acct:${sign(stringToSign('POST', url, headers, 'acct', 0, emptyZero), key)}`;
       expect(() => verifySharedKey('POST', url, { ...headers, authorization: auth }, 0, 'acct', key)).not.toThrow();
-      expect(() => verifySharedKey('POST', url.replace('/p/', '/q/'), { ...headers, authorization: auth }, 0, 'acct', key)).toThrow(/authenticate/);
+      expect(() => verifySharedKey('POST', url.replace('/p/', '/q/'), { ...headers, authorization: auth }, 0, 'acct', key)).toThrow(
+        /authenticate/,
+      );
     }
   });
 });
 
 describe('autoscale formulas', () => {
   it('follows pending tasks up to a cap and back to zero', () => {
-    const f = '$tasks = $PendingTasks.GetSample(TimeInterval_Minute * 5);\n$TargetDedicatedNodes = $tasks > 0 ? min(max($tasks), 4) : 0;\n$NodeDeallocationOption = taskcompletion;';
+    const f =
+      '$tasks = $PendingTasks.GetSample(TimeInterval_Minute * 5);\n$TargetDedicatedNodes = $tasks > 0 ? min(max($tasks), 4) : 0;\n$NodeDeallocationOption = taskcompletion;';
     expect(evaluateFormula(f, { $PendingTasks: 9 })).toMatchObject({ targetDedicatedNodes: 4, nodeDeallocationOption: 'taskcompletion' });
     expect(evaluateFormula(f, { $PendingTasks: 2 }).targetDedicatedNodes).toBe(2);
     const idle = evaluateFormula(f, { $PendingTasks: 0 });
@@ -39,7 +62,10 @@ describe('autoscale formulas', () => {
   it('reports syntax errors and unassigned user variables', () => {
     expect(() => evaluateFormula('$TargetDedicatedNodes = 1 +;', {})).toThrow(/autoscale/);
     expect(() => evaluateFormula('$TargetDedicatedNodes = nope;', {})).toThrow(/used before it is assigned/);
-    expect(evaluateFormula('$TargetLowPriorityNodes = -3; x = 2; $TargetDedicatedNodes = x * 1.6', {})).toMatchObject({ targetDedicatedNodes: 3, targetLowPriorityNodes: 0 });
+    expect(evaluateFormula('$TargetLowPriorityNodes = -3; x = 2; $TargetDedicatedNodes = x * 1.6', {})).toMatchObject({
+      targetDedicatedNodes: 3,
+      targetLowPriorityNodes: 0,
+    });
   });
 });
 

@@ -12,7 +12,22 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants, existsSync, readdirSync } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, mkdtemp, open, readdir, readFile, realpath, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +48,28 @@ export const DEFAULT_LOCK_FILE = process.platform === 'win32' ? path.join(tmpdir
 const PATH_ENV = 'PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin';
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** Core tools a Dockerfile's RUN line may reasonably use (the slim images have coreutils); /usr/bin/env runs npm. */
-const BASIC_TOOLS = ['env', 'true', 'false', 'cat', 'cp', 'mv', 'rm', 'ln', 'ls', 'mkdir', 'rmdir', 'chmod', 'touch', 'sleep', 'id', 'uname', 'head', 'tail', 'dirname', 'basename'];
+const BASIC_TOOLS = [
+  'env',
+  'true',
+  'false',
+  'cat',
+  'cp',
+  'mv',
+  'rm',
+  'ln',
+  'ls',
+  'mkdir',
+  'rmdir',
+  'chmod',
+  'touch',
+  'sleep',
+  'id',
+  'uname',
+  'head',
+  'tail',
+  'dirname',
+  'basename',
+];
 
 export interface EnsureBaseImagesOptions {
   /** Default: both. */
@@ -63,7 +99,10 @@ export async function ensureBaseImages(options: EnsureBaseImagesOptions = {}): P
       ),
     )
   ).filter((recipe) => recipe !== undefined);
-  const stale = async () => (await Promise.all(recipes.map(async (recipe) => ((await imageLabel(recipe.image)) === recipe.hash ? undefined : recipe)))).filter((recipe) => recipe !== undefined);
+  const stale = async () =>
+    (await Promise.all(recipes.map(async (recipe) => ((await imageLabel(recipe.image)) === recipe.hash ? undefined : recipe)))).filter(
+      (recipe) => recipe !== undefined,
+    );
   if ((await stale()).length === 0) return;
   await withLock(options.lockFile ?? DEFAULT_LOCK_FILE, log, async () => {
     for (const recipe of await stale()) await buildImage(recipe, log); // another process may have built some meanwhile
@@ -74,7 +113,10 @@ export async function ensureBaseImages(options: EnsureBaseImagesOptions = {}): P
 export async function pythonRequirements(root: string): Promise<{ pins: string[]; files: string[] }> {
   const models = path.join(root, 'models');
   const entries = existsSync(models) ? await readdir(models, { withFileTypes: true }) : [];
-  const files = entries.filter((entry) => entry.isDirectory() && existsSync(path.join(models, entry.name, 'requirements.txt'))).map((entry) => path.join(models, entry.name, 'requirements.txt')).sort();
+  const files = entries
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(models, entry.name, 'requirements.txt')))
+    .map((entry) => path.join(models, entry.name, 'requirements.txt'))
+    .sort();
   if (files.length === 0) return { pins: [...FALLBACK_PYTHON_REQUIREMENTS], files };
   const pins = new Set<string>();
   for (const file of files) {
@@ -82,7 +124,10 @@ export async function pythonRequirements(root: string): Promise<{ pins: string[]
       const line = raw.replace(/(^|\s)#.*$/, '').trim();
       if (line === '' || requiresModelKit(line)) continue;
       // Only plain requirement specifiers can be served from the package index; options, paths and URLs are the Dockerfile's business.
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,\s-]*\])?\s*((===|==|~=|!=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*(;.*)?$/.test(line)) continue;
+      if (
+        !/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,\s-]*\])?\s*((===|==|~=|!=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*(;.*)?$/.test(line)
+      )
+        continue;
       pins.add(line.replace(/\s+/g, ''));
     }
   }
@@ -117,7 +162,8 @@ async function buildImage(recipe: Recipe, log: (line: string) => void): Promise<
     await rm(dir, { recursive: true, force: true });
   }
   // The replaced image is dangling now; drop it unless something still uses it (vfs keeps full copies).
-  if (previous !== undefined && previous !== (await imageId(recipe.image))) await runDocker(['image', 'rm', previous]).catch(() => undefined);
+  if (previous !== undefined && previous !== (await imageId(recipe.image)))
+    await runDocker(['image', 'rm', previous]).catch(() => undefined);
   const size = (await docker(['image', 'inspect', '--format', '{{.Size}}', recipe.image]).catch(() => '0')).trim();
   log(`base image ${recipe.image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${Math.round(Number(size) / 1e6)} MB)`);
 }
@@ -149,7 +195,10 @@ async function imageId(image: string): Promise<string | undefined> {
 }
 
 function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify({ recipe: RECIPE_VERSION, ...(value as object) })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ recipe: RECIPE_VERSION, ...(value as object) }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +214,8 @@ async function nodeRecipe(): Promise<Recipe> {
     hash,
     source: `the host's Node.js ${process.version} (${binary}, npm ${npmVersion})`,
     async assemble(rootfs, log) {
-      if (!process.version.startsWith('v20.')) log(`base image node:20-slim: note: the host's Node.js is ${process.version}, not 20; the image carries ${process.version}`);
+      if (!process.version.startsWith('v20.'))
+        log(`base image node:20-slim: note: the host's Node.js is ${process.version}, not 20; the image carries ${process.version}`);
       await rootfs.copyFile(binary, '/usr/local/bin/node');
       await rootfs.copyTree(npm, '/usr/local/lib/node_modules/npm', (rel) => !/^(docs|man)(\/|$)/.test(rel));
       await rootfs.link('../lib/node_modules/npm/bin/npm-cli.js', '/usr/local/bin/npm');
@@ -184,7 +234,12 @@ async function nodeRecipe(): Promise<Recipe> {
 }
 
 async function findNpm(nodeBinary: string): Promise<string> {
-  const candidates = [path.join(path.dirname(nodeBinary), '..', 'lib', 'node_modules', 'npm'), '/usr/lib/node_modules/npm', '/usr/local/lib/node_modules/npm', '/usr/share/nodejs/npm'];
+  const candidates = [
+    path.join(path.dirname(nodeBinary), '..', 'lib', 'node_modules', 'npm'),
+    '/usr/lib/node_modules/npm',
+    '/usr/local/lib/node_modules/npm',
+    '/usr/share/nodejs/npm',
+  ];
   for (const candidate of candidates) if (existsSync(path.join(candidate, 'bin', 'npm-cli.js'))) return realpath(candidate);
   throw new Error(`testkit: cannot build node:20-slim: npm was not found next to ${nodeBinary} (looked in ${candidates.join(', ')})`);
 }
@@ -227,7 +282,14 @@ print(json.dumps({
  */
 async function findHostPython(): Promise<HostPython> {
   const home = process.env.HOME ?? '/root';
-  const globbed = (dir: string, pattern: RegExp, tail: string) => (existsSync(dir) ? readdirSafe(dir).filter((name) => pattern.test(name)).sort().reverse().map((name) => path.join(dir, name, tail)) : []);
+  const globbed = (dir: string, pattern: RegExp, tail: string) =>
+    existsSync(dir)
+      ? readdirSafe(dir)
+          .filter((name) => pattern.test(name))
+          .sort()
+          .reverse()
+          .map((name) => path.join(dir, name, tail))
+      : [];
   const candidates = [
     ...(process.env.MXN_BASE_PYTHON ? [process.env.MXN_BASE_PYTHON] : []),
     'python3.11',
@@ -249,13 +311,16 @@ async function findHostPython(): Promise<HostPython> {
       ? `is Python ${info.version}`
       : path.resolve(info.stdlib) !== path.join(info.prefix, 'lib', 'python3.11')
         ? `keeps its stdlib in ${info.stdlib}, not in ${info.prefix}/lib/python3.11`
-        : path.resolve(info.purelib) !== path.join(info.prefix, 'lib', 'python3.11', 'site-packages') || path.dirname(path.resolve(info.pip.dir)) !== path.resolve(info.purelib)
+        : path.resolve(info.purelib) !== path.join(info.prefix, 'lib', 'python3.11', 'site-packages') ||
+            path.dirname(path.resolve(info.pip.dir)) !== path.resolve(info.purelib)
           ? `installs packages in ${info.purelib} and has pip in ${info.pip.dir}, not in ${info.prefix}/lib/python3.11/site-packages`
           : undefined;
     if (why === undefined) return info;
     rejected.push(`${candidate} ${why}`);
   }
-  throw new Error(`testkit: cannot build python:3.11-slim: no host Python 3.11 with pip and a <prefix>/lib/python3.11 layout (pyenv install 3.11, or set MXN_BASE_PYTHON)${rejected.length ? `; ${rejected.join('; ')}` : ''}`);
+  throw new Error(
+    `testkit: cannot build python:3.11-slim: no host Python 3.11 with pip and a <prefix>/lib/python3.11 layout (pyenv install 3.11, or set MXN_BASE_PYTHON)${rejected.length ? `; ${rejected.join('; ')}` : ''}`,
+  );
 }
 
 async function pythonRecipe(root: string): Promise<Recipe> {
@@ -277,20 +342,45 @@ async function pythonRecipe(root: string): Promise<Recipe> {
       await rootfs.copyTree(python.pip.dir, `${lib}/site-packages/pip`, keepPackageFile);
       await rootfs.copyTree(python.pip.distInfo, `${lib}/site-packages/${path.basename(python.pip.distInfo)}`);
       // pyenv and source builds keep debug info (libpython: 23 MB with it, 6 MB without); wheels' libraries are left alone.
-      await rootfs.stripDebugInfo(['/usr/local/bin/python3.11', ...(python.soname ? [`/usr/local/lib/${python.soname}`] : []), `${lib}/lib-dynload`]);
+      await rootfs.stripDebugInfo([
+        '/usr/local/bin/python3.11',
+        ...(python.soname ? [`/usr/local/lib/${python.soname}`] : []),
+        `${lib}/lib-dynload`,
+      ]);
       for (const name of ['pip', 'pip3', 'pip3.11']) {
-        await rootfs.writeFile(`/usr/local/bin/${name}`, '#!/usr/local/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == "__main__":\n    sys.exit(main())\n', 0o755);
+        await rootfs.writeFile(
+          `/usr/local/bin/${name}`,
+          '#!/usr/local/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == "__main__":\n    sys.exit(main())\n',
+          0o755,
+        );
       }
       if (pins.length > 0) {
         log(`base image python:3.11-slim: pip install ${pins.join(' ')} (binary wheels, on the host)`);
-        await capture(python.executable, [
-          '-m', 'pip', 'install', '--prefix', rootfs.path('/usr/local'), '--ignore-installed', '--only-binary=:all:',
-          '--no-warn-script-location', '--disable-pip-version-check', '--no-input', '--retries', '1', '--quiet', ...pins,
-        ], { PIP_ROOT_USER_ACTION: 'ignore' });
+        await capture(
+          python.executable,
+          [
+            '-m',
+            'pip',
+            'install',
+            '--prefix',
+            rootfs.path('/usr/local'),
+            '--ignore-installed',
+            '--only-binary=:all:',
+            '--no-warn-script-location',
+            '--disable-pip-version-check',
+            '--no-input',
+            '--retries',
+            '1',
+            '--quiet',
+            ...pins,
+          ],
+          { PIP_ROOT_USER_ACTION: 'ignore' },
+        );
         // Packages' test suites go, except those that code outside them imports (numpy.testing imports numpy/_core/tests);
         // so do headers, Cython sources and static libraries.
         const imported = await importedTestPackages(rootfs.path(`${lib}/site-packages`));
-        if (imported.size > 0) log(`base image python:3.11-slim: keeping the test packages other code imports: ${[...imported].sort().join(', ')}`);
+        if (imported.size > 0)
+          log(`base image python:3.11-slim: keeping the test packages other code imports: ${[...imported].sort().join(', ')}`);
         await rootfs.prune(`${lib}/site-packages`, (rel, isDir) => {
           if (!isDir) return /\.(h|hpp|pxd|pyx|pxi|a)$/.test(rel);
           if (/(^|\/)tests\/(.*\/)?__pycache__$/.test(rel)) return true;
@@ -300,7 +390,14 @@ async function pythonRecipe(root: string): Promise<Recipe> {
       }
       await rootfs.addBasics();
       await rootfs.addLibrariesOf(['/usr/local/bin/python3.11', `${lib}/lib-dynload`, `${lib}/site-packages`]);
-      const changes = [`ENV ${PATH_ENV}`, 'ENV LANG=C.UTF-8', `ENV PYTHON_VERSION=${python.version}`, 'ENV PIP_DISABLE_PIP_VERSION_CHECK=1', 'ENV PIP_ROOT_USER_ACTION=ignore', 'CMD ["python3"]'];
+      const changes = [
+        `ENV ${PATH_ENV}`,
+        'ENV LANG=C.UTF-8',
+        `ENV PYTHON_VERSION=${python.version}`,
+        'ENV PIP_DISABLE_PIP_VERSION_CHECK=1',
+        'ENV PIP_ROOT_USER_ACTION=ignore',
+        'CMD ["python3"]',
+      ];
       // libpython lives in /usr/local/lib, found through ld.so.cache; without root to write one, through LD_LIBRARY_PATH.
       if (python.soname && !(await rootfs.ldconfig())) changes.push('ENV LD_LIBRARY_PATH=/usr/local/lib');
       return changes;
@@ -367,7 +464,21 @@ class RootFs {
 
   /** A merged-/usr skeleton: /bin, /lib, /lib64 and /sbin link into /usr, as on Debian 12. */
   async init(): Promise<void> {
-    for (const dir of ['usr/bin', 'usr/sbin', 'usr/lib', 'usr/lib64', 'usr/local/bin', 'usr/local/lib', 'etc/ssl/certs', 'root', 'tmp', 'var/tmp', 'proc', 'sys', 'dev']) {
+    for (const dir of [
+      'usr/bin',
+      'usr/sbin',
+      'usr/lib',
+      'usr/lib64',
+      'usr/local/bin',
+      'usr/local/lib',
+      'etc/ssl/certs',
+      'root',
+      'tmp',
+      'var/tmp',
+      'proc',
+      'sys',
+      'dev',
+    ]) {
       await mkdir(path.join(this.dir, dir), { recursive: true });
     }
     for (const dir of ['bin', 'sbin', 'lib', 'lib64']) await symlink(`usr/${dir}`, path.join(this.dir, dir));
@@ -468,7 +579,8 @@ class RootFs {
       for (const line of output.split('\n')) {
         const match = /=>\s+(\/\S+)/.exec(line) ?? /^\s+(\/\S+)\s+\(0x/.exec(line);
         // Skip what the image carries itself: bundled libraries (found through $ORIGIN) and /usr/local/lib (libpython, found on the host through an RPATH).
-        if (match?.[1] && !match[1].startsWith(this.dir + path.sep) && !existsSync(this.path(`/usr/local/lib/${path.basename(match[1])}`))) needed.add(match[1]);
+        if (match?.[1] && !match[1].startsWith(this.dir + path.sep) && !existsSync(this.path(`/usr/local/lib/${path.basename(match[1])}`)))
+          needed.add(match[1]);
       }
     }
     for (const host of needed) {
@@ -489,7 +601,10 @@ class RootFs {
   async ldconfig(): Promise<boolean> {
     for (const binary of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
       if (!existsSync(binary)) continue;
-      return capture(binary, ['-r', this.dir]).then(() => true, () => false);
+      return capture(binary, ['-r', this.dir]).then(
+        () => true,
+        () => false,
+      );
     }
     return false;
   }
@@ -534,13 +649,19 @@ function capture(command: string, args: string[], env: NodeJS.ProcessEnv = {}, a
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0 || anyExit) resolve(stdout);
-      else reject(new Error(`testkit: ${path.basename(command)} ${args.slice(0, 4).join(' ')} … exited with ${code}: ${lastLines(stderr)}`));
+      else
+        reject(new Error(`testkit: ${path.basename(command)} ${args.slice(0, 4).join(' ')} … exited with ${code}: ${lastLines(stderr)}`));
     });
   });
 }
 
 function lastLines(text: string): string {
-  return text.trim().split('\n').filter((line) => !/^WARNING: (Retrying|Location)/.test(line)).slice(-6).join(' | ');
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => !/^WARNING: (Retrying|Location)/.test(line))
+    .slice(-6)
+    .join(' | ');
 }
 
 function readdirSafe(dir: string): string[] {
@@ -587,7 +708,10 @@ export async function withLock<T>(file: string, log: (line: string) => void, wor
       await rm(file, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`testkit: waited ${LOCK_WAIT_MS / 60_000} min for ${file} (another process building base images); remove it if no such process runs`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `testkit: waited ${LOCK_WAIT_MS / 60_000} min for ${file} (another process building base images); remove it if no such process runs`,
+      );
     if (!announced) log(`base images: waiting for another process that is building them (${file})`);
     announced = true;
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -610,7 +734,10 @@ async function lockIsStale(file: string): Promise<boolean> {
   const info = await stat(file).catch(() => undefined);
   if (!info) return false; // released meanwhile: try again
   if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return true;
-  const holder = await readFile(file, 'utf8').then((text) => JSON.parse(text) as { pid?: number; host?: string }, () => undefined);
+  const holder = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as { pid?: number; host?: string },
+    () => undefined,
+  );
   if (!holder?.pid || holder.host !== hostname()) return false; // being written, or another host's
   try {
     process.kill(holder.pid, 0);

@@ -44,8 +44,13 @@ export class DockerMissingError extends Error {
 export function skipWithoutDocker(options: SkipWithoutDockerOptions = {}): boolean {
   if ((options.available ?? dockerAvailableSync)()) return false;
   const env = options.env ?? process.env;
-  if (isCi(env)) throw new DockerMissingError('testkit: no container engine answers in CI (`docker version` failed); the Docker tests cannot be skipped there (scripts/ci-docker.sh starts one)');
-  (options.warn ?? console.warn)('testkit: skipped the Docker tests: no container engine answers (`docker version`); start one with scripts/ci-docker.sh');
+  if (isCi(env))
+    throw new DockerMissingError(
+      'testkit: no container engine answers in CI (`docker version` failed); the Docker tests cannot be skipped there (scripts/ci-docker.sh starts one)',
+    );
+  (options.warn ?? console.warn)(
+    'testkit: skipped the Docker tests: no container engine answers (`docker version`); start one with scripts/ci-docker.sh',
+  );
   return true;
 }
 
@@ -74,7 +79,8 @@ export function runDocker(args: string[], options: RunDockerOptions = {}): Promi
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), options.timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
     if (options.input && child.stdin) {
@@ -96,6 +102,9 @@ export function runDocker(args: string[], options: RunDockerOptions = {}): Promi
 /** Like `runDocker`, but a non-zero exit is an error carrying the command's stderr. */
 export async function docker(args: string[], options: RunDockerOptions = {}): Promise<string> {
   const result = await runDocker(args, options);
-  if (result.code !== 0) throw new Error(`testkit: docker ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  if (result.code !== 0)
+    throw new Error(
+      `testkit: docker ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   return result.stdout;
 }

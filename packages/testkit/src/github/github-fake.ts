@@ -82,9 +82,15 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
         return send(response, 400, { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/rest' });
       }
     }
-    requests.push({ method: request.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body === undefined ? {} : { body }) });
+    requests.push({
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      ...(body === undefined ? {} : { body }),
+    });
     const auth = request.headers.authorization ?? '';
-    if (auth !== `token ${token}` && auth !== `Bearer ${token}`) return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    if (auth !== `token ${token}` && auth !== `Bearer ${token}`)
+      return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
 
     const match = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(.+)$/);
     const repo = match ? `${match[1]}/${match[2]}` : '';
@@ -115,7 +121,12 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
     if (found && method === 'GET') {
       const files = pullFiles.get(`${repo}#${found[1]}`);
       if (!files) return notFound(response);
-      return paginate(request, response, url, files.map((filename) => ({ filename, status: 'modified' })));
+      return paginate(
+        request,
+        response,
+        url,
+        files.map((filename) => ({ filename, status: 'modified' })),
+      );
     }
     return notFound(response);
   }
@@ -139,12 +150,28 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
 function checkBody(body: unknown): object | undefined {
   const text = (body as { body?: unknown } | undefined)?.body;
   if (typeof text !== 'string' || text.length === 0) return validation('missing_field', 'body');
-  if (text.length > GITHUB_COMMENT_LIMIT) return { ...validation('custom', 'body'), errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${GITHUB_COMMENT_LIMIT} characters)` }] };
+  if (text.length > GITHUB_COMMENT_LIMIT)
+    return {
+      ...validation('custom', 'body'),
+      errors: [
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: `body is too long (maximum is ${GITHUB_COMMENT_LIMIT} characters)`,
+        },
+      ],
+    };
   return undefined;
 }
 
 function validation(code: string, field: string): object {
-  return { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code, field }], documentation_url: 'https://docs.github.com/rest/issues/comments', status: '422' };
+  return {
+    message: 'Validation Failed',
+    errors: [{ resource: 'IssueComment', code, field }],
+    documentation_url: 'https://docs.github.com/rest/issues/comments',
+    status: '422',
+  };
 }
 
 /** `per_page` (default 30, at most 100) and `page`, with a `Link` header as GitHub sends it. */
@@ -158,7 +185,10 @@ function paginate(request: IncomingMessage, response: ServerResponse, url: URL, 
     next.searchParams.set('page', String(target));
     return `<${next.href}>; rel="${rel}"`;
   };
-  const links = [...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []), ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : [])];
+  const links = [
+    ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+    ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
+  ];
   send(response, 200, items.slice((page - 1) * perPage, page * perPage), links.length ? { link: links.join(', ') } : {});
 }
 
@@ -167,6 +197,10 @@ function notFound(response: ServerResponse): void {
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json', ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-github-media-type': 'github.v3; format=json',
+    ...headers,
+  });
   response.end(JSON.stringify(body));
 }

@@ -1,1 +1,8 @@
-export { GITHUB_COMMENT_LIMIT, startGitHubFake, type FakeComment, type GitHubFake, type RecordedRequest as GitHubRecordedRequest, type StartGitHubFakeOptions } from './github-fake.js';
+export {
+  GITHUB_COMMENT_LIMIT,
+  startGitHubFake,
+  type FakeComment,
+  type GitHubFake,
+  type RecordedRequest as GitHubRecordedRequest,
+  type StartGitHubFakeOptions,
+} from './github-fake.js';

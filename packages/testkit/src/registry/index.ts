@@ -1,1 +1,11 @@
-export { REGISTRY_BINARY, pushTestImage, RegistryMissingError, registryAvailable, skipWithoutRegistry, startRegistry, type RegistryHandle, type SkipWithoutRegistryOptions, type StartRegistryOptions } from './registry.js';
+export {
+  REGISTRY_BINARY,
+  pushTestImage,
+  RegistryMissingError,
+  registryAvailable,
+  skipWithoutRegistry,
+  startRegistry,
+  type RegistryHandle,
+  type SkipWithoutRegistryOptions,
+  type StartRegistryOptions,
+} from './registry.js';

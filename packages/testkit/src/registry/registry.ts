@@ -41,7 +41,10 @@ export function skipWithoutRegistry(options: SkipWithoutRegistryOptions = {}): b
   const binary = options.binary ?? REGISTRY_BINARY;
   if (registryAvailable(binary)) return false;
   const env = options.env ?? process.env;
-  if (isCi(env)) throw new RegistryMissingError(`testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`);
+  if (isCi(env))
+    throw new RegistryMissingError(
+      `testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`,
+    );
   (options.warn ?? console.warn)(`testkit: skipped the registry tests: ${binary} is not installed (apt-get install -y docker-registry)`);
   return true;
 }
@@ -92,7 +95,10 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       await stop();
       throw new Error(`testkit: docker-registry exited (${child.exitCode}): ${stderr.trim()}`);
     }
-    const ok = await fetch(`${url}/v2/`).then((response) => response.ok, () => false);
+    const ok = await fetch(`${url}/v2/`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
@@ -108,9 +114,16 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
  * `docker push` would: blob uploads (POST, then PUT with the digest), then the manifest.
  * Returns the manifest digest.
  */
-export async function pushTestImage(url: string, repository: string, tag: string, content = `mxn test image ${repository}:${tag}`): Promise<string> {
+export async function pushTestImage(
+  url: string,
+  repository: string,
+  tag: string,
+  content = `mxn test image ${repository}:${tag}`,
+): Promise<string> {
   const layer = Buffer.from(content);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] }, config: {} }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] }, config: {} }),
+  );
   await uploadBlob(url, repository, layer);
   await uploadBlob(url, repository, config);
   const manifest = Buffer.from(
@@ -121,7 +134,11 @@ export async function pushTestImage(url: string, repository: string, tag: string
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
     }),
   );
-  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
   if (response.status !== 201) throw new Error(`testkit: manifest upload answered ${response.status}: ${await response.text()}`);
   return digestOf(manifest);
 }

@@ -32,7 +32,8 @@ export function eventProblems(spec: RunSpec, events: TaskEvent[], outcome: RunOu
       }
     });
     const attempts = mine.map(({ event }) => event.attempt);
-    if (attempts.some((attempt, index) => attempt < 1 || (index > 0 && attempt < attempts[index - 1]!))) problems.push(`${where}: attempts ${attempts.join(',')}`);
+    if (attempts.some((attempt, index) => attempt < 1 || (index > 0 && attempt < attempts[index - 1]!)))
+      problems.push(`${where}: attempts ${attempts.join(',')}`);
     const status = outcomes.get(task.id)?.status;
     if (terminals.length === 1 && status !== undefined && status !== terminals[0]) problems.push(`${where}: outcome says ${status}`);
     if (status === undefined && task.kind === 'cell') problems.push(`${where}: no outcome`);

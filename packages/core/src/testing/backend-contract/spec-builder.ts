@@ -49,7 +49,11 @@ export function specBuilder(settings: SpecBuilderSettings) {
     /** A cached cell: only its output prefix exists. */
     cached: (id: string) => ({ id, model: `model-${id}`, dataset: `dataset-${id}`, outputPrefix: `${base}/cached/${id}/output` }),
     /** The RunSpec around `tasks`. */
-    spec(stagingUri: string, tasks: TaskSpec[], extra: Partial<Omit<RunSpec, 'limits'>> & { limits?: Partial<ComputeLimits> } = {}): RunSpec {
+    spec(
+      stagingUri: string,
+      tasks: TaskSpec[],
+      extra: Partial<Omit<RunSpec, 'limits'>> & { limits?: Partial<ComputeLimits> } = {},
+    ): RunSpec {
       const { limits, ...rest } = extra;
       return {
         runId,
