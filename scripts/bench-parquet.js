@@ -23,7 +23,10 @@ const rows = Number(flag('--rows', '1000000'));
 /** A deterministic housing-like table: rounded numbers, integers, 5 % nulls, an 8-level category. */
 function makeTable(n) {
   let s = 12345;
-  const r = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+  const r = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
   const c = {};
   c.area = new Float64Array(n).map(() => Math.round((30 + r() * 200) * 10) / 10);
   c.rooms = new Float64Array(n).map(() => 1 + Math.floor(r() * 6));
@@ -73,7 +76,7 @@ async function step(name, file) {
     ms = 0;
   }
   const kb = process.resourceUsage().maxRSS;
-  process.stdout.write(JSON.stringify({ step: name, ms, peakRssMB: kb / 1024, startRssMB: peakBefore / 1024 }) + '\n');
+  process.stdout.write(`${JSON.stringify({ step: name, ms, peakRssMB: kb / 1024, startRssMB: peakBefore / 1024 })}\n`);
 }
 
 function runChild(name, file) {
@@ -93,7 +96,7 @@ if (args.includes('--step')) {
     for (const name of ['baseline', 'write', 'read', 'split']) results[name] = runChild(name, file);
     const size = statSync(file).size;
     if (args.includes('--json')) {
-      process.stdout.write(JSON.stringify({ rows, fileBytes: size, ...results }, null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify({ rows, fileBytes: size, ...results }, null, 2)}\n`);
     } else {
       const mb = (x) => `${x.toFixed(0)} MB`;
       console.log(

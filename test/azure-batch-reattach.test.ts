@@ -131,7 +131,8 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
     const sent = batch.requests
       .filter((r) => r.url.includes('/addtaskcollection'))
       .flatMap((r) => (JSON.parse(r.body).value as Array<{ displayName: string }>).map((task) => task.displayName));
-    const perCell = sent.reduce<Record<string, number>>((counts, name) => ({ ...counts, [name]: (counts[name] ?? 0) + 1 }), {});
+    const perCell: Record<string, number> = {};
+    for (const name of sent) perCell[name] = (perCell[name] ?? 0) + 1;
     expect(perCell).toEqual({
       'quick[i=1]@daegu': 1,
       'quick[i=2]@daegu': 1,

@@ -42,11 +42,11 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
   it('runs the demo models in images built from their unchanged Dockerfiles, with the metrics of the process runtime, and builds nothing the second time', async () => {
     await project.experiment(
       'demo-in-images',
-      experiment(
+      `${experiment(
         'demo-in-images',
         `  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
   - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`,
-      ) + 'aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n',
+      )}aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n`,
     );
     const inImages = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
     expect(inImages.stderr).not.toMatch(/\berror\b/i);

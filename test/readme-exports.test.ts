@@ -1,8 +1,11 @@
 // A package README's API section lists exactly what the package exports.
 //
 // The convention (packages/*/README.md):
-//   - The API section starts at a heading whose text starts with "API" or "Exports" (`## API`) and runs
-//     to the next heading of any level. A package README without one is not checked.
+//   - Every package README has an API section: it starts at a heading whose text starts with "API" or
+//     "Exports" (`## API`) and runs to the next heading of any level. Its list is hand-written, or
+//     generated from the sources between `<!-- api:start -->` and `<!-- api:end -->` by
+//     scripts/api-docs.mjs (`npm run docs`; test/api-docs.test.ts keeps those lists fresh); both are
+//     checked here the same way.
 //   - Each top-level bullet (`- ` at the start of the line, with its indented continuation lines) and
 //     each table row (its first cell) lists the names it documents as the code spans it starts with,
 //     separated by commas, slashes or "and"/"or", optionally after a label ending in a colon:
@@ -22,11 +25,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { entryPoints, exportedNames, leadingNames, readApiSection } from './support/readme-api.js';
 
-// Switched off until the package restructure lands (issue 9): `MXN_DOC_CHECKS=1 npx vitest run
-// test/readme-exports.test.ts` runs it now. To switch it on for good, delete this line and the
-// `.skipIf(!enforced)` below.
-const enforced = process.env.MXN_DOC_CHECKS === '1';
-
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = path.join(repoRoot, 'packages');
 
@@ -36,16 +34,17 @@ interface DocumentedPackage {
   readme: string;
 }
 
-function documentedPackages(): DocumentedPackage[] {
+function workspacePackages(): DocumentedPackage[] {
   return readdirSync(packagesDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(packagesDir, entry.name, 'package.json')))
     .map((entry) => ({
       name: entry.name,
       dir: path.join(packagesDir, entry.name),
       readme: path.join(packagesDir, entry.name, 'README.md'),
-    }))
-    .filter((pkg) => existsSync(pkg.readme) && readApiSection(readFileSync(pkg.readme, 'utf8')) !== undefined);
+    }));
 }
+
+const hasApiSection = (pkg: DocumentedPackage) => existsSync(pkg.readme) && readApiSection(readFileSync(pkg.readme, 'utf8')) !== undefined;
 
 /** The problems of one package, one line each: `packages/x/README.md:line: … (fix: …)`. */
 function apiProblems(pkg: DocumentedPackage, exportsOf: Map<string, string[]>): string[] {
@@ -124,15 +123,23 @@ describe('README API sections: the convention', () => {
   });
 });
 
-describe.skipIf(!enforced)('README API sections list exactly the exports', () => {
-  const packages = documentedPackages();
+describe('README API sections list exactly the exports', () => {
+  const all = workspacePackages();
+  const packages = all.filter(hasApiSection);
   let exportsOf: Map<string, string[]> | undefined;
-  // One compiler run for every package, on first use (a skipped suite never pays for it).
+  // One compiler run for every package, on first use.
   const exportsOfAll = () =>
     (exportsOf ??= exportedNames(packages.flatMap((pkg) => entryPoints(pkg.dir).map((entry) => path.join(pkg.dir, entry.source)))));
 
-  it('finds the documented packages', () => {
-    expect(packages.length).toBeGreaterThan(0);
+  it('every package README has an API section', () => {
+    expect(all.length).toBeGreaterThan(0);
+    const missing = all
+      .filter((pkg) => !hasApiSection(pkg))
+      .map(
+        (pkg) =>
+          `${path.relative(repoRoot, pkg.readme)}: no API section (fix: add "## API" with <!-- api:start --> and <!-- api:end --> under it, then npm run docs; or list the exports by hand)`,
+      );
+    expect(missing).toEqual([]);
   });
 
   for (const pkg of packages) {

@@ -61,7 +61,11 @@ async function throughCli(scenario: Scenario): Promise<Outcome> {
     onSpawn: (pid) => {
       if (!scenario.cancelWhen) return;
       const marker = created.file(scenario.cancelWhen);
-      timer = setInterval(() => existsSync(marker) && (clearInterval(timer), process.kill(pid, 'SIGINT')), 20);
+      timer = setInterval(() => {
+        if (!existsSync(marker)) return;
+        clearInterval(timer);
+        process.kill(pid, 'SIGINT');
+      }, 20);
     },
   });
   clearInterval(timer);
@@ -76,7 +80,13 @@ async function throughGitHubStep(scenario: Scenario): Promise<Outcome> {
   const created = await project(scenario);
   const controller = new AbortController();
   const marker = scenario.cancelWhen ? created.file(scenario.cancelWhen) : undefined;
-  const timer = marker ? setInterval(() => existsSync(marker) && (clearInterval(timer), controller.abort()), 20) : undefined;
+  const timer = marker
+    ? setInterval(() => {
+        if (!existsSync(marker)) return;
+        clearInterval(timer);
+        controller.abort();
+      }, 20)
+    : undefined;
   const report = await runStep({
     root: created.root,
     experiment: 'experiments/parity.yaml',

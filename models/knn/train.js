@@ -40,7 +40,9 @@ await runTask(async ({ train, test, target, params }) => {
 
 function flatten(rows, width) {
   const out = new Float64Array(rows.length * width);
-  rows.forEach((row, i) => out.set(row, i * width));
+  rows.forEach((row, i) => {
+    out.set(row, i * width);
+  });
   return out;
 }
 

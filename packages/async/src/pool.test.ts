@@ -12,8 +12,14 @@ function controlled<T>() {
       started.push(item);
       most = Math.max(most, ++running);
       pending.set(item, {
-        resolve: (value) => (running--, resolve(value)),
-        reject: (error) => (running--, reject(error)),
+        resolve: (value) => {
+          running--;
+          resolve(value);
+        },
+        reject: (error) => {
+          running--;
+          reject(error);
+        },
       });
     });
   const tick = () => new Promise((resolve) => setImmediate(resolve));

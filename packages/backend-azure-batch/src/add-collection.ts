@@ -36,8 +36,12 @@ function addCollectionSpec(client: BatchClient): OperationSpec {
   const TaskOperations = client.task.constructor as new (client: { sendOperationRequest: SendOperation }) => BatchClient['task'];
   let captured: OperationSpec | undefined;
   // Ask a Task operations object over a recorder for its spec: nothing is sent.
-  void new TaskOperations({ sendOperationRequest: async (_args, spec) => void (captured = spec) }).addCollection('capture', []);
-  if (!captured || captured.httpMethod !== 'POST' || captured.path !== 'jobs/{jobId}/addtaskcollection') {
+  void new TaskOperations({
+    sendOperationRequest: async (_args, spec) => {
+      captured = spec;
+    },
+  }).addCollection('capture', []);
+  if (captured?.httpMethod !== 'POST' || captured.path !== 'jobs/{jobId}/addtaskcollection') {
     throw new Error('azure-batch: this @azure/batch version does not expose the add-collection operation as expected');
   }
   return {

@@ -191,7 +191,7 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(inputs.map((file) => file.filePath).sort()).toEqual(['in/nested/extra.txt', 'in/x.txt']);
     expect(inputs.every((file) => file.httpUrl && !file.storageContainerUrl)).toBe(true);
     expect(task.containerSettings).toEqual({ imageName: CONTRACT_IMAGE, workingDirectory: 'containerImageDefault' });
-    const output = task.outputFiles[0].destination.container;
+    const output = task.outputFiles![0]!.destination!.container as { containerUrl: string };
     const x = inputs.find((file) => file.filePath === 'in/x.txt')!.httpUrl!;
     const expiry = (url: string) => Date.parse(new URL(url).searchParams.get('se')!);
     for (const url of [x, output.containerUrl]) {

@@ -63,7 +63,7 @@ export function batchErrorCode(error: unknown): string | undefined {
   return e?.body?.code ?? e?.code;
 }
 
-export function batchStatus(error: unknown): number | undefined {
+function batchStatus(error: unknown): number | undefined {
   return (error as { statusCode?: number })?.statusCode;
 }
 

@@ -5,7 +5,7 @@ import { exitCodeKey } from './task-bodies.js';
 import type { WatchedTask } from './watch-tasks.js';
 
 /** The last `lines` lines of a stored text object (reading at most its last 64 KiB); `''` when missing. */
-export async function storedTail(store: Store, key: string, lines: number, maxBytes = 64 * 1024): Promise<string> {
+async function storedTail(store: Store, key: string, lines: number, maxBytes = 64 * 1024): Promise<string> {
   if (lines <= 0) return '';
   const info = await store.head(key).catch(() => undefined);
   if (!info || info.size === 0) return '';

@@ -17,12 +17,12 @@ import type { BatchServiceModels } from '@azure/batch';
 import { BackendError } from '@mxn/core';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 
-export const MANAGED_TAG = 'mxn-managed';
+const MANAGED_TAG = 'mxn-managed';
 const EVALUATION_INTERVAL = 'PT5M';
 /** Minimum time between enableautoscale calls on one pool (the service's rule). */
-export const ENABLE_MIN_INTERVAL_MS = 30_000;
+const ENABLE_MIN_INTERVAL_MS = 30_000;
 /** While a run has tasks waiting, it checks every this many polls whether another run parked the pool. */
-export const PARKED_CHECK_EVERY = 10;
+const PARKED_CHECK_EVERY = 10;
 
 export interface PoolSettings {
   poolId: string;

@@ -51,7 +51,7 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-export function isRetryableError(error: unknown): boolean {
+function isRetryableError(error: unknown): boolean {
   const e = error as { code?: string; name?: string; cause?: { code?: string } };
   if (e?.name === 'AbortError') return false;
   return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '');

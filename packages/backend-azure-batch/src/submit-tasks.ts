@@ -3,15 +3,16 @@
  * each task's result handled on its own — `serverError` resubmitted, `TaskExists` counted as submitted
  * (re-attach), a chunk refused as `RequestBodyTooLarge` split in two.
  */
+import type { BatchServiceModels } from '@azure/batch';
 import { backoffDelay, runPool, sleep } from '@mxn/async';
 import { BackendError } from '@mxn/core';
 import { addTaskCollection, taskJson } from './add-collection.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 import type { TaskBody } from './task-bodies.js';
 
-export const MAX_TASKS_PER_CALL = 100;
+const MAX_TASKS_PER_CALL = 100;
 /** The service refuses bodies of 1 MiB and more; keep a margin for the envelope. */
-export const MAX_BODY_BYTES = 1024 * 1024 - 8 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024 - 8 * 1024;
 
 export interface SubmitOptions {
   /** add-collection calls in flight at once. Default 8. */
@@ -60,7 +61,7 @@ export async function submitTasks(
 
   const addChunk = async (chunk: TaskBody[]): Promise<void> => {
     result.calls++;
-    let answer;
+    let answer: BatchServiceModels.TaskAddCollectionResponse;
     try {
       answer = await addTaskCollection(client, jobId, chunk, options.signal ? { abortSignal: options.signal } : {});
     } catch (error) {

@@ -64,9 +64,10 @@ describe('task ids', () => {
     const selects: string[] = [];
     const client = {
       task: {
-        list: async (_job: string, options: { taskListOptions: { select: string } }) => (
-          selects.push(options.taskListOptions.select), pages.first
-        ),
+        list: async (_job: string, options: { taskListOptions: { select: string } }) => {
+          selects.push(options.taskListOptions.select);
+          return pages.first;
+        },
         listNext: async (link: string) => pages[link],
       },
     } as unknown as BatchClient;

@@ -183,7 +183,7 @@ export class TaskWatcher {
 const time = (task: CloudTask): number => task.stateTransitionTime?.getTime() ?? 0;
 
 /** `exit code 3`, `timed out after 30m`, or the service's failure code and message. */
-export function failureMessage(exec: BatchServiceModels.TaskExecutionInformation | undefined, timeoutMs: number): string {
+function failureMessage(exec: BatchServiceModels.TaskExecutionInformation | undefined, timeoutMs: number): string {
   const failure = exec?.failureInfo;
   if (failure?.code === 'MaxWallClockTimeExceeded') return `timed out after ${formatDuration(timeoutMs)}`;
   if (failure?.code === 'FailureExitCode' || (!failure && exec?.exitCode !== undefined)) return `exit code ${exec?.exitCode}`;

@@ -4,7 +4,7 @@ import type { RunSpec, TaskSpec } from '@mxn/core';
 import { CONTRACT_IMAGE } from './loopback.js';
 
 /** A script that copies input `x.txt` + 1 to `y.txt` (or exits with `FAIL_CODE` after printing to stderr). */
-const SCRIPT = String.raw`
+const SCRIPT = `
 const fs = require('fs'); const path = require('path');
 if (process.env.FAIL_CODE) { for (let i = 1; i <= 30; i++) console.error('oops ' + i); process.exit(Number(process.env.FAIL_CODE)); }
 const ms = Number(process.env.SLEEP_MS || 0);
@@ -15,7 +15,7 @@ setTimeout(() => {
 }, ms);
 `;
 
-const AGGREGATE = String.raw`
+const AGGREGATE = `
 const fs = require('fs'); const path = require('path');
 const m = JSON.parse(fs.readFileSync(path.join(process.env.MXN_INPUT_DIR, 'manifest.json'), 'utf8'));
 const out = { statuses: {}, ys: {} };

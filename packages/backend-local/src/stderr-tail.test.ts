@@ -13,7 +13,7 @@ describe('tailLines', () => {
 
   it('keeps the last lines without the trailing newline', async () => {
     const file = path.join(dir, 'short.txt');
-    await writeFile(file, Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n\n');
+    await writeFile(file, `${Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n')}\n\n`);
     expect(await tailLines(file, 3)).toBe('line 28\nline 29\nline 30');
   });
 

@@ -6,7 +6,7 @@ import { runPool } from '@mxn/async';
 import { joinKey, type Store } from '@mxn/storage';
 
 /** Keys under `prefix` (as a folder: `a/b` matches `a/b/x`, not `a/bc`), relative to it. */
-export async function listUnder(store: Store, prefix: string): Promise<Array<{ key: string; relative: string; size: number }>> {
+async function listUnder(store: Store, prefix: string): Promise<Array<{ key: string; relative: string; size: number }>> {
   const folder = joinKey(prefix);
   const start = folder === '' ? '' : `${folder}/`;
   const out: Array<{ key: string; relative: string; size: number }> = [];
@@ -58,7 +58,7 @@ export async function clearPrefix(store: Store, prefix: string, concurrency: num
 }
 
 /** Every file under `dir`, as `/`-separated paths relative to it (none when `dir` is missing). */
-export async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;

@@ -6,7 +6,7 @@
  */
 
 /** Variables passed through from the runner's environment (plus any starting with `LC_`). */
-export const PASSED_THROUGH = [
+const PASSED_THROUGH = [
   'PATH',
   'HOME',
   'USER',

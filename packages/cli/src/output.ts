@@ -9,7 +9,7 @@ export function defaultOutput(): Output {
   return { out: process.stdout, err: process.stderr, color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) };
 }
 
-export function paint(output: Output, code: number, text: string): string {
+function paint(output: Output, code: number, text: string): string {
   return output.color ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 

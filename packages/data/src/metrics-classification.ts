@@ -48,7 +48,7 @@ export function positiveClass(classes: readonly string[]): string {
 }
 
 /** Class keys in ascending order: numeric order when every key is a number, else code-point order. */
-export function sortClasses(classes: Iterable<string>): string[] {
+function sortClasses(classes: Iterable<string>): string[] {
   const list = [...classes];
   if (list.every((c) => c !== '' && Number.isFinite(Number(c)))) return list.sort((a, b) => Number(a) - Number(b));
   return list.sort();
@@ -70,7 +70,7 @@ export function classKey(v: string | number): string {
 }
 
 /** Probability clipping bound for log loss. */
-export const LOGLOSS_EPS = 1e-15;
+const LOGLOSS_EPS = 1e-15;
 
 /**
  * Log loss: −mean(log p(true class)), each probability clipped to [1e-15, 1 − 1e-15].

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { parquetRead } from 'hyparquet';
 import type { AsyncBuffer, ColumnData, FileMetaData } from 'hyparquet';
 import { DataError } from './errors.js';
@@ -30,7 +30,7 @@ export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions
 
 /** Reads a parquet file from disk into a column table (see `readParquet`), loading only its column chunks. */
 export async function readParquetFile(path: string, options: ReadParquetOptions = {}): Promise<Table> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {

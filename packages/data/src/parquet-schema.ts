@@ -17,7 +17,7 @@ export function readParquetSchema(source: Uint8Array | string): ParquetSchemaInf
 }
 
 /** Column kinds and row count from parsed metadata. */
-export function schemaInfo(metadata: FileMetaData): ParquetSchemaInfo {
+function schemaInfo(metadata: FileMetaData): ParquetSchemaInfo {
   return { columns: topLevelColumns(metadata), numRows: Number(metadata.num_rows) };
 }
 
@@ -31,7 +31,7 @@ export function topLevelColumns(metadata: FileMetaData): ColumnInfo[] {
 }
 
 /** How a leaf column's values come out of the reader: numbers, strings, booleans, or other. */
-export function leafKind(el: SchemaElement): ColumnInfo['type'] {
+function leafKind(el: SchemaElement): ColumnInfo['type'] {
   const logical = el.logical_type?.type;
   const converted = el.converted_type;
   if (logical === 'DECIMAL' || converted === 'DECIMAL' || logical === 'FLOAT16') return 'number';

@@ -15,7 +15,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Folds a safe integer (negative or above 2^32 too) into a 32-bit seed. */
-export function seedToUint32(seed: number): number {
+function seedToUint32(seed: number): number {
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 4294967296) >>> 0;
   return (lo ^ Math.imul(hi, 0x9e3779b9)) >>> 0;

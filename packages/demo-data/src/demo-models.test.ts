@@ -93,7 +93,9 @@ beforeAll(async () => {
   for (let i = 0; i < LEARNERS.length; i += 2) {
     const batch = LEARNERS.slice(i, i + 2);
     const done = await Promise.all(batch.map(([name, params]) => runModel(name, params)));
-    batch.forEach(([name], j) => runs.set(name, done[j] as Run));
+    batch.forEach(([name], j) => {
+      runs.set(name, done[j] as Run);
+    });
   }
 });
 
@@ -175,7 +177,9 @@ describe('ensemble aggregate', () => {
     const parts = await Promise.all(['forest', 'knn', 'ridge'].map((m) => predictions(runs.get(m) as Run)));
     const averaged = await predictions(run, `ensemble-${DATASET}.parquet`);
     expect(averaged.length).toBe(actual.length);
-    averaged.forEach((v, i) => expect(v).toBeCloseTo(parts.reduce((s, p) => s + (p[i] as number), 0) / 3, 6));
+    averaged.forEach((v, i) => {
+      expect(v).toBeCloseTo(parts.reduce((s, p) => s + (p[i] as number), 0) / 3, 6);
+    });
 
     const summary = JSON.parse(await readFile(join(run.outputDir, 'summary.json'), 'utf8'));
     expect(summary.datasets[DATASET].used.map((c: { id: string }) => c.id)).toEqual([

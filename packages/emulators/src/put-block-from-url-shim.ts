@@ -204,7 +204,11 @@ export async function startBlobShim(options: StartBlobShimOptions): Promise<Blob
     }
     let stored: IncomingMessage;
     let mismatch = false;
-    if (body instanceof Readable) body.once('error', (error: unknown) => void (mismatch ||= error instanceof Md5Mismatch));
+    if (body instanceof Readable) {
+      body.once('error', (error: unknown) => {
+        mismatch ||= error instanceof Md5Mismatch;
+      });
+    }
     try {
       stored = await send('PUT', path, headers, body);
     } catch (error) {

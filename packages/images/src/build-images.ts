@@ -14,8 +14,6 @@ import { ensureImage } from './local-images.js';
 import type { RegistryCredentials } from './registry-auth.js';
 import { findImage } from './registry-client.js';
 
-export { imageSourcesOf, type ImageSource } from './image-sources.js';
-
 export interface BuildImagesOptions {
   /** Project root (its node_modules links the workspace packages packed into contexts). */
   root: string;

@@ -356,7 +356,10 @@ async function login(options: LocalImageOptions, run: CommandRunner): Promise<vo
   if (!basic) return;
   const runner = options.run ?? spawnCommand;
   let byKey = logins.get(runner);
-  if (!byKey) logins.set(runner, (byKey = new Map()));
+  if (!byKey) {
+    byKey = new Map();
+    logins.set(runner, byKey);
+  }
   const key = `${options.engine.command}\0${registry}\0${basic.username}\0${basic.password}`;
   let pending = byKey.get(key);
   if (!pending) {

@@ -22,7 +22,7 @@ export interface AuthContext {
   plainHttp?: boolean;
 }
 
-export interface BearerChallenge {
+interface BearerChallenge {
   realm: string;
   service?: string;
   scope?: string;

@@ -59,7 +59,7 @@ export function metricValue(cell: CellResult | undefined, metric: string): numbe
 }
 
 /** True when `a` is better than `b` for `metric`. */
-export function isBetter(metric: string, a: number, b: number): boolean {
+function isBetter(metric: string, a: number, b: number): boolean {
   return isLowerBetter(metric) ? a < b : a > b;
 }
 

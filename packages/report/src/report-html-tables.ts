@@ -19,7 +19,7 @@ import { escapeHtml as esc } from './markdown-text.js';
 type FindBaseline = ReturnType<typeof baselineLookup>;
 
 /** Background for a value: green for the best end of its column, red for the worst (direction-aware). */
-export function heatColour(metric: string, value: number, column: ColumnStats | undefined): string {
+function heatColour(metric: string, value: number, column: ColumnStats | undefined): string {
   if (!column || column.min === undefined || column.max === undefined || column.max === column.min) {
     return 'hsl(50, 30%, 92%)';
   }

@@ -31,7 +31,10 @@ export function renderSummary(results: ExperimentResults, options: SummaryOption
   const sections = new Map<string, string>();
   const section = (metric: string): string => {
     let text = sections.get(metric);
-    if (text === undefined) sections.set(metric, (text = metricSection(results, metric, options.baseline)));
+    if (text === undefined) {
+      text = metricSection(results, metric, options.baseline);
+      sections.set(metric, text);
+    }
     return text;
   };
   const compose = (shape: Shape, shortened = false): string => {

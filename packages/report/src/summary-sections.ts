@@ -19,7 +19,7 @@ import {
 import { codeBlock, escapeHtml, escapeMarkdown } from './markdown-text.js';
 
 /** Marks: best value in a column, and the change against a baseline. */
-export const MARKS = { best: '★', better: '▲', worse: '▼', same: '=', failed: '✗ failed', cancelled: '–' } as const;
+const MARKS = { best: '★', better: '▲', worse: '▼', same: '=', failed: '✗ failed', cancelled: '–' } as const;
 
 export function headerSection(results: ExperimentResults, baseline: ExperimentResults | undefined): string {
   const lines = [`## mxn · ${escapeMarkdown(results.experiment)}`, ''];
@@ -30,7 +30,7 @@ export function headerSection(results: ExperimentResults, baseline: ExperimentRe
 }
 
 /** `**9 cells**: 6 succeeded · 1 cached · 1 failed · backend `local` · run `…` · 2m5s` */
-export function statusLine(results: ExperimentResults): string {
+function statusLine(results: ExperimentResults): string {
   const counts = statusCounts(results);
   const parts = (['succeeded', 'cached', 'failed', 'cancelled'] as const)
     .filter((status) => counts[status] > 0)
@@ -84,7 +84,7 @@ function cellText(
 }
 
 /** `▲ −120 (−1.0%)`: the arrow says better or worse, the numbers say by how much. */
-export function changeText(change: Change): string {
+function changeText(change: Change): string {
   if (change.direction === 'same') return MARKS.same;
   const arrow = change.direction === 'better' ? MARKS.better : MARKS.worse;
   const percent = change.percent === undefined ? '' : ` (${formatPercent(change.percent)})`;

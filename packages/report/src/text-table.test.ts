@@ -10,7 +10,9 @@ describe('renderTextTable', () => {
     expect(lines).toHaveLength(results.variants.length + 2);
     expect(lines[0]).toMatch(/^rmse \(lower is better\)/);
     for (const dataset of results.datasets) expect(lines[0]).toContain(dataset);
-    lines.slice(2).forEach((line, index) => expect(line.startsWith(results.variants[index]!)).toBe(true));
+    lines.slice(2).forEach((line, index) => {
+      expect(line.startsWith(results.variants[index]!)).toBe(true);
+    });
     expect(lines[4]).toMatch(/failed$/);
     expect(new Set(lines.map((line) => line.length)).size).toBeLessThanOrEqual(2);
   });

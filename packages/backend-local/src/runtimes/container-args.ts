@@ -5,7 +5,7 @@
 import { TASK_ENV } from '@mxn/model-kit';
 
 /** Where a task's folders appear inside its container. */
-export const CONTAINER_PATHS = { input: '/mxn/input', output: '/mxn/output', task: '/mxn/task' } as const;
+const CONTAINER_PATHS = { input: '/mxn/input', output: '/mxn/output', task: '/mxn/task' } as const;
 
 export interface ContainerRunRequest {
   image: string;

@@ -5,7 +5,7 @@ import { parse } from '../args.js';
 import { green, red, type Output } from '../output.js';
 import { help } from './validate.js';
 
-export const buildHelp = `usage: mxn build <experiment.yaml>... [--push] [--registry HOST] [--platform P] [--force] [--json]
+const buildHelp = `usage: mxn build <experiment.yaml>... [--push] [--registry HOST] [--platform P] [--force] [--json]
 
 Builds the images of the experiments' models and aggregate with the local Docker or Podman: the tag
 of a build folder's image is its content hash, so an unchanged folder is never rebuilt. Prebuilt

@@ -4,7 +4,7 @@ import { onePositional, parse } from '../args.js';
 import type { Output } from '../output.js';
 import { help } from './validate.js';
 
-export const reportHelp = `usage: mxn report <results.json> [--baseline other-results.json] [--out DIR]
+const reportHelp = `usage: mxn report <results.json> [--baseline other-results.json] [--out DIR]
 
 Renders summary.md and report.html from a results file (into its folder unless --out is given).`;
 

@@ -7,7 +7,7 @@ import { bold, red, type Output } from '../output.js';
 import { createProgress } from '../progress/index.js';
 import { help } from './validate.js';
 
-export const runHelp = `usage: mxn run <experiment.yaml> [options]
+const runHelp = `usage: mxn run <experiment.yaml> [options]
 
 Runs every cell that is not cached, then the aggregate step, and writes
 results/<experiment>/{results.json,summary.md,report.html}.

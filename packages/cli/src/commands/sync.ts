@@ -4,7 +4,7 @@ import { parse } from '../args.js';
 import { bold, red, type Output } from '../output.js';
 import { help } from './validate.js';
 
-export const syncHelp = `usage: mxn sync <source> <destination> [options]
+const syncHelp = `usage: mxn sync <source> <destination> [options]
 
 Copies an object, or every object under a prefix (a source ending in "/"), between
 local folders, S3 and Azure Blob, in either direction. Objects already identical at the
@@ -25,11 +25,8 @@ Exit code: 0 everything copied or skipped, 1 some objects failed (run again to f
 copied objects are skipped), 2 bad usage or URI, or a source that does not exist or may
 not be read (the same codes as every mxn command).`;
 
-/** One object of a dry run. */
-export type { PlannedObject };
-
 /** The `--json` summary. */
-export interface SyncSummary {
+interface SyncSummary {
   source: string;
   destination: string;
   dryRun: boolean;
@@ -187,7 +184,7 @@ async function dryRun(
 }
 
 /** What `copy(source, destination)` would do, without writing (the library's own dry run). */
-export async function planSync(source: string, destination: string, concurrency = 8): Promise<PlannedObject[]> {
+async function planSync(source: string, destination: string, concurrency = 8): Promise<PlannedObject[]> {
   const result = await copy(source, destination, { concurrency, dryRun: true });
   return result.planned ?? [];
 }

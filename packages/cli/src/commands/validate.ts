@@ -3,7 +3,7 @@ import { loadExperiment } from '@mxn/engine';
 import { onePositional, parse } from '../args.js';
 import { green, type Output } from '../output.js';
 
-export const validateHelp = `usage: mxn validate <experiment.yaml>
+const validateHelp = `usage: mxn validate <experiment.yaml>
 
 Checks an experiment file and its datasets; prints every problem as file:line:col and exits 2.`;
 

@@ -1,2 +1,1 @@
-export { createProgress, type Progress, type ProgressOptions, type ProgressStream } from './progress.js';
-export type { ProgressEvent } from './progress-state.js';
+export { createProgress } from './progress.js';

@@ -1,4 +1,5 @@
 /** Text of the progress display: colours (or none), times, the live line and the per-event lines. */
+import { stripVTControlCharacters } from 'node:util';
 import type { Counts, ProgressEvent } from './progress-state.js';
 
 export interface Paint {
@@ -15,11 +16,11 @@ export const PLAIN: Paint = { green: (t) => t, red: (t) => t, yellow: (t) => t, 
 
 /** Removes ANSI escape sequences (to measure what a terminal shows). */
 export function visible(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
+  return stripVTControlCharacters(text);
 }
 
 /** Task run time: `850ms`, `1.2s`, `2m05s`, `1h02m`. */
-export function formatTaskTime(ms: number): string {
+function formatTaskTime(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const seconds = Math.round(ms / 1000);
@@ -28,7 +29,7 @@ export function formatTaskTime(ms: number): string {
 }
 
 /** Clock time: `0:07`, `12:30`, `1:02:03`. */
-export function formatClock(ms: number): string {
+function formatClock(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(seconds / 3600);
   const m = Math.floor(seconds / 60) % 60;

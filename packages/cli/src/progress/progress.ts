@@ -7,7 +7,7 @@ import { ANSI, PLAIN, counter, eventLine, liveLine, summaryLine, visible } from 
 import { ProgressState, isTerminal, type ProgressEvent } from './progress-state.js';
 
 /** Where the display writes: `process.stderr` or anything with `write`. */
-export interface ProgressStream {
+interface ProgressStream {
   write(chunk: string): unknown;
   /** Terminal width; the live line is cut to fit so that it never wraps. */
   columns?: number;

@@ -81,7 +81,7 @@ export async function checkDatasets(
 }
 
 /** Reads just the footer of a parquet object (its last bytes), whatever store holds it. */
-export async function readFooter(store: Store, info: ObjectInfo) {
+async function readFooter(store: Store, info: ObjectInfo) {
   if (info.size < 12) throw new Error(`only ${info.size} bytes; too small to be parquet`);
   const tailSize = Math.min(info.size, 64 * 1024);
   let tail = await readRange(store, info, info.size - tailSize);

@@ -20,7 +20,7 @@ export async function fingerprintSource(source: DataSource): Promise<string> {
 }
 
 /** sha256 of a local file, memoised per path, size and modification time. */
-export async function hashFile(file: string): Promise<string> {
+async function hashFile(file: string): Promise<string> {
   const stats = await stat(file);
   const id = `${file}\0${stats.size}\0${stats.mtimeMs}`;
   let hash = memo.get(id);

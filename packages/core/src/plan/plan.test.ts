@@ -83,7 +83,12 @@ evaluation: { target: y }
     const loaded = await loadExperiment(file);
     const asked: string[] = [];
     const planWith = (digest: string) =>
-      planExperiment(loaded, { resolveImage: async (ref) => (asked.push(ref), `registry.example/pre@${digest}`) });
+      planExperiment(loaded, {
+        resolveImage: async (ref) => {
+          asked.push(ref);
+          return `registry.example/pre@${digest}`;
+        },
+      });
     const first = await planWith('sha256:aaa');
     expect(first.cells[0]).toMatchObject({ image: 'registry.example/pre:latest', imageDigest: 'registry.example/pre@sha256:aaa' });
     expect(asked).toEqual(['registry.example/pre:latest']);

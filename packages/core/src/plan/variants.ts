@@ -1,10 +1,10 @@
-/** Expands a model's `params` into variants: every list is a grid axis, every other value is fixed. */
 export interface Variant {
   /** `ridge`, or `ridge[alpha=0.1]` when the model has a grid (only the varying params are named). */
   name: string;
   params: Record<string, unknown>;
 }
 
+/** Expands a model's `params` into variants: every list is a grid axis, every other value is fixed. */
 export function expandVariants(model: string, params: Record<string, unknown> = {}): Variant[] {
   const axes = Object.entries(params).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]));
   if (axes.length === 0) return [{ name: model, params: { ...params } }];

@@ -27,7 +27,14 @@ describe('chooseRuntime', () => {
 
   it('uses processes when asked, without asking for an engine', async () => {
     let asked = false;
-    const choice = await chooseRuntime({ requested: 'process', untrusted: false, detect: async () => ((asked = true), engine) });
+    const choice = await chooseRuntime({
+      requested: 'process',
+      untrusted: false,
+      detect: async () => {
+        asked = true;
+        return engine;
+      },
+    });
     expect(choice).toEqual({ runtime: 'process' });
     expect(asked).toBe(false);
   });

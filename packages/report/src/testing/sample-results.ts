@@ -24,7 +24,7 @@ export function defaultSampleValue(metric: string, variantIndex: number, dataset
   return 10_000 * (datasetIndex + 1) * spread * (metric === 'mae' ? 0.8 : 1);
 }
 
-export function defaultSampleStatus(variantIndex: number, datasetIndex: number): CellStatus {
+function defaultSampleStatus(variantIndex: number, datasetIndex: number): CellStatus {
   if (variantIndex === 2 && datasetIndex === 2) return 'failed';
   if (variantIndex === 1 && datasetIndex === 1) return 'cached';
   return 'succeeded';

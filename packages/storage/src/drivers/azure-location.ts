@@ -38,7 +38,7 @@ export function parseBlobUri(uri: string): BlobLocation {
 }
 
 /** `Key=value;…` fields of a connection string. */
-export function parseConnectionString(text: string): Record<string, string> {
+function parseConnectionString(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const part of text.split(';')) {
     const at = part.indexOf('=');

@@ -1,4 +1,4 @@
-import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { CompleteMultipartUploadCommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StoreError } from '../errors.js';
@@ -201,7 +201,7 @@ function makeS3Store(context: Context, root: string): Store {
       if (start.ended) {
         const data = start.chunks.length === 1 ? start.chunks[0]! : Buffer.concat(start.chunks, start.bytes);
         const md5 = known ?? createHash('md5').update(data).digest('base64');
-        let etag;
+        let etag: string | undefined;
         try {
           etag = await putSingle({
             client,
@@ -250,7 +250,7 @@ function makeS3Store(context: Context, root: string): Store {
         queueSize: context.queueSize,
         leavePartsOnError: true, // aborted below, so that the original error is the one reported
       });
-      let done;
+      let done: CompleteMultipartUploadCommandOutput;
       try {
         done = await upload.done();
       } catch (error) {

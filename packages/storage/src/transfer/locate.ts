@@ -29,7 +29,7 @@ export async function locateSource(source: string | Store): Promise<Located> {
   if (typeof source !== 'string') return { kind: 'prefix', store: source };
   if (!source.split('?')[0]!.endsWith('/')) {
     const split = splitLast(source);
-    if (split && split.name) {
+    if (split?.name) {
       const parent = await openStore(split.parent);
       const info = await parent.head(split.name);
       if (info) return { kind: 'object', store: parent, key: split.name, info };

@@ -2,13 +2,14 @@
 import type { Scheduler } from './scheduler.js';
 import type { BatchStore } from './store.js';
 import type { Injector } from './inject.js';
+import type { JsonObject } from './spec-types.js';
 
 export interface RequestContext {
   operationId: string;
   params: Record<string, string>;
   query: Map<string, string>;
-  /** Parsed JSON body (undefined when the request had none). */
-  body: any;
+  /** Parsed JSON body: an object (the router refuses any other JSON), undefined when the request had none. */
+  body: JsonObject | undefined;
   rawBody: Buffer;
   baseUrl: string;
   store: BatchStore;
@@ -23,7 +24,7 @@ export interface ServiceSettings {
   enableAutoScaleMinIntervalMs: number;
 }
 
-export interface HandlerResult {
+interface HandlerResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;

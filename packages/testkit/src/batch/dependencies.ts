@@ -2,15 +2,14 @@
  * Task dependency rules: when a task's `dependsOn` is satisfied, and whether a completed task lets
  * its dependents run (`exitConditions` → `dependencyAction`, default satisfy on success, block otherwise).
  */
+import type { ExitConditions, ExitOptions } from './spec-types.js';
 import type { Job, Task } from './store.js';
-
-type Json = Record<string, any>;
 
 const INTEGER_ID = /^(0|[1-9]\d*)$/;
 
 /** Whether every task `task` depends on has completed and satisfies its dependents. */
 export function dependenciesSatisfied(task: Task, job: Job): boolean {
-  const dep: Json | undefined = task.spec.dependsOn;
+  const dep = task.spec.dependsOn;
   if (!dep) return true;
   const ok = (t: Task | undefined): boolean => !!t && t.state === 'completed' && t.satisfiesDependents === true;
   for (const id of dep.taskIds ?? []) if (!ok(job.tasks.get(String(id).toLowerCase()))) return false;
@@ -29,13 +28,17 @@ export function dependenciesSatisfied(task: Task, job: Job): boolean {
 export type EndKind = 'exit' | 'preProcessingError' | 'fileUploadError' | 'timeout' | 'terminated';
 
 /** The `exitOptions` that apply to a task that ended with `exitCode` / `kind` (undefined: the defaults). */
-export function exitOptionsFor(exitConditions: Json | undefined, exitCode: number | undefined, kind: EndKind): Json | undefined {
+export function exitOptionsFor(
+  exitConditions: ExitConditions | undefined,
+  exitCode: number | undefined,
+  kind: EndKind,
+): ExitOptions | undefined {
   if (!exitConditions) return undefined;
-  const byCode = (): Json | undefined => {
+  const byCode = (): ExitOptions | undefined => {
     if (exitCode === undefined) return undefined;
-    const exact = (exitConditions.exitCodes ?? []).find((m: Json) => m.code === exitCode);
+    const exact = (exitConditions.exitCodes ?? []).find((m) => m.code === exitCode);
     if (exact) return exact.exitOptions;
-    return (exitConditions.exitCodeRanges ?? []).find((r: Json) => exitCode >= r.start && exitCode <= r.end)?.exitOptions;
+    return (exitConditions.exitCodeRanges ?? []).find((r) => exitCode >= r.start && exitCode <= r.end)?.exitOptions;
   };
   if (kind === 'preProcessingError') return exitConditions.preProcessingError ?? exitConditions.default;
   if (kind === 'fileUploadError') return byCode() ?? exitConditions.fileUploadError ?? exitConditions.default;
@@ -46,7 +49,7 @@ export function exitOptionsFor(exitConditions: Json | undefined, exitCode: numbe
 
 /** Whether a task that ended this way lets its dependents run. */
 export function satisfiesDependents(
-  exitConditions: Json | undefined,
+  exitConditions: ExitConditions | undefined,
   exitCode: number | undefined,
   kind: EndKind,
   succeeded: boolean,

@@ -45,54 +45,89 @@ const RESPONSE_ENUMS = [
 /** Default location of the official description, relative to the repo root. */
 export const DEFAULT_SPEC_PATH = '../shared/specs/batch/BatchService-2022-10-01.16.0.json';
 
-type Json = Record<string, any>;
+/** The parts of a Swagger 2.0 schema this reads. */
+interface Schema {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  enum?: string[];
+  'x-ms-enum'?: { name?: string };
+  items?: Schema;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  maxItems?: number;
+  description?: string;
+}
+
+/** An operation parameter, or a reference to one of the document's shared `parameters`. */
+interface Parameter {
+  $ref?: string;
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: Schema;
+}
+
+/** The parts of the Swagger 2.0 document this reads. */
+interface SwaggerDocument {
+  info: { version: string };
+  paths: Record<string, Record<string, { operationId: string; parameters?: Parameter[]; responses: Record<string, unknown> }>>;
+  parameters: Record<string, Parameter>;
+  definitions: Record<string, Schema>;
+}
 
 /** Builds the facts object from the parsed Swagger document. */
-export function deriveSpecFacts(spec: Json): SpecFacts {
-  const defs: Json = spec.definitions;
+export function deriveSpecFacts(spec: SwaggerDocument): SpecFacts {
+  const defs = spec.definitions;
   const enums: Record<string, string[]> = {};
   const definitions: Record<string, DefinitionFacts> = {};
   const pending: string[] = [];
 
   const refName = (ref: string): string => ref.replace('#/definitions/', '');
-  const enumOf = (name: string, schema: Json): TypeFact => {
-    enums[name] = [...schema.enum];
+  const enumOf = (name: string, schema: Schema): TypeFact => {
+    enums[name] = [...schema.enum!];
     return `enum:${name}`;
   };
-  const typeOf = (schema: Json, where: string): TypeFact => {
+  const typeOf = (schema: Schema, where: string): TypeFact => {
     if (schema.$ref) {
       const name = refName(schema.$ref);
-      const target = defs[name];
+      const target = defs[name]!;
       if (target.enum) return enumOf(target['x-ms-enum']?.name ?? name, target);
       pending.push(name);
       return `#${name}`;
     }
     if (schema.enum) return enumOf(schema['x-ms-enum']?.name ?? where, schema);
-    if (schema.type === 'array') return `[${typeOf(schema.items, where)}]`;
+    if (schema.type === 'array') return `[${typeOf(schema.items!, where)}]`;
     if (schema.type === 'string' && (schema.format === 'date-time' || schema.format === 'duration')) return schema.format;
     if (schema.type === 'integer' || schema.type === 'number' || schema.type === 'boolean') return schema.type;
     return schema.type ?? 'object';
   };
   const describe = (name: string): void => {
     if (definitions[name]) return;
-    const def = defs[name];
+    const def = defs[name]!;
     const facts: DefinitionFacts = { properties: {} };
     definitions[name] = facts;
     if (def.required?.length) facts.required = [...def.required];
-    for (const [prop, schema] of Object.entries<Json>(def.properties ?? {})) {
+    for (const [prop, schema] of Object.entries(def.properties ?? {})) {
       facts.properties[prop] = typeOf(schema, `${name}.${prop}`);
-      if (typeof schema.maxItems === 'number') (facts.maxItems ??= {})[prop] = schema.maxItems;
+      if (typeof schema.maxItems === 'number') {
+        facts.maxItems ??= {};
+        facts.maxItems[prop] = schema.maxItems;
+      }
       const max = /cannot contain more than (\d+) characters|maximum length of (\d+)/.exec(schema.description ?? '');
-      if (max) (facts.maxLength ??= {})[prop] = Number(max[1] ?? max[2]);
+      if (max) {
+        facts.maxLength ??= {};
+        facts.maxLength[prop] = Number(max[1] ?? max[2]);
+      }
       if (prop === 'id' && /case-insensitive/.test(schema.description ?? '')) facts.caseInsensitiveId = true;
     }
   };
 
   const operations: SpecFacts['operations'] = {};
-  for (const [path, item] of Object.entries<Json>(spec.paths)) {
-    for (const [method, op] of Object.entries<Json>(item)) {
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(item)) {
       if (!(OPERATIONS as readonly string[]).includes(op.operationId)) continue;
-      const params: Json[] = (op.parameters ?? []).map((p: Json) => (p.$ref ? spec.parameters[p.$ref.split('/').pop()] : p));
+      const params = (op.parameters ?? []).map((p) => (p.$ref ? spec.parameters[p.$ref.split('/').pop()!]! : p));
       const body = params.find((p) => p.in === 'body');
       const success = Object.keys(op.responses)
         .filter((c) => c !== 'default')
@@ -100,18 +135,18 @@ export function deriveSpecFacts(spec: Json): SpecFacts {
       operations[op.operationId] = {
         method: method.toUpperCase(),
         path,
-        ...(body ? { body: refName(body.schema.$ref), bodyRequired: body.required === true } : {}),
+        ...(body ? { body: refName(body.schema!.$ref!), bodyRequired: body.required === true } : {}),
         query: params.filter((p) => p.in === 'query').map((p) => p.name),
         success,
       };
-      if (body) pending.push(refName(body.schema.$ref));
+      if (body) pending.push(refName(body.schema!.$ref!));
     }
   }
   while (pending.length) describe(pending.pop()!);
   for (const name of RESPONSE_ENUMS) {
     const [def, prop] = name.split('.');
-    const schema = prop ? defs[def!].properties[prop] : defs[def!];
-    enums[schema['x-ms-enum']?.name ?? name] = [...schema.enum];
+    const schema = (prop ? defs[def!]!.properties![prop] : defs[def!])!;
+    enums[schema['x-ms-enum']?.name ?? name] = [...schema.enum!];
   }
   const sortKeys = <T>(o: Record<string, T>): Record<string, T> =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
@@ -134,6 +169,6 @@ export const FACTS_PATH = join(here, '..', '..', 'src', 'batch', 'spec-facts.jso
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const specPath = resolve(process.argv[2] ?? join(here, '..', '..', '..', '..', DEFAULT_SPEC_PATH));
-  writeFileSync(FACTS_PATH, JSON.stringify(deriveSpecFactsFromFile(specPath), null, 1) + '\n');
+  writeFileSync(FACTS_PATH, `${JSON.stringify(deriveSpecFactsFromFile(specPath), null, 1)}\n`);
   console.log(`derive-spec-facts: wrote ${FACTS_PATH}`);
 }

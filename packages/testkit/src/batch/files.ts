@@ -3,10 +3,10 @@
  * `storageContainerUrl` under `blobPrefix`, listed through the SAS) and uploads `outputFiles` with plain
  * Blob REST PUTs (`x-ms-blob-type: BlockBlob`), so SAS permissions are exercised for real.
  */
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-
-type Json = Record<string, any>;
+import type { OutputFile, ResourceFile } from './spec-types.js';
 
 /** A file transfer that failed; `code` is the failureInfo code the service reports. */
 export class TaskFileError extends Error {
@@ -73,10 +73,10 @@ function inside(root: string, path: string): string {
 }
 
 /** Downloads the task's resource files into `workDir` (Batch's task working directory). */
-export async function downloadResourceFiles(resourceFiles: Json[] | undefined, workDir: string): Promise<void> {
+export async function downloadResourceFiles(resourceFiles: ResourceFile[] | undefined, workDir: string): Promise<void> {
   for (const rf of resourceFiles ?? []) {
     if (rf.httpUrl) {
-      const name = rf.filePath ?? new URL(rf.httpUrl).pathname.split('/').pop();
+      const name = rf.filePath ?? new URL(rf.httpUrl).pathname.split('/').pop()!;
       await download(rf.httpUrl, inside(workDir, name));
     } else if (rf.storageContainerUrl) {
       const base = rf.filePath ? inside(workDir, rf.filePath) : workDir;
@@ -112,7 +112,7 @@ export function globToRegExp(pattern: string): RegExp {
         continue;
       }
       let set = pattern.slice(i + 1, end);
-      if (set.startsWith('!')) set = '^' + set.slice(1);
+      if (set.startsWith('!')) set = `^${set.slice(1)}`;
       re += `[${set.replace(/\\/g, '\\\\')}]`;
       i = end;
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
@@ -122,7 +122,7 @@ export function globToRegExp(pattern: string): RegExp {
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
@@ -139,7 +139,7 @@ async function walk(dir: string): Promise<string[]> {
 const expandEnv = (s: string, env: Record<string, string>): string => s.replace(/\$\{?(\w+)\}?/g, (m, name: string) => env[name] ?? m);
 
 /** Files matched by an output file pattern: `[absolute path, path relative to the pattern's fixed base]`. */
-export async function matchPattern(pattern: string, workDir: string, env: Record<string, string> = {}): Promise<[string, string][]> {
+async function matchPattern(pattern: string, workDir: string, env: Record<string, string> = {}): Promise<[string, string][]> {
   const expanded = expandEnv(pattern, env);
   const full = isAbsolute(expanded) ? expanded : resolve(workDir, expanded);
   const parts = full.split('/');
@@ -158,14 +158,14 @@ export async function matchPattern(pattern: string, workDir: string, env: Record
 }
 
 /** Whether an output file's `uploadCondition` applies to a task that ended with `succeeded`. */
-export function shouldUpload(condition: string | undefined, succeeded: boolean): boolean {
+function shouldUpload(condition: string | undefined, succeeded: boolean): boolean {
   const c = (condition ?? 'taskSuccess').toLowerCase();
   return c === 'taskcompletion' || (c === 'tasksuccess' ? succeeded : !succeeded);
 }
 
 /** Uploads the task's output files for a task that ended with `succeeded`; returns the blob URLs written (without SAS). */
 export async function uploadOutputFiles(
-  outputFiles: Json[] | undefined,
+  outputFiles: OutputFile[] | undefined,
   workDir: string,
   succeeded: boolean,
   env: Record<string, string>,

@@ -6,6 +6,21 @@ import { applySelect } from './odata.js';
 import { validateDefinition } from './spec.js';
 import { newETag, now, renderJob, type Job } from './store.js';
 import { entityHeaders, type Handler, type RequestContext } from './context.js';
+import type { JsonObject, PoolSpec } from './spec-types.js';
+
+/** The fields of a `JobAddParameter` (and `JobPatchParameter`, `JobTerminateParameter`) the service acts on. */
+interface JobBody extends JsonObject {
+  id: string;
+  poolInfo: {
+    poolId?: string;
+    autoPoolSpecification?: { autoPoolIdPrefix?: string; poolLifetimeOption?: string; keepAlive?: boolean; pool?: PoolSpec };
+  };
+  usesTaskDependencies?: boolean;
+  onAllTasksComplete?: string;
+  onTaskFailure?: string;
+  priority?: number;
+  terminateReason?: string;
+}
 
 function findJob(ctx: RequestContext): Job {
   const job = ctx.store.job(ctx.params.jobId!);
@@ -29,10 +44,11 @@ export function reapAutoPools(ctx: RequestContext): void {
 
 export const jobHandlers: Record<string, Handler> = {
   Job_Add(ctx) {
-    validateDefinition('JobAddParameter', ctx.body);
-    const existing = ctx.store.job(ctx.body.id);
+    validateDefinition('JobAddParameter', ctx.body!);
+    const body = ctx.body as JobBody;
+    const existing = ctx.store.job(body.id);
     if (existing) throw new BatchServiceError(existing.state === 'deleting' ? 'JobBeingDeleted' : 'JobExists');
-    const { poolInfo, ...spec } = ctx.body;
+    const { poolInfo, ...spec } = body;
     let poolId: string | undefined = poolInfo.poolId;
     let autoPool = false;
     if (poolId === undefined) {
@@ -46,7 +62,7 @@ export const jobHandlers: Record<string, Handler> = {
     if (spec.usesTaskDependencies === undefined) spec.usesTaskDependencies = false;
     const time = now();
     const job: Job = {
-      id: ctx.body.id,
+      id: body.id,
       spec: { ...spec, poolInfo },
       creationTime: time,
       lastModified: time,
@@ -83,7 +99,7 @@ export const jobHandlers: Record<string, Handler> = {
     validateDefinition('JobPatchParameter', ctx.body ?? {});
     if (job.state === 'completed' || job.state === 'terminating') throw new BatchServiceError('JobCompleted');
     if (job.state === 'deleting') throw new BatchServiceError('JobBeingDeleted');
-    const body = ctx.body ?? {};
+    const body: Partial<JobBody> = ctx.body ?? {};
     if (body.onAllTasksComplete !== undefined) {
       if (job.onAllTasksComplete.toLowerCase() === 'terminatejob' && body.onAllTasksComplete.toLowerCase() === 'noaction') {
         throw propertyError('InvalidPropertyValue', 'onAllTasksComplete', 'Automatic job termination cannot be turned off once it is on.');
@@ -123,7 +139,7 @@ export const jobHandlers: Record<string, Handler> = {
     if (ctx.body) validateDefinition('JobTerminateParameter', ctx.body);
     if (job.state === 'completed' || job.state === 'terminating') throw new BatchServiceError('JobCompleted');
     if (job.state === 'deleting') throw new BatchServiceError('JobBeingDeleted');
-    ctx.scheduler.terminateJob(job, ctx.body?.terminateReason ?? 'UserTerminate');
+    ctx.scheduler.terminateJob(job, (ctx.body as Partial<JobBody> | undefined)?.terminateReason ?? 'UserTerminate');
     return { status: 202, headers: entityHeaders(`${ctx.baseUrl}/jobs/${job.id}`, job.eTag, job.lastModified) };
   },
   Job_Delete(ctx) {

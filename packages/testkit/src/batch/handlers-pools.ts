@@ -4,8 +4,14 @@ import { applySelect } from './odata.js';
 import { durationMs, validateDefinition } from './spec.js';
 import { newETag, now, renderPool, type Pool } from './store.js';
 import { entityHeaders, type Handler, type RequestContext } from './context.js';
+import type { PoolSpec } from './spec-types.js';
 
-type Json = Record<string, any>;
+/** The fields of a `PoolResizeParameter`. */
+interface PoolResize {
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  nodeDeallocationOption?: string;
+}
 
 const MIN_INTERVAL = 5 * 60_000;
 const MAX_INTERVAL = 168 * 3_600_000;
@@ -24,7 +30,7 @@ function checkInterval(interval: string | undefined, prop: string): void {
 }
 
 /** Creates a pool from a PoolAddParameter / PoolSpecification body (validated by the caller). */
-export function createPool(ctx: RequestContext, id: string, spec: Json): Pool {
+export function createPool(ctx: RequestContext, id: string, spec: PoolSpec): Pool {
   if (!spec.virtualMachineConfiguration && !spec.cloudServiceConfiguration)
     throw propertyError('MissingRequiredProperty', 'virtualMachineConfiguration');
   if (spec.enableAutoScale) {
@@ -100,10 +106,11 @@ export function removePool(ctx: RequestContext, pool: Pool): void {
 
 export const poolHandlers: Record<string, Handler> = {
   Pool_Add(ctx) {
-    validateDefinition('PoolAddParameter', ctx.body);
-    const existing = ctx.store.pool(ctx.body.id);
+    validateDefinition('PoolAddParameter', ctx.body!);
+    const body = ctx.body as PoolSpec & { id: string };
+    const existing = ctx.store.pool(body.id);
     if (existing) throw new BatchServiceError(existing.state === 'deleting' ? 'PoolBeingDeleted' : 'PoolExists');
-    const { id, ...spec } = ctx.body;
+    const { id, ...spec } = body;
     const pool = createPool(ctx, id, spec);
     const url = `${ctx.baseUrl}/pools/${pool.id}`;
     return { status: 201, headers: { Location: url, ...entityHeaders(url, pool.eTag, pool.lastModified) } };
@@ -131,7 +138,7 @@ export const poolHandlers: Record<string, Handler> = {
   Pool_EnableAutoScale(ctx) {
     const pool = findPool(ctx);
     validateDefinition('PoolEnableAutoScaleParameter', ctx.body ?? {});
-    const { autoScaleFormula, autoScaleEvaluationInterval } = ctx.body ?? {};
+    const { autoScaleFormula, autoScaleEvaluationInterval }: PoolSpec = ctx.body ?? {};
     if (!pool.enableAutoScale && !autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
     checkInterval(autoScaleEvaluationInterval, 'autoScaleEvaluationInterval');
     const since = Date.now() - (pool.lastEnableAutoScaleAt ?? -Infinity);
@@ -152,7 +159,7 @@ export const poolHandlers: Record<string, Handler> = {
     validateDefinition('PoolEvaluateAutoScaleParameter', ctx.body ?? {});
     if (!pool.enableAutoScale) throw new BatchServiceError('AutoScaleNotEnabled');
     // Like the service, this only returns the result: the pool is not resized.
-    const run = ctx.scheduler.evaluate(pool, ctx.body.autoScaleFormula, false, 'evaluate');
+    const run = ctx.scheduler.evaluate(pool, ctx.body!.autoScaleFormula as string, false, 'evaluate');
     return {
       status: 200,
       body: { 'odata.metadata': `${ctx.baseUrl}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun`, ...run },
@@ -171,7 +178,7 @@ export const poolHandlers: Record<string, Handler> = {
     const pool = findPool(ctx);
     validateDefinition('PoolResizeParameter', ctx.body ?? {});
     if (pool.enableAutoScale) throw new BatchServiceError('AutoScaleEnabled');
-    const body = ctx.body ?? {};
+    const body: PoolResize = ctx.body ?? {};
     if (body.targetDedicatedNodes !== undefined) pool.targetDedicatedNodes = body.targetDedicatedNodes;
     if (body.targetLowPriorityNodes !== undefined) pool.targetLowPriorityNodes = body.targetLowPriorityNodes;
     pool.nodeDeallocationOption = body.nodeDeallocationOption ?? 'requeue';

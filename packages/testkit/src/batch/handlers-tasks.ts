@@ -4,8 +4,7 @@ import { applySelect, compileFilter, decodeSkipToken, encodeSkipToken, maxResult
 import { validateDefinition } from './spec.js';
 import { newETag, now, renderTask, type Job, type Task } from './store.js';
 import type { Handler, RequestContext } from './context.js';
-
-type Json = Record<string, any>;
+import type { JsonObject as Json, TaskSpec } from './spec-types.js';
 
 /** Most tasks per add-collection call, and the body size it must stay under. */
 export const MAX_TASKS_PER_COLLECTION = 100;
@@ -20,7 +19,7 @@ function findJob(ctx: RequestContext): Job {
 }
 
 /** Checks one task of a collection against the job; throws the error its result reports. */
-function checkTask(job: Job, spec: Json, seen: Set<string>): void {
+function checkTask(job: Job, spec: TaskSpec, seen: Set<string>): void {
   validateDefinition('TaskAddParameter', spec);
   const key = spec.id.toLowerCase();
   if (job.tasks.has(key) || seen.has(key)) throw new BatchServiceError('TaskExists');
@@ -58,7 +57,7 @@ export const taskHandlers: Record<string, Handler> = {
     if (job.state === 'deleting') throw new BatchServiceError('JobBeingDeleted');
     const seen = new Set<string>();
     const results: Json[] = [];
-    for (const spec of ctx.body.value as Json[]) {
+    for (const spec of ctx.body.value as TaskSpec[]) {
       const taskId = typeof spec?.id === 'string' ? spec.id : '';
       try {
         if (!spec || typeof spec !== 'object') throw new BatchServiceError('InvalidRequestBody');

@@ -4,7 +4,7 @@
  */
 import { BatchServiceError } from './errors.js';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 type Pred = (item: Json) => boolean;
 
 const badQuery = (name: string, value: string, reason: string): BatchServiceError =>
@@ -80,7 +80,7 @@ function compare(op: string, actual: unknown, expected: string | number | boolea
 
 /** Compiles a `$filter` expression into a predicate over rendered items (throws `InvalidQueryParameterValue`). */
 export function compileFilter(filter: string | undefined): Pred {
-  if (!filter || !filter.trim()) return () => true;
+  if (!filter?.trim()) return () => true;
   const tokens = tokenize(filter);
   let i = 0;
   const peek = (): string | undefined => tokens[i];
@@ -139,7 +139,7 @@ export function compileFilter(filter: string | undefined): Pred {
 
 /** Keeps only the `$select`ed top-level properties (all when none given). */
 export function applySelect(item: Json, select: string | undefined): Json {
-  if (!select || !select.trim()) return item;
+  if (!select?.trim()) return item;
   const names = select
     .split(',')
     .map((s) => s.trim())

@@ -157,7 +157,8 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       operationId: operation,
       params: found.params,
       query,
-      body,
+      // an object or undefined: checked just above
+      body: body as RequestContext['body'],
       rawBody,
       baseUrl,
       store: deps.store,

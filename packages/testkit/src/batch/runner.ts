@@ -9,8 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskFileError, downloadResourceFiles, uploadOutputFiles } from './files.js';
-
-type Json = Record<string, any>;
+import type { TaskSpec } from './spec-types.js';
 
 /** How a test maps a container image to a local command. */
 export interface LocalImage {
@@ -43,7 +42,7 @@ export interface AttemptInput {
   nodeId: string;
   isDedicated: boolean;
   jobId: string;
-  task: Json;
+  task: TaskSpec;
   images: LocalImages;
   wallClockMs: number;
   signal: AbortSignal;
@@ -165,7 +164,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       };
     }
     if (argv.length === 0) argv = image.command ?? [];
-    Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s: Json) => [s.name, s.value ?? ''])));
+    Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s) => [s.name, s.value ?? ''])));
     if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
   }
   if (argv.length === 0)

@@ -16,11 +16,28 @@ beforeAll(async () => {
 });
 afterAll(() => svc?.stop());
 
+/** The JSON body of a service error. */
+interface ErrorBody {
+  'odata.metadata': string;
+  code: string;
+  message: { lang: string; value: string };
+  values?: { key: string; value: string }[];
+}
+
+/** What this file reads of an error the SDK rejects with (a RestError). */
+interface SdkError {
+  statusCode: number;
+  code?: string;
+  body?: ErrorBody;
+  response?: { bodyAsText?: string; headers?: { get(name: string): string | undefined } };
+}
+
 /** The parsed service error of a rejected SDK call. */
-async function rejection(p: Promise<unknown>): Promise<{ statusCode: number; code: string; body: any; retryAfter?: string }> {
+async function rejection(p: Promise<unknown>): Promise<{ statusCode: number; code?: string; body: ErrorBody; retryAfter?: string }> {
   try {
     await p;
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as SdkError;
     return {
       statusCode: e.statusCode,
       code: e.code ?? e.body?.code,
@@ -116,7 +133,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     const missing = await rejection(client.job.get('no-such-job'));
     expect(missing).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
     const res = await fetch(`${svc.url}/jobs/no-such-job?api-version=2022-10-01.16.0`);
-    const raw = (await res.json()) as any;
+    const raw = (await res.json()) as ErrorBody;
     expect(res.status).toBe(403); // unsigned
     expect(raw['odata.metadata']).toContain('$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element');
     expect(raw.message.lang).toBe('en-US');
@@ -144,12 +161,12 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
       onAllTasksComplete: 'sometimes',
     });
     expect(badEnum.status).toBe(400);
-    const badEnumBody = (await badEnum.json()) as any;
+    const badEnumBody = (await badEnum.json()) as ErrorBody;
     expect(badEnumBody.code).toBe('InvalidPropertyValue');
     expect(badEnumBody.values).toContainEqual({ key: 'PropertyName', value: 'onAllTasksComplete' });
     const unknownProp = (await (
       await signedFetch(svc, 'POST', '/jobs', { id: 'typo-job', poolInfo: { poolId: 'sdk-pool' }, onAllTaskComplete: 'terminatejob' })
-    ).json()) as any;
+    ).json()) as ErrorBody;
     expect(unknownProp.code).toBe('InvalidRequestBody');
     expect(await rejection(client.job.getTaskCounts('no-such-job'))).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
   });
@@ -161,7 +178,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(err).toMatchObject({ statusCode: 400, code: 'InvalidQueryParameterValue' });
     expect(err.body.values).toContainEqual({ key: 'QueryParameterName', value: 'api-version' });
     const res = await fetch(`${svc.url}/pools/sdk-pool`);
-    expect(((await res.json()) as any).code).toBe('MissingRequiredQueryParameter');
+    expect(((await res.json()) as ErrorBody).code).toBe('MissingRequiredQueryParameter');
   });
 
   it('enforces the add-collection limits and task rules', async () => {
@@ -171,7 +188,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
       value: Array.from({ length: 101 }, (_, i) => ({ id: `t${i}`, commandLine: 'true' })),
     });
     expect(tooMany.status).toBe(413);
-    expect(((await tooMany.json()) as any).code).toBe('RequestBodyTooLarge');
+    expect(((await tooMany.json()) as ErrorBody).code).toBe('RequestBodyTooLarge');
     const big = 'x'.repeat(11_000);
     const tooBig = await rejection(
       client.task.addCollection(
@@ -195,7 +212,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(byId['bad/id']).toMatchObject({ status: 'clienterror', error: { code: 'InvalidPropertyValue' } });
     const noCmd = (await (
       await signedFetch(svc, 'POST', '/jobs/limits/addtaskcollection', { value: [{ id: 'nocmd' }, { id: 'ok', commandLine: 'true' }] })
-    ).json()) as any;
+    ).json()) as { value: unknown[] };
     expect(noCmd.value[0]).toMatchObject({
       status: 'clienterror',
       taskId: 'nocmd',
@@ -217,7 +234,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     svc.inject({ status: 503, operation: 'Pool_Get' });
     const raw = await fetch(`${svc.url}/pools/sdk-pool?api-version=${svc.apiVersion}`);
     expect(raw.status).toBe(503);
-    expect(((await raw.json()) as any).code).toBe('ServerBusy');
+    expect(((await raw.json()) as ErrorBody).code).toBe('ServerBusy');
 
     svc.inject({ taskServerErrors: 1 });
     const r = await client.task.addCollection('list-job', [

@@ -17,7 +17,7 @@ export interface DefinitionFacts {
   caseInsensitiveId?: boolean;
 }
 
-export interface OperationFacts {
+interface OperationFacts {
   method: string;
   path: string;
   body?: string;
@@ -31,4 +31,74 @@ export interface SpecFacts {
   operations: Record<string, OperationFacts>;
   definitions: Record<string, DefinitionFacts>;
   enums: Record<string, string[]>;
+}
+
+/*
+ * Shapes of the REST bodies the loopback service acts on. Bodies are checked against the spec facts
+ * first (`validateDefinition`); fields the service does not act on are kept as sent.
+ */
+
+/** A JSON object of a request or response body. */
+export type JsonObject = Record<string, unknown>;
+
+/** A `name`/`value` pair (`EnvironmentSetting`, `HttpHeader`). */
+interface NameValuePair {
+  name: string;
+  value?: string;
+}
+
+/** What to do when a task ends a certain way (`ExitOptions`). */
+export interface ExitOptions {
+  jobAction?: string;
+  dependencyAction?: string;
+}
+
+/** How a task's end maps to `ExitOptions` (`ExitConditions`). */
+export interface ExitConditions {
+  exitCodes?: { code: number; exitOptions: ExitOptions }[];
+  exitCodeRanges?: { start: number; end: number; exitOptions: ExitOptions }[];
+  preProcessingError?: ExitOptions;
+  fileUploadError?: ExitOptions;
+  default?: ExitOptions;
+}
+
+/** A file to download onto the node before the task runs (`ResourceFile`). */
+export interface ResourceFile {
+  httpUrl?: string;
+  storageContainerUrl?: string;
+  blobPrefix?: string;
+  filePath?: string;
+}
+
+/** Files to upload after the task ran (`OutputFile`). */
+export interface OutputFile {
+  filePattern: string;
+  destination?: { container?: { containerUrl?: string; path?: string; uploadHeaders?: NameValuePair[] } };
+  uploadOptions?: { uploadCondition?: string };
+}
+
+/** A task as added (`TaskAddParameter`). */
+export interface TaskSpec extends JsonObject {
+  id: string;
+  commandLine?: string;
+  containerSettings?: { imageName: string; workingDirectory?: string };
+  environmentSettings?: NameValuePair[];
+  resourceFiles?: ResourceFile[];
+  outputFiles?: OutputFile[];
+  constraints?: { maxWallClockTime?: string; retentionTime?: string; maxTaskRetryCount?: number };
+  requiredSlots?: number;
+  dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
+  exitConditions?: ExitConditions;
+}
+
+/** A pool's settings (`PoolAddParameter` without its id, or an auto pool's `PoolSpecification`). */
+export interface PoolSpec extends JsonObject {
+  virtualMachineConfiguration?: JsonObject;
+  cloudServiceConfiguration?: JsonObject;
+  enableAutoScale?: boolean;
+  autoScaleFormula?: string;
+  autoScaleEvaluationInterval?: string;
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  taskSlotsPerNode?: number;
 }

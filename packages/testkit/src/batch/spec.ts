@@ -26,7 +26,7 @@ function loadFacts(): SpecFacts {
 export const specFacts: SpecFacts = loadFacts();
 
 /** Ids of pools, jobs and tasks: letters, digits, hyphens and underscores only. */
-export const ID_PATTERN = /^[a-zA-Z0-9_-]+$/;
+const ID_PATTERN = /^[a-zA-Z0-9_-]+$/;
 const DURATION =
   /^-?P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
@@ -61,7 +61,9 @@ function checkValue(type: TypeFact, value: unknown, path: string): void {
   if (value === null || value === undefined) return;
   if (type.startsWith('[')) {
     if (!Array.isArray(value)) bad('The value must be an array.');
-    (value as unknown[]).forEach((item, i) => checkValue(type.slice(1, -1), item, `${path}[${i}]`));
+    (value as unknown[]).forEach((item, i) => {
+      checkValue(type.slice(1, -1), item, `${path}[${i}]`);
+    });
     return;
   }
   if (type.startsWith('#')) {

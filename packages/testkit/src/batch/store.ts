@@ -3,8 +3,7 @@
  * plus how each is rendered as the service's JSON (CloudPool, CloudJob, CloudTask).
  */
 import { randomUUID } from 'node:crypto';
-
-type Json = Record<string, any>;
+import type { JsonObject as Json, TaskSpec } from './spec-types.js';
 
 export interface Node {
   id: string;
@@ -15,7 +14,7 @@ export interface Node {
   readyAt: number;
 }
 
-export interface AutoScaleRun {
+interface AutoScaleRun {
   timestamp: string;
   results?: string;
   error?: { code: string; message: string };
@@ -45,7 +44,7 @@ export interface Pool {
   nodeSeq: number;
 }
 
-export interface TaskExecution {
+interface TaskExecution {
   startTime?: string;
   endTime?: string;
   exitCode?: number;
@@ -59,7 +58,7 @@ export interface TaskExecution {
 export interface Task {
   id: string;
   seq: number;
-  spec: Json;
+  spec: TaskSpec;
   creationTime: string;
   lastModified: string;
   eTag: string;
@@ -198,7 +197,7 @@ export function renderJob(job: Job, baseUrl: string): Json {
 }
 
 export function renderTask(task: Task, job: Job, baseUrl: string): Json {
-  const { constraints, ...rest } = task.spec;
+  const { id: _id, constraints, ...rest } = task.spec;
   return {
     id: task.id,
     url: `${baseUrl}/jobs/${job.id}/tasks/${task.id}`,

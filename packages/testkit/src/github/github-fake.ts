@@ -55,7 +55,10 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   let nextId = 1000;
   let clock = Date.parse('2025-01-01T00:00:00Z');
-  const now = () => new Date((clock += 1000)).toISOString();
+  const now = () => {
+    clock += 1000;
+    return new Date(clock).toISOString();
+  };
   const list = (repo: string, issue: number) => {
     const key = `${repo}#${issue}`;
     if (!comments.has(key)) comments.set(key, []);
