@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerRunArgs, type ContainerRunRequest } from './container-args.js';
+import { containerCreateArgs, type ContainerRunRequest } from './container-args.js';
 
 const request: ContainerRunRequest = {
   image: 'mxn/ridge:0123456789ab',
@@ -16,10 +16,10 @@ const request: ContainerRunRequest = {
 /** The values of every `flag` in `args`. */
 const values = (args: string[], flag: string) => args.flatMap((arg, index) => (arg === flag ? [args[index + 1]!] : []));
 
-describe('containerRunArgs', () => {
+describe('containerCreateArgs', () => {
   it('mounts only the task folders (inputs read-only), at the protocol paths, with no network', () => {
-    const args = containerRunArgs(request);
-    expect(args.slice(0, 2)).toEqual(['run', '--rm']);
+    const args = containerCreateArgs(request);
+    expect(args.slice(0, 2)).toEqual(['create', '--rm']);
     expect(values(args, '--mount')).toEqual([
       'type=bind,source=/work/p/.mxn/inputs/k1,target=/mxn/input,readonly',
       'type=bind,source=/work/p/.mxn/cells/k2/output,target=/mxn/output',
@@ -32,7 +32,7 @@ describe('containerRunArgs', () => {
   });
 
   it('passes the protocol variables and nothing else, and runs the command in the image (its WORKDIR)', () => {
-    const args = containerRunArgs(request);
+    const args = containerCreateArgs(request);
     expect(values(args, '--env')).toEqual([
       'MXN_CELL_ID=ridge@seoul',
       'MXN_PARAMS={"alpha":1}',
@@ -44,7 +44,7 @@ describe('containerRunArgs', () => {
   });
 
   it("opts into the host network and a task folder as working directory, and keeps the image's user", () => {
-    const args = containerRunArgs({ ...request, network: true, workingDirectory: 'task' });
+    const args = containerCreateArgs({ ...request, network: true, workingDirectory: 'task' });
     expect(values(args, '--network')).toEqual(['host']);
     expect(values(args, '--workdir')).toEqual(['/mxn/task']);
     expect(values(args, '--mount')).toContain('type=tmpfs,target=/mxn/task');
@@ -52,7 +52,7 @@ describe('containerRunArgs', () => {
   });
 
   it('quotes mount fields holding a comma or a quote, as the engine parses them', () => {
-    const [input] = values(containerRunArgs({ ...request, inputDir: '/data/a,b "c"' }), '--mount');
+    const [input] = values(containerCreateArgs({ ...request, inputDir: '/data/a,b "c"' }), '--mount');
     expect(input).toBe('type=bind,"source=/data/a,b ""c""",target=/mxn/input,readonly');
   });
 });

@@ -1,6 +1,8 @@
 /**
- * The arguments of `docker run` / `podman run` for one attempt: the task protocol at fixed paths,
- * and nothing of this machine but the task's own folders.
+ * The arguments of `docker create` / `podman create` for one attempt: the task protocol at fixed
+ * paths, and nothing of this machine but the task's own folders. The runtime then starts it
+ * (`start --attach`), so a container exists by name before its time starts, and a timeout or a
+ * cancel can always find it to stop and remove it.
  */
 import { TASK_ENV } from '@mxn/model-kit';
 
@@ -24,8 +26,8 @@ export interface ContainerRunRequest {
   labels: Record<string, string>;
 }
 
-export function containerRunArgs(request: ContainerRunRequest): string[] {
-  const args = ['run', '--rm', '--init', '--name', request.name, '--network', request.network ? 'host' : 'none'];
+export function containerCreateArgs(request: ContainerRunRequest): string[] {
+  const args = ['create', '--rm', '--init', '--name', request.name, '--network', request.network ? 'host' : 'none'];
   args.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges');
   for (const [key, value] of Object.entries(request.labels)) args.push('--label', `${key}=${value}`);
   args.push('--mount', mountSpec({ type: 'bind', source: request.inputDir, target: CONTAINER_PATHS.input, readonly: true }));

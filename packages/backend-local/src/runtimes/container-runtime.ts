@@ -14,7 +14,7 @@ import path from 'node:path';
 import { formatDuration, type TaskSpec } from '@mxn/core';
 import { ensureImage, ensurePrebuiltImage, spawnCommand, type ContainerEngine } from '@mxn/images';
 import { spawnAttempt, type AttemptResult } from '../spawn-attempt.js';
-import { containerRunArgs } from './container-args.js';
+import { containerCreateArgs } from './container-args.js';
 import type { AttemptIO, PreparedTask, TaskRuntime } from './runtime.js';
 
 export interface ContainerRuntimeOptions {
@@ -80,7 +80,7 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
     where: `image ${image}`,
     async attempt(io: AttemptIO): Promise<AttemptResult> {
       const name = `${prefix}-${io.attempt}-${randomBytes(3).toString('hex')}`;
-      const args = containerRunArgs({
+      const args = containerCreateArgs({
         image,
         name,
         command: task.command,
@@ -95,8 +95,23 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
       const logs = await mkdtemp(path.join(tmpdir(), 'mxn-container-logs-'));
       liveContainers.track(engine.command, name);
       try {
+        // Created first, outside the task's time: a slow engine (a vfs copy of the image, a busy
+        // daemon) neither eats into the timeout nor leaves a container created after a kill.
+        const created = await spawnCommand(engine.command, args, { cwd: options.root, signal: io.signal });
+        if (io.signal.aborted) {
+          await removeContainer(engine.command, name);
+          return { kind: 'cancelled' };
+        }
+        if (created.code !== 0) {
+          await removeContainer(engine.command, name);
+          const reason = created.stderr.trim().split('\n').at(-1) ?? '';
+          return {
+            kind: 'notStarted',
+            error: new Error(`${engine.command} could not create the container (exit ${created.code})${reason ? `: ${reason}` : ''}`),
+          };
+        }
         const result = await spawnAttempt({
-          command: [engine.command, ...args],
+          command: [engine.command, 'start', '--attach', name],
           cwd: options.root,
           env: process.env,
           stdoutFile: path.join(logs, 'stdout.txt'),
