@@ -1,6 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Runtime } from '@mxn/core';
+import { projectPaths, type Runtime } from '@mxn/core';
 import type { ContainerEngine } from '@mxn/images';
 
 /** Settings of the local backend. Every field is optional. */
@@ -66,7 +66,7 @@ export function resolveOptions(options: LocalBackendOptions): ResolvedOptions {
     runtime: options.runtime ?? (options.engine ? 'container' : 'process'),
     ...(options.engine ? { engine: options.engine } : {}),
     root: options.root ?? process.cwd(),
-    stateDir: options.stateDir ?? path.join(options.root ?? process.cwd(), '.mxn'),
+    stateDir: options.stateDir ?? path.join(options.root ?? process.cwd(), projectPaths.state),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.buildNetwork ? { buildNetwork: options.buildNetwork } : {}),
     network: options.network === true,

@@ -5,6 +5,7 @@ import {
   cellKey,
   inputKey,
   outputPaths,
+  projectPaths,
   runIdOf,
   stagingPaths,
   storeAddresses,
@@ -128,5 +129,12 @@ describe('storeAddresses', () => {
       cache: 's3://cache',
     });
     expect(storeAddresses(experiment(), { staging: 's3://flag', env: {} })).toEqual({ staging: 's3://flag', cache: 's3://flag' });
+  });
+});
+
+describe('projectPaths', () => {
+  it("keeps results per experiment and this machine's state apart", () => {
+    expect(projectPaths.results('housing')).toBe('results/housing');
+    expect(projectPaths.results('housing').startsWith(projectPaths.state)).toBe(false);
   });
 });

@@ -93,6 +93,14 @@ export const outputPaths = {
   aggregate: 'aggregate',
 };
 
+/** Where mxn keeps things in the project folder (paths relative to the project root). */
+export const projectPaths = {
+  /** A run's results.json, summary.md and report.html (committed by the GitHub loop). */
+  results: (experiment: string) => `results/${experiment}`,
+  /** This machine's state: the default staging store and cache, venvs, image build records. */
+  state: '.mxn',
+};
+
 /** Which stores a run uses; the engine opens them, nothing else decides. */
 export interface StoreAddresses {
   /** Staged inputs, task outputs and (unless `cache` differs) the cell cache. */
@@ -114,6 +122,10 @@ export function storeAddresses(
   const env = options.env ?? process.env;
   const { compute } = experiment.spec;
   const staging =
-    options.staging || compute.staging || env.MXN_STAGING || options.backend?.defaultStagingUri?.() || path.join(experiment.root, '.mxn');
+    options.staging ||
+    compute.staging ||
+    env.MXN_STAGING ||
+    options.backend?.defaultStagingUri?.() ||
+    path.join(experiment.root, projectPaths.state);
   return { staging, cache: compute.cache ?? staging };
 }

@@ -28,6 +28,7 @@ export {
   cellKey,
   inputKey,
   outputPaths,
+  projectPaths,
   runIdOf,
   stagingPaths,
   storeAddresses,

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import {
   planExperiment,
+  projectPaths,
   stagingPaths,
   storeAddresses,
   type Backend,
@@ -207,7 +208,7 @@ export async function openExperiment(file: string, options: OpenExperimentOption
       const cancelled = runOptions.signal?.aborted === true || results.totals.cancelled > 0;
       const written = await writeResults(
         results,
-        runOptions.outDir ?? path.join(loaded.root, 'results', results.experiment),
+        runOptions.outDir ?? path.join(loaded.root, projectPaths.results(results.experiment)),
         runOptions.baseline ? { baseline: runOptions.baseline } : {},
       );
       const failed = results.totals.failed + (results.aggregate?.status === 'failed' ? 1 : 0);

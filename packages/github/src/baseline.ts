@@ -3,7 +3,7 @@
  * branch; when the base has none yet, the one committed on this branch by the previous run.
  */
 import type { ExperimentResults } from '@mxn/core';
-import { RESULTS_VERSION } from '@mxn/core';
+import { projectPaths, RESULTS_VERSION } from '@mxn/core';
 import { git } from './git.js';
 
 export interface Baseline {
@@ -25,7 +25,8 @@ export interface BaselineOptions {
 }
 
 export async function readBaseline(options: BaselineOptions): Promise<Baseline | undefined> {
-  const file = `${options.resultsDir ?? 'results'}/${options.experiment}/results.json`;
+  const dir = options.resultsDir ? `${options.resultsDir}/${options.experiment}` : projectPaths.results(options.experiment);
+  const file = `${dir}/results.json`;
   if (options.baseRef) {
     const fetched = await git(options.cwd, ['fetch', '--quiet', '--depth=1', options.remote ?? 'origin', options.baseRef], {
       check: false,

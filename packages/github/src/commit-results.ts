@@ -2,6 +2,7 @@
  * Commits `results/<name>/results.json` and `summary.md` to a branch and pushes them. The message
  * carries `[skip ci]` and the author is the Actions bot, so the push starts no new run.
  */
+import { projectPaths } from '@mxn/core';
 import { git } from './git.js';
 
 export const BOT_NAME = 'github-actions[bot]';
@@ -37,7 +38,7 @@ export interface CommitResult {
 }
 
 export async function commitResults(options: CommitResultsOptions): Promise<CommitResult> {
-  const dir = `${options.resultsDir ?? 'results'}/${options.experiment}`;
+  const dir = options.resultsDir ? `${options.resultsDir}/${options.experiment}` : projectPaths.results(options.experiment);
   const remote = options.remote ?? 'origin';
   const files = [`${dir}/results.json`, `${dir}/summary.md`];
   await git(options.cwd, ['add', '--', ...files]);

@@ -3,6 +3,7 @@
  * the commit of `results/<name>/results.json` + `summary.md` to the branch (`[skip ci]`).
  */
 import path from 'node:path';
+import { projectPaths } from '@mxn/core';
 import { readResults, renderSummary } from '@mxn/report';
 import { readBaseline } from '../baseline.js';
 import { renderResultsComment } from '../comments/results-comment.js';
@@ -36,7 +37,7 @@ export interface ReportStepResult {
 }
 
 export async function reportStep(options: ReportStepOptions): Promise<ReportStepResult> {
-  const dir = path.join(options.root, 'results', options.experiment);
+  const dir = path.join(options.root, projectPaths.results(options.experiment));
   const results = await readResults(path.join(dir, 'results.json'));
   const baseline = await readBaseline({
     cwd: options.root,
