@@ -1,7 +1,8 @@
 // The engine's session: what every front end gets from opening an experiment.
 import { readdir } from 'node:fs/promises';
 import { exitCodeOf } from '@mxn/errors';
-import { openExperiment } from '@mxn/engine';
+import type { Backend } from '@mxn/core';
+import { createBackend, openExperiment } from '@mxn/engine';
 import { describe, expect, it } from 'vitest';
 import { e2eProject } from './support/project.js';
 
@@ -82,5 +83,73 @@ describe('an opened experiment', () => {
     const error = await session.run().catch((caught: unknown) => caught);
     expect(String(error)).toContain('no credentials in this job');
     expect(exitCodeOf(error)).toBe(2);
+  });
+
+  it('takes an infrastructure failure for no result: the next run runs the cell again without --rerun', async () => {
+    const project = await sessionProject();
+    let broken = true;
+    // The local backend, except that on the first run the platform fails every cell (an image that cannot be pulled).
+    const flaky = async (name: string, options?: Parameters<typeof createBackend>[1]): Promise<Backend> => {
+      const real = await createBackend(name, options);
+      return {
+        ...real,
+        run: async (spec, runOptions) => {
+          if (!broken) return real.run(spec, runOptions);
+          const at = new Date();
+          const tasks = spec.tasks.map((task) => ({
+            taskId: task.id,
+            kind: task.kind,
+            status: 'failed' as const,
+            attempts: 1,
+            durationMs: 0,
+            error: 'ContainerPullImageFailed: the image could not be pulled',
+            infrastructure: true,
+          }));
+          for (const task of tasks)
+            runOptions?.onEvent?.({
+              taskId: task.taskId,
+              kind: task.kind,
+              state: 'failed',
+              attempt: 1,
+              at,
+              message: task.error,
+              infrastructure: true,
+            });
+          return { runId: spec.runId, tasks, cancelled: false };
+        },
+        describe: async () => ['pool p1: microsoft-dsvm/ubuntu-hpc/2404 (batch.node.ubuntu 24.04), supported until 2029-06-30'],
+      };
+    };
+    const session = await openExperiment(project.file('experiments/session.yaml'), { createBackend: flaky });
+    expect(await session.describe()).toEqual([
+      'pool p1: microsoft-dsvm/ubuntu-hpc/2404 (batch.node.ubuntu 24.04), supported until 2029-06-30',
+    ]);
+
+    const first = await session.run();
+    expect(first.outcome).toBe('failure');
+    expect(first.results.cells.map((cell) => [cell.status, cell.infrastructure])).toEqual([
+      ['failed', true],
+      ['failed', true],
+    ]);
+
+    broken = false;
+    const plan = await session.plan();
+    expect(plan.cells.every((cell) => cell.willRun && cell.cached?.infrastructure === true)).toBe(true);
+    const second = await session.run();
+    expect(second.outcome).toBe('ok');
+    expect(second.results.totals).toMatchObject({ succeeded: 2, failed: 0 });
+  });
+
+  it('says in one line when the backend cannot say what it runs on', async () => {
+    const project = await sessionProject();
+    const session = await openExperiment(project.file('experiments/session.yaml'), {
+      createBackend: async (name, options) => ({
+        ...(await createBackend(name, options)),
+        describe: async () => {
+          throw new Error('AuthorizationFailure');
+        },
+      }),
+    });
+    expect(await session.describe()).toEqual(['local: could not say what it runs on (AuthorizationFailure)']);
   });
 });

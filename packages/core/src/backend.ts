@@ -76,6 +76,8 @@ export interface TaskEvent {
   exitCode?: number;
   /** Short reason for `failed`/`retrying`/`cancelled`, e.g. `exit code 3`, `timed out after 30m`. */
   message?: string;
+  /** On `failed`: the platform failed (an image pull, a lost node, an upload), not the model. */
+  infrastructure?: boolean;
 }
 
 export interface TaskOutcome {
@@ -89,6 +91,12 @@ export interface TaskOutcome {
   exitCode?: number;
   /** Why it failed: exit code, timeout, backend failure info, and the tail of stderr. */
   error?: string;
+  /**
+   * The platform failed, not the model: an image that could not be pulled, a node lost or
+   * preempted, outputs that could not be uploaded. Such a failure says nothing about the model, so
+   * it is not kept as the cell's result: the next run runs the cell again without `--rerun failed`.
+   */
+  infrastructure?: boolean;
 }
 
 export interface RunOutcome {
@@ -132,6 +140,11 @@ export interface Backend {
   cancel?(runId: string): Promise<void>;
   /** Staging store to use when the experiment names none (cloud backends need one their tasks can reach). */
   defaultStagingUri?(): string | undefined;
+  /**
+   * What this backend will run on, as lines for the plan and the run header: the pool, its node
+   * image and how long it is supported, the VM size, and warnings (an image near its end of life).
+   */
+  describe?(): Promise<string[]>;
 }
 
 /** The manifest the aggregate step sees; every backend writes it with this function so they agree. */

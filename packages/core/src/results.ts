@@ -32,6 +32,8 @@ export interface CellResult {
   output: string;
   exitCode?: number;
   error?: string;
+  /** A failure of the platform, not the model (see `TaskOutcome.infrastructure`): the next run retries the cell. */
+  infrastructure?: boolean;
 }
 
 export interface ExperimentResults {

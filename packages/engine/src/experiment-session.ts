@@ -125,6 +125,8 @@ export interface ExperimentSession {
   run(options?: SessionRunOptions): Promise<RunReport>;
   publish(results: ExperimentResults, written: WrittenResults, uri?: string): Promise<PublishReport>;
   logs(options?: { only?: CellFilter[] }): Promise<CellLogs[]>;
+  /** What the backend will run on (pool, node image and its support date, VM size, warnings), for the plan and the run header; none when it cannot say. */
+  describe(): Promise<string[]>;
   /** Builds (and with `push`, pushes) this experiment's model images. */
   build(options?: BuildOptions): Promise<BuildReport>;
   /** Stops this experiment's run on a backend whose runs outlive the process; returns the run id. */
@@ -244,6 +246,11 @@ export async function openExperiment(file: string, options: OpenExperimentOption
       const plan = await session.plan({ ...(logOptions.only ? { only: logOptions.only } : {}) });
       const staging = await open(stores.staging);
       return Promise.all(plan.cells.map((cell) => cellLogs(staging, cell.id, cell.key, cell.cached?.status)));
+    },
+
+    async describe() {
+      if (!backend?.describe) return [];
+      return backend.describe().catch((error: Error) => [`${backend?.name}: could not say what it runs on (${error.message})`]);
     },
 
     build(buildOptions = {}) {

@@ -111,6 +111,7 @@ function failedEntries(results: ExperimentResults): FailedEntry[] {
       facts: [
         cell.exitCode === undefined ? 'no exit code' : `exit code ${cell.exitCode}`,
         `${cell.attempts} attempt${cell.attempts === 1 ? '' : 's'}`,
+        ...(cell.infrastructure ? ['infrastructure failure, retried by the next run'] : []),
         ...(cell.fromCache ? ['cached failure'] : []),
       ].join(', '),
       error: cell.error ?? '',

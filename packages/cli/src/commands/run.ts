@@ -71,6 +71,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     return 0;
   }
 
+  const backendLines = await session.describe();
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -95,6 +96,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
         output.err.write(
           `${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`,
         );
+        for (const line of backendLines) output.err.write(`  ${line}\n`);
         progress = createProgress({
           total: toRun,
           cached: plan.cells.length - toRun,
@@ -113,7 +115,7 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       output.out.write(`\n${renderTextTable(results)}\n`);
       for (const cell of results.cells.filter((item) => item.status === 'failed')) {
         output.out.write(
-          `${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`,
+          `${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.infrastructure ? ' (infrastructure; the next run retries it)' : cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`,
         );
       }
       if (results.aggregate) output.out.write(`aggregate: ${results.aggregate.status} → ${results.aggregate.output}\n`);

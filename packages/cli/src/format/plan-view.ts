@@ -3,7 +3,7 @@ import type { Plan } from '@mxn/core';
 import { dim, green, yellow, type Output } from '../output.js';
 import { textTable } from './table.js';
 
-export function renderPlan(plan: Plan, output: Output): string {
+export function renderPlan(plan: Plan, output: Output, backendLines: string[] = []): string {
   const cell = new Map(plan.cells.map((item) => [`${item.variant}\0${item.dataset}`, item]));
   const rows = [
     ['', ...plan.datasets],
@@ -19,14 +19,15 @@ export function renderPlan(plan: Plan, output: Output): string {
   ];
   const toRun = plan.cells.filter((item) => item.willRun).length;
   const summary = `${plan.experiment}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ${plan.cells.length} cells; ${toRun} to run, ${plan.cells.length - toRun} cached${plan.aggregate ? '; then the aggregate step' : ''} (run ${plan.runId})`;
-  return `${textTable(rows)}\n\n${summary}\n`;
+  return `${textTable(rows)}\n\n${summary}\n${backendLines.map((line) => `  ${line}\n`).join('')}`;
 }
 
 /** The plan for machines (`--json`). */
-export function planJson(plan: Plan) {
+export function planJson(plan: Plan, backendLines: string[] = []) {
   return {
     experiment: plan.experiment,
     runId: plan.runId,
+    backend: backendLines,
     runtime: plan.runtime,
     variants: plan.variants,
     datasets: plan.datasets,

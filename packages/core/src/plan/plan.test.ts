@@ -107,11 +107,14 @@ evaluation: { target: y }
     const stored = new Map<string, CellResult>([
       [plain.cells[0]!.key, { status: 'succeeded' } as CellResult],
       [plain.cells[1]!.key, { status: 'failed' } as CellResult],
+      [plain.cells[2]!.key, { status: 'failed', infrastructure: true } as CellResult],
     ]);
     const lookup = async () => stored;
     const willRun = async (rerun: 'none' | 'failed' | 'all') =>
       (await planExperiment(loaded, { lookup, rerun })).cells.map((cell) => cell.willRun);
+    // a failure of the platform (an image pull, a lost node) is retried without --rerun
     expect(await willRun('none')).toEqual([false, false, true, true, true, true]);
+    expect((await planExperiment(loaded, { lookup })).cells[2]!.cached?.infrastructure).toBe(true);
     expect(await willRun('failed')).toEqual([false, true, true, true, true, true]);
     expect(await willRun('all')).toEqual([true, true, true, true, true, true]);
   });

@@ -139,7 +139,9 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
   const rerun = options.rerun ?? 'none';
   for (const cell of selected) {
     cell.cached = stored.get(cell.key);
-    cell.willRun = !cell.cached || rerun === 'all' || (rerun === 'failed' && cell.cached.status === 'failed');
+    // A failure of the platform (not the model) is no result: the cell runs again without --rerun.
+    const retry = cell.cached?.status === 'failed' && (rerun === 'failed' || cell.cached.infrastructure === true);
+    cell.willRun = !cell.cached || rerun === 'all' || retry;
   }
 
   const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root, resolve) : undefined;

@@ -269,7 +269,14 @@ async function resultOf(
     ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
   };
   if (outcome.status !== 'succeeded') {
-    return { ...base, ...timing, status: outcome.status, metrics: {}, ...(outcome.error ? { error: outcome.error } : {}) };
+    return {
+      ...base,
+      ...timing,
+      status: outcome.status,
+      metrics: {},
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.infrastructure && outcome.status === 'failed' ? { infrastructure: true } : {}),
+    };
   }
   const score: CellScore = scored ? await scored : { metrics: {}, error: 'internal: the cell succeeded but was never scored' };
   return {
@@ -310,6 +317,7 @@ function outcomeFromEvent(event: TaskEvent, started: Date | undefined): TaskOutc
     durationMs: started ? event.at.getTime() - started.getTime() : 0,
     ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
     ...(event.message ? { error: event.message } : {}),
+    ...(event.infrastructure ? { infrastructure: true } : {}),
   };
 }
 

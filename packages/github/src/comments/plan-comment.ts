@@ -13,6 +13,8 @@ export interface PlanCommentInput {
   /** Images of the experiment's build folders and whether the registry has them. */
   images?: Array<Pick<ImageStatus, 'name' | 'ref' | 'state'>>;
   backend?: string;
+  /** What the backend runs on (its `describe()`: pool, node image and support date, warnings). */
+  backendLines?: string[];
   /** Why images were not checked (e.g. no registry configured). */
   imagesNote?: string;
   /** Why the datasets and/or cache were not checked: the line is shown under the count, and the cells are marked unchecked instead of run/cached. */
@@ -45,6 +47,7 @@ export function renderPlanComment(input: PlanCommentInput): string {
     `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ${input.unchecked ? 'cache not checked' : `${toRun} to run, ${plan.cells.length - toRun} cached`}${input.backend ? ` · backend \`${input.backend}\`` : ''}${plan.runId ? ` · run \`${plan.runId}\`` : ''}`,
     '',
     ...(input.unchecked ? [input.unchecked, ''] : []),
+    ...(input.backendLines?.length ? [...input.backendLines.map((line) => `- ${escapeMarkdown(line)}`), ''] : []),
   );
   const byPair = new Map(plan.cells.map((cell) => [`${cell.variant}\0${cell.dataset}`, cell]));
   const markOf = (variant: string, dataset: string) => {

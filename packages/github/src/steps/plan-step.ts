@@ -42,6 +42,8 @@ export interface PlannedExperiment {
   name: string;
   problems?: ExperimentIssue[];
   backend?: string;
+  /** What the backend runs on (pool, node image and its support date, warnings), when it could say. */
+  backendLines?: string[];
   cells?: number;
   toRun?: number;
   runId?: string;
@@ -95,6 +97,8 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
             options.log?.(`${file}: ${entry.unchecked.replace(/^_|_$/g, '')}`);
           },
         });
+        const backendLines = await session.describe();
+        if (backendLines.length) entry.backendLines = backendLines;
       }
       Object.assign(entry, {
         cells: plan.cells.length,
@@ -130,6 +134,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         ...(imagesNote ? { imagesNote } : {}),
         ...(entry.unchecked ? { unchecked: entry.unchecked } : {}),
         ...(entry.backend ? { backend: entry.backend } : {}),
+        ...(entry.backendLines?.length ? { backendLines: entry.backendLines } : {}),
         ...(options.note ? { note: options.note } : {}),
       });
       await upsertStickyComment(options.comment.api, options.comment.target, name, text);

@@ -71,6 +71,7 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
       .then(() => upsertStickyComment(api, target, loaded.spec.name, text))
       .catch((error: Error) => log(`progress comment not updated: ${error.message}`));
   };
+  for (const line of await session.describe()) log(line);
   const baseline = await readBaseline({
     cwd: options.root,
     experiment: loaded.spec.name,
