@@ -154,11 +154,19 @@ function killContainer(command: string, name: string, signal: 'SIGTERM' | 'SIGKI
   );
 }
 
-function removeContainer(command: string, name: string): Promise<void> {
-  return spawnCommand(command, ['rm', '--force', name]).then(
-    () => undefined,
-    () => undefined,
-  );
+/**
+ * Removes a stopped or stopping container and waits until the engine no longer lists it: a killed
+ * `--rm` container is removed in the background, and on a slow storage driver (vfs copies the whole
+ * image per container) that can take seconds after the kill. Never rejects; gives up after `waitMs`.
+ */
+async function removeContainer(command: string, name: string, waitMs = 60_000): Promise<void> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    await spawnCommand(command, ['rm', '--force', name]).catch(() => undefined);
+    const listed = await spawnCommand(command, ['container', 'inspect', '--format', '{{.State.Status}}', name]).catch(() => undefined);
+    if (listed?.code !== 0 || Date.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /**
