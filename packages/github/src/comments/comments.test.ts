@@ -23,7 +23,10 @@ describe('plan comment', () => {
       file: 'experiments/demo.yaml',
       plan: bigPlan(2, 2),
       backend: 'azure-batch',
-      backendLines: ['pool mxn: microsoft-dsvm/ubuntu-hpc/2404, supported until 2029-06-30', 'warning: vmSize Standard_D2_v2 is in a retiring family (Dv2)'],
+      backendLines: [
+        'pool mxn: microsoft-dsvm/ubuntu-hpc/2404, supported until 2029-06-30',
+        'warning: vmSize Standard_D2_v2 is in a retiring family (Dv2)',
+      ],
     });
     expect(text).toContain('- pool mxn: microsoft-dsvm/ubuntu-hpc/2404, supported until 2029-06-30');
     expect(text).toContain('- warning: vmSize Standard\\_D2\\_v2 is in a retiring family (Dv2)');
