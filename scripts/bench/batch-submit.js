@@ -11,8 +11,8 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
   try {
     const client = await createBatchClient({ accountUrl: service.url, accountName: service.accountName, accountKey: service.accountKey });
     const vm = {
-      imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
-      nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+      imageReference: { publisher: 'microsoft-dsvm', offer: 'ubuntu-hpc', sku: '2404', version: 'latest' },
+      nodeAgentSKUId: 'batch.node.ubuntu 24.04',
     };
     await client.pool.add({ id: 'bench', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: vm, targetDedicatedNodes: 0 });
     await client.job.add({ id: 'bench-job', poolInfo: { poolId: 'bench' }, usesTaskDependencies: true });

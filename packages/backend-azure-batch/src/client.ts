@@ -5,6 +5,13 @@ import type { AzureBatchBackendOptions } from './options.js';
 
 export type BatchClient = import('@azure/batch').BatchServiceClient;
 
+/**
+ * The Batch data-plane API version every request carries. `@azure/batch` 10.2.0 sends its own
+ * `2022-10-01.16.0` by default; it reads the version from the client object on every call (and
+ * rewrites it in next links), so setting it once here switches every operation (see README.md).
+ */
+export const BATCH_API_VERSION = '2025-06-01';
+
 /** The Batch resource Entra ID tokens are issued for. */
 const BATCH_SCOPE = 'https://batch.core.windows.net/.default';
 
@@ -16,11 +23,14 @@ export async function createBatchClient(
   const credentials = options.accountKey
     ? new BatchSharedKeyCredentials(options.accountName, options.accountKey)
     : tokenCredentials(options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential());
-  return new BatchServiceClient(credentials as never, options.accountUrl, {
+  const client = new BatchServiceClient(credentials as never, options.accountUrl, {
     noRetryPolicy: true,
     // Our retry policy goes first (outermost), so every attempt is signed again with a fresh date.
     requestPolicyFactories: (defaults: unknown[]) => [retryPolicyFactory(options.retry), contentLengthPolicyFactory, ...defaults],
   } as never);
+  // The URL (query included) is built before the pipeline runs, so SharedKey signs the new version.
+  client.apiVersion = BATCH_API_VERSION;
+  return client;
 }
 
 interface LengthRequest {
@@ -67,12 +77,26 @@ function batchStatus(error: unknown): number | undefined {
   return (error as { statusCode?: number })?.statusCode;
 }
 
-/** A short readable reason of a failed SDK call (no request details, so no secrets). */
+/**
+ * A short readable reason of a failed SDK call (no request details, so no secrets): status, code, the
+ * message's first line, and the service's reason when it gives one (`values`: `PropertyName` or
+ * `QueryParameterName`, and `Reason`, as pool creation answers for a retired image or any call for an
+ * api-version the service no longer accepts), with any SAS signature masked.
+ */
 export function batchErrorText(error: unknown): string {
-  const e = error as { body?: { code?: string; message?: { value?: string } | string }; message?: string; statusCode?: number };
+  const e = error as {
+    body?: { code?: string; message?: { value?: string } | string; values?: Array<{ key?: string; value?: string }> };
+    message?: string;
+    statusCode?: number;
+  };
   const raw = typeof e?.body?.message === 'object' ? e.body.message.value : (e?.body?.message ?? e?.message);
   const first = String(raw ?? 'unknown error').split('\n')[0];
-  return [e?.statusCode, batchErrorCode(error), first].filter(Boolean).join(' ');
+  const code = batchErrorCode(error);
+  const values = Array.isArray(e?.body?.values) ? e.body.values : [];
+  const detail = (key: string) => values.find((item) => item?.key === key)?.value?.split('\n')[0];
+  const [property, reason] = [detail('PropertyName') ?? detail('QueryParameterName') ?? detail('HeaderName'), detail('Reason')];
+  const why = reason ? ` (${property ? `${property}: ` : ''}${reason})` : '';
+  return [e?.statusCode, code, first === code ? undefined : first].filter(Boolean).join(' ') + why.replace(/([?&]sig=)[^&\s"')]+/gi, '$1…');
 }
 
 /** A cause safe to keep on mxn's errors: code, status and first message line only — never the request (it holds SAS URLs). */

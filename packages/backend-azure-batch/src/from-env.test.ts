@@ -54,6 +54,8 @@ compute:
   taskSlotsPerNode: 2
   spot: true
   workingDirectory: task
+  image: microsoft-dsvm/ubuntu-hpc/2404@24.04.2025
+  nodeAgent: batch.node.ubuntu 24.04
 `,
     );
     const loaded = await loadExperiment(file, {
@@ -76,6 +78,8 @@ compute:
       taskSlotsPerNode: 2,
       spot: true,
       workingDirectory: 'task',
+      image: 'microsoft-dsvm/ubuntu-hpc/2404@24.04.2025',
+      nodeAgent: 'batch.node.ubuntu 24.04',
     });
     expect(
       optionsFromEnv({ ...settings, concurrency: loaded.spec.compute.concurrency }, { ...env, MXN_BATCH_POOL: 'from-env' }),
@@ -86,6 +90,8 @@ compute:
       taskSlotsPerNode: 2,
       spot: true,
       workingDirectory: 'task',
+      image: 'microsoft-dsvm/ubuntu-hpc/2404@24.04.2025',
+      nodeAgent: 'batch.node.ubuntu 24.04',
       concurrency: 8,
     });
     // Without a pool in the file, the environment's.

@@ -37,6 +37,8 @@ export function optionsFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJ
     ...(settings.maxNodes !== undefined ? { maxNodes: settings.maxNodes } : {}),
     ...(settings.taskSlotsPerNode !== undefined ? { taskSlotsPerNode: settings.taskSlotsPerNode } : {}),
     ...(settings.spot !== undefined ? { spot: settings.spot } : {}),
+    ...(settings.image !== undefined ? { image: settings.image } : {}),
+    ...(settings.nodeAgent !== undefined ? { nodeAgent: settings.nodeAgent } : {}),
     ...(settings.workingDirectory !== undefined ? { workingDirectory: settings.workingDirectory } : {}),
     ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
     ...(env.MXN_REGISTRY ? { registryPrefix: env.MXN_REGISTRY } : {}),

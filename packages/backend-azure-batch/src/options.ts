@@ -24,8 +24,15 @@ export interface AzureBatchBackendOptions {
   maxNodes?: number;
   /** Cells at once on one node (`compute.taskSlotsPerNode`). Default 1. */
   taskSlotsPerNode?: number;
-  /** Spot (low-priority) nodes instead of dedicated ones (`compute.spot`). Default false. */
+  /** Spot nodes instead of dedicated ones (`compute.spot`; sent as Batch's low-priority node counts, which now allocate Spot). Default false. */
   spot?: boolean;
+  /**
+   * VM image of the pool's nodes (`compute.image`), `publisher/offer/sku[@version]`. Default: chosen
+   * from the account's supported images (verified, Linux, `DockerCompatible`, latest end of support).
+   */
+  image?: string;
+  /** Node agent SKU of `image` (`compute.nodeAgent`). Default: the one the account's supported images give for it. */
+  nodeAgent?: string;
   /** `task`: run commands in the task's folder instead of the image's WORKDIR (`compute.workingDirectory`). Default `image`. */
   workingDirectory?: 'image' | 'task';
   /**

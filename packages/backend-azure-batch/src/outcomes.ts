@@ -1,6 +1,7 @@
 /** TaskOutcomes from the watched tasks: exit code, Batch failure info and the tail of the uploaded stderr. */
 import type { TaskOutcome } from '@mxn/core';
 import { joinKey, type Store } from '@mxn/storage';
+import { failureInfoLine, isInfrastructureFailure } from './failure-info.js';
 import { exitCodeKey } from './task-bodies.js';
 import type { WatchedTask } from './watch-tasks.js';
 
@@ -43,13 +44,16 @@ export async function outcomeOf(task: WatchedTask, store: Store, stderrLines: nu
     ...(exec?.exitCode !== undefined && status !== 'cancelled' ? { exitCode: exec.exitCode } : {}),
   };
   if (status === 'failed') {
+    // The first line is the event's message (`exit code 3`, `timed out after 30m`, or Batch's failure
+    // info as one line); Batch's failure info follows when that line does not already say it.
     const failure = exec?.failureInfo;
-    const detail =
-      failure && failure.code !== 'FailureExitCode' && !(task.message ?? '').includes(failure.code ?? '')
-        ? `${failure.code}: ${(failure.message ?? '').split('\n')[0]}`
-        : '';
+    const info =
+      failure && failure.code !== 'FailureExitCode' && !(task.message ?? '').includes(failure.code ?? failure.category)
+        ? failureInfoLine(exec)
+        : undefined;
     const tail = await storedTail(store, joinKey(task.spec.outputPrefix, 'stderr.txt'), stderrLines).catch(() => '');
-    outcome.error = [task.message ?? 'failed', detail, tail].filter(Boolean).join('\n');
+    outcome.error = [task.message ?? 'failed', info, tail].filter(Boolean).join('\n');
+    if (isInfrastructureFailure(exec)) outcome.infrastructure = true;
   } else if (status === 'cancelled') {
     outcome.error = task.message ?? 'cancelled';
   }

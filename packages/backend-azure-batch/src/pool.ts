@@ -16,8 +16,14 @@
 import type { BatchServiceModels } from '@azure/batch';
 import { BackendError } from '@mxn/core';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
+import type { NodeImage } from './node-image.js';
 
-const MANAGED_TAG = 'mxn-managed';
+/** Pool id when neither `compute.pool` nor `MXN_BATCH_POOL` names one. */
+export const DEFAULT_POOL_ID = 'mxn';
+/** VM size of the nodes when `compute.vmSize` names none (Dsv3: not in a family Azure is retiring). */
+export const DEFAULT_VM_SIZE = 'standard_d2s_v3';
+/** Metadata a pool mxn created carries: only such pools are scaled and parked. */
+export const MANAGED_TAG = 'mxn-managed';
 const EVALUATION_INTERVAL = 'PT5M';
 /** Minimum time between enableautoscale calls on one pool (the service's rule). */
 const ENABLE_MIN_INTERVAL_MS = 30_000;
@@ -30,6 +36,8 @@ export interface PoolSettings {
   maxNodes: number;
   taskSlotsPerNode: number;
   spot: boolean;
+  /** The nodes' VM image and node agent (node-image.ts chooses it). */
+  nodeImage: NodeImage;
   images: string[];
   registry?: BatchServiceModels.ContainerRegistry;
 }
@@ -51,8 +59,13 @@ export function poolSpecification(settings: PoolSettings): BatchServiceModels.Po
   return {
     vmSize: settings.vmSize,
     virtualMachineConfiguration: {
-      imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
-      nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+      imageReference: {
+        publisher: settings.nodeImage.publisher,
+        offer: settings.nodeImage.offer,
+        sku: settings.nodeImage.sku,
+        version: settings.nodeImage.version,
+      },
+      nodeAgentSKUId: settings.nodeImage.nodeAgentSKUId,
       containerConfiguration: {
         containerImageNames: settings.images,
         ...(settings.registry ? { containerRegistries: [settings.registry] } : {}),

@@ -8,7 +8,8 @@ import { jobIdFor } from './ids.js';
 import { imagesOf } from './image-names.js';
 import type { AzureBatchBackendOptions } from './options.js';
 import { outcomeOf, storedExitCode } from './outcomes.js';
-import { RunPool, poolSpecification, type PoolSettings } from './pool.js';
+import type { NodeImage } from './node-image.js';
+import { DEFAULT_POOL_ID, DEFAULT_VM_SIZE, RunPool, poolSpecification, type PoolSettings } from './pool.js';
 import { stagingSas } from './staging-sas.js';
 import { submitTasks } from './submit-tasks.js';
 import { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
@@ -19,7 +20,9 @@ export async function runOnBatch(
   client: BatchClient,
   options: AzureBatchBackendOptions,
   spec: RunSpec,
-  runOptions: RunOptions = {},
+  runOptions: RunOptions,
+  /** The nodes' VM image (chosen once per backend). */
+  nodeImage: () => Promise<NodeImage>,
 ): Promise<RunOutcome> {
   checkSpec(spec);
   const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
@@ -60,11 +63,12 @@ export async function runOnBatch(
   const slots = options.taskSlotsPerNode ?? 1;
   const concurrency = options.concurrency ?? spec.limits.concurrency;
   const poolSettings: PoolSettings = {
-    poolId: options.poolId ?? 'mxn',
-    vmSize: options.vmSize ?? 'standard_d2s_v3',
+    poolId: options.poolId ?? DEFAULT_POOL_ID,
+    vmSize: options.vmSize ?? DEFAULT_VM_SIZE,
     maxNodes: options.maxNodes ?? Math.max(1, Math.ceil(concurrency / slots)),
     taskSlotsPerNode: slots,
     spot: options.spot ?? false,
+    nodeImage: await nodeImage(),
     images: [...new Set(images.values())],
     ...(options.registry
       ? {

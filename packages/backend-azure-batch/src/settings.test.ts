@@ -34,7 +34,7 @@ describe('azure-batch settings in an experiment file', () => {
     await writeFile(
       file,
       experiment(
-        '  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n  spot: true\n  taskSlotsPerNode: 4\n',
+        '  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n  spot: true\n  taskSlotsPerNode: 4\n  image: microsoft-dsvm/ubuntu-hpc/2404\n',
       ),
     );
     const loaded = await loadExperiment(file, { checkData: false, schema });
@@ -47,6 +47,7 @@ describe('azure-batch settings in an experiment file', () => {
       autoPool: true,
       spot: true,
       taskSlotsPerNode: 4,
+      image: 'microsoft-dsvm/ubuntu-hpc/2404',
     });
   });
 
@@ -55,7 +56,7 @@ describe('azure-batch settings in an experiment file', () => {
       '7:3: unknown key "maxNode" in compute; did you mean "maxNodes"?',
     ]);
     expect(await problems('  backend: azure-batch\n  keepJob: true\n')).toEqual([
-      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache, pool, autoPool, vmSize, maxNodes, taskSlotsPerNode, spot, workingDirectory',
+      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache, pool, autoPool, vmSize, image, nodeAgent, maxNodes, taskSlotsPerNode, spot, workingDirectory',
     ]);
   });
 
@@ -77,5 +78,13 @@ describe('azure-batch settings in an experiment file', () => {
       '8:13: compute.autoPool: autoPool: true runs on a pool of its own; remove pool (or autoPool)',
     ]);
     expect(await problems('  backend: azure\n')).toEqual(['6:12: compute.backend: unknown backend "azure"; did you mean "azure-batch"?']);
+    expect(
+      await problems('  backend: azure-batch\n  image: microsoft-dsvm:ubuntu-hpc:2404\n  nodeAgent: batch.node.ubuntu 24.04\n'),
+    ).toEqual([
+      '7:10: compute.image: a node image is publisher/offer/sku or publisher/offer/sku@version, e.g. microsoft-dsvm/ubuntu-hpc/2404',
+    ]);
+    expect(await problems('  backend: azure-batch\n  nodeAgent: batch.node.ubuntu 24.04\n')).toEqual([
+      '7:14: compute.nodeAgent: nodeAgent goes with image (the node agent of that image); without image, mxn chooses both',
+    ]);
   });
 });

@@ -7,8 +7,8 @@ import { TaskWatcher } from './watch-tasks.js';
 let loop: Loopback;
 let client: BatchClient;
 const vm = {
-  imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' },
-  nodeAgentSKUId: 'batch.node.ubuntu 22.04',
+  imageReference: { publisher: 'microsoft-dsvm', offer: 'ubuntu-hpc', sku: '2404', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 24.04',
 };
 beforeAll(async () => {
   loop = await startLoopback();

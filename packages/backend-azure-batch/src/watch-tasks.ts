@@ -6,8 +6,9 @@
  * the last listing (`$filter` on stateTransitionTime, `$select`, pages of 1000), whatever the task count.
  */
 import type { BatchServiceModels } from '@azure/batch';
-import { BackendError, formatDuration, type TaskEvent, type TaskSpec, type TaskState } from '@mxn/core';
+import { BackendError, type TaskEvent, type TaskSpec, type TaskState } from '@mxn/core';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
+import { failureMessage, isInfrastructureFailure } from './failure-info.js';
 
 type CloudTask = BatchServiceModels.CloudTask;
 
@@ -143,17 +144,22 @@ export class TaskWatcher {
         this.end(task, 'failed', {
           ...(exitCode === undefined ? {} : { exitCode }),
           message: failureMessage(exec, this.options.timeoutMs),
+          ...(isInfrastructureFailure(exec) ? { infrastructure: true } : {}),
         });
     }
   }
 
-  private end(task: WatchedTask, state: NonNullable<WatchedTask['terminal']>, extra: { exitCode?: number; message?: string }): void {
+  private end(
+    task: WatchedTask,
+    state: NonNullable<WatchedTask['terminal']>,
+    extra: { exitCode?: number; message?: string; infrastructure?: boolean },
+  ): void {
     task.terminal = state;
     if (extra.message) task.message = extra.message;
     this.emit(task, state, extra);
   }
 
-  private emit(task: WatchedTask, state: TaskState, extra: { exitCode?: number; message?: string } = {}): void {
+  private emit(task: WatchedTask, state: TaskState, extra: { exitCode?: number; message?: string; infrastructure?: boolean } = {}): void {
     this.options.emit({ taskId: task.spec.id, kind: task.spec.kind, state, attempt: task.attempt, at: new Date(), ...extra });
   }
 
@@ -181,13 +187,3 @@ export class TaskWatcher {
 }
 
 const time = (task: CloudTask): number => task.stateTransitionTime?.getTime() ?? 0;
-
-/** `exit code 3`, `timed out after 30m`, or the service's failure code and message. */
-function failureMessage(exec: BatchServiceModels.TaskExecutionInformation | undefined, timeoutMs: number): string {
-  const failure = exec?.failureInfo;
-  if (failure?.code === 'MaxWallClockTimeExceeded') return `timed out after ${formatDuration(timeoutMs)}`;
-  if (failure?.code === 'FailureExitCode' || (!failure && exec?.exitCode !== undefined)) return `exit code ${exec?.exitCode}`;
-  if (failure)
-    return `${failure.code ?? failure.category}: ${(failure.message ?? '').split('\n')[0]}${exec?.exitCode !== undefined ? ` (exit code ${exec.exitCode})` : ''}`;
-  return 'failed';
-}

@@ -35,6 +35,8 @@ describe('schemas/experiment.schema.json', () => {
       'pool',
       'autoPool',
       'vmSize',
+      'image',
+      'nodeAgent',
       'maxNodes',
       'taskSlotsPerNode',
       'spot',

@@ -64,7 +64,7 @@ export function containerImages(accept: (name: string) => boolean = () => true):
 /**
  * Images mxn builds from model folders, run as those folders: `<registry>/<model>:<hash12>` resolves to
  * the folder under `<root>/models/*` whose build-context hash starts with `hash12` (its command comes
- * from the task). Anything else is unknown (the task fails with ContainerPullError, as an unpullable image would).
+ * from the task). Anything else is unknown (the task fails with ContainerInvalidImage, as an unpullable image would).
  */
 export function modelFolderImages(root: string = process.cwd()): ImageResolver {
   const byHash = new Map<string, string>();

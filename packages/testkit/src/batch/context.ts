@@ -3,6 +3,7 @@ import type { Scheduler } from './scheduler.js';
 import type { BatchStore } from './store.js';
 import type { Injector } from './inject.js';
 import type { JsonObject } from './spec-types.js';
+import type { SupportedImage } from './supported-images.js';
 
 export interface RequestContext {
   operationId: string;
@@ -22,6 +23,10 @@ export interface RequestContext {
 export interface ServiceSettings {
   /** Minimum ms between enableautoscale calls on one pool (the service: 30 s). */
   enableAutoScaleMinIntervalMs: number;
+  /** What List Supported Images answers, and what pool creation accepts. */
+  supportedImages: readonly SupportedImage[];
+  /** The service's clock, for images' end of life. */
+  clock: () => Date;
 }
 
 interface HandlerResult {

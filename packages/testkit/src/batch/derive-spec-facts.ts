@@ -10,40 +10,35 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpecFacts, TypeFact, DefinitionFacts } from './spec-types.js';
 
-/** Operations the loopback service implements, by the spec's operationId. */
-export const OPERATIONS = [
-  'Pool_Add',
-  'Pool_Get',
-  'Pool_Exists',
-  'Pool_Delete',
-  'Pool_EnableAutoScale',
-  'Pool_EvaluateAutoScale',
-  'Pool_DisableAutoScale',
-  'Pool_Resize',
-  'Job_Add',
-  'Job_Get',
-  'Job_Patch',
-  'Job_GetTaskCounts',
-  'Job_Terminate',
-  'Job_Delete',
-  'Task_AddCollection',
-  'Task_List',
-  'Task_Get',
-] as const;
-
-/** Response-side enums the service answers with (not reachable from request bodies). */
-const RESPONSE_ENUMS = [
-  'TaskState',
-  'JobState',
-  'CloudPool.state',
-  'CloudPool.allocationState',
-  'TaskExecutionResult',
-  'ErrorCategory',
-  'TaskAddResult.status',
-];
+/**
+ * Operations the loopback service implements: its own name for each (the `2022-10-01.16.0`
+ * operationId, which tests, `calls` and injections use) → the operationId in the `2025-06-01`
+ * description, which was renamed there (same paths, methods and bodies). The supported-images
+ * operation has no 2022 handler history; it keeps the 2022 name for the same path.
+ */
+export const OPERATIONS = {
+  Account_ListSupportedImages: 'Pools_ListSupportedImages',
+  Pool_Add: 'Pools_CreatePool',
+  Pool_Get: 'Pools_GetPool',
+  Pool_Exists: 'Pools_PoolExists',
+  Pool_Delete: 'Pools_DeletePool',
+  Pool_EnableAutoScale: 'Pools_EnablePoolAutoScale',
+  Pool_EvaluateAutoScale: 'Pools_EvaluatePoolAutoScale',
+  Pool_DisableAutoScale: 'Pools_DisablePoolAutoScale',
+  Pool_Resize: 'Pools_ResizePool',
+  Job_Add: 'Jobs_CreateJob',
+  Job_Get: 'Jobs_GetJob',
+  Job_Patch: 'Jobs_UpdateJob',
+  Job_GetTaskCounts: 'Jobs_GetJobTaskCounts',
+  Job_Terminate: 'Jobs_TerminateJob',
+  Job_Delete: 'Jobs_DeleteJob',
+  Task_AddCollection: 'Tasks_CreateTaskCollection',
+  Task_List: 'Tasks_ListTasks',
+  Task_Get: 'Tasks_GetTask',
+} as const;
 
 /** Default location of the official description, relative to the repo root. */
-export const DEFAULT_SPEC_PATH = '../shared/specs/batch/BatchService-2022-10-01.16.0.json';
+export const DEFAULT_SPEC_PATH = '../shared/specs/batch/BatchService-2025-06-01.json';
 
 /** The parts of a Swagger 2.0 schema this reads. */
 interface Schema {
@@ -71,7 +66,7 @@ interface Parameter {
 /** The parts of the Swagger 2.0 document this reads. */
 interface SwaggerDocument {
   info: { version: string };
-  paths: Record<string, Record<string, { operationId: string; parameters?: Parameter[]; responses: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, { operationId: string; parameters?: Parameter[]; responses: Record<string, { schema?: Schema }> }>>;
   parameters: Record<string, Parameter>;
   definitions: Record<string, Schema>;
 }
@@ -82,6 +77,7 @@ export function deriveSpecFacts(spec: SwaggerDocument): SpecFacts {
   const enums: Record<string, string[]> = {};
   const definitions: Record<string, DefinitionFacts> = {};
   const pending: string[] = [];
+  const internalName = new Map<string, string>(Object.entries(OPERATIONS).map(([internal, id]) => [id, internal]));
 
   const refName = (ref: string): string => ref.replace('#/definitions/', '');
   const enumOf = (name: string, schema: Schema): TypeFact => {
@@ -93,6 +89,8 @@ export function deriveSpecFacts(spec: SwaggerDocument): SpecFacts {
       const name = refName(schema.$ref);
       const target = defs[name]!;
       if (target.enum) return enumOf(target['x-ms-enum']?.name ?? name, target);
+      // A named primitive (`Azure.Core.eTag` is a string), not an object.
+      if (target.type && target.type !== 'object' && !target.properties) return typeOf(target, name);
       pending.push(name);
       return `#${name}`;
     }
@@ -126,28 +124,31 @@ export function deriveSpecFacts(spec: SwaggerDocument): SpecFacts {
   const operations: SpecFacts['operations'] = {};
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      if (!(OPERATIONS as readonly string[]).includes(op.operationId)) continue;
+      const internal = internalName.get(op.operationId);
+      if (!internal) continue;
       const params = (op.parameters ?? []).map((p) => (p.$ref ? spec.parameters[p.$ref.split('/').pop()!]! : p));
       const body = params.find((p) => p.in === 'body');
       const success = Object.keys(op.responses)
         .filter((c) => c !== 'default')
         .map(Number);
-      operations[op.operationId] = {
+      const response = success.map((c) => op.responses[String(c)]?.schema?.$ref).find(Boolean);
+      operations[internal] = {
+        operationId: op.operationId,
         method: method.toUpperCase(),
         path,
         ...(body ? { body: refName(body.schema!.$ref!), bodyRequired: body.required === true } : {}),
+        ...(response ? { response: refName(response) } : {}),
         query: params.filter((p) => p.in === 'query').map((p) => p.name),
         success,
       };
       if (body) pending.push(refName(body.schema!.$ref!));
+      if (response) pending.push(refName(response));
     }
   }
+  const missing = Object.keys(OPERATIONS).filter((name) => !operations[name]);
+  if (missing.length)
+    throw new Error(`derive-spec-facts: the description has no ${missing.map((m) => OPERATIONS[m as keyof typeof OPERATIONS]).join(', ')}`);
   while (pending.length) describe(pending.pop()!);
-  for (const name of RESPONSE_ENUMS) {
-    const [def, prop] = name.split('.');
-    const schema = (prop ? defs[def!]!.properties![prop] : defs[def!])!;
-    enums[schema['x-ms-enum']?.name ?? name] = [...schema.enum!];
-  }
   const sortKeys = <T>(o: Record<string, T>): Record<string, T> =>
     Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return {

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { BatchServiceError, propertyError } from './errors.js';
 import { createPool, removePool } from './handlers-pools.js';
 import { applySelect } from './odata.js';
-import { validateDefinition } from './spec.js';
+import { validateBody } from './spec.js';
 import { newETag, now, renderJob, type Job } from './store.js';
 import { entityHeaders, type Handler, type RequestContext } from './context.js';
 import type { JsonObject, PoolSpec } from './spec-types.js';
 
-/** The fields of a `JobAddParameter` (and `JobPatchParameter`, `JobTerminateParameter`) the service acts on. */
+/** The fields of a `BatchJobCreateOptions` (and `BatchJobUpdateOptions`, `BatchJobTerminateOptions`) the service acts on. */
 interface JobBody extends JsonObject {
   id: string;
   poolInfo: {
@@ -44,7 +44,7 @@ export function reapAutoPools(ctx: RequestContext): void {
 
 export const jobHandlers: Record<string, Handler> = {
   Job_Add(ctx) {
-    validateDefinition('JobAddParameter', ctx.body!);
+    validateBody(ctx.operationId, ctx.body);
     const body = ctx.body as JobBody;
     const existing = ctx.store.job(body.id);
     if (existing) throw new BatchServiceError(existing.state === 'deleting' ? 'JobBeingDeleted' : 'JobExists');
@@ -56,7 +56,7 @@ export const jobHandlers: Record<string, Handler> = {
       if (!auto) throw propertyError('MissingRequiredProperty', 'poolInfo.poolId');
       if (!auto.pool) throw propertyError('MissingRequiredProperty', 'poolInfo.autoPoolSpecification.pool');
       poolId = `${auto.autoPoolIdPrefix ?? ''}_${randomUUID()}`.slice(0, 64).replace(/^_/, '');
-      createPool(ctx, poolId, auto.pool);
+      createPool(ctx, poolId, auto.pool, 'poolInfo.autoPoolSpecification.pool');
       autoPool = auto.poolLifetimeOption === 'job' && !auto.keepAlive;
     }
     if (spec.usesTaskDependencies === undefined) spec.usesTaskDependencies = false;
@@ -96,7 +96,7 @@ export const jobHandlers: Record<string, Handler> = {
   },
   Job_Patch(ctx) {
     const job = findJob(ctx);
-    validateDefinition('JobPatchParameter', ctx.body ?? {});
+    validateBody(ctx.operationId, ctx.body);
     if (job.state === 'completed' || job.state === 'terminating') throw new BatchServiceError('JobCompleted');
     if (job.state === 'deleting') throw new BatchServiceError('JobBeingDeleted');
     const body: Partial<JobBody> = ctx.body ?? {};
@@ -136,7 +136,7 @@ export const jobHandlers: Record<string, Handler> = {
   },
   Job_Terminate(ctx) {
     const job = findJob(ctx);
-    if (ctx.body) validateDefinition('JobTerminateParameter', ctx.body);
+    if (ctx.body) validateBody(ctx.operationId, ctx.body);
     if (job.state === 'completed' || job.state === 'terminating') throw new BatchServiceError('JobCompleted');
     if (job.state === 'deleting') throw new BatchServiceError('JobBeingDeleted');
     ctx.scheduler.terminateJob(job, (ctx.body as Partial<JobBody> | undefined)?.terminateReason ?? 'UserTerminate');

@@ -1,12 +1,13 @@
-/** Pool operations: add, get, exists, delete, enable/evaluate/disable autoscale, resize. */
+/** Pool operations: add, get, exists, delete, enable/evaluate/disable autoscale, resize, and the supported images. */
 import { BatchServiceError, propertyError } from './errors.js';
-import { applySelect } from './odata.js';
-import { durationMs, validateDefinition } from './spec.js';
+import { applySelect, compileFilter, decodeSkipToken, encodeSkipToken, maxResults } from './odata.js';
+import { durationMs, validateBody } from './spec.js';
 import { newETag, now, renderPool, type Pool } from './store.js';
 import { entityHeaders, type Handler, type RequestContext } from './context.js';
-import type { PoolSpec } from './spec-types.js';
+import type { JsonObject, PoolSpec } from './spec-types.js';
+import { checkPoolImage } from './supported-images.js';
 
-/** The fields of a `PoolResizeParameter`. */
+/** The fields of a `BatchPoolResizeOptions`. */
 interface PoolResize {
   targetDedicatedNodes?: number;
   targetLowPriorityNodes?: number;
@@ -29,10 +30,14 @@ function checkInterval(interval: string | undefined, prop: string): void {
     throw propertyError('InvalidPropertyValue', prop, 'The interval must be between 5 minutes and 168 hours.');
 }
 
-/** Creates a pool from a PoolAddParameter / PoolSpecification body (validated by the caller). */
-export function createPool(ctx: RequestContext, id: string, spec: PoolSpec): Pool {
-  if (!spec.virtualMachineConfiguration && !spec.cloudServiceConfiguration)
-    throw propertyError('MissingRequiredProperty', 'virtualMachineConfiguration');
+/**
+ * Creates a pool from a `BatchPoolCreateOptions` / `BatchPoolSpecification` body (validated by the
+ * caller); `where` is the path of the body in the request, for error answers (`''` for a pool add).
+ */
+export function createPool(ctx: RequestContext, id: string, spec: PoolSpec, where = ''): Pool {
+  const vmPath = where ? `${where}.virtualMachineConfiguration` : 'virtualMachineConfiguration';
+  if (!spec.virtualMachineConfiguration) throw propertyError('MissingRequiredProperty', vmPath);
+  checkPoolImage(ctx.settings.supportedImages, ctx.settings.clock(), spec.virtualMachineConfiguration, vmPath);
   if (spec.enableAutoScale) {
     if (!spec.autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
     for (const p of ['targetDedicatedNodes', 'targetLowPriorityNodes']) {
@@ -104,9 +109,38 @@ export function removePool(ctx: RequestContext, pool: Pool): void {
   setTimeout(() => ctx.store.pools.delete(pool.id.toLowerCase()), 50).unref();
 }
 
+/** What `$filter` may name in List Supported Images, with the operators the service documents for each. */
+const IMAGE_FILTER = { osType: ['eq', 'ne'], verificationType: ['eq', 'ne'], nodeAgentSKUId: ['eq', 'ne'] } as const;
+
 export const poolHandlers: Record<string, Handler> = {
+  Account_ListSupportedImages(ctx) {
+    const limit = maxResults(ctx.query.get('maxresults'));
+    const after = decodeSkipToken(ctx.query.get('$skiptoken'));
+    const filter = compileFilter(ctx.query.get('$filter'), IMAGE_FILTER);
+    const value: JsonObject[] = [];
+    let last: number | undefined;
+    let more = false;
+    for (const [i, entry] of ctx.settings.supportedImages.entries()) {
+      if (i <= after || !filter(entry as unknown as JsonObject)) continue;
+      if (value.length === limit) {
+        more = true;
+        break;
+      }
+      value.push(structuredClone(entry) as unknown as JsonObject);
+      last = i;
+    }
+    const body: JsonObject = { 'odata.metadata': `${ctx.baseUrl}/$metadata#supportedimages`, value };
+    if (more && last !== undefined) {
+      const next = new URL(`${ctx.baseUrl}/supportedimages`);
+      next.searchParams.set('api-version', ctx.query.get('api-version')!);
+      for (const p of ['$filter', 'maxresults']) if (ctx.query.has(p)) next.searchParams.set(p, ctx.query.get(p)!);
+      next.searchParams.set('$skiptoken', encodeSkipToken(last));
+      body['odata.nextLink'] = next.toString();
+    }
+    return { status: 200, body };
+  },
   Pool_Add(ctx) {
-    validateDefinition('PoolAddParameter', ctx.body!);
+    validateBody(ctx.operationId, ctx.body);
     const body = ctx.body as PoolSpec & { id: string };
     const existing = ctx.store.pool(body.id);
     if (existing) throw new BatchServiceError(existing.state === 'deleting' ? 'PoolBeingDeleted' : 'PoolExists');
@@ -137,7 +171,7 @@ export const poolHandlers: Record<string, Handler> = {
   },
   Pool_EnableAutoScale(ctx) {
     const pool = findPool(ctx);
-    validateDefinition('PoolEnableAutoScaleParameter', ctx.body ?? {});
+    validateBody(ctx.operationId, ctx.body);
     const { autoScaleFormula, autoScaleEvaluationInterval }: PoolSpec = ctx.body ?? {};
     if (!pool.enableAutoScale && !autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
     checkInterval(autoScaleEvaluationInterval, 'autoScaleEvaluationInterval');
@@ -156,7 +190,7 @@ export const poolHandlers: Record<string, Handler> = {
   },
   Pool_EvaluateAutoScale(ctx) {
     const pool = findPool(ctx);
-    validateDefinition('PoolEvaluateAutoScaleParameter', ctx.body ?? {});
+    validateBody(ctx.operationId, ctx.body);
     if (!pool.enableAutoScale) throw new BatchServiceError('AutoScaleNotEnabled');
     // Like the service, this only returns the result: the pool is not resized.
     const run = ctx.scheduler.evaluate(pool, ctx.body!.autoScaleFormula as string, false, 'evaluate');
@@ -176,7 +210,7 @@ export const poolHandlers: Record<string, Handler> = {
   },
   Pool_Resize(ctx) {
     const pool = findPool(ctx);
-    validateDefinition('PoolResizeParameter', ctx.body ?? {});
+    validateBody(ctx.operationId, ctx.body);
     if (pool.enableAutoScale) throw new BatchServiceError('AutoScaleEnabled');
     const body: PoolResize = ctx.body ?? {};
     if (body.targetDedicatedNodes !== undefined) pool.targetDedicatedNodes = body.targetDedicatedNodes;

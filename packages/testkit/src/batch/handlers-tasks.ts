@@ -1,7 +1,7 @@
 /** Task operations: add collection (limits, per-task results), list ($filter, $select, paging), get. */
 import { BatchServiceError, errorBody, propertyError } from './errors.js';
 import { applySelect, compileFilter, decodeSkipToken, encodeSkipToken, maxResults } from './odata.js';
-import { validateDefinition } from './spec.js';
+import { itemDefinition, specFacts, validateDefinition } from './spec.js';
 import { newETag, now, renderTask, type Job, type Task } from './store.js';
 import type { Handler, RequestContext } from './context.js';
 import type { JsonObject as Json, TaskSpec } from './spec-types.js';
@@ -12,6 +12,9 @@ export const MAX_COLLECTION_BYTES = 1024 * 1024;
 /** Most characters in a task's `dependsOn.taskIds`, all ids together. */
 export const MAX_DEPENDENCY_ID_CHARS = 64_000;
 
+/** The definition each task of an add-collection body is checked against (`BatchTaskCreateOptions` in 2025-06-01). */
+const TASK_DEFINITION = itemDefinition(specFacts.operations.Task_AddCollection!.body!, 'value');
+
 function findJob(ctx: RequestContext): Job {
   const job = ctx.store.job(ctx.params.jobId!);
   if (!job) throw new BatchServiceError('JobNotFound');
@@ -20,7 +23,7 @@ function findJob(ctx: RequestContext): Job {
 
 /** Checks one task of a collection against the job; throws the error its result reports. */
 function checkTask(job: Job, spec: TaskSpec, seen: Set<string>): void {
-  validateDefinition('TaskAddParameter', spec);
+  validateDefinition(TASK_DEFINITION, spec);
   const key = spec.id.toLowerCase();
   if (job.tasks.has(key) || seen.has(key)) throw new BatchServiceError('TaskExists');
   const dep = spec.dependsOn;

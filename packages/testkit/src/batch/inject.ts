@@ -3,8 +3,12 @@
  * added latency, and per-task `servererror` results in add-collection answers.
  */
 import { BatchServiceError } from './errors.js';
+import { specFacts } from './spec.js';
 
-/** A fault to inject. `operation` is a spec operationId (`Task_AddCollection`) or a RegExp over it; default: every operation. */
+/**
+ * A fault to inject. `operation` is the service's operation name (`Task_AddCollection`) or its 2025-06-01
+ * operationId (`Tasks_CreateTaskCollection`), or a RegExp over either; default: every operation.
+ */
 export type Injection =
   | {
       /** HTTP status to answer with: 429 → `TooManyRequests`, 500 → `InternalServerError`, 503 → `ServerBusy`. */
@@ -45,8 +49,11 @@ interface Active {
 
 const CODE_BY_STATUS: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServerBusy' };
 
-const matches = (op: string | RegExp | undefined, operationId: string): boolean =>
-  op === undefined || (typeof op === 'string' ? op.toLowerCase() === operationId.toLowerCase() : op.test(operationId));
+const matches = (op: string | RegExp | undefined, operation: string): boolean => {
+  if (op === undefined) return true;
+  const names = [operation, specFacts.operations[operation]?.operationId ?? operation];
+  return names.some((name) => (typeof op === 'string' ? op.toLowerCase() === name.toLowerCase() : op.test(name)));
+};
 
 export class Injector {
   private active: Active[] = [];

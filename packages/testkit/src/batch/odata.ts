@@ -78,8 +78,11 @@ function compare(op: string, actual: unknown, expected: string | number | boolea
   }
 }
 
-/** Compiles a `$filter` expression into a predicate over rendered items (throws `InvalidQueryParameterValue`). */
-export function compileFilter(filter: string | undefined): Pred {
+/**
+ * Compiles a `$filter` expression into a predicate over rendered items (throws `InvalidQueryParameterValue`).
+ * With `allowed`, only those properties, each with its operators, may be used (the service documents a set per operation).
+ */
+export function compileFilter(filter: string | undefined, allowed?: Record<string, readonly string[]>): Pred {
   if (!filter?.trim()) return () => true;
   const tokens = tokenize(filter);
   let i = 0;
@@ -101,9 +104,15 @@ export function compileFilter(filter: string | undefined): Pred {
       const inner = primary();
       return (x) => !inner(x);
     }
-    const field = next();
+    let field = next();
     const op = next();
     if (!['eq', 'ne', 'gt', 'ge', 'lt', 'le'].includes(op)) throw new Error(`unknown operator ${op}`);
+    if (allowed) {
+      const known = Object.entries(allowed).find(([name]) => name.toLowerCase() === field.toLowerCase());
+      if (!known) throw new Error(`the property ${field} cannot be filtered on here (only ${Object.keys(allowed).join(', ')})`);
+      if (!known[1].includes(op)) throw new Error(`the property ${known[0]} takes only ${known[1].join(', ')}`);
+      field = known[0];
+    }
     const value = literal(next());
     return (x) => compare(op, fieldValue(x, field), value);
   };

@@ -1,18 +1,22 @@
 /**
  * HTTP front of the loopback Batch service: matches the spec's paths, records and counts every call,
  * applies injected latency and faults, checks `api-version` and the SharedKey signature, parses the
- * body and turns handler results and `BatchServiceError`s into the service's answers.
+ * body, turns handler results and `BatchServiceError`s into the service's answers and (unless turned
+ * off) checks those answers against the description.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseQuery, verifySharedKey } from './auth.js';
 import { BatchServiceError, errorBody } from './errors.js';
-import { specFacts } from './spec.js';
+import { ResponseShapeError, specFacts, validateResponse } from './spec.js';
 import type { Handler, RequestContext } from './context.js';
 
 /** One request as the service received it. */
 export interface RecordedRequest {
+  /** The service's name for the operation (`Task_AddCollection`, …, `Unknown`; see `operationNames`). */
   operation: string;
+  /** The operation's id in the 2025-06-01 description (`Tasks_CreateTaskCollection`), when the path is known. */
+  operationId?: string;
   method: string;
   /** Path and query, as sent. */
   url: string;
@@ -41,6 +45,11 @@ const ROUTES: Route[] = Object.entries(specFacts.operations).map(([operationId, 
   return { operationId, method: op.method, pattern, names };
 });
 
+/** The service's operation names by their 2025-06-01 operationId (`Pools_ListSupportedImages` → `Account_ListSupportedImages`). */
+export const operationNames: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(specFacts.operations).map(([name, op]) => [op.operationId, name]),
+);
+
 export interface RouterDeps extends Omit<RequestContext, 'operationId' | 'params' | 'query' | 'body' | 'rawBody' | 'baseUrl'> {
   accountName: string;
   accountKey: string;
@@ -48,6 +57,8 @@ export interface RouterDeps extends Omit<RequestContext, 'operationId' | 'params
   handlers: Record<string, Handler>;
   calls: Record<string, number>;
   requests: RecordedRequest[];
+  /** Check every success answer against the description (a mismatch answers 500). */
+  checkResponses: boolean;
 }
 
 function match(method: string, path: string): { route: Route; params: Record<string, string> } | { pathKnown: boolean } {
@@ -82,6 +93,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
   const operation = 'route' in found ? found.route.operationId : 'Unknown';
   const record: RecordedRequest = {
     operation,
+    ...('route' in found ? { operationId: specFacts.operations[operation]!.operationId } : {}),
     method,
     url: rawUrl,
     body: rawBody.toString('utf8'),
@@ -166,12 +178,11 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       injector: deps.injector,
       settings: deps.settings,
     });
+    if (deps.checkResponses && result.status < 300) validateResponse(operation, result.body, !!query.get('$select'));
     send(result.status, result.body, result.headers);
   } catch (e) {
-    const err =
-      e instanceof BatchServiceError
-        ? e
-        : new BatchServiceError('InternalServerError', [{ key: 'Reason', value: String((e as Error)?.message ?? e) }]);
+    const reason = e instanceof ResponseShapeError ? `loopback Batch service bug: ${e.message}` : String((e as Error)?.message ?? e);
+    const err = e instanceof BatchServiceError ? e : new BatchServiceError('InternalServerError', [{ key: 'Reason', value: reason }]);
     send(err.status, errorBody(baseUrl, err, requestId), err.headers);
   }
 }

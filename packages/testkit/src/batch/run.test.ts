@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchServiceClient, BatchSharedKeyCredentials, type BatchServiceModels } from '@azure/batch';
+import type { BatchServiceClient, BatchServiceModels } from '@azure/batch';
 import {
   BlobServiceClient,
   ContainerSASPermissions,
@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
 import { startBatchService, type BatchService } from './service.js';
+import { batchClient } from './test-helpers.js';
 
 let azurite: AzuriteHandle;
 let svc: BatchService;
@@ -18,8 +19,8 @@ let client: BatchServiceClient;
 let blobs: BlobServiceClient;
 let imageDir: string;
 const vm = {
-  imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
-  nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+  imageReference: { publisher: 'microsoft-dsvm', offer: 'ubuntu-hpc', sku: '2404', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 24.04',
 };
 
 function sas(container: string, permissions: string): string {
@@ -52,7 +53,7 @@ beforeAll(async () => {
     "const out = process.env.AZ_BATCH_TASK_WORKING_DIR + '/out'; require('fs').mkdirSync(out, { recursive: true }); require('fs').writeFileSync(out + '/cwd.txt', process.cwd());";
   await writeFile(join(imageDir, 'where.js'), where);
   svc = await startBatchService({ images: { 'mxnacr.azurecr.io/where': { cwd: imageDir, command: ['node', 'where.js'] } } });
-  client = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
+  client = batchClient(svc);
   for (const c of ['inputs', 'outputs']) await blobs.createContainer(c);
   for (const i of [1, 2, 3]) await blobs.getContainerClient('inputs').uploadBlockBlob(`cells/${i}/x.txt`, String(i * 10), 2);
   await blobs.getContainerClient('inputs').uploadBlockBlob('other/secret.txt', 'not for tasks', 13);

@@ -21,18 +21,28 @@ export interface LocalImage {
   env?: Record<string, string>;
   /**
    * Run the task in this real image through the docker CLI, as a Batch node does: pulled first (a
-   * failed pull is ContainerPullError), the node's folders mounted at the same paths, the task's
+   * failed pull is ContainerInvalidImage), the node's folders mounted at the same paths, the task's
    * environment settings passed, the command line run in the image's WORKDIR (or the task working
    * directory). `cwd` and `command` are then unused.
    */
   container?: { ref: string; engine?: string };
 }
 
-/** Resolves an image name to how it runs locally (undefined: not known, the task fails with ContainerPullError). */
-export type ImageResolver = (name: string) => LocalImage | undefined | Promise<LocalImage | undefined>;
+/**
+ * An image that cannot be pulled (a registry outage, a deleted tag, missing credentials): a task naming
+ * it fails before it runs, as Batch reports it (`failureInfo.code` `ContainerInvalidImage`, category
+ * `usererror`, this message in its details, no exit code) and is not retried.
+ */
+export interface FailingImage {
+  /** What the container engine said, e.g. `manifest unknown`. */
+  pullFailure: string;
+}
+
+/** Resolves an image name to how it runs locally (undefined: not known, the task fails with ContainerInvalidImage). */
+export type ImageResolver = (name: string) => LocalImage | FailingImage | undefined | Promise<LocalImage | FailingImage | undefined>;
 
 /** Images a test or the emulator command knows: a fixed map, or a resolver function. */
-export type LocalImages = Record<string, LocalImage> | ImageResolver;
+export type LocalImages = Record<string, LocalImage | FailingImage> | ImageResolver;
 
 export interface AttemptInput {
   rootDir: string;
@@ -48,11 +58,35 @@ export interface AttemptInput {
   signal: AbortSignal;
 }
 
+/** A failure that is not just a nonzero exit code (pre-processing, upload, timeout, image). */
+export interface AttemptFailure {
+  code: string;
+  message: string;
+  kind: 'preProcessingError' | 'fileUploadError' | 'timeout' | 'terminated';
+  /** `failureInfo.details` as Batch reports them. */
+  details?: { name: string; value: string }[];
+  /** Batch does not retry it (the task could not be started at all). */
+  final?: boolean;
+}
+
 export interface AttemptOutcome {
   exitCode?: number;
-  /** A failure that is not just a nonzero exit code (pre-processing, upload, timeout, image). */
-  failure?: { code: string; message: string; kind: 'preProcessingError' | 'fileUploadError' | 'timeout' | 'terminated' };
+  failure?: AttemptFailure;
   taskDir: string;
+}
+
+/** How Batch reports a container image it could not pull (Azure/Batch issues 49 and 122). */
+function imageFailure(imageName: string, message: string): AttemptFailure {
+  return {
+    code: 'ContainerInvalidImage',
+    message: 'One or more container images specified are invalid',
+    kind: 'preProcessingError',
+    details: [
+      { name: 'ContainerImage', value: imageName },
+      { name: 'Message', value: message },
+    ],
+    final: true,
+  };
 }
 
 /** Splits a command line into words (single/double quotes, backslash escapes), without a shell. */
@@ -103,7 +137,7 @@ function pullImage(engine: string, ref: string): Promise<string | undefined> {
   });
 }
 
-async function lookupImage(images: LocalImages, name: string): Promise<LocalImage | undefined> {
+async function lookupImage(images: LocalImages, name: string): Promise<LocalImage | FailingImage | undefined> {
   if (typeof images === 'function') return images(name);
   const bare = name.replace(/:latest$/, '');
   return images[name] ?? images[bare] ?? images[`${bare}:latest`];
@@ -154,15 +188,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (container) {
     const image = await lookupImage(input.images, container.imageName);
     if (!image) {
-      return {
-        taskDir,
-        failure: {
-          code: 'ContainerPullError',
-          message: `The image ${container.imageName} is not in the loopback service's image map.`,
-          kind: 'preProcessingError',
-        },
-      };
+      const message = `pull access denied for ${container.imageName}: the image is not in the loopback Batch service's image map`;
+      return { taskDir, failure: imageFailure(container.imageName, message) };
     }
+    if ('pullFailure' in image) return { taskDir, failure: imageFailure(container.imageName, image.pullFailure) };
     if (argv.length === 0) argv = image.command ?? [];
     Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s) => [s.name, s.value ?? ''])));
     if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
@@ -172,19 +201,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   let containerName: string | undefined;
   let engine = 'docker';
   if (container) {
-    const image = (await lookupImage(input.images, container.imageName))!;
+    const image = (await lookupImage(input.images, container.imageName)) as LocalImage;
     if (image.container) {
       engine = image.container.engine ?? 'docker';
       const pulled = await pullImage(engine, image.container.ref);
-      if (pulled)
-        return {
-          taskDir,
-          failure: {
-            code: 'ContainerPullError',
-            message: `The image ${container.imageName} could not be pulled: ${pulled}`,
-            kind: 'preProcessingError',
-          },
-        };
+      if (pulled) return { taskDir, failure: imageFailure(container.imageName, pulled) };
       containerName = `batch-fake-${input.jobId}-${task.id}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_.-]/g, '-');
       const useImageDir = (container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault';
       const envArgs = Object.keys(env)

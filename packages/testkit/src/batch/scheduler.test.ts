@@ -1,11 +1,12 @@
-import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
+import type { BatchServiceClient } from '@azure/batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBatchService, type BatchService } from './service.js';
+import { batchClient } from './test-helpers.js';
 
 let svc: BatchService;
 let client: BatchServiceClient;
 const vm = {
-  imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts', version: 'latest' },
+  imageReference: { publisher: 'canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts', version: 'latest' },
   nodeAgentSKUId: 'batch.node.ubuntu 22.04',
 };
 const sleep = (ms: number) => `node -e "setTimeout(() => {}, ${ms})"`;
@@ -22,7 +23,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 
 beforeAll(async () => {
   svc = await startBatchService({ enableAutoScaleMinIntervalMs: 30_000 });
-  client = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
+  client = batchClient(svc);
   await client.pool.add({
     id: 'fixed',
     vmSize: 'standard_d2s_v3',
@@ -167,7 +168,7 @@ describe('lagging autoscale samples (sampleLagMs)', () => {
   it('shows formulas the task counts of sampleLagMs ago, so an evaluation right after the work ends still sees it', async () => {
     const lagging = await startBatchService({ enableAutoScaleMinIntervalMs: 0, sampleLagMs: 600, tickMs: 10 });
     try {
-      const batch = new BatchServiceClient(new BatchSharedKeyCredentials(lagging.accountName, lagging.accountKey), lagging.url);
+      const batch = batchClient(lagging);
       await batch.pool.add({
         id: 'p',
         vmSize: 'standard_d2s_v3',

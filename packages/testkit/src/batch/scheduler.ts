@@ -5,7 +5,7 @@
  */
 import { AutoScaleFormulaError, evaluateFormula } from './autoscale.js';
 import { dependenciesSatisfied, exitOptionsFor, satisfiesDependents, type EndKind } from './dependencies.js';
-import { runAttempt, type LocalImages } from './runner.js';
+import { runAttempt, type AttemptFailure, type LocalImages } from './runner.js';
 import { durationMs } from './spec.js';
 import { type BatchStore, newETag, now, setJobState, setTaskState, type Job, type Node, type Pool, type Task } from './store.js';
 
@@ -193,6 +193,25 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Preempts up to `count` Spot/low-priority nodes of `pool` that run tasks: the tasks are requeued
+   * and a new node starts in each one's place (Batch keeps allocating Spot nodes up to the target).
+   */
+  preempt(pool: Pool, count: number): number {
+    const victims = pool.nodes.filter((n) => !n.isDedicated && n.running.size > 0).slice(0, count);
+    for (const node of victims) {
+      this.evictTasks(node, 'requeue');
+      pool.nodes.splice(pool.nodes.indexOf(node), 1, {
+        id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_p`,
+        isDedicated: false,
+        running: new Set(),
+        readyAt: Date.now() + this.options.nodeStartMs,
+      });
+    }
+    if (victims.length) this.kick();
+    return victims.length;
+  }
+
   private evictTasks(node: Node, how: 'requeue' | 'terminate'): void {
     for (const key of node.running) {
       const [jobId, taskId] = key.split('/') as [string, string];
@@ -275,12 +294,7 @@ export class Scheduler {
     this.running.add(p);
   }
 
-  private finish(
-    job: Job,
-    task: Task,
-    exitCode: number | undefined,
-    failure: { code: string; message: string; kind: string } | undefined,
-  ): void {
+  private finish(job: Job, task: Task, exitCode: number | undefined, failure: AttemptFailure | undefined): void {
     const evicted = (task as Task & { evicted?: string }).evicted;
     delete (task as Task & { evicted?: string }).evicted;
     delete task.abort;
@@ -293,7 +307,7 @@ export class Scheduler {
     const kind: EndKind = failure ? (failure.kind as EndKind) : 'exit';
     const succeeded = !failure && exitCode === 0;
     const maxRetries: number = task.spec.constraints?.maxTaskRetryCount ?? 0;
-    const retryable = !succeeded && kind !== 'terminated' && kind !== 'timeout' && job.state === 'active';
+    const retryable = !succeeded && kind !== 'terminated' && kind !== 'timeout' && !failure?.final && job.state === 'active';
     if (retryable && (maxRetries === -1 || info.retryCount < maxRetries)) {
       info.retryCount++;
       info.lastRetryTime = now();
@@ -307,6 +321,7 @@ export class Scheduler {
         category: failure.kind === 'terminated' ? 'servererror' : 'usererror',
         code: failure.code,
         message: failure.message,
+        ...(failure.details ? { details: failure.details } : {}),
       };
     else if (!succeeded) {
       info.failureInfo = {

@@ -1,18 +1,18 @@
 import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBatchService, type BatchService } from './service.js';
-import { signedFetch } from './test-helpers.js';
+import { batchClient, signedFetch } from './test-helpers.js';
 
 let svc: BatchService;
 let client: BatchServiceClient;
 const vm = {
-  imageReference: { publisher: 'microsoft-azure-batch', offer: 'ubuntu-server-container', sku: '20-04-lts', version: 'latest' },
-  nodeAgentSKUId: 'batch.node.ubuntu 20.04',
+  imageReference: { publisher: 'microsoft-dsvm', offer: 'ubuntu-hpc', sku: '2404', version: 'latest' },
+  nodeAgentSKUId: 'batch.node.ubuntu 24.04',
 };
 
 beforeAll(async () => {
   svc = await startBatchService();
-  client = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
+  client = batchClient(svc);
 });
 afterAll(() => svc?.stop());
 
@@ -117,10 +117,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
   });
 
   it('rejects a request signed with the wrong key', async () => {
-    const wrong = new BatchServiceClient(
-      new BatchSharedKeyCredentials(svc.accountName, Buffer.from('not the key').toString('base64')),
-      svc.url,
-    );
+    const wrong = batchClient(svc, Buffer.from('not the key').toString('base64'));
     const err = await rejection(wrong.pool.get('sdk-pool'));
     expect(err.statusCode).toBe(403);
     expect(err.code).toBe('AuthenticationFailed');
@@ -132,7 +129,7 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
   it('answers with the service error shapes', async () => {
     const missing = await rejection(client.job.get('no-such-job'));
     expect(missing).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
-    const res = await fetch(`${svc.url}/jobs/no-such-job?api-version=2022-10-01.16.0`);
+    const res = await fetch(`${svc.url}/jobs/no-such-job?api-version=${svc.apiVersion}`);
     const raw = (await res.json()) as ErrorBody;
     expect(res.status).toBe(403); // unsigned
     expect(raw['odata.metadata']).toContain('$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element');
@@ -171,14 +168,33 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(await rejection(client.job.getTaskCounts('no-such-job'))).toMatchObject({ statusCode: 404, code: 'JobNotFound' });
   });
 
-  it('checks api-version', async () => {
-    const other = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
-    other.apiVersion = '2020-01-01.11.0';
-    const err = await rejection(other.pool.get('sdk-pool'));
-    expect(err).toMatchObject({ statusCode: 400, code: 'InvalidQueryParameterValue' });
-    expect(err.body.values).toContainEqual({ key: 'QueryParameterName', value: 'api-version' });
-    const res = await fetch(`${svc.url}/pools/sdk-pool`);
-    expect(((await res.json()) as ErrorBody).code).toBe('MissingRequiredQueryParameter');
+  it('speaks api-version 2025-06-01 only: the SDK as shipped (2022-10-01.16.0) and a missing version are refused', async () => {
+    expect(svc.apiVersion).toBe('2025-06-01');
+    const shipped = new BatchServiceClient(new BatchSharedKeyCredentials(svc.accountName, svc.accountKey), svc.url);
+    expect(shipped.apiVersion).toBe('2022-10-01.16.0');
+    const old = await rejection(shipped.pool.get('sdk-pool'));
+    expect(old).toMatchObject({ statusCode: 400, code: 'InvalidQueryParameterValue' });
+    expect(old.body.values).toEqual([
+      { key: 'QueryParameterName', value: 'api-version' },
+      { key: 'QueryParameterValue', value: '2022-10-01.16.0' },
+      { key: 'Reason', value: expect.stringContaining('2025-06-01') },
+    ]);
+    const oldAdd = await rejection(shipped.job.add({ id: 'old-version-job', poolInfo: { poolId: 'sdk-pool' } }));
+    expect(oldAdd.code).toBe('InvalidQueryParameterValue');
+    expect(svc.store.job('old-version-job')).toBeUndefined();
+    shipped.apiVersion = '2024-07-01.20.0';
+    expect((await rejection(shipped.task.list('sdk-job'))).code).toBe('InvalidQueryParameterValue');
+
+    const missing = await signedFetch(svc, 'GET', '/pools/sdk-pool', undefined, null);
+    expect(missing.status).toBe(400);
+    const missingBody = (await missing.json()) as ErrorBody;
+    expect(missingBody.code).toBe('MissingRequiredQueryParameter');
+    expect(missingBody.values).toEqual([{ key: 'QueryParameterName', value: 'api-version' }]);
+    const unsigned = await fetch(`${svc.url}/pools/sdk-pool`);
+    expect(((await unsigned.json()) as ErrorBody).code).toBe('MissingRequiredQueryParameter');
+    const byHand = await signedFetch(svc, 'GET', '/pools/sdk-pool', undefined, '2022-10-01.16.0');
+    expect(byHand.status).toBe(400);
+    expect(((await byHand.json()) as ErrorBody).code).toBe('InvalidQueryParameterValue');
   });
 
   it('enforces the add-collection limits and task rules', async () => {
@@ -252,8 +268,11 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     expect(svc.calls.Job_Get).toBe(before + 1);
   });
 
-  it('records every request without the account key', () => {
+  it('records every request without the account key; every accepted one carried api-version 2025-06-01', () => {
     expect(svc.requests.length).toBeGreaterThan(10);
+    const accepted = svc.requests.filter((r) => (r.status ?? 500) < 300);
+    expect(accepted.length).toBeGreaterThan(10);
+    for (const r of accepted) expect(new URL(r.url, svc.url).searchParams.get('api-version')).toBe('2025-06-01');
     const first = svc.requests.find((r) => r.operation === 'Pool_Add')!;
     expect(first.method).toBe('POST');
     expect(JSON.parse(first.body).id).toBe('sdk-pool');

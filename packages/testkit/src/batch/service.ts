@@ -1,5 +1,5 @@
 /**
- * `startBatchService()`: a loopback Azure Batch service (data-plane REST API 2022-10-01.16.0) for
+ * `startBatchService()`: a loopback Azure Batch service (data-plane REST API 2025-06-01) for
  * tests and offline runs. It checks requests like the service, keeps pools, jobs and tasks in memory,
  * and really runs tasks as local processes (see README.md in this folder).
  */
@@ -14,11 +14,12 @@ import { jobHandlers, reapAutoPools } from './handlers-jobs.js';
 import { poolHandlers } from './handlers-pools.js';
 import { taskHandlers } from './handlers-tasks.js';
 import { Injector, type Injection, type InjectionHandle } from './inject.js';
-import { route, type RecordedRequest } from './router.js';
+import { operationNames, route, type RecordedRequest } from './router.js';
 import type { LocalImages } from './runner.js';
 import { Scheduler } from './scheduler.js';
 import { specFacts } from './spec.js';
 import { BatchStore } from './store.js';
+import { DEFAULT_SUPPORTED_IMAGES, type SupportedImage } from './supported-images.js';
 
 export interface BatchServiceOptions {
   /** Account name used in URLs and SharedKey signatures. Default `mxnbatch`. */
@@ -27,8 +28,21 @@ export interface BatchServiceOptions {
   accountKey?: string;
   /** Port on 127.0.0.1. Default 0 (ephemeral). */
   port?: number;
-  /** Container image name → local command and working directory, or a function resolving a name. Default `{}`. */
+  /**
+   * Container image name → local command and working directory (or `{ pullFailure: 'message' }`: the
+   * image cannot be pulled, and a task naming it fails as Batch reports it), or a function resolving a name.
+   * Default `{}`.
+   */
   images?: LocalImages;
+  /** What List Supported Images answers and pool creation accepts. Default `DEFAULT_SUPPORTED_IMAGES`. */
+  supportedImages?: readonly SupportedImage[];
+  /** The service's clock, against which images' `batchSupportEndOfLife` is checked. Default: the real time. */
+  clock?: () => Date;
+  /**
+   * Check every success answer against the 2025-06-01 description (a mismatch, a bug in this fake,
+   * answers 500 `InternalServerError` naming the property). Default true.
+   */
+  checkResponses?: boolean;
   /** Where node and task folders go. Default: a new temp folder, removed by `stop()`. */
   rootDir?: string;
   /** ms a new node takes to start. Default 50. */
@@ -62,8 +76,12 @@ export interface BatchService {
   url: string;
   accountName: string;
   accountKey: string;
+  /** The one api-version the service accepts: `2025-06-01`. */
   apiVersion: string;
-  /** Calls per operation id (`Task_AddCollection`, `Job_GetTaskCounts`, …, `Unknown`), live. */
+  /**
+   * Calls per operation (`Task_AddCollection`, `Job_GetTaskCounts`, …, `Unknown`), live; each count
+   * can also be read by the operation's 2025-06-01 operationId (`calls.Tasks_CreateTaskCollection`).
+   */
   calls: Record<string, number>;
   /** Every request received (method, url, headers, body, status), live. */
   requests: RecordedRequest[];
@@ -75,6 +93,12 @@ export interface BatchService {
   clearInjections(): void;
   /** Node counts of a pool (undefined when it does not exist). */
   poolNodes(poolId: string): PoolNodeCounts | undefined;
+  /**
+   * Preempts up to `count` (default all) Spot/low-priority nodes of a pool that are running tasks, as
+   * Azure reclaims Spot capacity: their tasks go back to active (`requeueCount` + 1, no failure) and a
+   * new node starts in each one's place. Returns how many nodes were preempted.
+   */
+  preemptNodes(poolId: string, count?: number): number;
   /** The service's state (pools, jobs, tasks) for assertions. */
   store: BatchStore;
   /** Recorded requests whose URL, headers or body contain `needle` (raw or URL-encoded): for "no secret was sent" checks. */
@@ -103,11 +127,35 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
     tickMs: options.tickMs ?? 25,
     ...(options.sampleLagMs ? { sampleLagMs: options.sampleLagMs } : {}),
   });
-  const settings: ServiceSettings = { enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000 };
-  const calls: Record<string, number> = {};
+  const settings: ServiceSettings = {
+    enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000,
+    supportedImages: options.supportedImages ?? DEFAULT_SUPPORTED_IMAGES,
+    clock: options.clock ?? (() => new Date()),
+  };
+  // Counts are kept under the service's names; a 2025-06-01 operationId reads the same count.
+  const calls = new Proxy<Record<string, number>>(
+    {},
+    {
+      get: (counts, name) =>
+        typeof name === 'string' && !(name in counts) && operationNames[name] ? counts[operationNames[name]] : Reflect.get(counts, name),
+    },
+  );
   const requests: RecordedRequest[] = [];
   const handlers = { ...poolHandlers, ...jobHandlers, ...taskHandlers };
-  const deps = { accountName, accountKey, baseUrl: () => url, handlers, calls, requests, store, scheduler, injector, settings };
+  const checkResponses = options.checkResponses ?? true;
+  const deps = {
+    accountName,
+    accountKey,
+    baseUrl: () => url,
+    handlers,
+    calls,
+    requests,
+    store,
+    scheduler,
+    injector,
+    settings,
+    checkResponses,
+  };
   const reaper = setInterval(
     () =>
       reapAutoPools({ ...deps, operationId: '', params: {}, query: new Map(), body: undefined, rawBody: Buffer.alloc(0), baseUrl: url }),
@@ -146,6 +194,10 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
         lowPriority: pool.nodes.filter((n) => !n.isDedicated).length,
         busySlots: busy,
       };
+    },
+    preemptNodes: (poolId, count) => {
+      const pool = store.pool(poolId);
+      return pool ? scheduler.preempt(pool, count ?? Number.POSITIVE_INFINITY) : 0;
     },
     requestsContaining(needle) {
       const forms = [needle, encodeURIComponent(needle)];

@@ -18,10 +18,14 @@ export interface DefinitionFacts {
 }
 
 interface OperationFacts {
+  /** The operationId in the description (the service's own name for the operation is the key). */
+  operationId: string;
   method: string;
   path: string;
   body?: string;
   bodyRequired?: boolean;
+  /** Definition of the success answer's body, when it has one. */
+  response?: string;
   query: string[];
   success: number[];
 }
@@ -77,7 +81,7 @@ export interface OutputFile {
   uploadOptions?: { uploadCondition?: string };
 }
 
-/** A task as added (`TaskAddParameter`). */
+/** A task as added (`BatchTaskCreateOptions`). */
 export interface TaskSpec extends JsonObject {
   id: string;
   commandLine?: string;
@@ -91,10 +95,9 @@ export interface TaskSpec extends JsonObject {
   exitConditions?: ExitConditions;
 }
 
-/** A pool's settings (`PoolAddParameter` without its id, or an auto pool's `PoolSpecification`). */
+/** A pool's settings (`BatchPoolCreateOptions` without its id, or an auto pool's `BatchPoolSpecification`). */
 export interface PoolSpec extends JsonObject {
   virtualMachineConfiguration?: JsonObject;
-  cloudServiceConfiguration?: JsonObject;
   enableAutoScale?: boolean;
   autoScaleFormula?: string;
   autoScaleEvaluationInterval?: string;

@@ -1,6 +1,6 @@
 /**
  * In-memory state of the loopback Batch account: pools (with nodes), jobs and their tasks,
- * plus how each is rendered as the service's JSON (CloudPool, CloudJob, CloudTask).
+ * plus how each is rendered as the service's JSON (`BatchPool`, `BatchJob`, `BatchTask` in 2025-06-01).
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject as Json, TaskSpec } from './spec-types.js';

@@ -13,12 +13,12 @@ describe('SharedKey string to sign', () => {
   it('signs decoded, sorted query parameters and the account path', () => {
     const s = stringToSign(
       'GET',
-      '/jobs/j1/tasks?maxresults=2&api-version=2022-10-01.16.0&%24filter=state%20eq%20%27active%27',
+      '/jobs/j1/tasks?maxresults=2&api-version=2025-06-01&%24filter=state%20eq%20%27active%27',
       headers,
       'acct',
       0,
     );
-    expect(s.endsWith("/acct/jobs/j1/tasks\n$filter:state eq 'active'\napi-version:2022-10-01.16.0\nmaxresults:2")).toBe(true);
+    expect(s.endsWith("/acct/jobs/j1/tasks\n$filter:state eq 'active'\napi-version:2025-06-01\nmaxresults:2")).toBe(true);
     expect(s.split('\n').slice(0, 13)).toEqual([
       'GET',
       '',
@@ -37,7 +37,7 @@ describe('SharedKey string to sign', () => {
   });
 
   it('accepts a bodiless POST signed with Content-Length 0 or empty, and rejects a tampered path', () => {
-    const url = '/pools/p/disableautoscale?api-version=2022-10-01.16.0';
+    const url = '/pools/p/disableautoscale?api-version=2025-06-01';
     for (const emptyZero of [false, true]) {
       const auth = `SharedKey acct:${sign(stringToSign('POST', url, headers, 'acct', 0, emptyZero), key)}`;
       expect(() => verifySharedKey('POST', url, { ...headers, authorization: auth }, 0, 'acct', key)).not.toThrow();
