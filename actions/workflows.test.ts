@@ -132,7 +132,8 @@ describe('workflow files', () => {
     const checkouts = run.steps.filter((entry) => entry.uses === 'actions/checkout@v4');
     const first = checkouts[0]!.with!;
     expect(first.ref).toBe(
-      "${{ github.event_name == 'pull_request_target' && github.event.pull_request.base.sha || github.event.pull_request.head.sha || github.sha }}",
+      "${{ github.event_name == 'pull_request_target' && github.event.pull_request.base.sha" +
+        ' || github.event.pull_request.head.sha || github.sha }}',
     );
     expect(first['persist-credentials']).toBe("${{ github.event_name != 'pull_request_target' }}");
     const build = run.steps.findIndex((entry) => entry.run?.includes('npm ci'));

@@ -72,7 +72,8 @@ export function actionDocs(root) {
     const end = text.indexOf(endMarker(name));
     if (start < 0 || end < start) {
       problems.push(
-        `${README}: no section for action ${name} (fix: add ${startMarker(name)} and ${endMarker(name)} where its tables go, then npm run docs)`,
+        `${README}: no section for action ${name} (fix: ` +
+          `add ${startMarker(name)} and ${endMarker(name)} where its tables go, then npm run docs)`,
       );
       continue;
     }

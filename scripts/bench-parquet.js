@@ -100,7 +100,8 @@ if (args.includes('--step')) {
     } else {
       const mb = (x) => `${x.toFixed(0)} MB`;
       console.log(
-        `parquet (hyparquet + hyparquet-writer, snappy): ${rows.toLocaleString('en')} rows × 8 columns, file ${(size / 1e6).toFixed(1)} MB`,
+        `parquet (hyparquet + hyparquet-writer, snappy): ` +
+          `${rows.toLocaleString('en')} rows × 8 columns, file ${(size / 1e6).toFixed(1)} MB`,
       );
       console.log(`  baseline: generating the table in a fresh process peaks at ${mb(results.baseline.peakRssMB)}`);
       for (const name of ['write', 'read', 'split']) {

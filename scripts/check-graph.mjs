@@ -235,7 +235,9 @@ function checkImports(root, file, packages) {
           file: relativeFile,
           line,
           message: `'${specifier}' reaches into ${path.relative(root, reached.dir).split(path.sep).join('/')}/${inside}`,
-          fix: `import from '${reached.name}' (export what is needed from its entry)${owner ? ` and declare '${reached.name}' in ${owner.manifestFile}` : ''}`,
+          fix:
+            `import from '${reached.name}' (export what is needed from its entry)` +
+            `${owner ? ` and declare '${reached.name}' in ${owner.manifestFile}` : ''}`,
         });
       }
       continue;
@@ -253,11 +255,13 @@ function checkImports(root, file, packages) {
       });
     }
     if (owner && owner !== target && !owner.edges.some((edge) => edge.name === name)) {
+      const field =
+        relativeFile.includes('.test.') || /(^|\/)(test|test-support)\//.test(relativeFile) ? 'devDependencies' : 'dependencies';
       problems.push({
         file: relativeFile,
         line,
         message: `imports '${specifier}' but ${owner.manifestFile} does not declare ${name}`,
-        fix: `add "${name}": "*" to "${relativeFile.includes('.test.') || /(^|\/)(test|test-support)\//.test(relativeFile) ? 'devDependencies' : 'dependencies'}" of ${owner.manifestFile}`,
+        fix: `add "${name}": "*" to "${field}" of ${owner.manifestFile}`,
       });
     }
   }

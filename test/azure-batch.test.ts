@@ -7,7 +7,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResults } from '@mxn/core';
 import { copy } from '@mxn/storage';
-import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
+import { fixedClock, modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { e2eProject, repoRoot, type E2eProject } from './support/project.js';
 
 const REGIONS = ['seoul', 'busan', 'daegu'];
@@ -32,7 +32,7 @@ describe('mxn run on azure-batch: the demo with datasets in S3 (loopback Batch +
   beforeAll(async () => {
     project = await e2eProject();
     emulators = await startEmulators({
-      batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+      batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10, clock: fixedClock() },
     });
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
     // This process seeds S3 through the SDKs' own variables, as a user's shell would.

@@ -6,6 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   containerImages,
+  fixedClock,
   skipWithoutDocker,
   skipWithoutRegistry,
   startEmulators,
@@ -28,6 +29,7 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push,
         autoScaleIntervalMs: 200,
         nodeStartMs: 20,
         tickMs: 10,
+        clock: fixedClock(),
       },
     });
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();

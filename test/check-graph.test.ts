@@ -110,7 +110,8 @@ describe('check-graph', () => {
     const failed = spawnSync(process.execPath, [script, broken], { encoding: 'utf8' });
     expect(failed.status).toBe(1);
     expect(failed.stdout).toContain(
-      'packages/a/src/index.ts:1: imports \'@mxn/b\' but packages/a/package.json does not declare @mxn/b (fix: add "@mxn/b": "*" to "dependencies" of packages/a/package.json)\n',
+      "packages/a/src/index.ts:1: imports '@mxn/b' but packages/a/package.json does not declare @mxn/b (fix: " +
+        'add "@mxn/b": "*" to "dependencies" of packages/a/package.json)\n',
     );
   });
 

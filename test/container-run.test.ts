@@ -39,39 +39,43 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
     project = await e2eProject();
   });
 
-  it('runs the demo models in images built from their unchanged Dockerfiles, with the metrics of the process runtime, and builds nothing the second time', async () => {
-    await project.experiment(
-      'demo-in-images',
-      `${experiment(
+  it(
+    'runs the demo models in images built from their unchanged Dockerfiles, ' +
+      'with the metrics of the process runtime, and builds nothing the second time',
+    async () => {
+      await project.experiment(
         'demo-in-images',
-        `  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
+        `${experiment(
+          'demo-in-images',
+          `  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
   - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }`,
-      )}aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n`,
-    );
-    const inImages = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
-    expect(inImages.stderr).not.toMatch(/\berror\b/i);
-    expect(inImages.code).toBe(0);
-    const container = await project.results('demo-in-images');
-    expect(container.runtime).toBe('container');
-    expect(container.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
-    expect(container.aggregate?.status).toBe('succeeded');
+        )}aggregate: { build: models/ensemble, command: [node, aggregate.js] }\n`,
+      );
+      const inImages = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
+      expect(inImages.stderr).not.toMatch(/\berror\b/i);
+      expect(inImages.code).toBe(0);
+      const container = await project.results('demo-in-images');
+      expect(container.runtime).toBe('container');
+      expect(container.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      expect(container.aggregate?.status).toBe('succeeded');
 
-    const asProcesses = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'process'], { env });
-    expect(asProcesses.code).toBe(0);
-    const processes = await project.results('demo-in-images');
-    expect(processes.runtime).toBe('process');
-    // Different keys (the runtime is part of them), so both really ran, and the same numbers came out.
-    expect(processes.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
-    for (const [index, cell] of processes.cells.entries()) {
-      expect(cell.key).not.toBe(container.cells[index]!.key);
-      expect(cell.metrics).toEqual(container.cells[index]!.metrics);
-    }
+      const asProcesses = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'process'], { env });
+      expect(asProcesses.code).toBe(0);
+      const processes = await project.results('demo-in-images');
+      expect(processes.runtime).toBe('process');
+      // Different keys (the runtime is part of them), so both really ran, and the same numbers came out.
+      expect(processes.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      for (const [index, cell] of processes.cells.entries()) {
+        expect(cell.key).not.toBe(container.cells[index]!.key);
+        expect(cell.metrics).toEqual(container.cells[index]!.metrics);
+      }
 
-    const again = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
-    expect(again.code).toBe(0);
-    expect((await project.results('demo-in-images')).cells.map((cell) => cell.status)).toEqual(['cached', 'cached', 'cached', 'cached']);
-    expect(again.stderr).not.toMatch(/building|built/);
-  });
+      const again = await project.mxn(['run', 'experiments/demo-in-images.yaml', '--runtime', 'container'], { env });
+      expect(again.code).toBe(0);
+      expect((await project.results('demo-in-images')).cells.map((cell) => cell.status)).toEqual(['cached', 'cached', 'cached', 'cached']);
+      expect(again.stderr).not.toMatch(/building|built/);
+    },
+  );
 
   it('keeps a cell key when its model writes into its working directory, under both runtimes', async () => {
     // It writes into its working directory (a failed write exits 2), then fails for want of predictions (exit 1).
@@ -154,7 +158,8 @@ describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
         for (const pid of fs.readdirSync('/proc').filter((name) => /^\\d+$/.test(name))) {
           try { found.environ.push(fs.readFileSync('/proc/' + pid + '/environ', 'utf8').replace(/\\0/g, ' ')); } catch {}
         }
-        try { fs.writeFileSync(process.env.MXN_INPUT_DIR + '/planted', 'x'); found.inputWritable = true; } catch { found.inputWritable = false; }
+        try { fs.writeFileSync(process.env.MXN_INPUT_DIR + '/planted', 'x'); found.inputWritable = true; } \
+catch { found.inputWritable = false; }
         const socket = net.connect(${port}, '127.0.0.1');
         socket.setTimeout(3000, () => socket.destroy(new Error('timeout')));
         socket.on('data', () => { found.network = true; done(); });

@@ -8,6 +8,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
 import { AZURITE_ACCOUNT } from '@mxn/emulators';
 import {
+  fixedClock,
   modelFolderImages,
   pushTestImage,
   skipWithoutRegistry,
@@ -67,7 +68,7 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     repo = await createPrRepo({ github, experiment: { name: 'pr-batch', text: experiment } });
     // Batch runs an image as the model folder whose build-context hash is its tag.
     emulators = await startEmulators({
-      batch: { images: modelFolderImages(repo.work), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+      batch: { images: modelFolderImages(repo.work), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10, clock: fixedClock() },
     });
     expect(emulators.blob.accountName).toBe(AZURITE_ACCOUNT);
     await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();

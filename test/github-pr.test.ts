@@ -230,11 +230,16 @@ describe('the GitHub loop: problems in one experiment, and a cancelled run', () 
     await writeFile(path.join(repo.work, 'models/slow/package.json'), '{ "private": true, "type": "module" }\n');
     await writeFile(
       path.join(repo.work, 'models/slow/train.js'),
-      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pids)} + '/' + process.env.MXN_CELL_ID, String(process.pid));\nsetInterval(() => {}, 1000);\n`,
+      `import { writeFileSync } from 'node:fs';\n` +
+        `writeFileSync(${JSON.stringify(pids)} + '/' + process.env.MXN_CELL_ID, String(process.pid));\n` +
+        `setInterval(() => {}, 1000);\n`,
     );
     await writeFile(
       path.join(repo.work, 'experiments/pr-slow.yaml'),
-      `name: pr-slow\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\n  - { name: busan, train: data/housing/busan.parquet }\nmodels:\n  - { name: slow, build: models/slow, command: [node, train.js] }\nevaluation: { target: price, metrics: [rmse] }\ncompute: { concurrency: 2, retries: 0, timeout: 2m }\n`,
+      `name: pr-slow\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\n` +
+        `  - { name: busan, train: data/housing/busan.parquet }\nmodels:\n` +
+        `  - { name: slow, build: models/slow, command: [node, train.js] }\n` +
+        `evaluation: { target: price, metrics: [rmse] }\ncompute: { concurrency: 2, retries: 0, timeout: 2m }\n`,
     );
     let stopped = false;
     const run = await repo.action(

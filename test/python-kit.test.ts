@@ -86,7 +86,8 @@ describe('the Python model kit', () => {
     expect(existsSync(path.join(repoRoot, 'python/tests/__pycache__'))).toBe(false);
   }, 120_000);
 
-  it('runs models/sklearn-gbr on harness-written inputs: the harness reads and scores its predictions, and reruns give the same bytes', async () => {
+  it('runs models/sklearn-gbr on harness-written inputs: ' +
+    'the harness reads and scores its predictions, and reruns give the same bytes', async () => {
     const seoul = await readParquetFile(path.join(repoRoot, 'data/housing/seoul.parquet'));
     const cell = await stage('sklearn-gbr', seoul, 'price', 'regression', { max_iter: 100, learning_rate: 0.1 });
     const before = (await readdir(GBR_DIR)).sort();
@@ -152,13 +153,17 @@ describe('the Python model kit', () => {
     const run = await python(['train.py'], model, cell.vars);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `mxn_model_kit: ${cell.testRows} of ${cell.testRows} predictions are NaN or infinite (first at row 0); every value must be a finite number\n`,
+      `mxn_model_kit: ${cell.testRows} of ${cell.testRows} predictions are NaN or infinite (first at row 0); ` +
+        `every value must be a finite number\n`,
     );
     expect(existsSync(path.join(cell.output, 'predictions.parquet'))).toBe(false);
   }, 60_000);
 });
 
-/** A tiny classifier through the kit: nearest class centroid on standardised numeric features, softmax of −distance²/2 as probabilities. */
+/**
+ * A tiny classifier through the kit: nearest class centroid on standardised numeric features,
+ * softmax of −distance²/2 as probabilities.
+ */
 const NEAREST_CENTROID = `
 import numpy as np
 from mxn_model_kit import run, write_metrics, write_predictions

@@ -137,7 +137,8 @@ describe('README API sections list exactly the exports', () => {
       .filter((pkg) => !hasApiSection(pkg))
       .map(
         (pkg) =>
-          `${path.relative(repoRoot, pkg.readme)}: no API section (fix: add "## API" with <!-- api:start --> and <!-- api:end --> under it, then npm run docs; or list the exports by hand)`,
+          `${path.relative(repoRoot, pkg.readme)}: no API section (fix: ` +
+          `add "## API" with <!-- api:start --> and <!-- api:end --> under it, then npm run docs; or list the exports by hand)`,
       );
     expect(missing).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // Random forest regression (ml-random-forest): bagged CART trees on numeric features and categories
-// as ranks ordered by their mean target (one column each, cheaper than one-hot for trees). ml-cart's split search costs O(rows²) per feature and node, so each fit draws a seeded
-// random subsample of `maxSamples` training rows (the forest then bootstraps from it per tree).
+// as ranks ordered by their mean target (one column each, cheaper than one-hot for trees). ml-cart's
+// split search costs O(rows²) per feature and node, so each fit draws a seeded random subsample of
+// `maxSamples` training rows (the forest then bootstraps from it per tree).
 // Params: trees (default 20), maxDepth (default 10), minSamples per leaf (default 5),
 // maxFeatures (share of features per tree, default 0.7), maxSamples (default 900), seed (default 42).
 import { RandomForestRegression } from 'ml-random-forest';

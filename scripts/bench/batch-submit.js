@@ -2,12 +2,12 @@
 // call: add-collection calls and wall time against the floor ceil(N/100) / concurrency × RTT; then the
 // calls one progress poll makes at 10,000 cells (first poll lists everything, later ones only changes).
 import { createBatchClient, cellTaskBody, submitTasks, TaskWatcher } from '@mxn/backend-azure-batch';
-import { startBatchService } from '@mxn/testkit';
+import { fixedClock, startBatchService } from '@mxn/testkit';
 import { fmt, heading } from './util.js';
 
 export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurrency = 8 } = {}) {
   heading(`(azure-batch) submitting ${cells.toLocaleString('en')} cells with ${latencyMs} ms latency per call`);
-  const service = await startBatchService({ enableAutoScaleMinIntervalMs: 0 });
+  const service = await startBatchService({ enableAutoScaleMinIntervalMs: 0, clock: fixedClock() });
   try {
     const client = await createBatchClient({ accountUrl: service.url, accountName: service.accountName, accountKey: service.accountKey });
     const vm = {
@@ -61,13 +61,16 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
     const floor = (Math.ceil(cells / 100) / concurrency) * latencyMs;
     const totalCalls = Object.values(service.calls).reduce((a, b) => a + b, 0);
     console.log(
-      `add-collection calls: ${service.calls.Task_AddCollection} (all calls: ${totalCalls}; aim ${Math.ceil(cells / 100)} + a handful), tasks added: ${result.added}`,
+      `add-collection calls: ${service.calls.Task_AddCollection} ` +
+        `(all calls: ${totalCalls}; aim ${Math.ceil(cells / 100)} + a handful), tasks added: ${result.added}`,
     );
     console.log(
-      `wall: ${fmt(wall)} vs floor ${fmt(floor)} (ceil(N/100)/${concurrency} × ${latencyMs} ms) → ${(wall / floor).toFixed(2)}× the floor (aim ≤ 2×)`,
+      `wall: ${fmt(wall)} vs floor ${fmt(floor)} (ceil(N/100)/${concurrency} × ${latencyMs} ms) ` +
+        `→ ${(wall / floor).toFixed(2)}× the floor (aim ≤ 2×)`,
     );
     console.log(
-      `  of which CPU (same submission, no latency): ${fmt(cpu)}; latency-bound part ${fmt(Math.max(0, wall - cpu))} → ${(Math.max(0, wall - cpu) / floor).toFixed(2)}× the floor`,
+      `  of which CPU (same submission, no latency): ${fmt(cpu)}; latency-bound part ` +
+        `${fmt(Math.max(0, wall - cpu))} → ${(Math.max(0, wall - cpu) / floor).toFixed(2)}× the floor`,
     );
 
     latency.remove();
@@ -78,7 +81,8 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
     await watcher.poll();
     const steady = watcher.lastPollCalls;
     console.log(
-      `calls per progress poll at ${cells.toLocaleString('en')} cells: first ${first} (task counts + ${first - 1} pages of 1000), then ${steady} (task counts + changed tasks only; aim: a constant)`,
+      `calls per progress poll at ${cells.toLocaleString('en')} cells: first ${first} (task counts + ${first - 1} pages of 1000), ` +
+        `then ${steady} (task counts + changed tasks only; aim: a constant)`,
     );
     return {
       addCollectionCalls: service.calls.Task_AddCollection,

@@ -45,7 +45,8 @@ await writePredictions(new Float64Array(test.numRows));
     `name: trivial
 datasets: [{ name: d, train: data/d.parquet }]
 models:
-  - { name: trivial, build: models/trivial, command: [node, train.js], params: { i: [${Array.from({ length: CELLS }, (_, i) => i).join(', ')}] } }
+  - { name: trivial, build: models/trivial, command: [node, train.js], \
+params: { i: [${Array.from({ length: CELLS }, (_, i) => i).join(', ')}] } }
 evaluation: { target: y, metrics: [rmse] }
 compute: { concurrency: ${CONCURRENCY}, retries: 0 }
 `,

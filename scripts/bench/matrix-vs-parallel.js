@@ -87,7 +87,10 @@ compute: { concurrency: ${CONCURRENCY}, retries: 0 }
     const assign = Object.entries(vars)
       .map(([key, value]) => `${key}=${shellQuote(value)}`)
       .join(' ');
-    return `mkdir -p ${shellQuote(out)} && cd ${shellQuote(modelDir)} && ${assign} node train.js > ${shellQuote(out)}/stdout.txt 2> ${shellQuote(out)}/stderr.txt`;
+    return (
+      `mkdir -p ${shellQuote(out)} && cd ${shellQuote(modelDir)} && ` +
+      `${assign} node train.js > ${shellQuote(out)}/stdout.txt 2> ${shellQuote(out)}/stderr.txt`
+    );
   });
   const jobsFile = path.join(root, 'jobs.txt');
   await writeFile(jobsFile, `${jobs.join('\n')}\n`);

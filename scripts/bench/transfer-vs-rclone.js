@@ -36,7 +36,8 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/bin.js') } = {}) {
   heading(
-    `(e) S3 ⇄ Blob: mxn sync vs rclone (baseline), 1 × ${BIG_MIB} MiB and ${SMALL_COUNT} × ${SMALL_MIB} MiB, concurrency ${CONCURRENCY}, median of ${REPEATS}`,
+    `(e) S3 ⇄ Blob: mxn sync vs rclone (baseline), 1 × ${BIG_MIB} MiB and ` +
+      `${SMALL_COUNT} × ${SMALL_MIB} MiB, concurrency ${CONCURRENCY}, median of ${REPEATS}`,
   );
   let rcloneVersion;
   try {
@@ -170,14 +171,16 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
     }
 
     console.log(
-      `baseline: ${rcloneVersion ?? 'none'} (streams through the client; same endpoints; --transfers ${CONCURRENCY}, 8 MiB chunks; S3 parts 4 at once, Blob blocks at rclone's default 16)`,
+      `baseline: ${rcloneVersion ?? 'none'} (streams through the client; same endpoints; ` +
+        `--transfers ${CONCURRENCY}, 8 MiB chunks; S3 parts 4 at once, Blob blocks at rclone's default 16)`,
     );
     console.log('throughput = bytes / wall time of the whole process (mxn: node start + SDK load included; in brackets copy() alone)');
     console.log('| case | mxn MiB/s | rclone MiB/s | mxn / rclone |');
     console.log('| --- | ---: | ---: | ---: |');
     for (const row of rows)
       console.log(
-        `| ${row.case} | ${row.mxn.toFixed(1)} (${row.copyOnly.toFixed(1)}) | ${row.rclone?.toFixed(1) ?? '–'} | ${row.ratio?.toFixed(2) ?? '–'} |`,
+        `| ${row.case} | ${row.mxn.toFixed(1)} (${row.copyOnly.toFixed(1)}) ` +
+          `| ${row.rclone?.toFixed(1) ?? '–'} | ${row.ratio?.toFixed(2) ?? '–'} |`,
       );
     if (stalls.length)
       console.log(
@@ -186,7 +189,9 @@ export async function benchTransfer({ mxnBin = path.resolve('packages/cli/dist/b
     console.log('server-side S3 → Blob, bytes through the runner (mxn; rclone moves every byte twice: in from S3, out to Blob):');
     for (const t of traffic) {
       console.log(
-        `  ${t.case}: ${t.serverSide} objects server-side; the Blob service (shim) pulled ${mib(t.pulled).toFixed(1)} MiB of ${mib(t.bytes).toFixed(1)} MiB; the runner received ${kib(t.fromS3)} from S3 and sent ${kib(t.toBlob)} to Blob (requests, listings, block lists)`,
+        `  ${t.case}: ${t.serverSide} objects server-side; ` +
+          `the Blob service (shim) pulled ${mib(t.pulled).toFixed(1)} MiB of ${mib(t.bytes).toFixed(1)} MiB; ` +
+          `the runner received ${kib(t.fromS3)} from S3 and sent ${kib(t.toBlob)} to Blob (requests, listings, block lists)`,
       );
     }
     return { rows, traffic, stalls };

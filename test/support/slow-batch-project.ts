@@ -5,7 +5,7 @@
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
+import { fixedClock, modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { e2eProject, repoRoot, type E2eProject } from './project.js';
 
 const SLOW_MODEL = `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
@@ -26,7 +26,7 @@ export async function slowBatchProject(options: { ensemble?: boolean } = {}): Pr
   await project.model('slow', SLOW_MODEL);
   if (options.ensemble) await symlink(path.join(repoRoot, 'models/ensemble'), project.file('models/ensemble'));
   const emulators = await startEmulators({
-    batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10 },
+    batch: { images: modelFolderImages(project.root), autoScaleIntervalMs: 200, nodeStartMs: 20, tickMs: 10, clock: fixedClock() },
   });
   await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
   const env = { ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/mxn/staging`, MXN_BATCH_POLL_MS: '100', NO_COLOR: '1' };

@@ -22,7 +22,10 @@ export function manifestText(manifest: AggregateManifest): string {
   return `${top},"cells":[\n${cells.map((cell) => JSON.stringify(cell)).join(',\n')}\n]}\n`;
 }
 
-/** Writes manifest.json into the aggregate's input prefix and the cell list next to it. Returns the output prefix of every cell, in list order. */
+/**
+ * Writes manifest.json into the aggregate's input prefix and the cell list next to it. Returns the
+ * output prefix of every cell, in list order.
+ */
 export async function writeAggregateInputs(store: Store, spec: RunSpec, blobName: (key: string) => string): Promise<string[]> {
   const aggregate = spec.aggregate!;
   const cells = [

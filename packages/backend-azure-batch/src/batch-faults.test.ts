@@ -170,7 +170,7 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     expect(loop.batch.calls.Task_AddCollection).toBe(4);
   });
 
-  it('sends no storage key or AWS secret to Batch, and gives a cell read-only URLs of exactly its inputs and write-only outputs', async () => {
+  it('sends Batch no storage key or AWS secret, and gives a cell read-only URLs of exactly its inputs and write-only outputs', async () => {
     const secret = 'aws-secret-for-the-test-0123456789';
     process.env.AWS_SECRET_ACCESS_KEY = secret;
     const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }]);

@@ -78,10 +78,26 @@ function batchStatus(error: unknown): number | undefined {
 }
 
 /**
+ * Secrets masked in text that may quote a blob URL or a request (Batch's failure details, error
+ * messages): SAS signatures `sig=…` → `sig=***` wherever they start a query parameter (after `?`, `&`,
+ * a space, a quote or a bracket; also URL-encoded, `sig%3D…`), SharedKey and Bearer authorizations. A
+ * masked value ends at `&`, white space, a quote or a closing bracket, so the text around it stays.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/(^|[^a-z0-9_-])(sig=)[^&\s"'<>)\],;]+/gi, '$1$2***')
+    .replace(/(sig%3D)[^&%\s"'<>)\],;]+/gi, '$1***')
+    .replace(/(SharedKey(?:Lite)? [^:\s]+:)[^\s"')]+/g, '$1***')
+    .replace(/(Bearer )[^\s"')]+/g, '$1***');
+}
+
+/**
  * A short readable reason of a failed SDK call (no request details, so no secrets): status, code, the
- * message's first line, and the service's reason when it gives one (`values`: `PropertyName` or
- * `QueryParameterName`, and `Reason`, as pool creation answers for a retired image or any call for an
- * api-version the service no longer accepts), with any SAS signature masked.
+ * message's first line, and what the service's `values` name: the property, query parameter or header
+ * with its value when given (`PropertyName`/`QueryParameterName`/`HeaderName` and `…Value`), and the
+ * `Reason`, e.g. `400 InvalidQueryParameterValue Value for one of the query parameters specified in the
+ * request URI is invalid. (api-version=2022-10-01.16.0)` — as pool creation answers for a retired image
+ * or any call for an api-version the service does not accept. SAS signatures are masked in all of it.
  */
 export function batchErrorText(error: unknown): string {
   const e = error as {
@@ -90,13 +106,23 @@ export function batchErrorText(error: unknown): string {
     statusCode?: number;
   };
   const raw = typeof e?.body?.message === 'object' ? e.body.message.value : (e?.body?.message ?? e?.message);
-  const first = String(raw ?? 'unknown error').split('\n')[0];
+  // A network error names the whole request first (`request to <url> failed, reason: …`): its reason is the news.
+  const first = String(raw ?? 'unknown error')
+    .split('\n')[0]!
+    .replace(/^request to \S+ failed, reason: /, '');
   const code = batchErrorCode(error);
   const values = Array.isArray(e?.body?.values) ? e.body.values : [];
   const detail = (key: string) => values.find((item) => item?.key === key)?.value?.split('\n')[0];
-  const [property, reason] = [detail('PropertyName') ?? detail('QueryParameterName') ?? detail('HeaderName'), detail('Reason')];
-  const why = reason ? ` (${property ? `${property}: ` : ''}${reason})` : '';
-  return [e?.statusCode, code, first === code ? undefined : first].filter(Boolean).join(' ') + why.replace(/([?&]sig=)[^&\s"')]+/gi, '$1…');
+  const [kind, name] = (['Property', 'QueryParameter', 'Header'] as const)
+    .map((what) => [what, detail(`${what}Name`)] as const)
+    .find(([, value]) => value !== undefined) ?? [undefined, undefined];
+  const value = kind && detail(`${kind}Value`);
+  const reason = detail('Reason');
+  const subject = name === undefined ? undefined : value === undefined ? name : `${name}=${value}`;
+  const why = subject || reason ? ` (${[subject, reason].filter(Boolean).join(': ')})` : '';
+  // A network error's message already holds its code (`connect ECONNREFUSED 127.0.0.1:9`).
+  const head = [e?.statusCode, first.includes(code ?? '\0') ? undefined : code, first].filter(Boolean).join(' ');
+  return maskSecrets(head + why);
 }
 
 /** A cause safe to keep on mxn's errors: code, status and first message line only — never the request (it holds SAS URLs). */

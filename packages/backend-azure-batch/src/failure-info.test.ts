@@ -23,7 +23,8 @@ describe("a failed task's Batch failure info", () => {
       ],
     });
     expect(failureInfoLine(pull)).toBe(
-      'ContainerInvalidImage: One or more container images specified are invalid (ContainerImage: mxn.local/ridge:0123456789ab; pull access denied for mxn.local/ridge)',
+      'ContainerInvalidImage: One or more container images specified are invalid ' +
+        '(ContainerImage: mxn.local/ridge:0123456789ab; pull access denied for mxn.local/ridge)',
     );
     expect(
       failureInfoLine(
@@ -74,5 +75,58 @@ describe("a failed task's Batch failure info", () => {
     expect(infrastructure('FailureExitCode', 'servererror')).toBe(false);
     expect(isInfrastructureFailure(exec(undefined, { exitCode: 1 }))).toBe(false);
     expect(isInfrastructureFailure(undefined)).toBe(false);
+  });
+
+  it("is the model's whenever the model exited non-zero, whatever else Batch reports", () => {
+    // [what happened, failure code, category, exit code, infrastructure?]
+    const cases: Array<[string, string | undefined, 'usererror' | 'servererror', number | undefined, boolean]> = [
+      ['the model exited 3', 'FailureExitCode', 'usererror', 3, false],
+      ['an upload error after exit 2', 'FileUploadMiscError', 'usererror', 2, false],
+      ['an upload error after exit 2, reported as a server error', 'FileUploadMiscError', 'servererror', 2, false],
+      ['a full disk the model filled', 'DiskFull', 'usererror', 1, false],
+      ['a server error after the model exited 137', 'SomethingNew', 'servererror', 137, false],
+      ['a timeout', 'MaxWallClockTimeExceeded', 'usererror', undefined, false],
+      ['an upload failure after exit 0', 'FileUploadMiscError', 'usererror', 0, true],
+      ['an upload failure after exit 0, as a server error', 'FileUploadContainerNotFound', 'servererror', 0, true],
+      ['pre-processing: a resource file download', 'BlobDownloadMiscError', 'usererror', undefined, true],
+      ['an image pull', 'ContainerPullImageFailed', 'usererror', undefined, true],
+      ['a container that could not start', 'ContainerInvalidSettings', 'usererror', undefined, true],
+      ['a lost node', 'NodeLost', 'servererror', undefined, true],
+      ['a preempted node', 'NodePreempted', 'usererror', undefined, true],
+      ['a disk full before the model ran', 'DiskFull', 'usererror', undefined, true],
+      ["Batch's own error without a code", undefined, 'servererror', undefined, true],
+    ];
+    const got = cases.map(([what, code, category, exitCode]) => [
+      what,
+      isInfrastructureFailure(exec({ category, ...(code ? { code } : {}) }, exitCode === undefined ? {} : { exitCode })),
+    ]);
+    expect(got).toEqual(cases.map(([what, , , , infrastructure]) => [what, infrastructure]));
+  });
+
+  it('masks SAS signatures in the whole line: message, details and container error', () => {
+    const url =
+      'https://acct.blob.core.windows.net/staging/inputs/k/train.parquet' +
+      '?sv=2024-08-04&se=2026-12-01T00%3A00%3A00Z&sr=b&sp=r&sig=SECRET%2Bsig%3D';
+    const line = failureInfoLine(
+      exec(
+        {
+          category: 'usererror',
+          code: 'BlobDownloadMiscError',
+          message: `Could not download ${url}`,
+          details: [
+            { name: 'BlobSource', value: url },
+            { name: 'FilePath', value: 'in/train.parquet' },
+            { name: 'Query', value: 'sig=BARE&se=2026-12-01&sp=cw' },
+          ],
+        },
+        { containerInfo: { error: `GET ${url.replace('?', '?sp=r&')} failed` } },
+      ),
+    );
+    expect(line).not.toMatch(/SECRET|BARE/);
+    expect(line).toContain('train.parquet?sv=2024-08-04&se=2026-12-01T00%3A00%3A00Z&sr=b&sp=r&sig=***');
+    expect(line).toContain('Query: sig=***&se=2026-12-01&sp=cw');
+    expect(failureMessage(exec({ category: 'usererror', code: 'BlobDownloadMiscError', message: `from ${url}` }), 0)).toMatch(
+      /sig=\*\*\*$/,
+    );
   });
 });

@@ -4,10 +4,13 @@
  * than the model: the image could not be pulled or the container not started, input files could not
  * be downloaded, outputs could not be uploaded, the node was lost or preempted, or Batch itself
  * erred (category `servererror`). Such failures are marked `infrastructure` on the outcome: they are
- * not kept as the cell's result, so the next run runs the cell again.
+ * not kept as the cell's result, so the next run runs the cell again. A non-zero exit code is always
+ * the model's failure, whatever else Batch reports (an upload error after exit 2, a disk the model
+ * filled): the model ran and failed, and running it again would only fail again.
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { formatDuration } from '@mxn/core';
+import { maskSecrets } from './client.js';
 
 type ExecutionInfo = BatchServiceModels.TaskExecutionInformation;
 
@@ -20,10 +23,15 @@ const MODEL_CODES = new Set(['FailureExitCode', 'MaxWallClockTimeExceeded', 'Tas
 const PLATFORM_CODE = /^(Container|Blob|Resource|FileUpload|Node|DiskFull|ApplicationPackage)|Preempt|Requeue/i;
 const MAX_LINE = 400;
 
-/** The platform failed, not the model (see the module comment). */
+/**
+ * The platform failed, not the model (see the module comment): there is no model exit code, or it is
+ * 0 (the outputs could not be uploaded after the model succeeded), and Batch's code or category says
+ * the platform failed (pre-processing, image pull, container start, downloads, uploads, the node).
+ */
 export function isInfrastructureFailure(exec: ExecutionInfo | undefined): boolean {
   const failure = exec?.failureInfo;
   if (!failure || MODEL_CODES.has(failure.code ?? '')) return false;
+  if (exec?.exitCode !== undefined && exec.exitCode !== 0) return false;
   return failure.category === 'servererror' || PLATFORM_CODE.test(failure.code ?? '');
 }
 
@@ -31,7 +39,8 @@ const firstLine = (text: string | undefined) => (text ?? '').split('\n')[0]!.tri
 
 /**
  * Batch's failure info as one line: `ContainerPullImageFailed: <message> (<details>); container: <error>`,
- * with the exit code when there is one. Undefined without failure info.
+ * with the exit code when there is one, SAS signatures masked (a download or upload failure's details
+ * quote the blob URL: `sig=***`). Undefined without failure info.
  */
 export function failureInfoLine(exec: ExecutionInfo | undefined): string | undefined {
   const failure = exec?.failureInfo;
@@ -51,6 +60,7 @@ export function failureInfoLine(exec: ExecutionInfo | undefined): string | undef
   if (details.length) line += ` (${details.join('; ')})`;
   if (container && !seen.some((text) => text.includes(container))) line += `; container: ${container}`;
   if (exec?.exitCode !== undefined) line += ` (exit code ${exec.exitCode})`;
+  line = maskSecrets(line);
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 

@@ -20,7 +20,9 @@ export function optionsFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJ
   if (!rawUrl)
     throw new BackendError('azure-batch: AZURE_BATCH_ACCOUNT_URL is not set', {
       code: 'Config',
-      hint: 'set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY (or sign in for Entra ID); `npx mxn-emulators` prints them for the loopback service',
+      hint:
+        'set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY ' +
+        '(or sign in for Entra ID); `npx mxn-emulators` prints them for the loopback service',
     });
   const accountUrl = /^https?:\/\//.test(rawUrl) ? rawUrl : `https://${rawUrl}`;
   const accountName = env.AZURE_BATCH_ACCOUNT_NAME ?? new URL(accountUrl).hostname.split('.')[0]!;
@@ -47,10 +49,14 @@ export function optionsFromEnv(settings: AzureBatchFileSettings = {}, env: NodeJ
   };
 }
 
-/** The backend as `mxn run` creates it: `settings` from the experiment file, the rest from `env` (see `optionsFromEnv`). */
+/**
+ * The backend as `mxn run` creates it: `settings` from the experiment file, the rest from `env` (see
+ * `optionsFromEnv`), and `extra` from the caller (where its lines go).
+ */
 export async function azureBatchBackendFromEnv(
   settings: AzureBatchFileSettings = {},
   env: NodeJS.ProcessEnv = process.env,
+  extra: Pick<AzureBatchBackendOptions, 'log'> = {},
 ): Promise<Backend> {
-  return azureBatchBackend(optionsFromEnv(settings, env));
+  return azureBatchBackend({ ...optionsFromEnv(settings, env), ...extra });
 }

@@ -1,12 +1,14 @@
 /**
  * The VM image of a pool's nodes. Without `compute.image`, mxn asks the account which images Batch
  * supports (List Supported Images, `GET /supportedimages`, once per backend) and takes a verified
- * Linux image that runs containers (capability `DockerCompatible`) whose end of Batch support is
- * furthest away (none announced is best). When the list cannot be read (no permission, an error) it
- * takes microsoft-dsvm/ubuntu-hpc/2404 with `batch.node.ubuntu 24.04`, the container-capable image
- * Azure names as the successor of the retired ubuntu-server-container, and says so in one line. An
- * image at or within 90 days of its end of support (chosen, given or already in the pool) gets a
- * warning with the date.
+ * Linux image that runs containers (capability `DockerCompatible`) whose announced end of Batch
+ * support is furthest away (an image without an announced date only when no dated one is left: its
+ * end is unknown, not "never"). When the list cannot be read (no permission, an error) it takes
+ * microsoft-dsvm/ubuntu-hpc/2404 with `batch.node.ubuntu 24.04`, the container-capable image Azure
+ * names as the successor of the retired ubuntu-server-container, and says so in one line. An Arm64
+ * VM size needs an Arm64 image: without one in the list, `compute.image` must name it. An image or
+ * node agent at or within 90 days of its end of support (chosen, given or already in the pool) gets
+ * a warning with the date. Every date is compared with the backend's clock (`now`).
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { BackendError } from '@mxn/core';
@@ -30,6 +32,8 @@ export interface NodeImageChoice {
   image: NodeImage;
   /** When Batch stops creating pools with it, when the service's list says so. */
   endOfLife?: Date;
+  /** The account's list of supported images was read and has the image (so no date means none announced). */
+  listed: boolean;
   /** `service`: chosen from the account's list; `setting`: `compute.image`; `fallback`: the list gave nothing usable. */
   source: 'service' | 'setting' | 'fallback';
   /** `note: …` / `warning: …` lines about the choice. */
@@ -50,7 +54,12 @@ const WARN_DAYS = 90;
 const DAY_MS = 86_400_000;
 /** The filter sent with List Supported Images (`osType`, `verificationType` and `nodeAgentSKUId` are the documented properties). */
 const SUPPORTED_IMAGES_FILTER = "osType eq 'linux'";
-const LIST_TIMEOUT_MS = 30_000;
+/**
+ * How long the reads that say what a run will run on (the supported images, the named pool) may take
+ * together, so that an unreachable account cannot stall `mxn plan`: after it, the images are "not
+ * listed" (the fallback is used) and the pool is described as unknown.
+ */
+export const LOOKUP_BUDGET_MS = 5000;
 
 /** `publisher/offer/sku[@version]` → its parts (version `latest` when absent). */
 export function parseNodeImage(text: string): Omit<NodeImage, 'nodeAgentSKUId'> {
@@ -72,9 +81,14 @@ export function imageLabel(image: NodeImage): string {
   return `${formatNodeImage(image)} (${image.nodeAgentSKUId})`;
 }
 
-/** Every Linux image the account supports (all pages), or why they could not be listed. Never throws. */
-export async function listSupportedImages(client: BatchClient): Promise<SupportedImages> {
-  const signal = AbortSignal.timeout(LIST_TIMEOUT_MS);
+/**
+ * Every Linux image the account supports (all pages), or why they could not be listed: the service's
+ * error (the last one, when `signal` ends the retries), or `no answer within 5 s`. Never throws.
+ */
+export async function listSupportedImages(
+  client: BatchClient,
+  signal: AbortSignal = AbortSignal.timeout(LOOKUP_BUDGET_MS),
+): Promise<SupportedImages> {
   // The SDK's AbortSignalLike predates the DOM typings of Node's AbortSignal; ms-rest-js only listens for `abort`.
   const abortSignal = signal as never;
   try {
@@ -90,19 +104,29 @@ export async function listSupportedImages(client: BatchClient): Promise<Supporte
     }
     return { images };
   } catch (error) {
-    return { error: signal.aborted ? `no answer within ${LIST_TIMEOUT_MS / 1000} s` : batchErrorText(error) };
+    return { error: lookupErrorText(error, signal) };
   }
+}
+
+/** A failed lookup's error: `no answer within 5 s` when the budget ended it before any answer, else the error itself. */
+export function lookupErrorText(error: unknown, signal: AbortSignal): string {
+  const e = error as { name?: string; code?: string; message?: string };
+  const aborted = e?.name === 'AbortError' || e?.code === 'REQUEST_ABORTED_ERROR' || /\baborted\b/i.test(e?.message ?? '');
+  return signal.aborted && aborted ? `no answer within ${LOOKUP_BUDGET_MS / 1000} s` : batchErrorText(error);
 }
 
 const sameText = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 const isArmImage = (image: SupportedImage) =>
   /arm64|aarch64/i.test(`${image.imageReference.offer} ${image.imageReference.sku} ${image.nodeAgentSKUId}`);
 const isContainerCapable = (image: SupportedImage) => (image.capabilities ?? []).some((c) => sameText(c, 'DockerCompatible'));
-const endOf = (image: SupportedImage) => toDate(image.batchSupportEndOfLife)?.getTime() ?? Number.POSITIVE_INFINITY;
-const isFallback = (image: SupportedImage) =>
-  sameText(image.imageReference.publisher, FALLBACK_IMAGE.publisher) &&
-  sameText(image.imageReference.offer, FALLBACK_IMAGE.offer) &&
-  sameText(image.imageReference.sku, FALLBACK_IMAGE.sku);
+/** An entry mxn can create a pool from: a Marketplace reference in full and a node agent (gallery-only entries are not). */
+const isComplete = (image: SupportedImage) =>
+  Boolean(image.imageReference?.publisher && image.imageReference.offer && image.imageReference.sku && image.nodeAgentSKUId);
+/** The number a sku starts with (`2404`, `2404-arm64` → 2404), for ties; a sku without one (`server`) ranks last. */
+const skuNumber = (image: SupportedImage) => Number(/^\d+(?:\.\d+)?/.exec(image.imageReference.sku ?? '')?.[0] ?? -1);
+/** microsoft-dsvm/ubuntu-hpc (any sku): Azure's container-capable successor of ubuntu-server-container. */
+const isPreferredOffer = (image: SupportedImage) =>
+  sameText(image.imageReference.publisher, FALLBACK_IMAGE.publisher) && sameText(image.imageReference.offer, FALLBACK_IMAGE.offer);
 
 /** The service's dates arrive as Date (SDK mapper) or, for fields it does not map, as strings. */
 function toDate(value: Date | string | undefined): Date | undefined {
@@ -112,29 +136,37 @@ function toDate(value: Date | string | undefined): Date | undefined {
 }
 
 /**
- * The image mxn takes from the account's list: verified, Linux, `DockerCompatible`, still supported at
- * `now`, for the VM size's architecture (arm64 images only for Arm sizes), with the furthest end of
- * support (none announced is best); ties go to microsoft-dsvm/ubuntu-hpc/2404, then the highest sku.
+ * The image mxn takes from the account's list: complete (publisher, offer, sku and node agent),
+ * verified, Linux, `DockerCompatible`, still supported at `now`, for the VM size's architecture (arm64
+ * images only for Arm sizes), with the furthest announced end of support. An image without an
+ * announced date is taken only when no dated one is left: a missing date means the end is unknown
+ * (not yet announced, or a stale entry), not that support never ends, so a dated image is the safer
+ * bet. Ties go to microsoft-dsvm/ubuntu-hpc, then to the highest sku (compared as numbers: 2404 > 2204).
  */
-export function pickNodeImage(images: SupportedImage[], options: { vmSize: string; now?: Date }): SupportedImage | undefined {
-  const now = (options.now ?? new Date()).getTime();
+export function pickNodeImage(images: SupportedImage[], options: { vmSize: string; now: Date }): SupportedImage | undefined {
+  const now = options.now.getTime();
   const arm = isArmVmSize(options.vmSize);
   const candidates = images.filter(
     (image) =>
+      isComplete(image) &&
       sameText(image.verificationType, 'verified') &&
       sameText(image.osType, 'linux') &&
       isContainerCapable(image) &&
       isArmImage(image) === arm &&
-      endOf(image) > now,
+      (toDate(image.batchSupportEndOfLife)?.getTime() ?? Number.POSITIVE_INFINITY) > now,
   );
-  candidates.sort(
+  const dated = candidates.filter((image) => toDate(image.batchSupportEndOfLife) !== undefined);
+  const pool = dated.length > 0 ? dated : candidates;
+  const endOf = (image: SupportedImage) => toDate(image.batchSupportEndOfLife)?.getTime() ?? 0;
+  pool.sort(
     (a, b) =>
       endOf(b) - endOf(a) ||
-      Number(isFallback(b)) - Number(isFallback(a)) ||
+      Number(isPreferredOffer(b)) - Number(isPreferredOffer(a)) ||
+      skuNumber(b) - skuNumber(a) ||
       b.imageReference.sku!.localeCompare(a.imageReference.sku!, 'en', { numeric: true }) ||
       `${a.imageReference.publisher}/${a.imageReference.offer}`.localeCompare(`${b.imageReference.publisher}/${b.imageReference.offer}`),
   );
-  return candidates[0];
+  return pool[0];
 }
 
 /** The list's entry for an image (publisher, offer and sku compared without case; a listed `latest` matches any version). */
@@ -151,34 +183,60 @@ function findListed(images: SupportedImage[], image: Omit<NodeImage, 'nodeAgentS
   );
 }
 
+/**
+ * When Batch stops supporting a node agent: the latest end of life among the listed images that use
+ * it; undefined when none is listed or one of them has no announced date.
+ */
+function agentEndOfLife(images: SupportedImage[], nodeAgentSKUId: string): Date | undefined {
+  const dates = images
+    .filter((entry) => sameText(entry.nodeAgentSKUId, nodeAgentSKUId))
+    .map((entry) => toDate(entry.batchSupportEndOfLife));
+  if (dates.length === 0 || dates.some((date) => date === undefined)) return undefined;
+  return new Date(Math.max(...dates.map((date) => date!.getTime())));
+}
+
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /** A warning when `endOfLife` has passed or is within 90 days of `now`. */
-export function endOfLifeWarning(what: string, endOfLife: Date | undefined, now: Date = new Date()): string | undefined {
+export function endOfLifeWarning(what: string, endOfLife: Date | undefined, now: Date): string | undefined {
   if (!endOfLife) return undefined;
   const left = endOfLife.getTime() - now.getTime();
   if (left <= 0)
-    return `warning: ${what} reached the end of its Batch support on ${day(endOfLife)}: Batch no longer creates pools with it and may not add nodes`;
+    return (
+      `warning: ${what} reached the end of its Batch support on ${day(endOfLife)}: ` +
+      `Batch no longer creates pools with it and may not add nodes`
+    );
   if (left <= WARN_DAYS * DAY_MS)
-    return `warning: ${what}: Batch support ends on ${day(endOfLife)} (in ${Math.ceil(left / DAY_MS)} days); Batch creates no pool with it after that`;
+    return `warning: ${what}: Batch support ends on ${day(endOfLife)} ` + `(${daysLeft(left)}); Batch creates no pool with it after that`;
   return undefined;
 }
 
-/** `supported until 2029-05-31`, `support ended 2025-04-23`, or that no end is announced. */
-export function supportText(choice: Pick<NodeImageChoice, 'endOfLife'>, now: Date = new Date()): string {
-  if (!choice.endOfLife) return 'no end of support announced';
+/** `in 44 days`, `in 1 day`, `within a day`. */
+function daysLeft(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  return days === 0 ? 'within a day' : `in ${days} day${days === 1 ? '' : 's'}`;
+}
+
+/**
+ * `supported until 2029-05-31`, `support ended 2025-04-23`; without a date, `end of support not
+ * announced` only when the account's list has the image without one, else `end of support unknown`
+ * (the list could not be read, or does not have the image).
+ */
+export function supportText(choice: Pick<NodeImageChoice, 'endOfLife' | 'listed'>, now: Date): string {
+  if (!choice.endOfLife) return choice.listed ? 'end of support not announced' : 'end of support unknown';
   return `${choice.endOfLife > now ? 'supported until' : 'support ended'} ${day(choice.endOfLife)}`;
 }
 
 /**
  * The pool's node image: `compute.image` (and `compute.nodeAgent`, else the agent the list gives for
  * it), else the best one in the account's list (`pickNodeImage`), else the fallback. Throws a
- * BackendError only for a `compute.image` whose node agent cannot be known.
+ * BackendError (`Config`) for a `compute.image` whose node agent cannot be known, and for an Arm64 VM
+ * size without an Arm64 image in the list (the fallback is x86-64 only: `compute.image` must name one).
  */
 export function chooseNodeImage(
   listed: SupportedImages,
   settings: { image?: string | undefined; nodeAgent?: string | undefined; vmSize: string },
-  now: Date = new Date(),
+  now: Date,
 ): NodeImageChoice {
   const images = 'images' in listed ? listed.images : undefined;
   if (settings.image !== undefined) {
@@ -197,16 +255,24 @@ export function chooseNodeImage(
     const notes: string[] = [];
     const eol = endOfLifeWarning(`node image ${imageLabel(image)}`, endOfLife, now);
     if (eol) notes.push(eol);
+    // An agent given by hand can be past its end even when the image is not (the service refuses the pool then).
+    if (settings.nodeAgent !== undefined && images) {
+      const agentEol = endOfLifeWarning(`node agent ${settings.nodeAgent}`, agentEndOfLife(images, settings.nodeAgent), now);
+      if (agentEol) notes.push(agentEol);
+    }
     if (images && !entry)
       notes.push(
-        `warning: node image ${formatNodeImage(image)} is not among the Linux images this Batch account supports: creating the pool may fail`,
+        `warning: node image ${formatNodeImage(image)} is not among the Linux images this Batch account supports: ` +
+          `creating the pool may fail`,
       );
     if (entry && !isContainerCapable(entry))
       notes.push(
-        `warning: node image ${formatNodeImage(image)} is not DockerCompatible: mxn's cells run in containers, which need a container-capable image`,
+        `warning: node image ${formatNodeImage(image)} is not DockerCompatible: ` +
+          `mxn's cells run in containers, which need a container-capable image`,
       );
-    return { image, ...(endOfLife ? { endOfLife } : {}), source: 'setting', notes };
+    return { image, ...(endOfLife ? { endOfLife } : {}), listed: entry !== undefined, source: 'setting', notes };
   }
+  const arm = isArmVmSize(settings.vmSize);
   const best = images && pickNodeImage(images, { vmSize: settings.vmSize, now });
   if (best) {
     const image: NodeImage = {
@@ -218,18 +284,24 @@ export function chooseNodeImage(
     };
     const endOfLife = toDate(best.batchSupportEndOfLife);
     const eol = endOfLifeWarning(`node image ${imageLabel(image)}`, endOfLife, now);
-    return { image, ...(endOfLife ? { endOfLife } : {}), source: 'service', notes: eol ? [eol] : [] };
+    return { image, ...(endOfLife ? { endOfLife } : {}), listed: true, source: 'service', notes: eol ? [eol] : [] };
   }
   const why =
     'error' in listed
       ? `could not list the Batch account's supported images (${listed.error})`
-      : `the Batch account lists no verified Linux DockerCompatible image still supported${isArmVmSize(settings.vmSize) ? ' for Arm64' : ''}`;
+      : `the Batch account lists no verified Linux DockerCompatible image still supported${arm ? ' for Arm64' : ''}`;
+  if (arm)
+    throw new BackendError(
+      `azure-batch: vmSize ${settings.vmSize} is an Arm64 size, and ${'error' in listed ? `mxn ${why}` : why}: ` +
+        'name an Arm64 node image in compute.image (and compute.nodeAgent)',
+      { code: 'Config', hint: `mxn's fallback image, ${formatNodeImage(FALLBACK_IMAGE)}, is x86-64 only` },
+    );
   const entry = images && findListed(images, FALLBACK_IMAGE);
   const endOfLife = toDate(entry?.batchSupportEndOfLife);
   const notes = [`note: ${why}; using ${imageLabel(FALLBACK_IMAGE)}`];
   const eol = endOfLifeWarning(`node image ${imageLabel(FALLBACK_IMAGE)}`, endOfLife, now);
   if (eol) notes.push(eol);
-  return { image: FALLBACK_IMAGE, ...(endOfLife ? { endOfLife } : {}), source: 'fallback', notes };
+  return { image: FALLBACK_IMAGE, ...(endOfLife ? { endOfLife } : {}), listed: entry !== undefined, source: 'fallback', notes };
 }
 
 function sameFallback(image: Omit<NodeImage, 'nodeAgentSKUId'>): boolean {
@@ -240,17 +312,62 @@ function sameFallback(image: Omit<NodeImage, 'nodeAgentSKUId'>): boolean {
   );
 }
 
+/** A pool's node image as the pool's properties give it (the agent may be missing). */
+export type PoolImage = Omit<NodeImage, 'nodeAgentSKUId'> & { nodeAgentSKUId?: string | undefined };
+
+/** A node image (or its agent) past its Batch support end of life: its label and the date. */
+export interface Retirement {
+  label: string;
+  endOfLife: Date;
+}
+
+/**
+ * Whether Batch no longer supports a node image at `now`, per the account's list: the image's own end
+ * of life, or its node agent's (the latest among the images that use it), whichever came first.
+ * Undefined when both are still supported, or the list could not be read (then nothing is known).
+ */
+export function retirement(image: PoolImage, listed: SupportedImages, now: Date): Retirement | undefined {
+  if (!('images' in listed)) return undefined;
+  const ends = [
+    toDate(findListed(listed.images, image)?.batchSupportEndOfLife),
+    image.nodeAgentSKUId ? agentEndOfLife(listed.images, image.nodeAgentSKUId) : undefined,
+  ].filter((date): date is Date => date !== undefined && date <= now);
+  if (ends.length === 0) return undefined;
+  const label = image.nodeAgentSKUId ? imageLabel(image as NodeImage) : formatNodeImage(image);
+  return { label, endOfLife: new Date(Math.min(...ends.map((date) => date.getTime()))) };
+}
+
+/** `pool mxn runs <image>, past its Batch support end of life on 2025-04-23`. */
+export function retiredPoolText(poolId: string, retired: Retirement): string {
+  return `pool ${poolId} runs ${retired.label}, past its Batch support end of life on ${day(retired.endOfLife)}`;
+}
+
+/** What a run does with an existing pool on a retired image (see `RunPool.open`), as the hint and remedy say it. */
+export const RETIRED_POOL_REMEDY = 'delete the pool (mxn recreates it) or name another compute.pool';
+
 /**
  * Warnings about a pool that already exists (it is reused as it is, whatever the settings say): its
- * image at or near its end of support, or no longer in the account's list.
+ * image past its end of support (the run replaces the pool when mxn created it and it has no nodes,
+ * else fails), near it, or no longer in the account's list.
  */
 export function existingPoolWarnings(
   poolId: string,
-  image: Omit<NodeImage, 'nodeAgentSKUId'> & { nodeAgentSKUId?: string | undefined },
+  image: PoolImage,
   listed: SupportedImages,
-  now: Date = new Date(),
+  now: Date,
+  pool: { managed: boolean; nodes: number; replacement?: NodeImage | undefined } = { managed: false, nodes: 0 },
 ): string[] {
   if (!('images' in listed)) return [];
+  const retired = retirement(image, listed, now);
+  if (retired) {
+    const replacement = pool.replacement && !retirement(pool.replacement, listed, now) ? pool.replacement : undefined;
+    return [
+      pool.managed && pool.nodes === 0 && replacement
+        ? `warning: ${retiredPoolText(poolId, retired)}: mxn created it and it has no nodes, ` +
+          `so the run deletes it and creates it again with ${imageLabel(replacement)}`
+        : `warning: ${retiredPoolText(poolId, retired)}: the run fails; ${RETIRED_POOL_REMEDY}`,
+    ];
+  }
   const entry = findListed(listed.images, image);
   const label = `pool ${poolId}'s node image ${formatNodeImage(image)}`;
   const remedy = `delete pool ${poolId} so that mxn creates it again with a supported image`;
@@ -305,6 +422,7 @@ export function retiringVmFamily(vmSize: string): string | undefined {
 export function vmSizeWarning(vmSize: string): string | undefined {
   const family = retiringVmFamily(vmSize);
   return family
-    ? `warning: vmSize ${vmSize} is in the ${family} family, which Azure is retiring for Batch: choose a current size (e.g. standard_d2s_v5)`
+    ? `warning: vmSize ${vmSize} is in the ${family} family, ` +
+        `which Azure is retiring for Batch: choose a current size (e.g. standard_d2s_v5)`
     : undefined;
 }

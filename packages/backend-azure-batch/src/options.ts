@@ -24,7 +24,10 @@ export interface AzureBatchBackendOptions {
   maxNodes?: number;
   /** Cells at once on one node (`compute.taskSlotsPerNode`). Default 1. */
   taskSlotsPerNode?: number;
-  /** Spot nodes instead of dedicated ones (`compute.spot`; sent as Batch's low-priority node counts, which now allocate Spot). Default false. */
+  /**
+   * Spot nodes instead of dedicated ones (`compute.spot`; sent as Batch's low-priority node counts,
+   * which now allocate Spot). Default false.
+   */
   spot?: boolean;
   /**
    * VM image of the pool's nodes (`compute.image`), `publisher/offer/sku[@version]`. Default: chosen
@@ -68,6 +71,13 @@ export interface AzureBatchBackendOptions {
   submitConcurrency?: number;
   /** Lines of stderr kept in a failed task's `error`. Default 20. */
   stderrTailLines?: number;
+  /**
+   * The clock against which node images' end of Batch support is checked (the 90-day warning, an
+   * ended image or agent). Default: the system clock. Tests fix it.
+   */
+  now?: () => Date;
+  /** Where a run says what it does besides its cells (it replaces a pool on a retired node image). Default: nowhere. */
+  log?: (line: string) => void;
 }
 
 export interface RetryOptions {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinKey } from '@mxn/storage';
 import { startLoopback, until, type Loopback } from '../test-support/loopback.js';
+import { growthError } from './pool.js';
 import { testSpec } from '../test-support/specs.js';
 
 // The service's autoscale samples lag: here $PendingTasks is 1.5 s old, evaluated every 300 ms.
@@ -64,5 +65,16 @@ describe('the pool a run used', { timeout: 30_000 }, () => {
     expect(parked).toBeGreaterThan(-1);
     expect(calls.slice(parked)).toContain('enableautoscale');
     expect(loop.batch.poolNodes('shared')?.targetDedicated).toBe(0);
+  });
+});
+
+describe('a pool that cannot grow', () => {
+  it('is told by its resize errors once its last resize ended without a node, each error once, secrets masked', () => {
+    const error = { code: 'AllocationFailed', message: 'Quota exceeded for https://x/y?sv=1&sig=SECRET\nmore' };
+    const pool = { allocationState: 'steady' as const, currentDedicatedNodes: 0, resizeErrors: [error, error] };
+    expect(growthError(pool)).toBe('AllocationFailed: Quota exceeded for https://x/y?sv=1&sig=***');
+    expect(growthError({ ...pool, allocationState: 'resizing' })).toBeUndefined();
+    expect(growthError({ ...pool, currentLowPriorityNodes: 1 })).toBeUndefined();
+    expect(growthError({ ...pool, resizeErrors: [] })).toBeUndefined();
   });
 });

@@ -14,9 +14,10 @@
  * `taskcompletion` lets that run's running tasks finish on the nodes being removed.
  */
 import type { BatchServiceModels } from '@azure/batch';
+import { retry } from '@mxn/async';
 import { BackendError } from '@mxn/core';
-import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
-import type { NodeImage } from './node-image.js';
+import { batchErrorCode, batchErrorText, maskSecrets, safeCause, type BatchClient } from './client.js';
+import { imageLabel, RETIRED_POOL_REMEDY, retiredPoolText, type NodeImage, type PoolImage, type Retirement } from './node-image.js';
 
 /** Pool id when neither `compute.pool` nor `MXN_BATCH_POOL` names one. */
 export const DEFAULT_POOL_ID = 'mxn';
@@ -27,8 +28,19 @@ export const MANAGED_TAG = 'mxn-managed';
 const EVALUATION_INTERVAL = 'PT5M';
 /** Minimum time between enableautoscale calls on one pool (the service's rule). */
 const ENABLE_MIN_INTERVAL_MS = 30_000;
-/** While a run has tasks waiting, it checks every this many polls whether another run parked the pool. */
+/** While a run has tasks waiting, it checks every this many polls whether another run parked the pool, or it cannot grow. */
 const PARKED_CHECK_EVERY = 10;
+/** What that check reads of the pool. */
+const MAINTAIN_SELECT = [
+  'id',
+  'enableAutoScale',
+  'targetDedicatedNodes',
+  'targetLowPriorityNodes',
+  'allocationState',
+  'currentDedicatedNodes',
+  'currentLowPriorityNodes',
+  'resizeErrors',
+].join(',');
 
 export interface PoolSettings {
   poolId: string;
@@ -79,6 +91,37 @@ export function poolSpecification(settings: PoolSettings): BatchServiceModels.Po
   };
 }
 
+/** How a run checks an existing pool's node image (the backend knows the account's supported images and the clock). */
+export interface PoolImageCheck {
+  /** When `image` (or its node agent) is past its Batch support end of life: its label and the date. */
+  retired(image: PoolImage): Promise<Retirement | undefined>;
+  /** Where the run says that it replaces a retired pool (one line). */
+  log?: ((line: string) => void) | undefined;
+}
+
+/** The Marketplace image and node agent of a pool as `pool.get` answers it, when it has one. */
+export function poolImageOf(pool: Pick<BatchServiceModels.CloudPool, 'virtualMachineConfiguration'>): PoolImage | undefined {
+  const vm = pool.virtualMachineConfiguration;
+  const ref = vm?.imageReference;
+  if (!ref?.publisher || !ref.offer || !ref.sku) return undefined;
+  return { publisher: ref.publisher, offer: ref.offer, sku: ref.sku, version: ref.version ?? 'latest', nodeAgentSKUId: vm?.nodeAgentSKUId };
+}
+
+/** Nodes a pool has (in any state), as `pool.get` answers it. */
+export const poolNodeCount = (pool: Pick<BatchServiceModels.CloudPool, 'currentDedicatedNodes' | 'currentLowPriorityNodes'>) =>
+  (pool.currentDedicatedNodes ?? 0) + (pool.currentLowPriorityNodes ?? 0);
+
+/**
+ * Why a pool that tasks wait for cannot grow: its resize errors (`code: message`, each once), when its
+ * last resize has ended (`allocationState` steady) without any node; undefined otherwise.
+ */
+export function growthError(pool: BatchServiceModels.CloudPool): string | undefined {
+  const errors = pool.resizeErrors ?? [];
+  if (errors.length === 0 || pool.allocationState !== 'steady' || poolNodeCount(pool) > 0) return undefined;
+  const lines = errors.map((error) => [error.code, error.message?.split('\n')[0]].filter(Boolean).join(': '));
+  return maskSecrets([...new Set(lines)].join('; '));
+}
+
 /** A pool in use by one run. */
 export class RunPool {
   private reenableAt: number | undefined;
@@ -93,24 +136,70 @@ export class RunPool {
     private readonly settings: PoolSettings,
   ) {}
 
-  /** Creates the named pool at zero nodes (autoscale is enabled on submit), or reuses it. */
-  static async open(client: BatchClient, settings: PoolSettings): Promise<RunPool> {
+  /**
+   * Creates the named pool at zero nodes (autoscale is enabled on submit), or reuses it. An existing
+   * pool whose node image or agent is past its Batch support end of life (`check`) cannot get new
+   * nodes: when mxn created it (`mxn-managed`) and it has no nodes (so no task runs on it), it is
+   * deleted and created again with the chosen image, and `check.log` says so; otherwise the run fails
+   * here, before anything is submitted, with a `Config` error that says what to do.
+   */
+  static async open(client: BatchClient, settings: PoolSettings, check?: PoolImageCheck): Promise<RunPool> {
     const { enableAutoScale, autoScaleFormula: _formula, autoScaleEvaluationInterval: _interval, ...spec } = poolSpecification(settings);
     void enableAutoScale;
+    const add = () =>
+      client.pool.add({ id: settings.poolId, ...spec, enableAutoScale: false, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
+    const addFailed = (error: unknown) =>
+      new BackendError(`azure-batch: creating pool ${settings.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
     try {
-      await client.pool.add({ id: settings.poolId, ...spec, enableAutoScale: false, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
+      await add();
       return new RunPool(client, settings.poolId, true, settings);
     } catch (error) {
-      if (batchErrorCode(error) !== 'PoolExists')
-        throw new BackendError(`azure-batch: creating pool ${settings.poolId} failed: ${batchErrorText(error)}`, {
-          cause: safeCause(error),
-        });
+      if (batchErrorCode(error) !== 'PoolExists') throw addFailed(error);
     }
     const pool = await client.pool.get(settings.poolId).catch((error: unknown) => {
       throw new BackendError(`azure-batch: reading pool ${settings.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
     });
     const managed = (pool.metadata ?? []).some((item) => item.name === MANAGED_TAG);
-    return new RunPool(client, settings.poolId, managed, settings);
+    const image = poolImageOf(pool);
+    const retired = image && (await check?.retired(image));
+    if (!retired) return new RunPool(client, settings.poolId, managed, settings);
+
+    const nodes = poolNodeCount(pool);
+    // Replacing it is only worth it when the new pool can be created: the chosen image must be supported.
+    const replaceable = managed && nodes === 0 && !(await check?.retired(settings.nodeImage));
+    if (!replaceable) {
+      const why = !managed
+        ? 'mxn did not create it, so it does not delete it'
+        : nodes > 0
+          ? `it has ${nodes} node${nodes === 1 ? '' : 's'}, so mxn does not delete it`
+          : `mxn would create it again with ${imageLabel(settings.nodeImage)}, which Batch no longer supports either`;
+      throw new BackendError(`azure-batch: ${retiredPoolText(settings.poolId, retired)}: ${RETIRED_POOL_REMEDY}`, {
+        code: 'Config',
+        hint: `Batch adds no nodes to such a pool; ${why}`,
+      });
+    }
+    check?.log?.(
+      `azure-batch: ${retiredPoolText(settings.poolId, retired)}: deleting it (mxn created it; it has no nodes) ` +
+        `and creating it again with ${imageLabel(settings.nodeImage)}`,
+    );
+    await client.pool.deleteMethod(settings.poolId).catch((error: unknown) => {
+      if (!['PoolBeingDeleted', 'PoolNotFound'].includes(batchErrorCode(error) ?? ''))
+        throw new BackendError(`azure-batch: deleting pool ${settings.poolId} failed: ${batchErrorText(error)}`, {
+          cause: safeCause(error),
+        });
+    });
+    // The service takes a while to remove a pool: until then creating one with its id answers PoolBeingDeleted.
+    await retry(add, {
+      attempts: Infinity,
+      baseMs: 500,
+      maxMs: 5000,
+      jitter: 0,
+      maxElapsedMs: 600_000,
+      isRetryable: (error) => batchErrorCode(error) === 'PoolBeingDeleted',
+    }).catch((error: unknown) => {
+      throw addFailed(error);
+    });
+    return new RunPool(client, settings.poolId, true, settings);
   }
 
   /** An auto-pool (created with the job): scaled like a managed pool; deleted by the service with its job. */
@@ -130,12 +219,13 @@ export class RunPool {
 
   /**
    * Called on every poll with the run's waiting (active) tasks: re-enables autoscale once the service
-   * allows it again, and while tasks wait, turns a pool another run parked (autoscale off, target 0)
-   * back on.
+   * allows it again, and while tasks wait, reads the pool every `PARKED_CHECK_EVERY` polls: a pool
+   * another run parked (autoscale off, target 0) is turned back on; a pool that cannot grow (its last
+   * resize ended with resize errors and no node, e.g. a node image past its end of support, a quota)
+   * fails the run with those errors rather than waiting for nodes that never come.
    */
   async maintain(waitingTasks = 0): Promise<void> {
-    if (!this.managed) return;
-    if (this.reenableAt !== undefined) {
+    if (this.managed && this.reenableAt !== undefined) {
       if (Date.now() < this.reenableAt) return;
       if (await this.enable()) this.reenableAt = undefined;
       else this.reenableAt = Date.now() + 5000;
@@ -143,13 +233,15 @@ export class RunPool {
     }
     if (waitingTasks === 0 || ++this.pollsSinceCheck < PARKED_CHECK_EVERY) return;
     this.pollsSinceCheck = 0;
-    const pool = await this.client.pool
-      .get(this.poolId, { poolGetOptions: { select: 'id,enableAutoScale,targetDedicatedNodes,targetLowPriorityNodes' } })
-      .catch((error: unknown) => {
-        throw new BackendError(`azure-batch: reading pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
-      });
-    if (!pool.enableAutoScale && (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0) === 0)
+    const pool = await this.client.pool.get(this.poolId, { poolGetOptions: { select: MAINTAIN_SELECT } }).catch((error: unknown) => {
+      throw new BackendError(`azure-batch: reading pool ${this.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
+    });
+    if (this.managed && !pool.enableAutoScale && (pool.targetDedicatedNodes ?? 0) + (pool.targetLowPriorityNodes ?? 0) === 0) {
       await this.scaleNow(waitingTasks);
+      return;
+    }
+    const error = growthError(pool);
+    if (error) throw new BackendError(`azure-batch: pool ${this.poolId} cannot add nodes: ${error}`);
   }
 
   /**

@@ -52,6 +52,21 @@ describe('retry policy', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('stops at an abort during a wait with the last failure, not an abort error', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    let calls = 0;
+    const policy = retryPolicyFactory({ baseDelayMs: 10_000, maxDelayMs: 10_000 }).create({
+      async sendRequest() {
+        calls++;
+        throw refused;
+      },
+    });
+    const started = Date.now();
+    await expect(policy.sendRequest({ abortSignal: AbortSignal.timeout(50) })).rejects.toBe(refused);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('backs off exponentially with jitter, capped', () => {
     const settings = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 };
     expect(retryDelayMs(1, undefined, settings, () => 1)).toBe(100);

@@ -92,6 +92,11 @@ export function retryPolicyFactory(
             }
             onRetry?.({ attempt, ...(status !== undefined ? { status } : {}), delayMs });
             await sleep(delayMs, request.abortSignal instanceof AbortSignal ? request.abortSignal : undefined);
+            // Aborted while waiting: the caller learns what went wrong, not just that it gave up.
+            if (request.abortSignal?.aborted) {
+              if (response) return response;
+              throw failure;
+            }
           }
         },
       };

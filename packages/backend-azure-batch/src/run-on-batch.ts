@@ -9,7 +9,7 @@ import { imagesOf } from './image-names.js';
 import type { AzureBatchBackendOptions } from './options.js';
 import { outcomeOf, storedExitCode } from './outcomes.js';
 import type { NodeImage } from './node-image.js';
-import { DEFAULT_POOL_ID, DEFAULT_VM_SIZE, RunPool, poolSpecification, type PoolSettings } from './pool.js';
+import { DEFAULT_POOL_ID, DEFAULT_VM_SIZE, RunPool, poolSpecification, type PoolImageCheck, type PoolSettings } from './pool.js';
 import { stagingSas } from './staging-sas.js';
 import { submitTasks } from './submit-tasks.js';
 import { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, exitCodeKey, type TaskBodySettings } from './task-bodies.js';
@@ -23,6 +23,8 @@ export async function runOnBatch(
   runOptions: RunOptions,
   /** The nodes' VM image (chosen once per backend). */
   nodeImage: () => Promise<NodeImage>,
+  /** Checks an existing pool's image against the account's supported images (see `RunPool.open`). */
+  poolCheck?: PoolImageCheck,
 ): Promise<RunOutcome> {
   checkSpec(spec);
   const emit = (event: TaskEvent) => runOptions.onEvent?.(event);
@@ -91,7 +93,7 @@ export async function runOnBatch(
     workingDirectory: options.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
   });
 
-  const pool = autoPool ? undefined : await RunPool.open(client, poolSettings);
+  const pool = autoPool ? undefined : await RunPool.open(client, poolSettings, poolCheck);
   const { reattached } = await addJob(
     client,
     jobId,

@@ -34,7 +34,8 @@ describe('azure-batch settings in an experiment file', () => {
     await writeFile(
       file,
       experiment(
-        '  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n  spot: true\n  taskSlotsPerNode: 4\n  image: microsoft-dsvm/ubuntu-hpc/2404\n',
+        '  backend: azure-batch\n  maxNodes: 3\n  vmSize: standard_d4s_v3\n  autoPool: true\n' +
+          '  spot: true\n  taskSlotsPerNode: 4\n  image: microsoft-dsvm/ubuntu-hpc/2404\n',
       ),
     );
     const loaded = await loadExperiment(file, { checkData: false, schema });
@@ -56,7 +57,8 @@ describe('azure-batch settings in an experiment file', () => {
       '7:3: unknown key "maxNode" in compute; did you mean "maxNodes"?',
     ]);
     expect(await problems('  backend: azure-batch\n  keepJob: true\n')).toEqual([
-      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, staging, cache, pool, autoPool, vmSize, image, nodeAgent, maxNodes, taskSlotsPerNode, spot, workingDirectory',
+      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, ' +
+        'staging, cache, pool, autoPool, vmSize, image, nodeAgent, maxNodes, taskSlotsPerNode, spot, workingDirectory',
     ]);
   });
 

@@ -32,14 +32,17 @@ export const azureBatchSettingsSchema = z
       .regex(NODE_IMAGE, 'a node image is publisher/offer/sku or publisher/offer/sku@version, e.g. microsoft-dsvm/ubuntu-hpc/2404')
       .optional()
       .describe(
-        "Azure Batch: the VM image of the pool's nodes (not a model's container image), as publisher/offer/sku[@version], e.g. microsoft-dsvm/ubuntu-hpc/2404. Default: the verified Linux container-capable image with the latest end of support in the account's supported images. One at or near its end of support gets a warning.",
+        "Azure Batch: the VM image of the pool's nodes (not a model's container image), as publisher/offer/sku[@version], " +
+          'e.g. microsoft-dsvm/ubuntu-hpc/2404. Default: the verified Linux container-capable image with the latest ' +
+          "end of support in the account's supported images. One at or near its end of support gets a warning.",
       ),
     nodeAgent: z
       .string()
       .min(1)
       .optional()
       .describe(
-        "Azure Batch: the node agent SKU of image, e.g. 'batch.node.ubuntu 24.04'. Default: the one the account's supported images give for image.",
+        "Azure Batch: the node agent SKU of image, e.g. 'batch.node.ubuntu 24.04'. " +
+          "Default: the one the account's supported images give for image.",
       ),
     maxNodes: z
       .number()

@@ -43,7 +43,9 @@ afterAll(async () => {
 
 describe('task bodies', () => {
   it('runs the command through /bin/sh with absolute protocol folders, any quoting intact, recording the exit code', async () => {
-    const script = `const fs=require('fs');fs.writeFileSync(process.env.MXN_OUTPUT_DIR+"/seen.json",JSON.stringify({in:process.env.MXN_INPUT_DIR,arg:process.argv[1]}));process.exit(5)`;
+    const script =
+      `const fs=require('fs');fs.writeFileSync(process.env.MXN_OUTPUT_DIR+"/seen.json",` +
+      `JSON.stringify({in:process.env.MXN_INPUT_DIR,arg:process.argv[1]}));process.exit(5)`;
     const inputs = [{ httpUrl: 'https://a.blob/c/root/in/c/train.parquet?sp=r', filePath: 'in/train.parquet' }];
     const body = cellTaskBody(7, task('c', [process.execPath, '-e', script, `it's "quoted" $HOME`]), settings, inputs);
     expect(body).toMatchObject({

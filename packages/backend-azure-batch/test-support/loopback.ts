@@ -4,11 +4,17 @@ import { tmpdir } from 'node:os';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { azureBlobStore, type Store } from '@mxn/storage';
 import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
-import { startBatchService, type BatchService, type BatchServiceOptions } from '@mxn/testkit';
+import { LOOPBACK_TEST_TIME, startBatchService, type BatchService, type BatchServiceOptions } from '@mxn/testkit';
 import { azureBatchBackend } from '../src/azure-batch-backend.js';
 import type { AzureBatchBackendOptions } from '../src/options.js';
 
 export const CONTRACT_IMAGE = 'mxn.local/contract:1';
+/**
+ * The fixed "now" of the loopback service's and the backend's end-of-support checks, so that tests do
+ * not change as real time passes the service's dates (Ubuntu 22.04 images end 2027-06-30, 24.04 ones
+ * 2029-06-30): with it, microsoft-dsvm/ubuntu-hpc/2404 is "supported until 2029-06-30" and needs no warning.
+ */
+export const TEST_NOW = new Date(LOOPBACK_TEST_TIME);
 
 export interface Loopback {
   azurite: AzuriteHandle;
@@ -30,6 +36,7 @@ export async function startLoopback(batchOptions: BatchServiceOptions = {}): Pro
     autoScaleIntervalMs: 200,
     nodeStartMs: 20,
     tickMs: 10,
+    clock: () => TEST_NOW,
     ...batchOptions,
   });
   const container = 'staging';
@@ -52,6 +59,7 @@ export async function startLoopback(batchOptions: BatchServiceOptions = {}): Pro
         openStore: open,
         pollIntervalMs: 60,
         retry: { baseDelayMs: 20, maxDelayMs: 2000, maxElapsedMs: 20_000 },
+        now: () => TEST_NOW,
         ...options,
       }),
     async stop() {

@@ -89,7 +89,8 @@ describe('localBackend', () => {
       const fs = require('node:fs');
       fs.writeFileSync('model.pkl', 'weights');
       fs.mkdirSync('__pycache__');
-      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: process.env }));`,
+      fs.writeFileSync(process.env.MXN_OUTPUT_DIR + '/seen.json', \
+JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: process.env }));`,
     );
     await writeFile(path.join(buildDir, 'notes.txt'), 'left out by .dockerignore');
     await writeFile(path.join(buildDir, '.dockerignore'), 'notes.txt\n');

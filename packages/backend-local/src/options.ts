@@ -17,11 +17,18 @@ export interface LocalBackendOptions {
   stderrTailLines?: number;
   /** Working directory of tasks that have no `buildDir`. Default `process.cwd()`. */
   cwd?: string;
-  /** Where the process runtime's scratch folders, and the task folders of a staging store that is not a local folder, go. Default `os.tmpdir()`. */
+  /**
+   * Where the process runtime's scratch folders, and the task folders of a staging store that is
+   * not a local folder, go. Default `os.tmpdir()`.
+   */
   tempDir?: string;
   /** Objects moved at once between a remote staging store and a task's temporary folders. Default 8. */
   transferConcurrency?: number;
-  /** Names of further variables of this process that process-runtime tasks may see (beyond PATH, HOME, locale and the like). Default none: credentials never reach a task. Containers get the protocol variables only. */
+  /**
+   * Names of further variables of this process that process-runtime tasks may see (beyond PATH,
+   * HOME, locale and the like). Default none: credentials never reach a task. Containers get the
+   * protocol variables only.
+   */
   passEnv?: string[];
   /**
    * `container`: every task runs in its model's image through `engine` (Docker or Podman), with only
@@ -33,7 +40,10 @@ export interface LocalBackendOptions {
   engine?: ContainerEngine;
   /** Container runtime: give cells the network (`compute.network: true`); never for untrusted code. Default false. */
   network?: boolean;
-  /** Container runtime: `task` runs the command in an empty task folder instead of the image's WORKDIR (`compute.workingDirectory`). Default `image`. */
+  /**
+   * Container runtime: `task` runs the command in an empty task folder instead of the image's
+   * WORKDIR (`compute.workingDirectory`). Default `image`.
+   */
   workingDirectory?: 'image' | 'task';
   /** Project root: image build contexts pack its workspace packages. Default `process.cwd()`. */
   root?: string;
@@ -45,7 +55,10 @@ export interface LocalBackendOptions {
   buildNetwork?: string;
   /** Progress lines (image builds, environments made). Default none. */
   log?: (line: string) => void;
-  /** The code comes from an untrusted source (a fork's pull request): containers never get a network, whatever `compute.network` says. Default false. */
+  /**
+   * The code comes from an untrusted source (a fork's pull request): containers never get a
+   * network, whatever `compute.network` says. Default false.
+   */
   untrusted?: boolean;
 }
 

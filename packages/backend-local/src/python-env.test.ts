@@ -57,7 +57,8 @@ describe('ensurePythonEnv', () => {
   });
 
   let kitEnv: PythonEnv;
-  it('creates a venv once for concurrent callers, with the requirements installed and the kit linked, and writes nothing into the build folder', async () => {
+  it('creates a venv once for concurrent callers, with the requirements installed and the kit linked, ' +
+    'and writes nothing into the build folder', async () => {
     const dir = await model('gbr', `# the kit comes from this repo\n${KIT_REQUIREMENTS}`);
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);

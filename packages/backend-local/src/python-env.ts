@@ -70,7 +70,8 @@ export async function ensurePythonEnv(buildDir: string, options: PythonEnvOption
   const kitDir = requirements.wantsKit ? await pythonKitDir() : undefined;
   if (requirements.wantsKit && kitDir === undefined) {
     throw new Error(
-      `${requirementsFile} names ${PYTHON_KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; install the kit from git instead (see docs/python-models.md)`,
+      `${requirementsFile} names ${PYTHON_KIT_NAME}, but no python/mxn_model_kit folder was found above ${moduleDir()}; ` +
+        `install the kit from git instead (see docs/python-models.md)`,
     );
   }
   const python = options.python ?? (process.env.MXN_PYTHON || 'python3');
@@ -148,7 +149,8 @@ function probeInterpreter(python: string, buildDir: string): Promise<Interpreter
   let probe = interpreters.get(python);
   if (probe === undefined) {
     const code =
-      'import platform, sys; print(platform.python_implementation(), platform.python_version(), sys.base_prefix); print("%d.%d" % sys.version_info[:2])';
+      'import platform, sys; ' +
+      'print(platform.python_implementation(), platform.python_version(), sys.base_prefix); print("%d.%d" % sys.version_info[:2])';
     probe = runTool(python, ['-c', code], {}).then(({ exitCode, output }) => {
       const [id, shortVersion] = output.trim().split(/\r?\n/);
       if (exitCode !== 0 || id === undefined || shortVersion === undefined)
@@ -216,10 +218,8 @@ async function build(plan: Plan): Promise<PythonEnv['state']> {
       await mustRun(venvPython, args, { cwd: buildDir, signal }, `pip install -r ${path.join(buildDir, 'requirements.txt')} failed`);
     }
     await repointScripts(tmp, dir);
-    await writeFile(
-      path.join(tmp, MARKER),
-      `${JSON.stringify({ buildDir, python: plan.python, requirements: plan.pip, kit: plan.kitDir ?? null, createdAt: new Date().toISOString() }, null, 2)}\n`,
-    );
+    const marker = { buildDir, python: plan.python, requirements: plan.pip, kit: plan.kitDir ?? null, createdAt: new Date().toISOString() };
+    await writeFile(path.join(tmp, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     try {
       await rename(tmp, dir);
     } catch (error) {

@@ -12,7 +12,9 @@ export const localSettingsSchema = z
       .enum(RUNTIMES)
       .optional()
       .describe(
-        "Local backend: run each cell in its model's image through Docker or Podman (container), or as a process on this machine for trusted code (process). Default: MXN_RUNTIME, else container when an engine answers, else process; --runtime overrides it.",
+        "Local backend: run each cell in its model's image through Docker or Podman (container), " +
+          'or as a process on this machine for trusted code (process). ' +
+          'Default: MXN_RUNTIME, else container when an engine answers, else process; --runtime overrides it.',
       ),
     network: z
       .boolean()

@@ -127,7 +127,10 @@ function waitFor(child: ReturnType<typeof spawn>, request: AttemptRequest): Prom
   });
 }
 
-/** Signals every process in the group led by `pid`. A group that is already gone (ESRCH) is the usual reason this fails, and never an error. */
+/**
+ * Signals every process in the group led by `pid`. A group that is already gone (ESRCH) is the
+ * usual reason this fails, and never an error.
+ */
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

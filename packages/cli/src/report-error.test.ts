@@ -29,7 +29,8 @@ describe('reportError: one mapping for every command', () => {
     expect(report(noUrl)).toEqual({
       code: 2,
       stderr:
-        'error backend: azure-batch: AZURE_BATCH_ACCOUNT_URL is not set\nhint: set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY\n',
+        'error backend: azure-batch: AZURE_BATCH_ACCOUNT_URL is not set\n' +
+        'hint: set AZURE_BATCH_ACCOUNT_URL, AZURE_BATCH_ACCOUNT_NAME and AZURE_BATCH_ACCOUNT_KEY\n',
     });
     expect(report(new MxnError('Config', 'MXN_STAGING is not set')).code).toBe(2);
   });

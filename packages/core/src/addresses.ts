@@ -51,9 +51,13 @@ export function cellKey(parts: CellKeyParts): string {
   });
 }
 
-/** A run's id: readable (the experiment's name) and deterministic from the keys of its cells, so a rerun re-attaches to the same cloud run. */
+/**
+ * A run's id: readable (the experiment's name) and deterministic from the keys of its cells, so a
+ * rerun re-attaches to the same cloud run.
+ */
 export function runIdOf(experiment: string, parts: { cellKeys: string[]; aggregate: unknown; runtime: Runtime }): string {
-  return `${experiment}-${hashValue({ keys: [...parts.cellKeys].sort(), aggregate: parts.aggregate, runtime: parts.runtime }).slice(0, 12)}`;
+  const hash = hashValue({ keys: [...parts.cellKeys].sort(), aggregate: parts.aggregate, runtime: parts.runtime });
+  return `${experiment}-${hash.slice(0, 12)}`;
 }
 
 /** Key of an aggregate's result: the aggregate step and exactly which cells, with which outcomes, it ran over. */

@@ -27,7 +27,10 @@ export interface TaskSpec {
   buildDir?: string;
   /** Container image reference, when known (prebuilt `image:` or the built tag). */
   image?: string;
-  /** Extra task-protocol variables (MXN_PARAMS, MXN_TARGET, MXN_CELL_ID, MXN_MODEL, MXN_DATASET, MXN_TASK). MXN_INPUT_DIR/MXN_OUTPUT_DIR are set by the backend. */
+  /**
+   * Extra task-protocol variables (MXN_PARAMS, MXN_TARGET, MXN_CELL_ID, MXN_MODEL, MXN_DATASET,
+   * MXN_TASK). MXN_INPUT_DIR/MXN_OUTPUT_DIR are set by the backend.
+   */
   env: Record<string, string>;
   /**
    * Where the task's inputs are, as a key prefix in the run's staging store: the files under it
@@ -54,9 +57,15 @@ export interface RunSpec {
   /** URI of the staging store that holds every task's input and output prefixes. */
   stagingUri: string;
   tasks: TaskSpec[];
-  /** Runs once after every task has finished, failed ones too; its input folder holds `manifest.json` and `cells/<id>/…` (each cell's outputs). */
+  /**
+   * Runs once after every task has finished, failed ones too; its input folder holds
+   * `manifest.json` and `cells/<id>/…` (each cell's outputs).
+   */
   aggregate?: TaskSpec;
-  /** Cells whose results came from the cache (`failed` for a stored failure): not run, but the aggregate sees them and their outputs too. */
+  /**
+   * Cells whose results came from the cache (`failed` for a stored failure): not run, but the
+   * aggregate sees them and their outputs too.
+   */
   cached?: Array<Pick<TaskSpec, 'id' | 'model' | 'dataset' | 'outputPrefix'> & { status?: 'cached' | 'failed' }>;
   /** Target column name, recorded in the aggregate's manifest. */
   target: string;

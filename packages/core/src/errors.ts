@@ -16,7 +16,10 @@ export class ExperimentError extends MxnError {
   }
 }
 
-/** The codes of a `BackendError`: `Backend` failed on the way (exit class `failure`); `Config` is missing or unusable backend configuration (`input`). */
+/**
+ * The codes of a `BackendError`: `Backend` failed on the way (exit class `failure`); `Config` is
+ * missing or unusable backend configuration (`input`).
+ */
 export type BackendErrorCode = 'Backend' | 'Config';
 
 /** A backend's error; the message starts with `backend:`. */

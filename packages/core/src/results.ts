@@ -42,7 +42,10 @@ export interface ExperimentResults {
   description?: string;
   runId: string;
   backend: string;
-  /** How the cells ran: in their model's image (`container`) or as host processes (`process`). Absent in results written before runtimes existed. */
+  /**
+   * How the cells ran: in their model's image (`container`) or as host processes (`process`).
+   * Absent in results written before runtimes existed.
+   */
   runtime?: 'container' | 'process';
   startedAt: string;
   finishedAt: string;

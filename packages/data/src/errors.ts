@@ -29,7 +29,10 @@ export type DataErrorCode =
   /** A metric name that the task does not know. */
   | 'UnknownMetric';
 
-/** Which codes the user can fix in what they gave (`input`: their datasets, columns, split, metrics); the rest failed on the way (`failure`: a file, a table, a model's predictions). */
+/**
+ * Which codes the user can fix in what they gave (`input`: their datasets, columns, split,
+ * metrics); the rest failed on the way (`failure`: a file, a table, a model's predictions).
+ */
 const DATA_EXIT_CLASSES: Readonly<Record<DataErrorCode, ExitClass>> = {
   InvalidParquet: 'input',
   FileError: 'failure',

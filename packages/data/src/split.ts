@@ -33,7 +33,8 @@ export function splitIndices(numRows: number, options: SplitOptions): SplitIndic
     const side = nTest === 0 ? 'test' : 'train';
     throw new DataError(
       'EmptySplit',
-      `split.test ${test} of ${numRows} rows leaves the ${side} side empty (test would have ${nTest} rows); use a larger dataset or another fraction`,
+      `split.test ${test} of ${numRows} rows leaves the ${side} side empty ` +
+        `(test would have ${nTest} rows); use a larger dataset or another fraction`,
     );
   }
   const order = shuffledIndices(numRows, seed);

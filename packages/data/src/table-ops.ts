@@ -98,7 +98,8 @@ export function concatTables(tables: Table[]): Table {
       if (isNumericColumn(t.columns[n] as Column) !== isNumericColumn(first.columns[n] as Column)) {
         throw new DataError(
           'ColumnMismatch',
-          `cannot concatenate: column "${n}" is ${kind(t.columns[n] as Column)} in table ${i} but ${kind(first.columns[n] as Column)} in table 0`,
+          `cannot concatenate: column "${n}" is ${kind(t.columns[n] as Column)} in table ${i} ` +
+            `but ${kind(first.columns[n] as Column)} in table 0`,
         );
       }
     }

@@ -43,7 +43,8 @@ export interface StartAzuriteOptions {
 }
 
 export function blobEnv(blobEndpoint: string): Pick<BlobEndpointHandle, 'connectionString' | 'env'> {
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
+  const account = `AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY}`;
+  const connectionString = `DefaultEndpointsProtocol=http;${account};BlobEndpoint=${blobEndpoint};`;
   return {
     connectionString,
     env: { AZURE_STORAGE_CONNECTION_STRING: connectionString, AZURE_STORAGE_ACCOUNT: AZURITE_ACCOUNT, AZURE_STORAGE_KEY: AZURITE_KEY },

@@ -64,7 +64,8 @@ describe("loading with every backend's settings", () => {
     await mkdir(path.join(dir, 'models/m'), { recursive: true });
     const file = path.join(dir, 'experiments/batch.yaml');
     const text = (compute: string) =>
-      `name: batch\ndatasets:\n  - { name: a, train: data/a.parquet }\nmodels:\n  - { name: m, build: models/m, command: [node, train.js] }\nevaluation: { target: y }\ncompute: ${compute}\n`;
+      `name: batch\ndatasets:\n  - { name: a, train: data/a.parquet }\nmodels:\n` +
+      `  - { name: m, build: models/m, command: [node, train.js] }\nevaluation: { target: y }\ncompute: ${compute}\n`;
     await writeFile(
       file,
       text('{ backend: azure-batch, concurrency: 6, maxNodes: 3, vmSize: standard_d4s_v3, spot: true, autoPool: true }'),
@@ -97,8 +98,14 @@ describe('the schema module', () => {
   async function sdksLoadedBy(body: string): Promise<string[]> {
     const log = path.join(await mkdtemp(path.join(tmpdir(), 'mxn-sdk-')), 'resolved.txt');
     await writeFile(log, '');
-    const hook = `import { appendFileSync } from 'node:fs'; export async function resolve(specifier, context, next) { const resolved = await next(specifier, context); if (/node_modules\\/(@azure|@aws-sdk)\\//.test(resolved.url)) appendFileSync(process.env.MXN_SDK_LOG, resolved.url + '\\n'); return resolved; }`;
-    const script = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)})); ${body}`;
+    const hook =
+      `import { appendFileSync } from 'node:fs'; ` +
+      `export async function resolve(specifier, context, next) { const resolved = await next(specifier, context); ` +
+      `if (/node_modules\\/(@azure|@aws-sdk)\\//.test(resolved.url)) appendFileSync(process.env.MXN_SDK_LOG, resolved.url + '\\n'); ` +
+      `return resolved; }`;
+    const script =
+      `import { register } from 'node:module'; ` +
+      `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)})); ${body}`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: path.dirname(fileURLToPath(import.meta.url)),
       encoding: 'utf8',
@@ -111,7 +118,9 @@ describe('the schema module', () => {
   it("loads no cloud SDK: the backends' settings come from their light /settings subpaths", async () => {
     expect(
       await sdksLoadedBy(
-        `const { experimentSchema } = await import('@mxn/engine'); experimentSchema.parse({ name: 'x', datasets: [{ name: 'a', train: 'a.parquet' }], models: [{ name: 'm', image: 'm:1', command: ['x'] }], evaluation: { target: 'y' } });`,
+        `const { experimentSchema } = await import('@mxn/engine'); ` +
+          `experimentSchema.parse({ name: 'x', datasets: [{ name: 'a', train: 'a.parquet' }], ` +
+          `models: [{ name: 'm', image: 'm:1', command: ['x'] }], evaluation: { target: 'y' } });`,
       ),
     ).toEqual([]);
     // The check sees an SDK when one is loaded.

@@ -125,7 +125,10 @@ export interface ExperimentSession {
   run(options?: SessionRunOptions): Promise<RunReport>;
   publish(results: ExperimentResults, written: WrittenResults, uri?: string): Promise<PublishReport>;
   logs(options?: { only?: CellFilter[] }): Promise<CellLogs[]>;
-  /** What the backend will run on (pool, node image and its support date, VM size, warnings), for the plan and the run header; none when it cannot say. */
+  /**
+   * What the backend will run on (pool, node image and its support date, VM size, warnings), for
+   * the plan and the run header; none when it cannot say.
+   */
   describe(): Promise<string[]>;
   /** Builds (and with `push`, pushes) this experiment's model images. */
   build(options?: BuildOptions): Promise<BuildReport>;

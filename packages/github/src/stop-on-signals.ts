@@ -12,14 +12,20 @@ export const DEFAULT_DETACH_AFTER_MS = 350 * 60_000;
 export interface StopOnSignalsOptions {
   /** Default `['SIGINT', 'SIGTERM']` (what the runner sends on cancel). */
   signals?: NodeJS.Signals[];
-  /** When the job started, in ms since the epoch. Default: `MXN_JOB_STARTED` (seconds, set by the workflow's first step), else when this process started. */
+  /**
+   * When the job started, in ms since the epoch. Default: `MXN_JOB_STARTED` (seconds, set by the
+   * workflow's first step), else when this process started.
+   */
   startedAt?: number;
   /** A stop signal later than this after `startedAt` detaches instead of cancelling. Default 5 h 50 min. */
   detachAfterMs?: number;
   log?: (line: string) => void;
   /** Default `Date.now`. */
   now?: () => number;
-  /** Default: remove the handlers and raise the signal again, so the process ends as it would without them (the backend's run keeps going). */
+  /**
+   * Default: remove the handlers and raise the signal again, so the process ends as it would
+   * without them (the backend's run keeps going).
+   */
   onDetach?: (signal: NodeJS.Signals) => void;
   env?: NodeJS.ProcessEnv;
 }

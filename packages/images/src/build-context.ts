@@ -32,7 +32,10 @@ export interface PrepareOptions {
   root: string;
   /** Default: spawns the real command. */
   run?: CommandRunner;
-  /** The `mxn_model_kit` package folder to vendor. Default: `python/mxn_model_kit` in the nearest folder above `root` (or above this package) that has one. */
+  /**
+   * The `mxn_model_kit` package folder to vendor. Default: `python/mxn_model_kit` in the nearest
+   * folder above `root` (or above this package) that has one.
+   */
   pythonKit?: string;
 }
 
@@ -137,9 +140,12 @@ async function vendorPythonKit(buildDir: string, dir: string, options: PrepareOp
     const where = shown.startsWith('..') || path.isAbsolute(shown) ? path.join(buildDir, 'requirements.txt') : shown;
     throw new ImagesError(
       'Pack',
-      `${where} names mxn-model-kit, but ${kit ? `${kit} is not a folder` : `no python/mxn_model_kit folder was found above ${options.root}`}`,
+      `${where} names mxn-model-kit, ` +
+        `but ${kit ? `${kit} is not a folder` : `no python/mxn_model_kit folder was found above ${options.root}`}`,
       {
-        hint: 'build from a checkout of the mxn repository (its python/mxn_model_kit is copied into the image), or install the kit another way in the Dockerfile',
+        hint:
+          'build from a checkout of the mxn repository (its python/mxn_model_kit is copied into the image), ' +
+          'or install the kit another way in the Dockerfile',
       },
     );
   }

@@ -68,7 +68,7 @@ describe.skipIf(skip)('ensureImage with the local engine', () => {
     expect(typeof engine.buildx).toBe('boolean');
   });
 
-  it('builds a folder once: the tag is its content hash, a second call reuses it without a build, concurrent callers share one build', async () => {
+  it('builds a folder once: the tag is its content hash, a second call skips the build, concurrent callers share one build', async () => {
     const dir = await model(`tiny-${suffix}`, { Dockerfile: 'FROM scratch\nCOPY hello.txt /\n', 'hello.txt': `hello ${suffix}\n` });
     const tag = (await hashBuildContext(dir)).slice(0, 12);
     const recorder = recording();
@@ -277,7 +277,8 @@ describe('build contexts', () => {
     await writeFile(path.join(repo, 'python', 'mxn_model_kit', '__init__.py'), '');
     await writeFile(
       path.join(repo, 'python', 'pyproject.toml'),
-      '[project]\nname = "mxn-model-kit"\ndependencies = [\n  "pandas>=1.5",\n  "pyarrow>=10",\n  \'Scikit_Learn>=1\',\n]\n\n[tool.setuptools]\npackages = ["mxn_model_kit"]\n',
+      '[project]\nname = "mxn-model-kit"\ndependencies = [\n  "pandas>=1.5",\n  "pyarrow>=10",\n' +
+        '  \'Scikit_Learn>=1\',\n]\n\n[tool.setuptools]\npackages = ["mxn_model_kit"]\n',
     );
     const project = path.join(repo, 'examples', 'project');
     const dir = path.join(project, 'models', 'py');

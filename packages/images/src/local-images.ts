@@ -23,7 +23,10 @@ export interface LocalImageOptions {
   registry?: string;
   /** Push built (or present-but-unpushed) images to the registry. Requires a registry. */
   push?: boolean;
-  /** `--network` for build steps; default MXN_BUILD_NETWORK, else `host` when the engine has no bridge network (a daemon run with `--bridge=none`), else the engine's default. */
+  /**
+   * `--network` for build steps; default MXN_BUILD_NETWORK, else `host` when the engine has no
+   * bridge network (a daemon run with `--bridge=none`), else the engine's default.
+   */
   buildNetwork?: string;
   /** `--platform` of builds; default: the engine's own. */
   platform?: string;
@@ -51,7 +54,11 @@ export interface ImageOutcome {
   name: string;
   buildDir?: string;
   ref: string;
-  /** built: built now; reused: already in the local engine (or the registry when pushing) with this content tag; pushed: built or found locally and pushed now; pulled: a prebuilt image pulled now. */
+  /**
+   * built: built now; reused: already in the local engine (or the registry when pushing) with this
+   * content tag; pushed: built or found locally and pushed now; pulled: a prebuilt image pulled
+   * now.
+   */
   state: 'built' | 'reused' | 'pushed' | 'pulled';
   /** Image id (sha256:…) in the local engine, or the repo digest for prebuilt images. */
   id?: string;

@@ -35,7 +35,10 @@ interface Seen {
   body: string;
 }
 
-/** A registry that demands a Bearer token, and its token service (ACR's /oauth2/exchange and /oauth2/token, or a Docker-style GET realm). */
+/**
+ * A registry that demands a Bearer token, and its token service (ACR's /oauth2/exchange and
+ * /oauth2/token, or a Docker-style GET realm).
+ */
 async function tokenProtectedRegistry(): Promise<{ host: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const server = createServer(async (request: IncomingMessage, response) => {

@@ -13,7 +13,10 @@ export type ModelKitErrorCode =
   /** Writing an output file failed. */
   | 'OutputError';
 
-/** `input` when the task's environment or inputs are wrong (a model run by hand, a broken protocol); `failure` when the model's own features, predictions or outputs are. */
+/**
+ * `input` when the task's environment or inputs are wrong (a model run by hand, a broken protocol);
+ * `failure` when the model's own features, predictions or outputs are.
+ */
 const MODEL_KIT_EXIT_CLASSES: Readonly<Record<ModelKitErrorCode, ExitClass>> = {
   MissingEnv: 'input',
   InvalidEnv: 'input',
@@ -23,7 +26,10 @@ const MODEL_KIT_EXIT_CLASSES: Readonly<Record<ModelKitErrorCode, ExitClass>> = {
   OutputError: 'failure',
 };
 
-/** The one error model-kit throws: `code` to branch on, a `model-kit:`-prefixed message, the original error as `cause`, a `hint` where a fix is known. */
+/**
+ * The one error model-kit throws: `code` to branch on, a `model-kit:`-prefixed message, the
+ * original error as `cause`, a `hint` where a fix is known.
+ */
 export class ModelKitError extends MxnError {
   override readonly name = 'ModelKitError';
   declare readonly code: ModelKitErrorCode;

@@ -27,7 +27,8 @@ export function readParams(env: Env): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ModelKitError(
       'InvalidEnv',
-      `${TASK_ENV.params} must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : String(parsed === null ? 'null' : typeof parsed)}`,
+      `${TASK_ENV.params} must be a JSON object, ` +
+        `got ${Array.isArray(parsed) ? 'an array' : String(parsed === null ? 'null' : typeof parsed)}`,
     );
   }
   return parsed as Record<string, unknown>;

@@ -3,11 +3,13 @@
 export const REPORT_CSS = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-soft: #f6f8fa; }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1200px; padding: 24px; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); }
+body { margin: 0 auto; max-width: 1200px; padding: 24px; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; \
+color: var(--fg); }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 8px; }
 .description { color: var(--muted); margin: 0 0 12px; }
-dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 8px 16px; margin: 12px 0; padding: 12px; background: var(--bg-soft); border: 1px solid var(--line); border-radius: 6px; }
+dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 8px 16px; margin: 12px 0; \
+padding: 12px; background: var(--bg-soft); border: 1px solid var(--line); border-radius: 6px; }
 dl.facts div { min-width: 0; }
 dl.facts dt { color: var(--muted); font-size: 12px; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

@@ -38,7 +38,10 @@ export function heatmapTable(results: ExperimentResults, metric: string, findBas
     return `<tr><th scope="row">${esc(variant)}</th>${cells.join('')}</tr>`;
   });
   const caption = `${esc(metric)} · ${isLowerBetter(metric) ? 'lower' : 'higher'} is better`;
-  return `<table class="heatmap" data-metric="${esc(metric)}"><caption>${caption}</caption><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`;
+  return (
+    `<table class="heatmap" data-metric="${esc(metric)}"><caption>${caption}</caption>` +
+    `<thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`
+  );
 }
 
 function heatCell(

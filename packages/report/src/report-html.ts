@@ -25,7 +25,8 @@ export function renderReportHtml(results: ExperimentResults, options: ReportHtml
       : '';
   const panels = metrics.map(
     (metric) =>
-      `<div class="wrap" data-heatmap="${esc(metric)}"${metric === main ? '' : ' hidden'}>${heatmapTable(results, metric, findBaseline)}</div>`,
+      `<div class="wrap" data-heatmap="${esc(metric)}"${metric === main ? '' : ' hidden'}>` +
+      `${heatmapTable(results, metric, findBaseline)}</div>`,
   );
   const legend = `★ best in column (green = better, red = worse) · ✗ failed · – cancelled${
     options.baseline ? ` · ▲/▼ better/worse than baseline run ${esc(options.baseline.runId)}` : ''

@@ -137,7 +137,10 @@ function preparedContainer(task: TaskSpec, image: string, options: ContainerRunt
   };
 }
 
-/** Removes every entry under `dir` that is neither a regular file nor a folder (symbolic links, sockets, FIFOs, devices), without following any. */
+/**
+ * Removes every entry under `dir` that is neither a regular file nor a folder (symbolic links,
+ * sockets, FIFOs, devices), without following any.
+ */
 async function removeSpecialFiles(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const file = path.join(dir, entry.name);

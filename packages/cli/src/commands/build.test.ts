@@ -74,7 +74,8 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
       path.join(root, 'experiments', 'tiny.yaml'),
       experiment(
         'tiny',
-        `  - { name: alpha, build: models/alpha, command: [run], params: { a: [1, 2] } }\n  - { name: beta, build: models/beta, command: [run] }\n  - { name: beta-again, build: models/beta, command: [run] }`,
+        `  - { name: alpha, build: models/alpha, command: [run], params: { a: [1, 2] } }\n` +
+          `  - { name: beta, build: models/beta, command: [run] }\n  - { name: beta-again, build: models/beta, command: [run] }`,
         'aggregate: { build: models/agg, command: [aggregate] }\n',
       ),
     );
@@ -148,7 +149,8 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build', () =>
       mixed,
       experiment(
         'mixed',
-        `  - { name: bad, build: models/bad, command: [run] }\n  - { name: beta, build: models/beta, command: [run] }\n  - { name: pre, image: ${prebuilt}, command: [run] }`,
+        `  - { name: bad, build: models/bad, command: [run] }\n` +
+          `  - { name: beta, build: models/beta, command: [run] }\n  - { name: pre, image: ${prebuilt}, command: [run] }`,
       ),
     );
     const ran = await mxn('build', mixed);

@@ -55,5 +55,8 @@ function line(outcome: ImageOutcome | FailedImageOutcome, root: string, output: 
   if (outcome.state === 'failed')
     return `${outcome.ref ?? outcome.name}${where}  ${red(output, `failed: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`)}`;
   const state = outcome.state === 'reused' ? outcome.state : green(output, outcome.state);
-  return `${outcome.ref}${where}  ${state}${outcome.state === 'pulled' || (outcome.state === 'reused' && !outcome.buildDir) ? `  ${outcome.id}` : ''}`;
+  return (
+    `${outcome.ref}${where}  ${state}` +
+    `${outcome.state === 'pulled' || (outcome.state === 'reused' && !outcome.buildDir) ? `  ${outcome.id}` : ''}`
+  );
 }

@@ -6,7 +6,8 @@ import type { Output } from '../output.js';
 import { help } from './validate.js';
 import { parseRerun } from './run.js';
 
-const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--backend NAME] [--runtime container|process] [--staging URI] [--json]
+const planHelp = `usage: mxn plan <experiment.yaml> [--only model=NAME,dataset=NAME] [--rerun failed|all] [--backend NAME] \
+[--runtime container|process] [--staging URI] [--json]
 
 Shows the m × n matrix, which cells are cached and what would run.`;
 

@@ -19,7 +19,8 @@ results/<experiment>/{results.json,summary.md,report.html}.
   --runtime container|process      local backend: run cells in their images (container) or as processes
                                    on this machine, for trusted code (default: compute.runtime, else
                                    container when Docker or Podman answers, else process)
-  --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, MXN_STAGING, the backend's, else .mxn)
+  --staging URI                    store for staged inputs, outputs and the cache (default: compute.staging, \
+MXN_STAGING, the backend's, else .mxn)
   --outputs URI                    also copy results and cell outputs there (default: the experiment's outputs)
   --out DIR                        results folder (default: results/<experiment> under the project root)
   --baseline FILE                  compare against another results.json in summary.md
@@ -94,7 +95,8 @@ export async function runCommand(argv: string[], output: Output): Promise<number
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
         output.err.write(
-          `${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`,
+          `${plan.experiment}: ${plan.cells.length} cells (${toRun} to run, ${plan.cells.length - toRun} cached) on ${backend.name}` +
+            `${backend.name === 'local' ? ` in ${backend.runtime === 'container' ? 'containers' : 'processes'}` : ''}\n`,
         );
         for (const line of backendLines) output.err.write(`  ${line}\n`);
         progress = createProgress({
@@ -114,9 +116,12 @@ export async function runCommand(argv: string[], output: Output): Promise<number
     else {
       output.out.write(`\n${renderTextTable(results)}\n`);
       for (const cell of results.cells.filter((item) => item.status === 'failed')) {
-        output.out.write(
-          `${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${cell.infrastructure ? ' (infrastructure; the next run retries it)' : cell.fromCache ? ' (cached; --rerun failed runs it again)' : ''}\n`,
-        );
+        const why = cell.infrastructure
+          ? ' (infrastructure; the next run retries it)'
+          : cell.fromCache
+            ? ' (cached; --rerun failed runs it again)'
+            : '';
+        output.out.write(`${red(output, 'failed')} ${cell.id}: ${(cell.error ?? 'no error text').split('\n')[0]}${why}\n`);
       }
       if (results.aggregate) output.out.write(`aggregate: ${results.aggregate.status} → ${results.aggregate.output}\n`);
       const { succeeded, cached, failed, cancelled } = results.totals;

@@ -158,7 +158,10 @@ describe('mxn sync', () => {
         const ran = await sync(source, path.join(local, 'out', 'never.parquet'), ...extra);
         expect(ran.code, `${source} ${extra.join(' ')}`).toBe(2);
         expect(ran.stderr, ran.stderr).toMatch(
-          /^error mxn sync: \S*no-such\S* does not exist \(no object, and no objects under it\)\nhint: check the source; a prefix that may be empty ends with "\/"\n$/,
+          new RegExp(
+            /^error mxn sync: \S*no-such\S* does not exist \(no object, and no objects under it\)\n/.source +
+              /hint: check the source; a prefix that may be empty ends with "\/"\n$/.source,
+          ),
         );
       }
     }

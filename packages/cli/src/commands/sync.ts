@@ -131,11 +131,13 @@ function summarize(shown: { source: string; destination: string }, result: CopyR
 }
 
 function describe(summary: SyncSummary): string {
-  const how = summary.copied
-    ? ` (${[summary.serverSide ? `${summary.serverSide} server-side` : '', summary.streamed ? `${summary.streamed} streamed` : ''].filter(Boolean).join(', ')})`
-    : '';
+  const ways = [summary.serverSide ? `${summary.serverSide} server-side` : '', summary.streamed ? `${summary.streamed} streamed` : ''];
+  const how = summary.copied ? ` (${ways.filter(Boolean).join(', ')})` : '';
   const rate = summary.bytesPerSecond ? `, ${formatBytes(summary.bytesPerSecond)}/s` : '';
-  return `synced ${summary.destination}: ${summary.copied} copied${how}, ${summary.skipped} identical skipped, ${formatBytes(summary.bytes)} in ${(summary.elapsedMs / 1000).toFixed(1)} s${rate}`;
+  return (
+    `synced ${summary.destination}: ${summary.copied} copied${how}, ${summary.skipped} identical skipped, ` +
+    `${formatBytes(summary.bytes)} in ${(summary.elapsedMs / 1000).toFixed(1)} s${rate}`
+  );
 }
 
 async function dryRun(
@@ -177,9 +179,8 @@ async function dryRun(
         : `would skip ${item.key} (${formatBytes(item.size)}, identical)\n`,
     );
   }
-  output.out.write(
-    `${bold(output, `dry run: ${toCopy.length} to copy (${formatBytes(bytes)}), ${planned.length - toCopy.length} identical to skip; nothing was copied`)}\n`,
-  );
+  const counts = `dry run: ${toCopy.length} to copy (${formatBytes(bytes)}), ${planned.length - toCopy.length} identical to skip`;
+  output.out.write(`${bold(output, `${counts}; nothing was copied`)}\n`);
   return 0;
 }
 

@@ -13,7 +13,8 @@ export async function validateCommand(argv: string[], output: Output): Promise<n
   const loaded = await loadExperiment(onePositional('validate', positionals, 'experiment.yaml'));
   const variants = loaded.spec.models.reduce((count, model) => count + expandVariants(model.name, model.params).length, 0);
   output.out.write(
-    `${green(output, 'ok')} ${loaded.spec.name}: ${loaded.spec.datasets.length} datasets, ${loaded.spec.models.length} models (${variants} variants), ${variants * loaded.spec.datasets.length} cells\n`,
+    `${green(output, 'ok')} ${loaded.spec.name}: ${loaded.spec.datasets.length} datasets, ` +
+      `${loaded.spec.models.length} models (${variants} variants), ${variants * loaded.spec.datasets.length} cells\n`,
   );
   return 0;
 }

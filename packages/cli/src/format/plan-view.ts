@@ -18,7 +18,9 @@ export function renderPlan(plan: Plan, output: Output, backendLines: string[] = 
     ]),
   ];
   const toRun = plan.cells.filter((item) => item.willRun).length;
-  const summary = `${plan.experiment}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ${plan.cells.length} cells; ${toRun} to run, ${plan.cells.length - toRun} cached${plan.aggregate ? '; then the aggregate step' : ''} (run ${plan.runId})`;
+  const summary =
+    `${plan.experiment}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ${plan.cells.length} cells; ` +
+    `${toRun} to run, ${plan.cells.length - toRun} cached${plan.aggregate ? '; then the aggregate step' : ''} (run ${plan.runId})`;
   return `${textTable(rows)}\n\n${summary}\n${backendLines.map((line) => `  ${line}\n`).join('')}`;
 }
 

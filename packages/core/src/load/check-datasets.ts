@@ -60,7 +60,8 @@ export async function checkDatasets(
             problems.push(
               issue(
                 where,
-                `target column "${target}" is missing from ${file.key}${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`,
+                `target column "${target}" is missing from ${file.key}` +
+                  `${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`,
               ),
             );
             return undefined;

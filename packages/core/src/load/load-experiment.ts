@@ -27,7 +27,10 @@ export interface LoadedExperiment {
 }
 
 export interface LoadOptions {
-  /** Project root for relative paths. Default: the parent of the `experiments/` folder holding the file, else the nearest folder with package.json or .git, else the file's folder. */
+  /**
+   * Project root for relative paths. Default: the parent of the `experiments/` folder holding the
+   * file, else the nearest folder with package.json or .git, else the file's folder.
+   */
   root?: string;
   /** Open every dataset and check its parquet footer and target column. Default true. */
   checkData?: boolean;
@@ -100,7 +103,8 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
       const other = guess ? undefined : otherAlternatives(schema, where, raw, key);
       const owner =
         other && other.accepting.length > 0
-          ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, and ${describe([...where, other.discriminator])} is ${String(other.selected)}`
+          ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, ` +
+            `and ${describe([...where, other.discriminator])} is ${String(other.selected)}`
           : undefined;
       const hint = guess ? `did you mean "${guess}"?` : (owner ?? `expected one of: ${allowed.join(', ')}`);
       return issue([...where, key], `unknown key "${key}" in ${describe(where)}; ${hint}`, true);

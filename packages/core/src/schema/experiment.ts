@@ -104,7 +104,8 @@ export const commonComputeShape = {
 };
 
 const BACKEND_DESCRIPTION =
-  'Where cells run: local (default), azure-batch or aws-batch. The other keys of `compute` are the ones every backend shares and the settings of this backend.';
+  'Where cells run: local (default), azure-batch or aws-batch. ' +
+  'The other keys of `compute` are the ones every backend shares and the settings of this backend.';
 
 /** One alternative of `compute`: `backend: <name>` (the default on `local`) and the common keys. */
 function commonBranch<B extends BackendName>(backend: B) {

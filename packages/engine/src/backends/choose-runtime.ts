@@ -39,6 +39,8 @@ export async function chooseRuntime(options: ChooseRuntimeOptions): Promise<Runt
   }
   return {
     runtime: 'process',
-    note: 'note: no container engine answers (docker or podman), so cells run as processes on this machine (--runtime process); start Docker or Podman to run them in their images',
+    note:
+      'note: no container engine answers (docker or podman), ' +
+      'so cells run as processes on this machine (--runtime process); start Docker or Podman to run them in their images',
   };
 }

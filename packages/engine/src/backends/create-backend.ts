@@ -16,7 +16,7 @@ export interface CreateBackendOptions {
   experiment?: Pick<LoadedExperiment, 'root' | 'spec'>;
   /** Local backend: the runs come from untrusted code (a fork's pull request): never the process runtime. */
   untrusted?: boolean;
-  /** Notes and progress of the local backend (the runtime it chose, image builds). */
+  /** Notes and progress of the backend (local: the runtime it chose, image builds; azure-batch: a pool it replaces). */
   log?: (line: string) => void;
 }
 
@@ -47,7 +47,11 @@ export async function createBackend(name: string, options: CreateBackendOptions 
       // The file's azure-batch settings (they win over their variables), and its cells-at-once cap.
       const compute = options.experiment?.spec.compute;
       const concurrency = compute?.concurrency;
-      return azureBatchBackendFromEnv({ ...backendSettings('azure-batch', compute), ...(concurrency ? { concurrency } : {}) });
+      return azureBatchBackendFromEnv(
+        { ...backendSettings('azure-batch', compute), ...(concurrency ? { concurrency } : {}) },
+        process.env,
+        options.log ? { log: options.log } : {},
+      );
     }
     default:
       throw new MxnError('Usage', `backend "${name}" is not available${(BACKENDS as readonly string[]).includes(name) ? ' yet' : ''}`, {

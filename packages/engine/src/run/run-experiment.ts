@@ -54,7 +54,10 @@ export interface RunExperimentResult {
   results: ExperimentResults;
 }
 
-/** What a plan needs of the backend that will run it: its runtime (part of every key) and how it resolves prebuilt images to digests. Plans and runs both take it from here. */
+/**
+ * What a plan needs of the backend that will run it: its runtime (part of every key) and how it
+ * resolves prebuilt images to digests. Plans and runs both take it from here.
+ */
 export function backendPlanOptions(
   backend: Pick<Backend, 'runtime' | 'resolveImage'> | undefined,
 ): Pick<PlanOptions, 'runtime' | 'resolveImage'> {

@@ -72,7 +72,8 @@ describe('plan comment of a plan too big for one comment', () => {
     const hidden = plan.cells.filter((cell) => Number(cell.variant.match(/model-(\d+)/)![1]) >= rows.length);
     const hiddenToRun = hidden.filter((cell) => cell.willRun).length;
     expect(text).toContain(
-      `${100 - rows.length} more variants left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached)`,
+      `${100 - rows.length} more variants left out to fit GitHub's comment limit ` +
+        `(${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached)`,
     );
     expect(text.trimEnd().endsWith('_the fork note_')).toBe(true);
   });

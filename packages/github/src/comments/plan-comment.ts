@@ -17,7 +17,10 @@ export interface PlanCommentInput {
   backendLines?: string[];
   /** Why images were not checked (e.g. no registry configured). */
   imagesNote?: string;
-  /** Why the datasets and/or cache were not checked: the line is shown under the count, and the cells are marked unchecked instead of run/cached. */
+  /**
+   * Why the datasets and/or cache were not checked: the line is shown under the count, and the
+   * cells are marked unchecked instead of run/cached.
+   */
   unchecked?: string;
   /** Extra line (e.g. the fork policy). */
   note?: string;
@@ -31,7 +34,8 @@ export function renderPlanComment(input: PlanCommentInput): string {
   const lines = [`## mxn · ${escapeMarkdown(input.experiment)} · plan`, ''];
   if (input.problems?.length) {
     lines.push(
-      `**\`${input.file}\` has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; nothing will run until they are fixed:`,
+      `**\`${input.file}\` has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; ` +
+        `nothing will run until they are fixed:`,
       '',
       '```text',
       ...input.problems.map(formatIssue),
@@ -44,7 +48,9 @@ export function renderPlanComment(input: PlanCommentInput): string {
   if (!plan) return `${lines.join('\n')}_No plan._\n`;
   const toRun = plan.cells.filter((cell) => cell.willRun).length;
   lines.push(
-    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ${input.unchecked ? 'cache not checked' : `${toRun} to run, ${plan.cells.length - toRun} cached`}${input.backend ? ` · backend \`${input.backend}\`` : ''}${plan.runId ? ` · run \`${plan.runId}\`` : ''}`,
+    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ` +
+      `${input.unchecked ? 'cache not checked' : `${toRun} to run, ${plan.cells.length - toRun} cached`}` +
+      `${input.backend ? ` · backend \`${input.backend}\`` : ''}${plan.runId ? ` · run \`${plan.runId}\`` : ''}`,
     '',
     ...(input.unchecked ? [input.unchecked, ''] : []),
     ...(input.backendLines?.length ? [...input.backendLines.map((line) => `- ${escapeMarkdown(line)}`), ''] : []),
@@ -64,7 +70,8 @@ export function renderPlanComment(input: PlanCommentInput): string {
     tail.push('', `**Images**: ${build.length} to build, ${input.images.length - build.length} already in the registry.`, '');
     for (const image of input.images)
       tail.push(
-        `- \`${image.ref}\` — ${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`,
+        `- \`${image.ref}\` — ` +
+          `${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`,
       );
   } else if (input.imagesNote) tail.push('', `**Images**: ${input.imagesNote}`);
   if (input.note) tail.push('', input.note);
@@ -85,7 +92,8 @@ function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset
       `| :-- | ${datasets.map(() => ':-:').join(' | ')}${datasets.length < plan.datasets.length ? ' | :-: |' : ' |'}`,
     ],
     row: (variant: string) =>
-      `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
+      `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}` +
+      `${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
   });
   const full = table(plan.datasets);
   const all = [...head, ...full.header, ...plan.variants.map(full.row), ...tail];
@@ -120,6 +128,8 @@ function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset
       ? `${plan.datasets.length - columns} more dataset${plan.datasets.length - columns === 1 ? '' : 's'}`
       : '',
   ].filter(Boolean);
-  const note = `_… ${parts.join(' and ')} left out to fit GitHub's comment limit (${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached); \`mxn plan\` lists them all._`;
+  const note =
+    `_… ${parts.join(' and ')} left out to fit GitHub's comment limit ` +
+    `(${hidden.length} cells: ${hiddenToRun} to run, ${hidden.length - hiddenToRun} cached); \`mxn plan\` lists them all._`;
   return `${[...head, ...shape.header, ...rows, '', note, ...tail].join('\n')}\n`;
 }

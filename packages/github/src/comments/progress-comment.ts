@@ -30,7 +30,8 @@ export function renderProgressComment(
   const lines = [
     `## mxn · ${escapeMarkdown(experiment)} · ${options.cancelled ? 'cancelled' : 'running'}`,
     '',
-    `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` **${done} / ${toRun.length}** cells done on \`${options.backend}\` (${plan.cells.length - toRun.length} cached) · ${formatDuration((options.now ?? Date.now()) - progress.startedAt)}`,
+    `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` **${done} / ${toRun.length}** cells done on \`${options.backend}\` ` +
+      `(${plan.cells.length - toRun.length} cached) · ${formatDuration((options.now ?? Date.now()) - progress.startedAt)}`,
     '',
     parts.join(' · ') || 'nothing to run',
   ];

@@ -1,4 +1,7 @@
-/** The results comment: the committed summary (per-metric m × n tables, change against the baseline, failed cells), shortened to fit a comment. */
+/**
+ * The results comment: the committed summary (per-metric m × n tables, change against the baseline,
+ * failed cells), shortened to fit a comment.
+ */
 import type { ExperimentResults } from '@mxn/core';
 import { renderSummary } from '@mxn/report';
 import { commentBudget } from '../sticky-comment.js';

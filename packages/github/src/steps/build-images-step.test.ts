@@ -30,7 +30,8 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     await writeFile(path.join(root, 'models', 'bad', 'Dockerfile'), 'FROM scratch\nCOPY missing-file /\n');
     const models = (names: string[]) => names.map((name) => `  - { name: ${name}, build: models/${name}, command: [run] }`).join('\n');
     const experiment = (name: string, names: string[]) =>
-      `name: ${name}\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\nmodels:\n${models(names)}\n  - { name: pre, image: example.invalid/never-pulled:v1, command: [run] }\nevaluation: { target: price, metrics: [rmse] }\n`;
+      `name: ${name}\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\nmodels:\n${models(names)}\n` +
+      `  - { name: pre, image: example.invalid/never-pulled:v1, command: [run] }\nevaluation: { target: price, metrics: [rmse] }\n`;
     await writeFile(path.join(root, 'experiments', 'good.yaml'), experiment('good', ['one', 'two']));
     await writeFile(path.join(root, 'experiments', 'mixed.yaml'), experiment('mixed', ['bad', 'one']));
   });

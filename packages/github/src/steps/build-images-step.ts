@@ -78,7 +78,8 @@ export async function buildImagesStep(options: BuildImagesStepOptions): Promise<
   if (failed.length) {
     const first = failed.map(
       (outcome) =>
-        `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`,
+        `${outcome.buildDir ? path.relative(options.root, outcome.buildDir) : outcome.name}: ` +
+        `${outcome.error.split('\n')[0]!.replace(/^images: /, '')}`,
     );
     throw new ImagesError('Build', `${failed.length} of ${outcomes.length} images failed: ${first.join('; ')}`);
   }

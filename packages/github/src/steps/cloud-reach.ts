@@ -41,7 +41,10 @@ export async function firstUnreachableDataset(spec: ExperimentSpec, root: string
 
 /** One line for the plan comment. */
 export function unreachableNote(what: 'datasets and cache' | 'cache', unreachable: Unreachable): string {
-  return `_${what === 'cache' ? 'Cache' : 'Datasets and cache'} not checked: no cloud credentials in this job, or \`${unreachable.uri}\` cannot be reached from it (${unreachable.reason}). The run job checks them._`;
+  return (
+    `_${what === 'cache' ? 'Cache' : 'Datasets and cache'} not checked: no cloud credentials in this job, ` +
+    `or \`${unreachable.uri}\` cannot be reached from it (${unreachable.reason}). The run job checks them._`
+  );
 }
 
 export function reasonOf(error: unknown): string {

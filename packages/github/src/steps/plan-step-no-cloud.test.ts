@@ -108,7 +108,10 @@ describe('planStep without cloud credentials', () => {
     const body = api.comments[0]!.body;
     expect(body).toContain('**2 × 2 = 4 cells** from `experiments/s3-data.yaml`: cache not checked');
     expect(body).toMatch(
-      /\n_Datasets and cache not checked: no cloud credentials in this job, or `s3:\/\/mxn-data\/housing\/seoul\.parquet` cannot be reached from it \([^\n]+\)\. The run job checks them\._\n/,
+      new RegExp(
+        /\n_Datasets and cache not checked: no cloud credentials in this job, or /.source +
+          /`s3:\/\/mxn-data\/housing\/seoul\.parquet` cannot be reached from it \([^\n]+\)\. The run job checks them\._\n/.source,
+      ),
     );
     expect(body).toContain(`| ridge\\[alpha=0.1\\] | ${PLAN_MARKS.unchecked} | ${PLAN_MARKS.unchecked} |`);
     expect(body).not.toContain('has 1 problem');

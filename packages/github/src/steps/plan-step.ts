@@ -48,7 +48,10 @@ export interface PlannedExperiment {
   toRun?: number;
   runId?: string;
   images?: ImageStatus[];
-  /** Why the datasets and/or the cache were not checked (cloud stores this job cannot reach); the plan then has no cache marks (and, without the data, no cell keys or run id). */
+  /**
+   * Why the datasets and/or the cache were not checked (cloud stores this job cannot reach); the
+   * plan then has no cache marks (and, without the data, no cell keys or run id).
+   */
   unchecked?: string;
 }
 

@@ -87,7 +87,8 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
       plan = planned;
       const toRun = planned.cells.filter((cell) => cell.willRun).length;
       log(
-        `${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) on ${backend.name}, run ${planned.runId}`,
+        `${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) ` +
+          `on ${backend.name}, run ${planned.runId}`,
       );
       post(true);
     },
@@ -95,7 +96,8 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
       if (event.kind === 'cell') progress.states.set(event.taskId, event.state);
       if (event.state !== 'queued')
         log(
-          `${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}${event.message ? ` — ${event.message}` : ''}`,
+          `${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}` +
+            `${event.message ? ` — ${event.message}` : ''}`,
         );
       post();
     },
@@ -107,11 +109,13 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   await posting;
   const { succeeded, cached, failed, cancelled } = report.results.totals;
   log(
-    `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; wrote ${path.relative(options.root, report.written.summary)}`,
+    `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; ` +
+      `wrote ${path.relative(options.root, report.written.summary)}`,
   );
   if (report.published)
     log(
-      `copied results and cell outputs to ${report.published.uri}: ${report.published.objects} objects (${formatBytes(report.published.bytes)}), ${report.published.skipped} unchanged`,
+      `copied results and cell outputs to ${report.published.uri}: ` +
+        `${report.published.objects} objects (${formatBytes(report.published.bytes)}), ${report.published.skipped} unchanged`,
     );
   return report;
 }

@@ -268,11 +268,12 @@ function makeBlobStore(context: Context, root: string): Store {
           `azure-blob write ${where(key)}: the bytes differ from the MD5 given for them; nothing was written`,
         );
       const headers = { blobContentType: options.contentType, blobContentMD5: md5 };
-      // Blocks stay invisible until committed: a failed upload leaves no partial object.
+      // Blocks stay invisible until committed: a failed upload leaves no partial object. Without
+      // blocks, Put Blob checks x-ms-blob-content-md5 against the body.
       const done = await call(`write ${where(key)}`, () =>
         creatingContainer(context, () =>
           ids.length === 0
-            ? client.upload(single ?? Buffer.alloc(0), single?.length ?? 0, { blobHTTPHeaders: headers }) // Put Blob checks x-ms-blob-content-md5 against the body
+            ? client.upload(single ?? Buffer.alloc(0), single?.length ?? 0, { blobHTTPHeaders: headers })
             : client.commitBlockList(ids, { blobHTTPHeaders: headers }),
         ),
       );

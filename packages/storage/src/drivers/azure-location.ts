@@ -7,7 +7,10 @@ export interface BlobLocation {
   account: string;
   container: string;
   prefix: string;
-  /** Blob service URL of the account, e.g. `https://acct.blob.core.windows.net` or an emulator's `http://127.0.0.1:10000/devstoreaccount1`. */
+  /**
+   * Blob service URL of the account, e.g. `https://acct.blob.core.windows.net` or an emulator's
+   * `http://127.0.0.1:10000/devstoreaccount1`.
+   */
   endpoint?: string;
   /** SAS carried by an `https://` URI's query. */
   sas?: string;
@@ -33,7 +36,8 @@ export function parseBlobUri(uri: string): BlobLocation {
   }
   throw new StoreError(
     'InvalidUri',
-    `"${uri.split('?')[0]}" is not an Azure Blob URI; expected az://account/container/prefix or https://account.blob.core.windows.net/container/prefix`,
+    `"${uri.split('?')[0]}" is not an Azure Blob URI; ` +
+      `expected az://account/container/prefix or https://account.blob.core.windows.net/container/prefix`,
   );
 }
 

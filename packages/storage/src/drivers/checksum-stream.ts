@@ -7,7 +7,10 @@ export function toReadable(body: Readable | Uint8Array | string): Readable {
 }
 
 export interface ChecksumStreamOptions {
-  /** Compute the MD5 of what flows. Hashing is most of a streamed copy's CPU, so skip it where something else verifies the bytes. Default true. */
+  /**
+   * Compute the MD5 of what flows. Hashing is most of a streamed copy's CPU, so skip it where
+   * something else verifies the bytes. Default true.
+   */
   md5?: boolean;
   /** Called with each chunk's length as it passes. */
   onBytes?: (bytes: number) => void;

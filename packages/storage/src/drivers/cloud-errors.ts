@@ -53,7 +53,8 @@ export function classify(
 const ACCESS_HINTS = {
   s3: 'check the S3 credentials (AWS_* variables, a profile or web identity) and that they may use this bucket',
   'azure-blob':
-    'check the Blob credentials (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, a SAS, or an Entra ID sign-in) and their role on this container',
+    'check the Blob credentials (AZURE_STORAGE_CONNECTION_STRING, ' +
+    'AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, a SAS, or an Entra ID sign-in) and their role on this container',
 };
 
 /**

@@ -47,7 +47,10 @@ export interface CopyResult {
   /** Bytes of the copied objects. */
   bytes: number;
   elapsedMs: number;
-  /** Dry runs only: every object in source order, what would happen to it. `copied` and `skipped` say the same, and `bytes` is what would be copied. */
+  /**
+   * Dry runs only: every object in source order, what would happen to it. `copied` and `skipped`
+   * say the same, and `bytes` is what would be copied.
+   */
   planned?: PlannedObject[];
 }
 
@@ -177,7 +180,8 @@ export async function copy(source: string | Store, destination: string | Store, 
     throw Object.assign(
       new StoreError(
         code,
-        `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`,
+        `copy: ${failures.length} of ${jobs.length} objects failed (${result.copied.length} copied, ${result.skipped.length} skipped); ` +
+          `first: ${first.key}: ${message}. Run the copy again to finish it; objects already copied are skipped.`,
         { cause: first.error, exitClass: 'failure' },
       ),
       { result, failures },

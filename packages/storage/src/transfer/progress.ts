@@ -44,7 +44,10 @@ export function formatBytes(bytes: number): string {
 function summary(p: CopyProgress): string {
   const skipped = p.filesSkipped ? `, ${p.filesSkipped} skipped` : '';
   const failed = p.filesFailed ? `, ${p.filesFailed} failed` : '';
-  return `${p.filesDone}/${p.filesTotal} files${skipped}${failed}, ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}, ${formatBytes(p.bytesPerSecond)}/s`;
+  return (
+    `${p.filesDone}/${p.filesTotal} files${skipped}${failed}, ` +
+    `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}, ${formatBytes(p.bytesPerSecond)}/s`
+  );
 }
 
 /**

@@ -29,16 +29,24 @@ function decodeQueryPart(part: string): string {
   }
 }
 
-/** Parses a raw query string: decoded names and values, the first occurrence of a name wins. */
-export function parseQuery(rawQuery: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Every decoded name and value of a raw query string, in order, repeats included. */
+export function queryPairs(rawQuery: string): [name: string, value: string][] {
+  const pairs: [string, string][] = [];
   for (const pair of rawQuery.split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    const name = decodeQueryPart(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? '' : decodeQueryPart(pair.slice(eq + 1));
-    if (!out.has(name)) out.set(name, value);
+    pairs.push([decodeQueryPart(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? '' : decodeQueryPart(pair.slice(eq + 1))]);
   }
+  return pairs;
+}
+
+/**
+ * Parses a raw query string: decoded names and values, the first occurrence of a name wins (the router refuses
+ * a repeated name before anything reads this).
+ */
+export function parseQuery(rawQuery: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, value] of queryPairs(rawQuery)) if (!out.has(name)) out.set(name, value);
   return out;
 }
 

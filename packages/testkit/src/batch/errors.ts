@@ -13,6 +13,7 @@ export interface ErrorDetail {
 const MESSAGES: Record<string, [status: number, message: string]> = {
   MissingRequiredQueryParameter: [400, "A query parameter that's mandatory for this request is not specified."],
   InvalidQueryParameterValue: [400, 'Value for one of the query parameters specified in the request URI is invalid.'],
+  UnsupportedQueryParameter: [400, 'One of the query parameters specified in the request URI is not supported.'],
   AuthenticationFailed: [
     403,
     'Server failed to authenticate the request. Make sure the value of Authorization header is correctly formed including the signature.',

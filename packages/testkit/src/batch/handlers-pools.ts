@@ -33,11 +33,12 @@ function checkInterval(interval: string | undefined, prop: string): void {
 /**
  * Creates a pool from a `BatchPoolCreateOptions` / `BatchPoolSpecification` body (validated by the
  * caller); `where` is the path of the body in the request, for error answers (`''` for a pool add).
+ * `checkImage: false` skips the supported-images check (a pool seeded by a test, made before its image ended).
  */
-export function createPool(ctx: RequestContext, id: string, spec: PoolSpec, where = ''): Pool {
+export function createPool(ctx: RequestContext, id: string, spec: PoolSpec, where = '', checkImage = true): Pool {
   const vmPath = where ? `${where}.virtualMachineConfiguration` : 'virtualMachineConfiguration';
   if (!spec.virtualMachineConfiguration) throw propertyError('MissingRequiredProperty', vmPath);
-  checkPoolImage(ctx.settings.supportedImages, ctx.settings.clock(), spec.virtualMachineConfiguration, vmPath);
+  if (checkImage) checkPoolImage(ctx.settings.supportedImages, ctx.settings.clock(), spec.virtualMachineConfiguration, vmPath);
   if (spec.enableAutoScale) {
     if (!spec.autoScaleFormula) throw propertyError('MissingRequiredProperty', 'autoScaleFormula');
     for (const p of ['targetDedicatedNodes', 'targetLowPriorityNodes']) {
@@ -216,6 +217,8 @@ export const poolHandlers: Record<string, Handler> = {
     if (body.targetDedicatedNodes !== undefined) pool.targetDedicatedNodes = body.targetDedicatedNodes;
     if (body.targetLowPriorityNodes !== undefined) pool.targetLowPriorityNodes = body.targetLowPriorityNodes;
     pool.nodeDeallocationOption = body.nodeDeallocationOption ?? 'requeue';
+    // A new resize: the last one's errors go (the scheduler records new ones if this one cannot grow the pool either).
+    delete pool.resizeErrors;
     pool.lastModified = now();
     pool.eTag = newETag();
     ctx.scheduler.kick();

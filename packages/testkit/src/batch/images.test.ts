@@ -1,6 +1,6 @@
 import type { BatchServiceClient, BatchServiceModels } from '@azure/batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBatchService, type BatchService } from './service.js';
+import { fixedClock, startBatchService, type BatchService } from './service.js';
 import { ResponseShapeError, validateResponse } from './spec.js';
 import { DEFAULT_SUPPORTED_IMAGES, type SupportedImage } from './supported-images.js';
 import { batchClient, signedFetch } from './test-helpers.js';
@@ -19,6 +19,10 @@ const retired = {
   nodeAgentSKUId: 'batch.node.ubuntu 20.04',
 };
 const sleep = (ms: number) => `node -e "setTimeout(() => {}, ${ms})"`;
+const hpc2404 = DEFAULT_SUPPORTED_IMAGES.find((i) => i.imageReference.offer === 'ubuntu-hpc' && i.imageReference.sku === '2404')!;
+/** A SAS URL as a client's task would carry it (the secret is the `sig`). */
+const SAS_URL = 'https://mxnstore.blob.core.windows.net/staging?sv=2022-11-02&sr=c&sp=rcw&sig=SECRETSIGNATURE%3D';
+const DENIED = 'mxnacr.azurecr.io/denied:1';
 
 interface ErrorBody {
   code: string;
@@ -52,7 +56,13 @@ const names = (images: BatchServiceModels.ImageInformation[]) =>
   images.map((i) => `${i.imageReference.publisher}/${i.imageReference.offer}/${i.imageReference.sku}`);
 
 beforeAll(async () => {
-  svc = await startBatchService({ images: { [GONE]: { pullFailure: PULL_MESSAGE } } });
+  svc = await startBatchService({
+    images: {
+      [GONE]: { pullFailure: PULL_MESSAGE },
+      [DENIED]: { pullFailure: 'unauthorized: authentication required', details: [{ name: 'RegistryUrl', value: SAS_URL }] },
+    },
+    clock: fixedClock(),
+  });
   client = batchClient(svc);
 });
 afterAll(() => svc?.stop());
@@ -92,8 +102,10 @@ describe('List Supported Images (GET /supportedimages)', () => {
     });
     expect(names(noble).sort()).toEqual([
       'canonical/ubuntu-24_04-lts/server',
+      'canonical/ubuntu-24_04-lts/server-arm64',
       'canonical/ubuntu-24_04-lts/server-gen1',
       'microsoft-dsvm/ubuntu-hpc/2404',
+      'microsoft-dsvm/ubuntu-hpc/undefined',
     ]);
     const notWindows = await client.account.listSupportedImages({
       accountListSupportedImagesOptions: { filter: "osType ne 'windows' or verificationType eq 'unverified'" },
@@ -138,6 +150,34 @@ describe('List Supported Images (GET /supportedimages)', () => {
     expect(svc.requests.at(-1)).toMatchObject({ operation: 'Account_ListSupportedImages', operationId: 'Pools_ListSupportedImages' });
   });
 
+  it("holds a chooser's edge cases: an undated, a tied, an arm64 and an incomplete container-capable image", async () => {
+    const usable = DEFAULT_SUPPORTED_IMAGES.filter(
+      (i) => i.verificationType === 'verified' && i.osType === 'linux' && (i.capabilities ?? []).includes('DockerCompatible'),
+    );
+    const label = (i: SupportedImage) => `${i.imageReference.publisher}/${i.imageReference.offer}/${i.imageReference.sku}`;
+    const eol = (i: SupportedImage) => Date.parse(i.batchSupportEndOfLife ?? '');
+    expect(usable.filter((i) => !i.batchSupportEndOfLife).map(label)).toEqual(['microsoft-azure-batch/centos-container/7-8']);
+    // Tied on end of life, from two publishers; the other one is listed first.
+    expect(usable.filter((i) => i.batchSupportEndOfLife === hpc2404.batchSupportEndOfLife).map(label)).toEqual([
+      'almalinux/almalinux-hpc/9-hpc-gen2',
+      'microsoft-dsvm/ubuntu-hpc/2404',
+    ]);
+    // Supported longer than 2404 (the verified Linux DockerCompatible image with the furthest date): arm64, and one without a sku.
+    const longer = usable.filter((i) => eol(i) > eol(hpc2404));
+    expect(longer.map(label)).toEqual(['canonical/ubuntu-24_04-lts/server-arm64', 'microsoft-dsvm/ubuntu-hpc/undefined']);
+    const pool = (id: string, imageReference: BatchServiceModels.ImageReference) => ({
+      id,
+      vmSize: 'standard_d2s_v5',
+      virtualMachineConfiguration: { imageReference, nodeAgentSKUId: 'batch.node.ubuntu 24.04' },
+      targetDedicatedNodes: 0,
+    });
+    // No pool can be made from the entry without a sku; the arm64 one is a supported image like any other.
+    const incomplete = await rejection(client.pool.add(pool('no-sku', { publisher: 'microsoft-dsvm', offer: 'ubuntu-hpc' })));
+    expect(incomplete).toMatchObject({ statusCode: 400, code: 'InvalidPropertyValue' });
+    await client.pool.add(pool('arm', { publisher: 'canonical', offer: 'ubuntu-24_04-lts', sku: 'server-arm64' }));
+    await client.pool.deleteMethod('arm');
+  });
+
   it('answers the list a test gives, against the test clock', async () => {
     const own: SupportedImage[] = [
       {
@@ -148,7 +188,7 @@ describe('List Supported Images (GET /supportedimages)', () => {
         batchSupportEndOfLife: '2026-01-01T00:00:00Z',
         verificationType: 'verified',
       },
-      { ...DEFAULT_SUPPORTED_IMAGES[6]! },
+      { ...hpc2404 },
     ];
     const custom = await startBatchService({ supportedImages: own, clock: () => new Date('2026-06-01T00:00:00Z') });
     try {
@@ -275,6 +315,82 @@ describe('pool creation against the supported images', () => {
   });
 });
 
+describe('pools whose image or node agent reached its end of life cannot grow', () => {
+  const nodes = (id: string) => svc.poolNodes(id)!;
+  const resizeErrors = (id: string) =>
+    waitFor(`a resize error on ${id}`, async () => {
+      const p = await client.pool.get(id);
+      return p.resizeErrors?.length && p.allocationState === 'steady' ? p : undefined;
+    });
+
+  it('keeps a pool made before 20.04 ended at its size, with a resizeError, on resize and autoscale; it can shrink', async () => {
+    svc.addPool({ id: 'legacy', vmSize: 'standard_d2s_v3', virtualMachineConfiguration: retired, targetDedicatedNodes: 1 });
+    expect(nodes('legacy')).toMatchObject({ targetDedicated: 1, dedicated: 1 });
+    expect((await client.pool.get('legacy')).resizeErrors).toBeUndefined();
+
+    await client.pool.resize('legacy', { targetDedicatedNodes: 3, targetLowPriorityNodes: 1 });
+    const grown = await resizeErrors('legacy');
+    expect(grown).toMatchObject({
+      targetDedicatedNodes: 3,
+      currentDedicatedNodes: 1,
+      targetLowPriorityNodes: 1,
+      currentLowPriorityNodes: 0,
+    });
+    expect(grown.resizeErrors).toEqual([
+      {
+        code: 'UnsupportedNodeImage',
+        message: expect.stringContaining("node agent SKU 'batch.node.ubuntu 20.04' reached its Batch support end of life on 2025-04-23"),
+        values: [
+          { name: 'NodeAgentSKUId', value: 'batch.node.ubuntu 20.04' },
+          { name: 'BatchSupportEndOfLife', value: '2025-04-23' },
+        ],
+      },
+    ]);
+    const raw = (await (await signedFetch(svc, 'GET', '/pools/legacy')).json()) as { resizeErrors: unknown[] };
+    expect(Object.keys(raw.resizeErrors[0]!).sort()).toEqual(['code', 'message', 'values']);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(nodes('legacy')).toMatchObject({ dedicated: 1, lowPriority: 0 });
+
+    // Shrinking is a resize that succeeds: the errors go.
+    await client.pool.resize('legacy', { targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
+    await waitFor('the pool to shrink', () => (nodes('legacy').dedicated === 0 ? true : undefined));
+    expect((await client.pool.get('legacy')).resizeErrors).toBeUndefined();
+
+    await client.pool.enableAutoScale('legacy', { autoScaleFormula: '$TargetDedicatedNodes = 2;', autoScaleEvaluationInterval: 'PT5M' });
+    expect((await resizeErrors('legacy')).resizeErrors![0]!.code).toBe('UnsupportedNodeImage');
+    expect(nodes('legacy')).toMatchObject({ targetDedicated: 2, dedicated: 0 });
+  });
+
+  it('refuses growth from the day the image ends (the clock), for pools made before and pools seeded by the pools option', async () => {
+    let now = new Date('2029-06-01T00:00:00Z');
+    const seeded = { id: 'seeded', vmSize: 'standard_d2s_v5', virtualMachineConfiguration: retired, targetDedicatedNodes: 2 };
+    const later = await startBatchService({ clock: () => now, pools: [seeded], nodeStartMs: 10, tickMs: 10 });
+    try {
+      expect(later.poolNodes('seeded')).toMatchObject({ dedicated: 2 });
+      expect(() => later.addPool(seeded)).toThrow(expect.objectContaining({ code: 'PoolExists' }));
+      const c = batchClient(later);
+      await c.pool.add({ id: 'noble', vmSize: 'standard_d2s_v5', virtualMachineConfiguration: ubuntu2404, targetDedicatedNodes: 1 });
+      await waitFor('a node', () => (later.poolNodes('noble')!.dedicated === 1 ? true : undefined));
+      now = new Date('2029-07-01T00:00:00Z');
+      await c.pool.resize('noble', { targetDedicatedNodes: 2 });
+      const p = await waitFor('a resize error', async () => {
+        const got = await c.pool.get('noble');
+        return got.resizeErrors?.length ? got : undefined;
+      });
+      // The 24.04 agent lives on (other images use it); the image itself ended.
+      expect(p.resizeErrors![0]!.values).toEqual([
+        { name: 'ImageReference', value: 'microsoft-dsvm/ubuntu-hpc/2404' },
+        { name: 'BatchSupportEndOfLife', value: '2029-06-30' },
+      ]);
+      expect(later.poolNodes('noble')).toMatchObject({ targetDedicated: 2, dedicated: 1 });
+      // The service's clock is its Date header too.
+      expect((await signedFetch(later, 'GET', '/pools/noble')).headers.get('date')).toBe(now.toUTCString());
+    } finally {
+      await later.stop();
+    }
+  });
+});
+
 describe('infrastructure failures, reported as Batch reports them', () => {
   beforeAll(async () => {
     await client.pool.add({
@@ -336,6 +452,44 @@ describe('infrastructure failures, reported as Batch reports them', () => {
     expect(requeued).toEqual([0, 1]);
     expect(tasks.every((t) => t.executionInfo?.result === 'success' && t.executionInfo.retryCount === 0)).toBe(true);
   });
+
+  it('lets a test put a SAS URL into the failure details of an image pull and of an output upload (uploadFailures)', async () => {
+    const upload = (id: string): BatchServiceModels.TaskAddParameter => ({
+      id,
+      commandLine: 'node -e "0"',
+      outputFiles: [
+        {
+          filePattern: '../std*.txt',
+          destination: { container: { containerUrl: SAS_URL } },
+          uploadOptions: { uploadCondition: 'taskcompletion' },
+        },
+      ],
+    });
+    const injected = svc.inject({ uploadFailures: 1 });
+    await client.task.addCollection('infra', [
+      { id: 'denied', commandLine: '', containerSettings: { imageName: DENIED } },
+      upload('upload'),
+    ]);
+    const done = async (id: string) =>
+      waitFor(`${id} to complete`, async () => {
+        const t = await client.task.get('infra', id);
+        return t.state === 'completed' ? t : undefined;
+      });
+    expect((await done('denied')).executionInfo?.failureInfo?.details).toEqual([
+      { name: 'ContainerImage', value: DENIED },
+      { name: 'Message', value: 'unauthorized: authentication required' },
+      { name: 'RegistryUrl', value: SAS_URL },
+    ]);
+    expect((await done('upload')).executionInfo).toMatchObject({
+      exitCode: 0,
+      result: 'failure',
+      failureInfo: { code: 'FileUploadMiscError', details: [{ name: 'ContainerUrl', value: SAS_URL }] },
+    });
+    expect(injected.hits).toBe(1);
+    svc.inject({ uploadFailures: 1, details: [{ name: 'BlobUrl', value: `${SAS_URL}&x=1` }] });
+    await client.task.addCollection('infra', [upload('upload-2')]);
+    expect((await done('upload-2')).executionInfo?.failureInfo?.details).toEqual([{ name: 'BlobUrl', value: `${SAS_URL}&x=1` }]);
+  });
 });
 
 describe('answers checked against the 2025-06-01 description', () => {
@@ -351,7 +505,7 @@ describe('answers checked against the 2025-06-01 description', () => {
 
   it('answers 500 naming the property when the fake would answer a shape the description does not allow', async () => {
     const broken = await startBatchService({
-      supportedImages: [{ ...DEFAULT_SUPPORTED_IMAGES[6]!, osType: 'beos' as 'linux' }],
+      supportedImages: [{ ...hpc2404, osType: 'beos' as 'linux' }],
     });
     try {
       const res = await signedFetch(broken, 'GET', '/supportedimages');

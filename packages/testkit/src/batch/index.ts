@@ -1,8 +1,16 @@
 /** The loopback Azure Batch service (see README.md in this folder). */
-export { startBatchService, type BatchService, type BatchServiceOptions, type PoolNodeCounts } from './service.js';
+export {
+  fixedClock,
+  LOOPBACK_TEST_TIME,
+  startBatchService,
+  type BatchService,
+  type BatchServiceOptions,
+  type PoolBody,
+  type PoolNodeCounts,
+} from './service.js';
 export type { Injection, InjectionHandle } from './inject.js';
 export type { FailingImage, ImageResolver, LocalImage, LocalImages } from './runner.js';
-export { DEFAULT_SUPPORTED_IMAGES, type SupportedImage } from './supported-images.js';
+export { DEFAULT_SUPPORTED_IMAGES, type ResizeError, type SupportedImage } from './supported-images.js';
 export type { RecordedRequest } from './router.js';
 export { BatchServiceError, type ErrorDetail } from './errors.js';
 export { evaluateFormula, type AutoScaleResult } from './autoscale.js';

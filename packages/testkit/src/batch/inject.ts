@@ -33,6 +33,14 @@ export type Injection =
   | {
       /** The next N tasks in add-collection calls get `status: servererror` instead of being added. */
       taskServerErrors: number;
+    }
+  | {
+      /**
+       * The next N task attempts that have output files fail to upload them: `FileUploadMiscError`, the exit
+       * code kept, `details` as given (default: the destination `containerUrl`, SAS included).
+       */
+      uploadFailures: number;
+      details?: { name: string; value: string }[];
     };
 
 export interface InjectionHandle {
@@ -62,7 +70,9 @@ export class Injector {
     const times =
       'taskServerErrors' in injection
         ? injection.taskServerErrors
-        : (injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Infinity));
+        : 'uploadFailures' in injection
+          ? injection.uploadFailures
+          : (injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Infinity));
     const entry: Active = { injection, remaining: times, hits: 0 };
     this.active.push(entry);
     return {
@@ -110,6 +120,13 @@ export class Injector {
       status,
       headers: retry === undefined ? {} : { 'Retry-After': String(retry) },
     });
+  }
+
+  /** The injected upload failure for this attempt, if any. */
+  uploadFailure(): { details?: { name: string; value: string }[] } | undefined {
+    const hit = this.take((i) => 'uploadFailures' in i);
+    if (!hit || !('uploadFailures' in hit.injection)) return undefined;
+    return hit.injection.details ? { details: hit.injection.details } : {};
   }
 
   /** Whether the next added task should fail with `servererror`. */

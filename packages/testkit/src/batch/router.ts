@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseQuery, verifySharedKey } from './auth.js';
+import { parseQuery, queryPairs, verifySharedKey } from './auth.js';
 import { BatchServiceError, errorBody } from './errors.js';
 import { ResponseShapeError, specFacts, validateResponse } from './spec.js';
 import type { Handler, RequestContext } from './context.js';
@@ -61,6 +61,61 @@ export interface RouterDeps extends Omit<RequestContext, 'operationId' | 'params
   checkResponses: boolean;
 }
 
+/**
+ * The query names each operation takes: its parameters in the 2025-06-01 description, plus the server timeout
+ * as @azure/batch 10.2.0 spells it (`timeout`; 2025 spells it `timeOut`) and `$skiptoken` on the operations that
+ * page (the service's own `odata.nextLink`s carry it).
+ */
+const QUERY_NAMES: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(specFacts.operations).map(([name, op]) => {
+    const names = new Set(op.query);
+    if (names.has('timeOut')) names.add('timeout');
+    if (names.has('maxresults')) names.add('$skiptoken');
+    return [name, names];
+  }),
+);
+
+const queryError = (code: string, name: string, value: string, reason: string): BatchServiceError =>
+  new BatchServiceError(code, [
+    { key: 'QueryParameterName', value: name },
+    { key: 'QueryParameterValue', value },
+    { key: 'Reason', value: reason },
+  ]);
+
+/**
+ * Checks the query like the service: `api-version` present, once, and `2025-06-01`; then every other name is one
+ * the operation takes (→ 400 `UnsupportedQueryParameter`), given once (→ 400 `InvalidQueryParameterValue`).
+ */
+function checkQuery(operation: string, pairs: [string, string][]): void {
+  const versions = pairs.filter(([name]) => name === 'api-version').map(([, value]) => value);
+  if (versions.length === 0)
+    throw new BatchServiceError('MissingRequiredQueryParameter', [{ key: 'QueryParameterName', value: 'api-version' }]);
+  if (versions.length > 1)
+    throw queryError('InvalidQueryParameterValue', 'api-version', versions.join(','), `api-version is given ${versions.length} times.`);
+  if (versions[0] !== specFacts.apiVersion) {
+    throw queryError(
+      'InvalidQueryParameterValue',
+      'api-version',
+      versions[0]!,
+      `The loopback Batch service supports api-version ${specFacts.apiVersion} only.`,
+    );
+  }
+  const known = QUERY_NAMES[operation] ?? new Set<string>();
+  const seen = new Set<string>();
+  for (const [name, value] of pairs) {
+    if (!known.has(name)) {
+      throw queryError(
+        'UnsupportedQueryParameter',
+        name,
+        value,
+        `${operation} takes ${[...known].sort().join(', ')} (api-version ${specFacts.apiVersion}).`,
+      );
+    }
+    if (seen.has(name)) throw queryError('InvalidQueryParameterValue', name, value, `${name} is given more than once.`);
+    seen.add(name);
+  }
+}
+
 function match(method: string, path: string): { route: Route; params: Record<string, string> } | { pathKnown: boolean } {
   let pathKnown = false;
   for (const route of ROUTES) {
@@ -111,6 +166,8 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     record.status = status;
     const text = body === undefined || method === 'HEAD' ? '' : JSON.stringify(body);
     res.writeHead(status, {
+      // The service's clock (the `clock` option), as the service's own Date header.
+      Date: deps.settings.clock().toUTCString(),
       ...headers,
       ...extra,
       ...(text ? { 'Content-Type': 'application/json;odata=minimalmetadata' } : {}),
@@ -135,16 +192,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     }
     const injected = deps.injector.error(operation);
     if (injected) throw injected;
-    const apiVersion = query.get('api-version');
-    if (apiVersion === undefined)
-      throw new BatchServiceError('MissingRequiredQueryParameter', [{ key: 'QueryParameterName', value: 'api-version' }]);
-    if (apiVersion !== specFacts.apiVersion) {
-      throw new BatchServiceError('InvalidQueryParameterValue', [
-        { key: 'QueryParameterName', value: 'api-version' },
-        { key: 'QueryParameterValue', value: apiVersion },
-        { key: 'Reason', value: `The loopback Batch service supports api-version ${specFacts.apiVersion} only.` },
-      ]);
-    }
+    checkQuery(operation, queryPairs(q < 0 ? '' : rawUrl.slice(q + 1)));
     verifySharedKey(method, rawUrl, req.headers, rawBody.length, deps.accountName, deps.accountKey);
     let body: unknown;
     if (rawBody.length > 0) {

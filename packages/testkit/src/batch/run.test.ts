@@ -10,7 +10,7 @@ import {
 } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
-import { startBatchService, type BatchService } from './service.js';
+import { fixedClock, startBatchService, type BatchService } from './service.js';
 import { batchClient } from './test-helpers.js';
 
 let azurite: AzuriteHandle;
@@ -50,9 +50,13 @@ beforeAll(async () => {
   blobs = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey));
   imageDir = await mkdtemp(join(tmpdir(), 'mxn-image-'));
   const where =
-    "const out = process.env.AZ_BATCH_TASK_WORKING_DIR + '/out'; require('fs').mkdirSync(out, { recursive: true }); require('fs').writeFileSync(out + '/cwd.txt', process.cwd());";
+    "const out = process.env.AZ_BATCH_TASK_WORKING_DIR + '/out'; require('fs').mkdirSync(out, { recursive: true }); " +
+    "require('fs').writeFileSync(out + '/cwd.txt', process.cwd());";
   await writeFile(join(imageDir, 'where.js'), where);
-  svc = await startBatchService({ images: { 'mxnacr.azurecr.io/where': { cwd: imageDir, command: ['node', 'where.js'] } } });
+  svc = await startBatchService({
+    images: { 'mxnacr.azurecr.io/where': { cwd: imageDir, command: ['node', 'where.js'] } },
+    clock: fixedClock(),
+  });
   client = batchClient(svc);
   for (const c of ['inputs', 'outputs']) await blobs.createContainer(c);
   for (const i of [1, 2, 3]) await blobs.getContainerClient('inputs').uploadBlockBlob(`cells/${i}/x.txt`, String(i * 10), 2);
@@ -98,7 +102,11 @@ describe('running tasks', () => {
       id: String(i),
       displayName: `cell-${i}`,
       // Task 2 fails every attempt; its exit conditions still satisfy the dependent task.
-      commandLine: `node -e "const fs=require('fs');const wd=process.env.AZ_BATCH_TASK_WORKING_DIR;const x=fs.readFileSync(wd+'/in/cells/${i}/x.txt','utf8');fs.mkdirSync('out',{recursive:true});fs.writeFileSync('out/y.txt',String(Number(x)+1)+' '+process.env.CELL);console.log('cell ${i} done');process.exit(${i === 2 ? 3 : 0})"`,
+      commandLine:
+        `node -e "const fs=require('fs');const wd=process.env.AZ_BATCH_TASK_WORKING_DIR;` +
+        `const x=fs.readFileSync(wd+'/in/cells/${i}/x.txt','utf8');fs.mkdirSync('out',{recursive:true});` +
+        `fs.writeFileSync('out/y.txt',String(Number(x)+1)+' '+process.env.CELL);` +
+        `console.log('cell ${i} done');process.exit(${i === 2 ? 3 : 0})"`,
       resourceFiles: [{ storageContainerUrl: inputSas, blobPrefix: `cells/${i}/`, filePath: 'in' }],
       outputFiles: outputs(String(i)),
       environmentSettings: [{ name: 'CELL', value: `c${i}` }],

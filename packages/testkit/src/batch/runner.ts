@@ -36,6 +36,11 @@ export interface LocalImage {
 export interface FailingImage {
   /** What the container engine said, e.g. `manifest unknown`. */
   pullFailure: string;
+  /**
+   * More `failureInfo.details` after `ContainerImage` and `Message`, as given: e.g. a registry URL with a SAS
+   * token (`https://…?sv=…&sig=…`), to test that a client masks what it shows.
+   */
+  details?: { name: string; value: string }[];
 }
 
 /** Resolves an image name to how it runs locally (undefined: not known, the task fails with ContainerInvalidImage). */
@@ -56,6 +61,14 @@ export interface AttemptInput {
   images: LocalImages;
   wallClockMs: number;
   signal: AbortSignal;
+  /** An injected upload failure for this attempt (taken only by a task with output files), or undefined. */
+  uploadFailure?: () => InjectedUploadFailure | undefined;
+}
+
+/** An output upload made to fail by a test (`inject({ uploadFailures })`). */
+export interface InjectedUploadFailure {
+  /** `failureInfo.details`; default: the first output file's destination `containerUrl`, SAS included. */
+  details?: { name: string; value: string }[];
 }
 
 /** A failure that is not just a nonzero exit code (pre-processing, upload, timeout, image). */
@@ -76,15 +89,12 @@ export interface AttemptOutcome {
 }
 
 /** How Batch reports a container image it could not pull (Azure/Batch issues 49 and 122). */
-function imageFailure(imageName: string, message: string): AttemptFailure {
+function imageFailure(imageName: string, message: string, more: { name: string; value: string }[] = []): AttemptFailure {
   return {
     code: 'ContainerInvalidImage',
     message: 'One or more container images specified are invalid',
     kind: 'preProcessingError',
-    details: [
-      { name: 'ContainerImage', value: imageName },
-      { name: 'Message', value: message },
-    ],
+    details: [{ name: 'ContainerImage', value: imageName }, { name: 'Message', value: message }, ...more],
     final: true,
   };
 }
@@ -191,7 +201,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       const message = `pull access denied for ${container.imageName}: the image is not in the loopback Batch service's image map`;
       return { taskDir, failure: imageFailure(container.imageName, message) };
     }
-    if ('pullFailure' in image) return { taskDir, failure: imageFailure(container.imageName, image.pullFailure) };
+    if ('pullFailure' in image) return { taskDir, failure: imageFailure(container.imageName, image.pullFailure, image.details) };
     if (argv.length === 0) argv = image.command ?? [];
     Object.assign(env, image.env, Object.fromEntries((task.environmentSettings ?? []).map((s) => [s.name, s.value ?? ''])));
     if ((container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault') cwd = image.cwd;
@@ -287,6 +297,20 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   if (outcome.failure?.kind === 'terminated') return outcome;
 
   const succeeded = outcome.exitCode === 0 && !outcome.failure;
+  const injected = task.outputFiles?.length ? input.uploadFailure?.() : undefined;
+  if (injected && !outcome.failure) {
+    const first = task.outputFiles![0]!;
+    const details = injected.details ?? [{ name: 'ContainerUrl', value: first.destination?.container?.containerUrl ?? '' }];
+    return {
+      ...outcome,
+      failure: {
+        code: 'FileUploadMiscError',
+        message: `Uploading ${first.filePattern} failed with HTTP 403.`,
+        kind: 'fileUploadError',
+        details,
+      },
+    };
+  }
   try {
     await uploadOutputFiles(task.outputFiles, workDir, succeeded, env);
   } catch (e) {

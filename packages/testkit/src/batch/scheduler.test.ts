@@ -1,6 +1,6 @@
 import type { BatchServiceClient } from '@azure/batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBatchService, type BatchService } from './service.js';
+import { fixedClock, startBatchService, type BatchService } from './service.js';
 import { batchClient } from './test-helpers.js';
 
 let svc: BatchService;
@@ -22,7 +22,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 }
 
 beforeAll(async () => {
-  svc = await startBatchService({ enableAutoScaleMinIntervalMs: 30_000 });
+  svc = await startBatchService({ enableAutoScaleMinIntervalMs: 30_000, clock: fixedClock() });
   client = batchClient(svc);
   await client.pool.add({
     id: 'fixed',
@@ -166,7 +166,7 @@ describe('scheduler', () => {
 
 describe('lagging autoscale samples (sampleLagMs)', () => {
   it('shows formulas the task counts of sampleLagMs ago, so an evaluation right after the work ends still sees it', async () => {
-    const lagging = await startBatchService({ enableAutoScaleMinIntervalMs: 0, sampleLagMs: 600, tickMs: 10 });
+    const lagging = await startBatchService({ enableAutoScaleMinIntervalMs: 0, sampleLagMs: 600, tickMs: 10, clock: fixedClock() });
     try {
       const batch = batchClient(lagging);
       await batch.pool.add({

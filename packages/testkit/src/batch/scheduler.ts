@@ -5,9 +5,10 @@
  */
 import { AutoScaleFormulaError, evaluateFormula } from './autoscale.js';
 import { dependenciesSatisfied, exitOptionsFor, satisfiesDependents, type EndKind } from './dependencies.js';
-import { runAttempt, type AttemptFailure, type LocalImages } from './runner.js';
+import { runAttempt, type AttemptFailure, type InjectedUploadFailure, type LocalImages } from './runner.js';
 import { durationMs } from './spec.js';
 import { type BatchStore, newETag, now, setJobState, setTaskState, type Job, type Node, type Pool, type Task } from './store.js';
+import type { ResizeError } from './supported-images.js';
 
 export interface SchedulerOptions {
   rootDir: string;
@@ -22,6 +23,10 @@ export interface SchedulerOptions {
   tickMs: number;
   /** Task metric samples a formula sees are this many ms old (the service's lag). Default 0: current values. */
   sampleLagMs?: number;
+  /** Why `pool` cannot get more nodes now (its image past end of life), recorded in `resizeErrors`; undefined: it can. */
+  growthBlocked?: (pool: Pool) => ResizeError | undefined;
+  /** An injected output upload failure for the next attempt that has output files (see `inject`). */
+  uploadFailure?: () => InjectedUploadFailure | undefined;
 }
 
 const TASK_METRICS = ['$ActiveTasks', '$RunningTasks', '$PendingTasks', '$SucceededTasks', '$FailedTasks'] as const;
@@ -122,6 +127,9 @@ export class Scheduler {
       this.evaluations.push({ poolId: pool.id, time, formula, results: r.results, trigger });
       const run = { timestamp: time, results: r.results };
       if (apply) {
+        // A resize that changes the targets replaces the last one's errors; the same targets start no resize.
+        if (r.targetDedicatedNodes !== pool.targetDedicatedNodes || r.targetLowPriorityNodes !== pool.targetLowPriorityNodes)
+          delete pool.resizeErrors;
         pool.targetDedicatedNodes = r.targetDedicatedNodes;
         pool.targetLowPriorityNodes = r.targetLowPriorityNodes;
         pool.nodeDeallocationOption = r.nodeDeallocationOption;
@@ -156,11 +164,36 @@ export class Scheduler {
     for (const job of this.store.jobs.values()) this.checkJobCompletion(job);
   }
 
+  /** Gives `pool` its target nodes at once, ready, whatever its image (a pool that existed before, seeded by a test). */
+  fill(pool: Pool): void {
+    for (const dedicated of [true, false]) {
+      const target = dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes;
+      for (let i = pool.nodes.filter((n) => n.isDedicated === dedicated).length; i < target; i++) {
+        pool.nodes.push({
+          id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_${dedicated ? 'd' : 'p'}`,
+          isDedicated: dedicated,
+          running: new Set(),
+          readyAt: Date.now(),
+        });
+      }
+    }
+  }
+
+  /** Whether `pool` may get more nodes; when not, its `resizeErrors` say why (set once per resize). */
+  private mayGrow(pool: Pool): boolean {
+    const blocked = this.options.growthBlocked?.(pool);
+    if (blocked && !pool.resizeErrors?.length) pool.resizeErrors = [blocked];
+    return !blocked;
+  }
+
   private reconcileNodes(pool: Pool): void {
+    const short = (dedicated: boolean) =>
+      pool.nodes.filter((n) => n.isDedicated === dedicated).length < (dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes);
+    const grow = !(short(true) || short(false)) || this.mayGrow(pool);
     for (const dedicated of [true, false]) {
       const target = dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes;
       const nodes = pool.nodes.filter((n) => n.isDedicated === dedicated);
-      for (let i = nodes.length; i < target; i++) {
+      for (let i = nodes.length; grow && i < target; i++) {
         pool.nodes.push({
           id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_${dedicated ? 'd' : 'p'}`,
           isDedicated: dedicated,
@@ -201,6 +234,11 @@ export class Scheduler {
     const victims = pool.nodes.filter((n) => !n.isDedicated && n.running.size > 0).slice(0, count);
     for (const node of victims) {
       this.evictTasks(node, 'requeue');
+      // No node takes its place in a pool that cannot grow (the next tick records why).
+      if (this.options.growthBlocked?.(pool)) {
+        pool.nodes.splice(pool.nodes.indexOf(node), 1);
+        continue;
+      }
       pool.nodes.splice(pool.nodes.indexOf(node), 1, {
         id: `tvmps_${String(++pool.nodeSeq).padStart(6, '0')}_p`,
         isDedicated: false,
@@ -283,6 +321,7 @@ export class Scheduler {
       images: this.options.images,
       wallClockMs: task.spec.constraints?.maxWallClockTime ? durationMs(task.spec.constraints.maxWallClockTime) : Number.POSITIVE_INFINITY,
       signal: task.abort.signal,
+      ...(this.options.uploadFailure ? { uploadFailure: this.options.uploadFailure } : {}),
     })
       .then((o) => this.finish(job, task, o.exitCode, o.failure))
       .catch((e: unknown) => this.finish(job, task, undefined, { code: 'InternalError', message: String(e), kind: 'preProcessingError' }))

@@ -1,6 +1,6 @@
 import { BatchServiceClient, BatchSharedKeyCredentials } from '@azure/batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBatchService, type BatchService } from './service.js';
+import { fixedClock, startBatchService, type BatchService } from './service.js';
 import { batchClient, signedFetch } from './test-helpers.js';
 
 let svc: BatchService;
@@ -11,7 +11,7 @@ const vm = {
 };
 
 beforeAll(async () => {
-  svc = await startBatchService();
+  svc = await startBatchService({ clock: fixedClock() });
   client = batchClient(svc);
 });
 afterAll(() => svc?.stop());
@@ -195,6 +195,36 @@ describe('loopback Batch service with the real @azure/batch SDK', () => {
     const byHand = await signedFetch(svc, 'GET', '/pools/sdk-pool', undefined, '2022-10-01.16.0');
     expect(byHand.status).toBe(400);
     expect(((await byHand.json()) as ErrorBody).code).toBe('InvalidQueryParameterValue');
+  });
+
+  it('refuses a repeated api-version and query names the operation does not take; takes the SDK timeout spelling', async () => {
+    const error = async (res: Response) => ({ status: res.status, ...((await res.json()) as ErrorBody) });
+    // The first value is the right one: a service that read only the first would let the second through.
+    const twice = await error(await signedFetch(svc, 'GET', '/pools/sdk-pool?api-version=2025-06-01', undefined, '2022-10-01.16.0'));
+    expect(twice).toMatchObject({ status: 400, code: 'InvalidQueryParameterValue' });
+    expect(twice.values).toEqual([
+      { key: 'QueryParameterName', value: 'api-version' },
+      { key: 'QueryParameterValue', value: '2025-06-01,2022-10-01.16.0' },
+      { key: 'Reason', value: 'api-version is given 2 times.' },
+    ]);
+    const unknown = await error(await signedFetch(svc, 'GET', '/pools/sdk-pool?force=true'));
+    expect(unknown).toMatchObject({ status: 400, code: 'UnsupportedQueryParameter' });
+    expect(unknown.message.value).toMatch(/^One of the query parameters specified in the request URI is not supported\./);
+    expect(unknown.values?.slice(0, 2)).toEqual([
+      { key: 'QueryParameterName', value: 'force' },
+      { key: 'QueryParameterValue', value: 'true' },
+    ]);
+    expect((await error(await signedFetch(svc, 'GET', '/jobs/sdk-job/tasks/cell-1?maxresults=5'))).code).toBe('UnsupportedQueryParameter');
+    expect((await error(await signedFetch(svc, 'GET', '/jobs/sdk-job/tasks?$select=id&$select=state'))).code).toBe(
+      'InvalidQueryParameterValue',
+    );
+    // 2025 spells the server timeout timeOut; @azure/batch 10.2.0 sends timeout: both are taken.
+    expect((await signedFetch(svc, 'GET', '/pools/sdk-pool?timeOut=10')).status).toBe(200);
+    await client.pool.get('sdk-pool', { poolGetOptions: { timeout: 10, select: 'id,state', expand: 'stats' } });
+    expect(svc.requests.at(-1)?.url).toMatch(/[?&]timeout=10(&|$)/);
+    await client.task.list('sdk-job', { taskListOptions: { timeout: 10, filter: "state eq 'completed'", select: 'id', maxResults: 1 } });
+    // force is a 2025 parameter of job delete and terminate.
+    expect((await error(await signedFetch(svc, 'DELETE', '/jobs/no-such-job?force=true'))).code).toBe('JobNotFound');
   });
 
   it('enforces the add-collection limits and task rules', async () => {

@@ -11,15 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceSettings } from './context.js';
 import { jobHandlers, reapAutoPools } from './handlers-jobs.js';
-import { poolHandlers } from './handlers-pools.js';
+import { createPool, poolHandlers } from './handlers-pools.js';
 import { taskHandlers } from './handlers-tasks.js';
+import { BatchServiceError } from './errors.js';
 import { Injector, type Injection, type InjectionHandle } from './inject.js';
 import { operationNames, route, type RecordedRequest } from './router.js';
 import type { LocalImages } from './runner.js';
 import { Scheduler } from './scheduler.js';
-import { specFacts } from './spec.js';
+import { specFacts, validateBody } from './spec.js';
+import type { JsonObject, PoolSpec } from './spec-types.js';
 import { BatchStore } from './store.js';
-import { DEFAULT_SUPPORTED_IMAGES, type SupportedImage } from './supported-images.js';
+import { DEFAULT_SUPPORTED_IMAGES, growthBlocked, type SupportedImage } from './supported-images.js';
+
+/**
+ * The time tests run the service at (`fixedClock()`): a fixed date, so that what the images' end-of-life dates
+ * mean (refused, near, supported) does not change as the real date moves on.
+ */
+export const LOOPBACK_TEST_TIME = '2026-11-30T00:00:00.000Z';
+
+/** A clock that always says `at` (default `LOOPBACK_TEST_TIME`): the `clock` option for tests. */
+export function fixedClock(at: string | Date = LOOPBACK_TEST_TIME): () => Date {
+  const time = new Date(at).getTime();
+  return () => new Date(time);
+}
+
+/** A pool as a Pool Add body (`BatchPoolCreateOptions`): `id`, `vmSize`, `virtualMachineConfiguration`, … */
+export type PoolBody = JsonObject & { id: string };
 
 export interface BatchServiceOptions {
   /** Account name used in URLs and SharedKey signatures. Default `mxnbatch`. */
@@ -36,8 +53,16 @@ export interface BatchServiceOptions {
   images?: LocalImages;
   /** What List Supported Images answers and pool creation accepts. Default `DEFAULT_SUPPORTED_IMAGES`. */
   supportedImages?: readonly SupportedImage[];
-  /** The service's clock, against which images' `batchSupportEndOfLife` is checked. Default: the real time. */
+  /**
+   * The service's clock, against which images' `batchSupportEndOfLife` is checked (pool creation and growth),
+   * also sent as each answer's `Date` header. Default: the real time. Tests pass `fixedClock()`.
+   */
   clock?: () => Date;
+  /**
+   * Pools that exist when the service starts, as Pool Add bodies, created without the supported-images check
+   * (as if made before their image's end of life) and with their target nodes ready. See `addPool`.
+   */
+  pools?: readonly PoolBody[];
   /**
    * Check every success answer against the 2025-06-01 description (a mismatch, a bug in this fake,
    * answers 500 `InternalServerError` naming the property). Default true.
@@ -91,6 +116,12 @@ export interface BatchService {
   inject(injection: Injection): InjectionHandle;
   /** Removes all injections. */
   clearInjections(): void;
+  /**
+   * Adds a pool as a Pool Add body would (checked against the 2025-06-01 description; a `BatchServiceError` if not),
+   * but without the supported-images check, with its target nodes ready at once: a pool made before its image
+   * or node agent reached end of life. Growing it past that date fails (`resizeErrors`, see README).
+   */
+  addPool(body: PoolBody): void;
   /** Node counts of a pool (undefined when it does not exist). */
   poolNodes(poolId: string): PoolNodeCounts | undefined;
   /**
@@ -117,6 +148,11 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
   const store = new BatchStore();
   const injector = new Injector();
   let url = '';
+  const settings: ServiceSettings = {
+    enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000,
+    supportedImages: options.supportedImages ?? DEFAULT_SUPPORTED_IMAGES,
+    clock: options.clock ?? (() => new Date()),
+  };
   const scheduler = new Scheduler(store, {
     rootDir,
     accountName,
@@ -126,12 +162,10 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
     autoScaleIntervalMs: (poolMs) => options.autoScaleIntervalMs ?? poolMs / 1000,
     tickMs: options.tickMs ?? 25,
     ...(options.sampleLagMs ? { sampleLagMs: options.sampleLagMs } : {}),
+    uploadFailure: () => injector.uploadFailure(),
+    growthBlocked: (pool) =>
+      growthBlocked(settings.supportedImages, settings.clock(), pool.spec.virtualMachineConfiguration as JsonObject | undefined),
   });
-  const settings: ServiceSettings = {
-    enableAutoScaleMinIntervalMs: options.enableAutoScaleMinIntervalMs ?? 30_000,
-    supportedImages: options.supportedImages ?? DEFAULT_SUPPORTED_IMAGES,
-    clock: options.clock ?? (() => new Date()),
-  };
   // Counts are kept under the service's names; a 2025-06-01 operationId reads the same count.
   const calls = new Proxy<Record<string, number>>(
     {},
@@ -156,12 +190,30 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
     settings,
     checkResponses,
   };
-  const reaper = setInterval(
-    () =>
-      reapAutoPools({ ...deps, operationId: '', params: {}, query: new Map(), body: undefined, rawBody: Buffer.alloc(0), baseUrl: url }),
-    100,
-  );
+  const context = (operationId: string, body?: JsonObject) => ({
+    ...deps,
+    operationId,
+    params: {},
+    query: new Map<string, string>(),
+    body,
+    rawBody: Buffer.alloc(0),
+    baseUrl: url,
+  });
+  const reaper = setInterval(() => reapAutoPools(context('')), 100);
   reaper.unref();
+  const addPool = (body: PoolBody): void => {
+    validateBody('Pool_Add', body);
+    if (store.pool(body.id)) throw new BatchServiceError('PoolExists');
+    const { id, ...spec } = body;
+    scheduler.fill(createPool(context('Pool_Add', body), id, spec as PoolSpec, '', false));
+  };
+  try {
+    for (const body of options.pools ?? []) addPool(body);
+  } catch (error) {
+    clearInterval(reaper);
+    if (ownRoot) await rm(rootDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const server = createServer((req, res) => void route(deps, req, res));
   await new Promise<void>((resolve, reject) => {
@@ -182,6 +234,7 @@ export async function startBatchService(options: BatchServiceOptions = {}): Prom
     autoScaleEvaluations: scheduler.evaluations,
     inject: (i) => injector.add(i),
     clearInjections: () => injector.clear(),
+    addPool,
     poolNodes(poolId) {
       const pool = store.pool(poolId);
       if (!pool) return undefined;

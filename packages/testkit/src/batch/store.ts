@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject as Json, TaskSpec } from './spec-types.js';
+import type { ResizeError } from './supported-images.js';
 
 export interface Node {
   id: string;
@@ -42,6 +43,8 @@ export interface Pool {
   nodeDeallocationOption: string;
   nodes: Node[];
   nodeSeq: number;
+  /** Errors of the last resize (kept until the next resize that changes the targets, as the service keeps them). */
+  resizeErrors?: ResizeError[];
 }
 
 interface TaskExecution {
@@ -169,6 +172,7 @@ export function renderPool(pool: Pool, baseUrl: string): Json {
     targetLowPriorityNodes: pool.targetLowPriorityNodes,
     currentDedicatedNodes: readyNodes(pool, true),
     currentLowPriorityNodes: readyNodes(pool, false),
+    ...(pool.resizeErrors?.length && pool.allocationState === 'steady' ? { resizeErrors: pool.resizeErrors } : {}),
   };
 }
 

@@ -9,7 +9,8 @@ import type { JsonObject } from './spec-types.js';
 /** One entry of List Supported Images (`BatchSupportedImage` in 2025-06-01). */
 export interface SupportedImage {
   nodeAgentSKUId: string;
-  imageReference: { publisher: string; offer: string; sku: string; version?: string };
+  /** The Marketplace reference; the service can list an entry without one in full (no `sku`, or a gallery id only). */
+  imageReference: { publisher: string; offer: string; sku?: string; version?: string };
   osType: 'linux' | 'windows';
   /** Features of special interest, such as `DockerCompatible` (the image can run container tasks). */
   capabilities?: string[];
@@ -21,14 +22,14 @@ export interface SupportedImage {
 const image = (
   publisher: string,
   offer: string,
-  sku: string,
+  sku: string | undefined,
   nodeAgentSKUId: string,
   capabilities: string[],
   batchSupportEndOfLife: string | undefined,
   more: Partial<SupportedImage> = {},
 ): SupportedImage => ({
   nodeAgentSKUId,
-  imageReference: { publisher, offer, sku, version: 'latest' },
+  imageReference: { publisher, offer, ...(sku === undefined ? {} : { sku }), version: 'latest' },
   osType: 'linux',
   capabilities,
   ...(batchSupportEndOfLife ? { batchSupportEndOfLife } : {}),
@@ -40,6 +41,8 @@ const CONTAINER_HPC = ['DockerCompatible', 'NvidiaTeslaDriverInstalled', 'Suppor
 const UBUNTU_2004_EOL = '2025-04-23T00:00:00Z';
 const UBUNTU_2204_EOL = '2027-06-30T00:00:00Z';
 const UBUNTU_2404_EOL = '2029-06-30T00:00:00Z';
+const ARM_EOL = '2029-12-31T00:00:00Z';
+const INCOMPLETE_EOL = '2030-06-30T00:00:00Z';
 
 /**
  * The images the service supports unless `supportedImages` says otherwise (table in the batch README).
@@ -48,6 +51,8 @@ const UBUNTU_2404_EOL = '2029-06-30T00:00:00Z';
  * Ubuntu 22.04 ones ending 30 June 2027, the container-capable `microsoft-dsvm / ubuntu-hpc / 2404`,
  * Linux images without container support, an unverified container-capable one whose end of life is
  * furthest away (a chooser must skip it), and two Windows images, one of them container-capable.
+ * It also holds a chooser's edge cases: a verified container-capable image without a date, one tied
+ * with 2404 from another publisher (listed first), an arm64 one and one without a sku, both supported longer.
  */
 export const DEFAULT_SUPPORTED_IMAGES: readonly SupportedImage[] = [
   image(
@@ -70,7 +75,15 @@ export const DEFAULT_SUPPORTED_IMAGES: readonly SupportedImage[] = [
   image('canonical', '0001-com-ubuntu-server-jammy', '22_04-lts', 'batch.node.ubuntu 22.04', [], UBUNTU_2204_EOL),
   image('canonical', '0001-com-ubuntu-server-jammy', '22_04-lts-gen2', 'batch.node.ubuntu 22.04', ['Generation2VMImage'], UBUNTU_2204_EOL),
   image('microsoft-dsvm', 'ubuntu-hpc', '2204', 'batch.node.ubuntu 22.04', CONTAINER_HPC, UBUNTU_2204_EOL),
+  // A stale entry without an announced end of life (the list has had such): a chooser must not rank it above dated ones.
+  image('microsoft-azure-batch', 'centos-container', '7-8', 'batch.node.centos 7', ['DockerCompatible'], undefined),
+  // Tied with 2404 on end of life, from another publisher, listed first: the tie needs a rule, not list order.
+  image('almalinux', 'almalinux-hpc', '9-hpc-gen2', 'batch.node.el 9', CONTAINER_HPC, UBUNTU_2404_EOL),
   image('microsoft-dsvm', 'ubuntu-hpc', '2404', 'batch.node.ubuntu 24.04', CONTAINER_HPC, UBUNTU_2404_EOL),
+  // Arm64, container-capable, supported longer than 2404: only for Arm VM sizes.
+  image('canonical', 'ubuntu-24_04-lts', 'server-arm64', 'batch.node.ubuntu 24.04', ['DockerCompatible', 'Generation2VMImage'], ARM_EOL),
+  // Incomplete (no sku), container-capable, supported longest among the verified Linux ones: no pool can be made from it.
+  image('microsoft-dsvm', 'ubuntu-hpc', undefined, 'batch.node.ubuntu 24.04', CONTAINER_HPC, INCOMPLETE_EOL),
   image('canonical', 'ubuntu-24_04-lts', 'server', 'batch.node.ubuntu 24.04', ['Generation2VMImage'], undefined),
   image('canonical', 'ubuntu-24_04-lts', 'server-gen1', 'batch.node.ubuntu 24.04', [], UBUNTU_2404_EOL),
   image('almalinux', 'almalinux-x86_64', '9-gen2', 'batch.node.el 9', ['DockerCompatible', 'Generation2VMImage'], '2032-05-31T00:00:00Z', {
@@ -116,7 +129,8 @@ export function checkPoolImage(images: readonly SupportedImage[], now: Date, vm:
     throw propertyError(
       'InvalidPropertyValue',
       agentPath,
-      `The node agent SKU '${String(agent)}' reached its Batch support end of life on ${day(last)}; pools can no longer be created with it.`,
+      `The node agent SKU '${String(agent)}' reached its Batch support end of life on ${day(last)}; ` +
+        `pools can no longer be created with it.`,
     );
   };
   const marketplace = ref.publisher !== undefined || ref.offer !== undefined || ref.sku !== undefined;
@@ -155,7 +169,51 @@ export function checkPoolImage(images: readonly SupportedImage[], now: Date, vm:
     throw propertyError(
       'InvalidPropertyValue',
       imagePath,
-      `The image with ${name} reached its Batch support end of life on ${day(entry.batchSupportEndOfLife)}; pools can no longer be created with it.`,
+      `The image with ${name} reached its Batch support end of life on ${day(entry.batchSupportEndOfLife)}; ` +
+        `pools can no longer be created with it.`,
     );
   }
+}
+
+/** An entry of a pool's `resizeErrors` (`ResizeError` in 2025-06-01). */
+export interface ResizeError {
+  code: string;
+  message: string;
+  values?: { name: string; value: string }[];
+}
+
+/**
+ * Why an existing pool cannot grow at `now`: its node agent (all of whose images) or its Marketplace image is past
+ * `batchSupportEndOfLife` (Azure: "Existing pools … will no longer be able to scale out", Azure/Batch#179). The code
+ * `UnsupportedNodeImage` is this fake's choice (no public source names the one the service records). Undefined: it can grow.
+ */
+export function growthBlocked(images: readonly SupportedImage[], now: Date, vm: JsonObject | undefined): ResizeError | undefined {
+  if (!vm) return undefined;
+  const ref = (vm.imageReference ?? {}) as Record<string, unknown>;
+  const agent = vm.nodeAgentSKUId;
+  const forAgent = images.filter((entry) => same(entry.nodeAgentSKUId, agent));
+  const blocked = (what: string, name: string, value: string, endOfLife: string | undefined): ResizeError => ({
+    code: 'UnsupportedNodeImage',
+    message:
+      `The pool's ${what} reached its Batch support end of life on ${day(endOfLife)}: ` +
+      'the pool can no longer grow; create a pool with a supported image.',
+    values: [
+      { name, value },
+      { name: 'BatchSupportEndOfLife', value: day(endOfLife) },
+    ],
+  });
+  if (forAgent.length > 0 && forAgent.every((entry) => ended(entry, now))) {
+    const last = forAgent
+      .map((entry) => entry.batchSupportEndOfLife)
+      .sort()
+      .at(-1);
+    return blocked(`node agent SKU '${String(agent)}'`, 'NodeAgentSKUId', String(agent), last);
+  }
+  const entry = images.find(
+    (e) =>
+      same(e.imageReference.publisher, ref.publisher) && same(e.imageReference.offer, ref.offer) && same(e.imageReference.sku, ref.sku),
+  );
+  if (!entry || !ended(entry, now)) return undefined;
+  const label = `${String(ref.publisher)}/${String(ref.offer)}/${String(ref.sku)}`;
+  return blocked(`image ${label}`, 'ImageReference', label, entry.batchSupportEndOfLife);
 }

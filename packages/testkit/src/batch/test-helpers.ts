@@ -37,6 +37,7 @@ export async function signedFetch(
     'content-type': 'application/json; odata=minimalmetadata; charset=utf-8',
   };
   const length = text ? Buffer.byteLength(text) : 0;
-  headers.authorization = `SharedKey ${svc.accountName}:${sign(stringToSign(method, pathAndQuery, headers, svc.accountName, length), svc.accountKey)}`;
+  const signature = sign(stringToSign(method, pathAndQuery, headers, svc.accountName, length), svc.accountKey);
+  headers.authorization = `SharedKey ${svc.accountName}:${signature}`;
   return fetch(`${svc.url}${pathAndQuery}`, { method, headers, ...(text ? { body: text } : {}) });
 }

@@ -51,7 +51,8 @@ describe('SharedKey string to sign', () => {
 describe('autoscale formulas', () => {
   it('follows pending tasks up to a cap and back to zero', () => {
     const f =
-      '$tasks = $PendingTasks.GetSample(TimeInterval_Minute * 5);\n$TargetDedicatedNodes = $tasks > 0 ? min(max($tasks), 4) : 0;\n$NodeDeallocationOption = taskcompletion;';
+      '$tasks = $PendingTasks.GetSample(TimeInterval_Minute * 5);\n' +
+      '$TargetDedicatedNodes = $tasks > 0 ? min(max($tasks), 4) : 0;\n$NodeDeallocationOption = taskcompletion;';
     expect(evaluateFormula(f, { $PendingTasks: 9 })).toMatchObject({ targetDedicatedNodes: 4, nodeDeallocationOption: 'taskcompletion' });
     expect(evaluateFormula(f, { $PendingTasks: 2 }).targetDedicatedNodes).toBe(2);
     const idle = evaluateFormula(f, { $PendingTasks: 0 });

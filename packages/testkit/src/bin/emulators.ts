@@ -32,9 +32,11 @@ const container = 'mxn';
 const { BlobServiceClient } = await import('@azure/storage-blob');
 await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient(container).createIfNotExists();
 
-process.stdout.write(`# mxn emulators: S3 at ${emulators.s3.endpoint} (bucket ${emulators.s3.buckets.join(', ')}), Azure Blob at ${emulators.blob.blobEndpoint} (container ${container})
+process.stdout.write(`# mxn emulators: S3 at ${emulators.s3.endpoint} (bucket ${emulators.s3.buckets.join(', ')}), \
+Azure Blob at ${emulators.blob.blobEndpoint} (container ${container})
 ${exportLines({ ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountName}/${container}/staging` })}
-# Azure Batch (loopback, api-version ${emulators.batch?.apiVersion}) at ${emulators.batch?.url}: mxn run experiments/housing-demo.yaml --backend azure-batch
+# Azure Batch (loopback, api-version ${emulators.batch?.apiVersion}) at ${emulators.batch?.url}: \
+mxn run experiments/housing-demo.yaml --backend azure-batch
 # try: mxn sync ./data s3://mxn/data && mxn sync s3://mxn/data az://${emulators.blob.accountName}/${container}/data
 # Ctrl-C stops them.
 `);

@@ -123,34 +123,38 @@ describe.skipIf(skipWithoutDocker())('ensureBaseImages', () => {
     expect(npm.stdout).toMatch(/^\d+\.\d+\.\d+\n\d+\.\d+\.\d+\n\/etc\/ssl\/certs\/ca-certificates.crt\n$/);
   });
 
-  it('builds python:3.11-slim with the pinned packages preinstalled: they import, and pip finds every requirement satisfied without a network', async () => {
-    const run = docker(
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      'python:3.11-slim',
-      'python',
-      '-c',
-      "import pandas, pyarrow, sklearn, numpy.testing; print('ok', pandas.__version__)",
-    );
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ok \d/);
-    const { pins } = await pythonRequirements(path.resolve(import.meta.dirname, '../../../..'));
-    const pip = docker(
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      'python:3.11-slim',
-      'sh',
-      '-c',
-      `python -m pip --version && pip install --no-cache-dir ${pins.map((pin) => `'${pin}'`).join(' ')}`,
-    );
-    expect(pip.status, pip.stderr).toBe(0);
-    expect(pip.stdout).toMatch(/^pip \d+.* \(python 3\.11\)/);
-    for (const pin of pins) expect(pip.stdout).toContain(`Requirement already satisfied: ${pin.replace(/==.*/, '')}`);
-  });
+  it(
+    'builds python:3.11-slim with the pinned packages preinstalled: they import, ' +
+      'and pip finds every requirement satisfied without a network',
+    async () => {
+      const run = docker(
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        'python:3.11-slim',
+        'python',
+        '-c',
+        "import pandas, pyarrow, sklearn, numpy.testing; print('ok', pandas.__version__)",
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^ok \d/);
+      const { pins } = await pythonRequirements(path.resolve(import.meta.dirname, '../../../..'));
+      const pip = docker(
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        'python:3.11-slim',
+        'sh',
+        '-c',
+        `python -m pip --version && pip install --no-cache-dir ${pins.map((pin) => `'${pin}'`).join(' ')}`,
+      );
+      expect(pip.status, pip.stderr).toBe(0);
+      expect(pip.stdout).toMatch(/^pip \d+.* \(python 3\.11\)/);
+      for (const pin of pins) expect(pip.stdout).toContain(`Requirement already satisfied: ${pin.replace(/==.*/, '')}`);
+    },
+  );
 
   it('returns at once, building nothing, when the images are current', async () => {
     const before = ['node:20-slim', 'python:3.11-slim'].map(imageId);

@@ -319,7 +319,8 @@ async function findHostPython(): Promise<HostPython> {
     rejected.push(`${candidate} ${why}`);
   }
   throw new Error(
-    `testkit: cannot build python:3.11-slim: no host Python 3.11 with pip and a <prefix>/lib/python3.11 layout (pyenv install 3.11, or set MXN_BASE_PYTHON)${rejected.length ? `; ${rejected.join('; ')}` : ''}`,
+    `testkit: cannot build python:3.11-slim: no host Python 3.11 with pip and a <prefix>/lib/python3.11 layout ` +
+      `(pyenv install 3.11, or set MXN_BASE_PYTHON)${rejected.length ? `; ${rejected.join('; ')}` : ''}`,
   );
 }
 
@@ -331,7 +332,9 @@ async function pythonRecipe(root: string): Promise<Recipe> {
   return {
     image: 'python:3.11-slim',
     hash,
-    source: `the host's Python ${python.version} (${python.executable}, pip ${python.pip.version}) with ${pins.join(' ') || 'no packages'} (from ${from})`,
+    source:
+      `the host's Python ${python.version} (${python.executable}, pip ${python.pip.version}) ` +
+      `with ${pins.join(' ') || 'no packages'} (from ${from})`,
     async assemble(rootfs, log) {
       const lib = '/usr/local/lib/python3.11';
       await rootfs.copyFile(python.executable, '/usr/local/bin/python3.11');
@@ -350,7 +353,8 @@ async function pythonRecipe(root: string): Promise<Recipe> {
       for (const name of ['pip', 'pip3', 'pip3.11']) {
         await rootfs.writeFile(
           `/usr/local/bin/${name}`,
-          '#!/usr/local/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == "__main__":\n    sys.exit(main())\n',
+          '#!/usr/local/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\n' +
+            'if __name__ == "__main__":\n    sys.exit(main())\n',
           0o755,
         );
       }
@@ -545,7 +549,10 @@ class RootFs {
     }
   }
 
-  /** /bin/sh (the host's, for Dockerfile RUN lines), a few core tools (env for npm's `#!/usr/bin/env node`), users, name lookup, CA certificates, the loader's config. */
+  /**
+   * /bin/sh (the host's, for Dockerfile RUN lines), a few core tools (env for npm's `#!/usr/bin/env
+   * node`), users, name lookup, CA certificates, the loader's config.
+   */
   async addBasics(): Promise<void> {
     const sh = await realpath('/bin/sh');
     await this.copyFile(sh, `/usr/bin/${path.basename(sh)}`);
@@ -578,7 +585,8 @@ class RootFs {
       const output = await capture('ldd', files.slice(i, i + 100), {}, true);
       for (const line of output.split('\n')) {
         const match = /=>\s+(\/\S+)/.exec(line) ?? /^\s+(\/\S+)\s+\(0x/.exec(line);
-        // Skip what the image carries itself: bundled libraries (found through $ORIGIN) and /usr/local/lib (libpython, found on the host through an RPATH).
+        // Skip what the image carries itself: bundled libraries (found through $ORIGIN) and
+        // /usr/local/lib (libpython, found on the host through an RPATH).
         if (match?.[1] && !match[1].startsWith(this.dir + path.sep) && !existsSync(this.path(`/usr/local/lib/${path.basename(match[1])}`)))
           needed.add(match[1]);
       }
@@ -710,7 +718,8 @@ export async function withLock<T>(file: string, log: (line: string) => void, wor
     }
     if (Date.now() > deadline)
       throw new Error(
-        `testkit: waited ${LOCK_WAIT_MS / 60_000} min for ${file} (another process building base images); remove it if no such process runs`,
+        `testkit: waited ${LOCK_WAIT_MS / 60_000} min for ${file} (another process building base images); ` +
+          `remove it if no such process runs`,
       );
     if (!announced) log(`base images: waiting for another process that is building them (${file})`);
     announced = true;

@@ -46,7 +46,8 @@ export function skipWithoutDocker(options: SkipWithoutDockerOptions = {}): boole
   const env = options.env ?? process.env;
   if (isCi(env))
     throw new DockerMissingError(
-      'testkit: no container engine answers in CI (`docker version` failed); the Docker tests cannot be skipped there (scripts/ci-docker.sh starts one)',
+      'testkit: no container engine answers in CI (`docker version` failed); ' +
+        'the Docker tests cannot be skipped there (scripts/ci-docker.sh starts one)',
     );
   (options.warn ?? console.warn)(
     'testkit: skipped the Docker tests: no container engine answers (`docker version`); start one with scripts/ci-docker.sh',

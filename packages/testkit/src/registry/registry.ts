@@ -43,7 +43,8 @@ export function skipWithoutRegistry(options: SkipWithoutRegistryOptions = {}): b
   const env = options.env ?? process.env;
   if (isCi(env))
     throw new RegistryMissingError(
-      `testkit: ${binary} is missing in CI; the registry tests cannot be skipped there (apt-get install -y docker-registry, as .ci/run does)`,
+      `testkit: ${binary} is missing in CI; the registry tests cannot be skipped there ` +
+        `(apt-get install -y docker-registry, as .ci/run does)`,
     );
   (options.warn ?? console.warn)(`testkit: skipped the registry tests: ${binary} is not installed (apt-get install -y docker-registry)`);
   return true;
