@@ -5,7 +5,7 @@ import { AZURITE_KEY } from '@mxn/emulators';
 import { startBatchService } from '@mxn/testkit';
 import { azureBatchBackend } from './azure-batch-backend.js';
 import { jobIdFor } from './ids.js';
-import { startLoopback, until, CONTRACT_IMAGE, type Loopback } from '../test-support/loopback.js';
+import { startLoopback, until, CONTRACT_IMAGE, TEST_NOW, type Loopback } from '../test-support/loopback.js';
 import { testSpec } from '../test-support/specs.js';
 
 let loop: Loopback;
@@ -240,6 +240,7 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
   it('starts nodes at once and returns the pool to zero when the service allows enableautoscale only every 30 s', async () => {
     const strict = await startBatchService({
       images: { [CONTRACT_IMAGE]: { cwd: '/tmp' } },
+      clock: () => TEST_NOW,
       autoScaleIntervalMs: 60_000,
       nodeStartMs: 20,
       tickMs: 10,
@@ -250,6 +251,7 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
         accountName: strict.accountName,
         accountKey: strict.accountKey,
         poolId: 'strict',
+        now: () => TEST_NOW,
         pollIntervalMs: 60,
         openStore: loop.openStore,
       });
