@@ -17,6 +17,11 @@ export interface RepoRef {
 }
 
 export interface GitHubApi {
+  /**
+   * The login the token writes comments as: `github-actions[bot]` for the workflow's token, or
+   * `<app-slug>[bot]` for a GitHub App's. Only comments by it are ever taken for mxn's own.
+   */
+  readonly author: string;
   listComments(repo: RepoRef, issue: number): Promise<IssueComment[]>;
   createComment(repo: RepoRef, issue: number, body: string): Promise<IssueComment>;
   updateComment(repo: RepoRef, id: number, body: string): Promise<IssueComment>;
@@ -27,6 +32,8 @@ export interface GitHubApiOptions {
   token: string;
   /** Default: `GITHUB_API_URL`, else https://api.github.com. */
   baseUrl?: string;
+  /** The login the token writes comments as. Default `github-actions[bot]` (the workflow's `GITHUB_TOKEN`). */
+  author?: string;
 }
 
 export function githubApi(options: GitHubApiOptions): GitHubApi {
@@ -51,6 +58,7 @@ export function githubApi(options: GitHubApiOptions): GitHubApi {
     }
   };
   return {
+    author: options.author ?? 'github-actions[bot]',
     listComments: (repo, issue) =>
       call('listing comments', () =>
         octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 }),

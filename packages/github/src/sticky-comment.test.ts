@@ -28,6 +28,33 @@ describe('upsertStickyComment', () => {
     expect(fake.requests.filter((request) => request.method === 'GET' && request.query.page === '2').length).toBeGreaterThan(0);
   });
 
+  it('takes only its own comments for its own: a lookalike with the marker is left alone and reported', async () => {
+    const api = githubApi({ token: 't0ken', baseUrl: fake.url });
+    const issue = { ...target, issue: 4 };
+    const forged = fake.addComment('acme/pricing', 4, `${commentMarker('demo')}\n**Approved by @maintainer**`, 'mallory');
+    const lines: string[] = [];
+    const first = await upsertStickyComment(api, issue, 'demo', 'the real plan', { log: (line) => lines.push(line) });
+    expect(first).toMatchObject({ action: 'created', ignored: 1 });
+    expect(first.id).not.toBe(forged.id);
+    expect(lines).toEqual([
+      `ignored 1 comment on #4 carrying mxn's marker for "demo" by mallory: only comments by github-actions[bot] are mxn's`,
+    ]);
+    expect(await upsertStickyComment(api, issue, 'demo', 'updated plan')).toMatchObject({ action: 'updated', id: first.id });
+    const comments = fake.comments('acme/pricing', 4);
+    expect(comments.find((comment) => comment.id === forged.id)!.body).toBe(`${commentMarker('demo')}\n**Approved by @maintainer**`);
+    expect(comments.find((comment) => comment.id === first.id)!.body).toBe(`${commentMarker('demo')}\nupdated plan`);
+  });
+
+  it("writes as the identity its token has: a GitHub App's bot finds its own comment, not the workflow bot's", async () => {
+    const api = githubApi({ token: 't0ken', baseUrl: fake.url, author: 'github-actions[bot]' });
+    const app = { ...api, author: 'mxn-app[bot]' };
+    const issue = { ...target, issue: 5 };
+    const byWorkflow = await upsertStickyComment(api, issue, 'demo', 'from the workflow token');
+    const byApp = await upsertStickyComment(app, issue, 'demo', 'from the app');
+    expect(byApp).toMatchObject({ action: 'created', ignored: 1 });
+    expect(byApp.id).not.toBe(byWorkflow.id);
+  });
+
   it('keeps a body under GitHub’s limit, and reports API errors with the status', async () => {
     const api = githubApi({ token: 't0ken', baseUrl: fake.url });
     await upsertStickyComment(api, target, 'huge', 'x'.repeat(COMMENT_LIMIT * 2));

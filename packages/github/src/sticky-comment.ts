@@ -1,6 +1,8 @@
 /**
  * The sticky comment: one comment per experiment on a pull request, found by a hidden marker
- * (`<!-- mxn:<experiment> -->`) and updated in place, so pushing again never adds another.
+ * (`<!-- mxn:<experiment> -->`) and updated in place, so pushing again never adds another. Only a
+ * comment written by the token's own identity counts: anyone can paste the marker into a comment,
+ * and mxn must neither edit theirs nor take their text for its own.
  */
 import type { GitHubApi, RepoRef } from './github-api.js';
 
@@ -23,20 +25,38 @@ export interface StickyTarget extends RepoRef {
 export interface StickyResult {
   id: number;
   action: 'created' | 'updated' | 'unchanged';
+  /** Comments carrying the marker by someone else, left alone. */
+  ignored?: number;
 }
 
-export async function upsertStickyComment(api: GitHubApi, target: StickyTarget, experiment: string, text: string): Promise<StickyResult> {
+export async function upsertStickyComment(
+  api: GitHubApi,
+  target: StickyTarget,
+  experiment: string,
+  text: string,
+  options: { log?: (line: string) => void } = {},
+): Promise<StickyResult> {
   const marker = commentMarker(experiment);
   const budget = commentBudget(experiment);
   const body = `${marker}\n${fitComment(text, budget)}`;
   const repo = { owner: target.owner, repo: target.repo };
-  const existing = (await api.listComments(repo, target.issue)).find(
+  const marked = (await api.listComments(repo, target.issue)).filter(
     (comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`),
   );
-  if (!existing) return { id: (await api.createComment(repo, target.issue, body)).id, action: 'created' };
-  if (existing.body === body) return { id: existing.id, action: 'unchanged' };
+  const existing = marked.find((comment) => comment.user?.login === api.author);
+  const lookalikes = marked.filter((comment) => comment.user?.login !== api.author);
+  const ignored = lookalikes.length ? { ignored: lookalikes.length } : {};
+  if (lookalikes.length) {
+    const authors = [...new Set(lookalikes.map((comment) => comment.user?.login ?? 'a deleted user'))].join(', ');
+    options.log?.(
+      `ignored ${lookalikes.length} comment${lookalikes.length === 1 ? '' : 's'} on #${target.issue} carrying mxn's marker for ` +
+        `${JSON.stringify(experiment)} by ${authors}: only comments by ${api.author} are mxn's`,
+    );
+  }
+  if (!existing) return { id: (await api.createComment(repo, target.issue, body)).id, action: 'created', ...ignored };
+  if (existing.body === body) return { id: existing.id, action: 'unchanged', ...ignored };
   await api.updateComment(repo, existing.id, body);
-  return { id: existing.id, action: 'updated' };
+  return { id: existing.id, action: 'updated', ...ignored };
 }
 
 /**

@@ -28,6 +28,7 @@ compute: { concurrency: 1, retries: 0, timeout: 2m${extra.cache ? `, cache: '${e
 function memoryApi(): GitHubApi & { comments: IssueComment[] } {
   const comments: IssueComment[] = [];
   return {
+    author: 'github-actions[bot]',
     comments,
     listComments: async () => comments,
     createComment: async (_repo, _issue, body) => {

@@ -140,7 +140,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         ...(entry.backendLines?.length ? { backendLines: entry.backendLines } : {}),
         ...(options.note ? { note: options.note } : {}),
       });
-      await upsertStickyComment(options.comment.api, options.comment.target, name, text);
+      await upsertStickyComment(options.comment.api, options.comment.target, name, text, options.log ? { log: options.log } : {});
     }
   }
   return {

@@ -68,7 +68,7 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
     });
     const { api, target } = options.comment;
     posting = posting
-      .then(() => upsertStickyComment(api, target, loaded.spec.name, text))
+      .then(() => upsertStickyComment(api, target, loaded.spec.name, text, { log }))
       .catch((error: Error) => log(`progress comment not updated: ${error.message}`));
   };
   for (const line of await session.describe()) log(line);
