@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { commentMarker } from '@mxn/github';
 import type { GitHubFake } from '@mxn/testkit';
 import { repoRoot } from './project.js';
 
@@ -166,7 +167,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
     work,
     git,
     action,
-    mxnComments: (experiment) => github.comments(REPO, PR).filter((comment) => comment.body.startsWith(`<!-- mxn:${experiment} -->`)),
+    mxnComments: (experiment) => github.comments(REPO, PR).filter((comment) => comment.body.startsWith(commentMarker(experiment))),
     showJson: <T>(file: string) => JSON.parse(git(origin, 'show', `${BRANCH}:${file}`)) as T,
   };
 }

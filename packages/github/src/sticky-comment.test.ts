@@ -28,6 +28,15 @@ describe('upsertStickyComment', () => {
     expect(fake.requests.filter((request) => request.method === 'GET' && request.query.page === '2').length).toBeGreaterThan(0);
   });
 
+  it('keeps any experiment name out of its marker: a hostile name cannot end the hidden comment', () => {
+    for (const name of ['demo', 'a---->b', 'x-->y<!--z', 'two\nlines', '--!>', '<script>', '']) {
+      const marker = commentMarker(name);
+      expect(marker, name).toMatch(/^<!-- mxn:[0-9a-f]{16} -->$/);
+    }
+    expect(commentMarker('a---->b')).not.toBe(commentMarker('a--b'));
+    expect(commentMarker('demo')).toBe(commentMarker('demo'));
+  });
+
   it('takes only its own comments for its own: a lookalike with the marker is left alone and reported', async () => {
     const api = githubApi({ token: 't0ken', baseUrl: fake.url });
     const issue = { ...target, issue: 4 };

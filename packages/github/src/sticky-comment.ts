@@ -4,13 +4,19 @@
  * comment written by the token's own identity counts: anyone can paste the marker into a comment,
  * and mxn must neither edit theirs nor take their text for its own.
  */
+import { createHash } from 'node:crypto';
 import type { GitHubApi, RepoRef } from './github-api.js';
 
 /** GitHub's limit on a comment body, in characters. */
 export const COMMENT_LIMIT = 65_536;
 
+/**
+ * The hidden marker of an experiment's comment: a digest of its name, never the name itself, so a
+ * name a pull request chose (`a---->b`, `<!--`, a newline) cannot end the HTML comment and show
+ * or forge text around it.
+ */
 export function commentMarker(experiment: string): string {
-  return `<!-- mxn:${experiment.replace(/-->/g, '')} -->`;
+  return `<!-- mxn:${createHash('sha256').update(experiment).digest('hex').slice(0, 16)} -->`;
 }
 
 /** Room left for the text of a sticky comment of `experiment` once its marker is added. */
