@@ -6,10 +6,10 @@
 // (`npm run docs`). With --check it writes nothing and exits 1, naming each stale or missing section
 // (`npm run docs:check`). `--root DIR` works on another checkout. Everything outside the markers is
 // prose and left alone.
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { docsArgs, isMain, reportDocs } from './docs-cli.mjs';
 
 const README = 'actions/README.md';
 
@@ -92,24 +92,17 @@ export function actionDocs(root) {
 }
 
 function main() {
-  const args = process.argv.slice(2);
-  const check = args.includes('--check');
-  const rootAt = args.indexOf('--root');
-  const root = rootAt >= 0 ? path.resolve(args[rootAt + 1] ?? '.') : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const { check, root } = docsArgs();
   const { text, changed, problems } = actionDocs(root);
-  for (const problem of problems) console.error(problem);
-  if (check) {
-    for (const name of changed) {
-      console.error(`${README}: section action-docs:${name} is stale against actions/${name}/action.yml (fix: npm run docs)`);
-    }
-    if (changed.length > 0 || problems.length > 0) process.exitCode = 1;
-    else console.log(`${README}: the inputs and outputs of every action match their action.yml`);
-    return;
-  }
-  if (changed.length > 0) writeFileSync(path.join(root, README), text);
-  console.log(changed.length > 0 ? `${README}: updated ${changed.join(', ')}` : `${README}: up to date`);
-  if (problems.length > 0) process.exitCode = 1;
+  reportDocs({
+    check,
+    changed,
+    problems,
+    stale: (name) => `${README}: section action-docs:${name} is stale against actions/${name}/action.yml (fix: npm run docs)`,
+    fresh: `${README}: the inputs and outputs of every action match their action.yml`,
+    write: () => writeFileSync(path.join(root, README), text),
+    updated: changed.length > 0 ? `${README}: updated ${changed.join(', ')}` : `${README}: up to date`,
+  });
 }
 
-const invoked = process.argv[1] && realpathSync(path.resolve(process.argv[1]));
-if (invoked === realpathSync(fileURLToPath(import.meta.url))) main();
+if (isMain(import.meta.url)) main();

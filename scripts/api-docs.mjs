@@ -11,10 +11,10 @@
 // another checkout. Everything outside the markers is prose and left alone; a README without them is
 // not touched (its API list is hand-written). test/readme-exports.test.ts checks every README's API
 // section, generated or not, against the exports.
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { docsArgs, isMain, reportDocs } from './docs-cli.mjs';
 
 export const START = '<!-- api:start -->';
 export const END = '<!-- api:end -->';
@@ -227,24 +227,21 @@ export function apiDocs(root) {
 }
 
 function main() {
-  const args = process.argv.slice(2);
-  const check = args.includes('--check');
-  const rootAt = args.indexOf('--root');
-  const root = rootAt >= 0 ? path.resolve(args[rootAt + 1] ?? '.') : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const { check, root } = docsArgs();
   const { readmes, changed, problems } = apiDocs(root);
-  for (const problem of problems) console.error(problem);
-  if (check) {
-    for (const where of changed) console.error(`${where}: the list of exports is stale (fix: npm run docs)`);
-    if (changed.length > 0 || problems.length > 0) process.exitCode = 1;
-    else console.log(`api-docs: the lists of exports in ${readmes.length} package READMEs match the sources`);
-    return;
-  }
-  for (const { file, text } of readmes) {
-    if (changed.includes(path.relative(root, file))) writeFileSync(file, text);
-  }
-  console.log(changed.length > 0 ? `api-docs: updated ${changed.join(', ')}` : `api-docs: ${readmes.length} package READMEs up to date`);
-  if (problems.length > 0) process.exitCode = 1;
+  reportDocs({
+    check,
+    changed,
+    problems,
+    stale: (where) => `${where}: the list of exports is stale (fix: npm run docs)`,
+    fresh: `api-docs: the lists of exports in ${readmes.length} package READMEs match the sources`,
+    write: () => {
+      for (const { file, text } of readmes) {
+        if (changed.includes(path.relative(root, file))) writeFileSync(file, text);
+      }
+    },
+    updated: changed.length > 0 ? `api-docs: updated ${changed.join(', ')}` : `api-docs: ${readmes.length} package READMEs up to date`,
+  });
 }
 
-const invoked = process.argv[1] && realpathSync(path.resolve(process.argv[1]));
-if (invoked === realpathSync(fileURLToPath(import.meta.url))) main();
+if (isMain(import.meta.url)) main();

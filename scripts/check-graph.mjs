@@ -10,9 +10,9 @@
 // Imports are read with a small scanner that skips comments, strings and template literals, so code
 // that a test writes into a fixture (`writeFile('train.js', \`import … from '@mxn/model-kit'\`)`) is not
 // taken for an import of the test itself.
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isMain, repoRoot } from './docs-cli.mjs';
 
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
 const SOURCE_EXTENSIONS = /\.(ts|mts|cts|js|mjs|cjs)$/;
@@ -416,7 +416,7 @@ function tokenize(text) {
 // ---------------------------------------------------------------- main
 
 function main() {
-  const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+  const root = path.resolve(process.argv[2] ?? repoRoot);
   const problems = checkGraph(root);
   for (const problem of problems) console.log(formatProblem(problem));
   if (problems.length > 0) {
@@ -427,5 +427,4 @@ function main() {
   }
 }
 
-const invoked = process.argv[1] && realpathSync(path.resolve(process.argv[1]));
-if (invoked === realpathSync(fileURLToPath(import.meta.url))) main();
+if (isMain(import.meta.url)) main();

@@ -6,9 +6,9 @@
 // scripts/, actions/ and models/, skipping dist/, node_modules/ and the like; JSON (generated
 // schemas, spec facts, fixtures) is not read at all. Characters are Unicode code points, so `…` or `×`
 // counts as one. One line per long line, `file:line: N characters (fix: …)`; exit code 1 when there is any.
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isMain, repoRoot } from './docs-cli.mjs';
 
 export const LINE_LIMIT = 140;
 const SOURCE_EXTENSIONS = /\.(ts|mts|cts|js|mjs|cjs)$/;
@@ -68,7 +68,7 @@ function walk(dir, files) {
 }
 
 function main() {
-  const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+  const root = path.resolve(process.argv[2] ?? repoRoot);
   const long = checkLineLength(root);
   for (const line of long) console.log(formatLongLine(line));
   if (long.length > 0) {
@@ -79,5 +79,4 @@ function main() {
   }
 }
 
-const invoked = process.argv[1] && realpathSync(path.resolve(process.argv[1]));
-if (invoked === realpathSync(fileURLToPath(import.meta.url))) main();
+if (isMain(import.meta.url)) main();

@@ -28,6 +28,18 @@ function repository(files: Record<string, string>): string {
 /** A line comment of exactly `length` characters; `×` is one character but two bytes. */
 const line = (length: number) => `// ${'×'.repeat(length - 3)}`;
 
+/** A file in each source folder besides a package src/. */
+const otherFolders = [
+  'packages/a/test-support/helper.ts',
+  'test/a.test.ts',
+  'scripts/a.mjs',
+  'actions/run/src/main.ts',
+  'models/m/train.js',
+];
+
+/** `files`, each holding the one line `text`. */
+const everyFolder = (files: string[], text: string) => Object.fromEntries(files.map((file) => [file, `${text}\n`]));
+
 describe('check-line-length', () => {
   it('reports a line over 140 characters with its file, line and length, and exits 1', () => {
     const root = repository({
@@ -46,14 +58,7 @@ describe('check-line-length', () => {
   });
 
   it('accepts lines of 140 characters in every source folder, and exits 0', () => {
-    const root = repository({
-      'packages/a/src/index.ts': `${line(140)}\n`,
-      'packages/a/test-support/helper.ts': `${line(140)}\n`,
-      'test/a.test.ts': `${line(140)}\n`,
-      'scripts/a.mjs': `${line(140)}\n`,
-      'actions/run/src/main.ts': `${line(140)}\n`,
-      'models/m/train.js': `${line(140)}\n`,
-    });
+    const root = repository(everyFolder(['packages/a/src/index.ts', ...otherFolders], line(140)));
     expect(checkLineLength(root)).toEqual([]);
     const run = spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
     expect(run.status).toBe(0);
@@ -61,13 +66,7 @@ describe('check-line-length', () => {
   });
 
   it('checks every source folder', () => {
-    const root = repository({
-      'packages/a/test-support/helper.ts': `${line(141)}\n`,
-      'test/a.test.ts': `${line(141)}\n`,
-      'scripts/a.mjs': `${line(141)}\n`,
-      'actions/run/src/main.ts': `${line(141)}\n`,
-      'models/m/train.js': `${line(141)}\n`,
-    });
+    const root = repository(everyFolder(otherFolders, line(141)));
     expect(checkLineLength(root).map((long) => long.file)).toEqual([
       'actions/run/src/main.ts',
       'models/m/train.js',

@@ -55,6 +55,15 @@ describe('an opened experiment', () => {
     expect(logs[0]).toMatchObject({ id: 'mean@daegu', status: 'succeeded' });
     expect(logs[0]!.stdout).toMatch(/^training on daegu with \d+ rows$/m);
     expect(logs[0]!.stderr).toContain('a warning from mean@daegu');
+
+    // publishing again, to a store the experiment does not name, copies the results and each cell's outputs there
+    const published = await session.publish(report.results, report.written, project.file('published'));
+    expect(published.objects).toBeGreaterThanOrEqual(3 + 2);
+    expect(await readdir(project.file('published'))).toEqual(
+      expect.arrayContaining(['results.json', 'summary.md', 'report.html', 'cells']),
+    );
+    expect(await readdir(project.file('published/cells'))).toEqual(['mean@daegu', 'mean@seoul']);
+    await expect(session.publish(report.results, report.written)).rejects.toThrow(/has no outputs: store/);
   });
 
   it('says a local run cannot be cancelled from elsewhere, as a usage error with a hint', async () => {

@@ -12,23 +12,24 @@ import {
   listSupportedImages,
   LOOKUP_BUDGET_MS,
   lookupErrorText,
+  NO_ANSWER,
   parseNodeImage,
+  poolImageLabel,
   retirement,
   supportText,
   vmSizeWarning,
-  type NodeImage,
   type NodeImageChoice,
   type SupportedImages,
 } from './node-image.js';
 import type { AzureBatchBackendOptions } from './options.js';
-import { DEFAULT_POOL_ID, DEFAULT_VM_SIZE, MANAGED_TAG, poolImageOf, poolNodeCount } from './pool.js';
+import { DEFAULT_POOL_ID, DEFAULT_VM_SIZE, isManagedPool, poolImageOf, poolNodeCount } from './pool.js';
 import { runOnBatch } from './run-on-batch.js';
 
 export function azureBatchBackend(options: AzureBatchBackendOptions): Backend {
   let client: Promise<BatchClient> | undefined;
   const getClient = () => (client ??= createBatchClient(options));
   const now = () => options.now?.() ?? new Date();
-  const noAnswer = () => ({ error: `no answer within ${LOOKUP_BUDGET_MS / 1000} s` });
+  const noAnswer = () => ({ error: NO_ANSWER });
   // One List Supported Images call and one choice per backend (that is, per run of the CLI): the plan,
   // the run header and the pool's creation share them. The call has LOOKUP_BUDGET_MS; past it, mxn
   // goes on without the list (the fallback image, no end-of-life checks).
@@ -110,8 +111,8 @@ export function azureBatchBackend(options: AzureBatchBackendOptions): Backend {
   /** An existing pool as it is, with what the run will do about its image. */
   async function describeExisting(poolId: string, pool: CloudPool, listed: SupportedImages, at: Date): Promise<string[]> {
     const image = poolImageOf(pool);
-    const label = image ? (image.nodeAgentSKUId ? imageLabel(image as NodeImage) : formatNodeImage(image)) : 'not a Marketplace image';
-    const managed = (pool.metadata ?? []).some((item) => item.name === MANAGED_TAG);
+    const label = image ? poolImageLabel(image) : 'not a Marketplace image';
+    const managed = isManagedPool(pool);
     const retired = image !== undefined && retirement(image, listed, at) !== undefined;
     // What the run would create the pool again with (only asked for when it would).
     const replacement =

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchErrorText, maskSecrets } from './client.js';
+import { redact } from '@mxn/storage';
+import { batchErrorText } from './client.js';
 
 const serviceError = (
   values: Array<{ key: string; value: string }>,
@@ -65,6 +66,6 @@ describe("a failed Batch call's one line", () => {
       '403 AuthenticationFailed see https://a.blob.core.windows.net/c/b?sv=2024-08-04&se=2026-12-01&sp=r&sig=*** here ' +
         '(for https://a.blob.core.windows.net/c/b?sv=2024-08-04&se=2026-12-01&sp=r&sig=***)',
     );
-    expect(maskSecrets('sig=abc&se=1 and "sig=def" and x%3Fsig%3Dghi%26se')).toBe('sig=***&se=1 and "sig=***" and x%3Fsig%3D***%26se');
+    expect(redact('sig=abc&se=1 and "sig=def" and x%3Fsig%3Dghi%26se')).toBe('sig=***&se=1 and "sig=***" and x%3Fsig%3D***%26se');
   });
 });

@@ -2,6 +2,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { retryPolicyFactory } from './retry-policy.js';
 import type { AzureBatchBackendOptions } from './options.js';
+import { redact } from '@mxn/storage';
 
 export type BatchClient = import('@azure/batch').BatchServiceClient;
 
@@ -78,20 +79,6 @@ function batchStatus(error: unknown): number | undefined {
 }
 
 /**
- * Secrets masked in text that may quote a blob URL or a request (Batch's failure details, error
- * messages): SAS signatures `sig=…` → `sig=***` wherever they start a query parameter (after `?`, `&`,
- * a space, a quote or a bracket; also URL-encoded, `sig%3D…`), SharedKey and Bearer authorizations. A
- * masked value ends at `&`, white space, a quote or a closing bracket, so the text around it stays.
- */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/(^|[^a-z0-9_-])(sig=)[^&\s"'<>)\],;]+/gi, '$1$2***')
-    .replace(/(sig%3D)[^&%\s"'<>)\],;]+/gi, '$1***')
-    .replace(/(SharedKey(?:Lite)? [^:\s]+:)[^\s"')]+/g, '$1***')
-    .replace(/(Bearer )[^\s"')]+/g, '$1***');
-}
-
-/**
  * A short readable reason of a failed SDK call (no request details, so no secrets): status, code, the
  * message's first line, and what the service's `values` name: the property, query parameter or header
  * with its value when given (`PropertyName`/`QueryParameterName`/`HeaderName` and `…Value`), and the
@@ -122,7 +109,7 @@ export function batchErrorText(error: unknown): string {
   const why = subject || reason ? ` (${[subject, reason].filter(Boolean).join(': ')})` : '';
   // A network error's message already holds its code (`connect ECONNREFUSED 127.0.0.1:9`).
   const head = [e?.statusCode, first.includes(code ?? '\0') ? undefined : code, first].filter(Boolean).join(' ');
-  return maskSecrets(head + why);
+  return redact(head + why);
 }
 
 /** A cause safe to keep on mxn's errors: code, status and first message line only — never the request (it holds SAS URLs). */

@@ -10,7 +10,7 @@
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { formatDuration } from '@mxn/core';
-import { maskSecrets } from './client.js';
+import { redact } from '@mxn/storage';
 
 type ExecutionInfo = BatchServiceModels.TaskExecutionInformation;
 
@@ -60,7 +60,7 @@ export function failureInfoLine(exec: ExecutionInfo | undefined): string | undef
   if (details.length) line += ` (${details.join('; ')})`;
   if (container && !seen.some((text) => text.includes(container))) line += `; container: ${container}`;
   if (exec?.exitCode !== undefined) line += ` (exit code ${exec.exitCode})`;
-  line = maskSecrets(line);
+  line = redact(line);
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 

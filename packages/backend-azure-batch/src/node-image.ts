@@ -81,6 +81,14 @@ export function imageLabel(image: NodeImage): string {
   return `${formatNodeImage(image)} (${image.nodeAgentSKUId})`;
 }
 
+/** A pool's image as `imageLabel` gives it, or `publisher/offer/sku` when the pool names no node agent. */
+export function poolImageLabel(image: PoolImage): string {
+  return image.nodeAgentSKUId ? imageLabel(image as NodeImage) : formatNodeImage(image);
+}
+
+/** Why a lookup gave nothing: LOOKUP_BUDGET_MS passed without an answer. */
+export const NO_ANSWER = `no answer within ${LOOKUP_BUDGET_MS / 1000} s`;
+
 /**
  * Every Linux image the account supports (all pages), or why they could not be listed: the service's
  * error (the last one, when `signal` ends the retries), or `no answer within 5 s`. Never throws.
@@ -112,7 +120,7 @@ export async function listSupportedImages(
 export function lookupErrorText(error: unknown, signal: AbortSignal): string {
   const e = error as { name?: string; code?: string; message?: string };
   const aborted = e?.name === 'AbortError' || e?.code === 'REQUEST_ABORTED_ERROR' || /\baborted\b/i.test(e?.message ?? '');
-  return signal.aborted && aborted ? `no answer within ${LOOKUP_BUDGET_MS / 1000} s` : batchErrorText(error);
+  return signal.aborted && aborted ? NO_ANSWER : batchErrorText(error);
 }
 
 const sameText = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
@@ -333,8 +341,7 @@ export function retirement(image: PoolImage, listed: SupportedImages, now: Date)
     image.nodeAgentSKUId ? agentEndOfLife(listed.images, image.nodeAgentSKUId) : undefined,
   ].filter((date): date is Date => date !== undefined && date <= now);
   if (ends.length === 0) return undefined;
-  const label = image.nodeAgentSKUId ? imageLabel(image as NodeImage) : formatNodeImage(image);
-  return { label, endOfLife: new Date(Math.min(...ends.map((date) => date.getTime()))) };
+  return { label: poolImageLabel(image), endOfLife: new Date(Math.min(...ends.map((date) => date.getTime()))) };
 }
 
 /** `pool mxn runs <image>, past its Batch support end of life on 2025-04-23`. */

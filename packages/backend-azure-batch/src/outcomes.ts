@@ -1,7 +1,7 @@
 /** TaskOutcomes from the watched tasks: exit code, Batch failure info and the tail of the uploaded stderr. */
 import type { TaskOutcome } from '@mxn/core';
 import { joinKey, type Store } from '@mxn/storage';
-import { maskSecrets } from './client.js';
+import { redact } from '@mxn/storage';
 import { failureInfoLine, isInfrastructureFailure } from './failure-info.js';
 import { exitCodeKey } from './task-bodies.js';
 import type { WatchedTask } from './watch-tasks.js';
@@ -54,7 +54,7 @@ export async function outcomeOf(task: WatchedTask, store: Store, stderrLines: nu
         : undefined;
     const tail = await storedTail(store, joinKey(task.spec.outputPrefix, 'stderr.txt'), stderrLines).catch(() => '');
     // SAS signatures masked in all of it: Batch's details quote blob URLs, and the error is published (results, PR comments).
-    outcome.error = maskSecrets([task.message ?? 'failed', info, tail].filter(Boolean).join('\n'));
+    outcome.error = redact([task.message ?? 'failed', info, tail].filter(Boolean).join('\n'));
     if (isInfrastructureFailure(exec)) outcome.infrastructure = true;
   } else if (status === 'cancelled') {
     outcome.error = task.message ?? 'cancelled';

@@ -16,7 +16,8 @@
 import type { BatchServiceModels } from '@azure/batch';
 import { retry } from '@mxn/async';
 import { BackendError } from '@mxn/core';
-import { batchErrorCode, batchErrorText, maskSecrets, safeCause, type BatchClient } from './client.js';
+import { redact } from '@mxn/storage';
+import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 import { imageLabel, RETIRED_POOL_REMEDY, retiredPoolText, type NodeImage, type PoolImage, type Retirement } from './node-image.js';
 
 /** Pool id when neither `compute.pool` nor `MXN_BATCH_POOL` names one. */
@@ -107,6 +108,10 @@ export function poolImageOf(pool: Pick<BatchServiceModels.CloudPool, 'virtualMac
   return { publisher: ref.publisher, offer: ref.offer, sku: ref.sku, version: ref.version ?? 'latest', nodeAgentSKUId: vm?.nodeAgentSKUId };
 }
 
+/** Whether mxn created the pool (it carries MANAGED_TAG): only such pools are scaled, parked or replaced. */
+export const isManagedPool = (pool: Pick<BatchServiceModels.CloudPool, 'metadata'>) =>
+  (pool.metadata ?? []).some((item) => item.name === MANAGED_TAG);
+
 /** Nodes a pool has (in any state), as `pool.get` answers it. */
 export const poolNodeCount = (pool: Pick<BatchServiceModels.CloudPool, 'currentDedicatedNodes' | 'currentLowPriorityNodes'>) =>
   (pool.currentDedicatedNodes ?? 0) + (pool.currentLowPriorityNodes ?? 0);
@@ -119,7 +124,7 @@ export function growthError(pool: BatchServiceModels.CloudPool): string | undefi
   const errors = pool.resizeErrors ?? [];
   if (errors.length === 0 || pool.allocationState !== 'steady' || poolNodeCount(pool) > 0) return undefined;
   const lines = errors.map((error) => [error.code, error.message?.split('\n')[0]].filter(Boolean).join(': '));
-  return maskSecrets([...new Set(lines)].join('; '));
+  return redact([...new Set(lines)].join('; '));
 }
 
 /** A pool in use by one run. */
@@ -159,7 +164,7 @@ export class RunPool {
     const pool = await client.pool.get(settings.poolId).catch((error: unknown) => {
       throw new BackendError(`azure-batch: reading pool ${settings.poolId} failed: ${batchErrorText(error)}`, { cause: safeCause(error) });
     });
-    const managed = (pool.metadata ?? []).some((item) => item.name === MANAGED_TAG);
+    const managed = isManagedPool(pool);
     const image = poolImageOf(pool);
     const retired = image && (await check?.retired(image));
     if (!retired) return new RunPool(client, settings.poolId, managed, settings);

@@ -10,6 +10,7 @@ import {
   defaultRegistry,
   detectEngine,
   registryCredentialsFromEnv,
+  requireRegistry,
   type CommandRunner,
   type ContainerEngine,
   type FailedImageOutcome,
@@ -61,11 +62,8 @@ export function loadForBuild(files: string[], root?: string): Promise<LoadedExpe
 }
 
 export async function buildImages(experiments: LoadedExperiment[], options: BuildOptions = {}): Promise<BuildReport> {
-  const registry = options.registry?.trim() || defaultRegistry();
-  if (options.push && !registry)
-    throw new MxnError('Usage', 'no registry to push model images to', {
-      hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST',
-    });
+  const named = options.registry?.trim() || defaultRegistry();
+  const registry = options.push ? requireRegistry(named, 'set MXN_REGISTRY (e.g. myacr.azurecr.io) or pass --registry HOST') : named;
   const engine = options.engine ?? (await detectEngine(options.run ? { run: options.run } : {}));
   if (!engine)
     throw new MxnError('Usage', `no container engine answers (${process.env.MXN_CONTAINER_ENGINE?.trim() || 'docker or podman'})`, {

@@ -20,7 +20,6 @@ import {
   type Rerun,
   type Runtime,
   type StoreAddresses,
-  type TaskEvent,
 } from '@mxn/core';
 import { MxnError } from '@mxn/errors';
 import { writeResults, type WrittenResults } from '@mxn/report';
@@ -31,7 +30,7 @@ import { runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 import { loadExperiment } from './experiment-schema.js';
 import { publishOutputs, type PublishReport } from './publish-outputs.js';
 import { cellCache } from './run/cache.js';
-import { backendPlanOptions, runExperiment } from './run/run-experiment.js';
+import { backendPlanOptions, runExperiment, type RunExperimentOptions } from './run/run-experiment.js';
 
 export interface OpenExperimentOptions {
   /** Project root (default: found from the file, see `loadExperiment`). */
@@ -71,14 +70,11 @@ export interface SessionPlanOptions {
   onCacheUnreachable?: (uri: string, error: unknown) => void;
 }
 
-export interface SessionRunOptions {
-  only?: CellFilter[];
-  rerun?: Rerun;
-  signal?: AbortSignal;
-  onPlan?: (plan: Plan) => void;
-  onEvent?: (event: TaskEvent) => void;
-  /** Image per model build folder (relative to the root, or absolute), as `build` pushed them. */
-  images?: Record<string, string>;
+/**
+ * What a run takes from its caller; the backend, stores and concurrency come from the session.
+ * `images` may name folders relative to the root.
+ */
+export interface SessionRunOptions extends Pick<RunExperimentOptions, 'only' | 'rerun' | 'signal' | 'onPlan' | 'onEvent' | 'images'> {
   /** Results folder. Default `results/<experiment>` under the project root. */
   outDir?: string;
   /** Earlier results to compare with in summary.md and report.html. */
@@ -236,7 +232,7 @@ export async function openExperiment(file: string, options: OpenExperimentOption
       return report;
     },
 
-    publish(results, written, uri) {
+    async publish(results, written, uri) {
       const outputs = uri ?? loaded.spec.outputs;
       if (!outputs)
         throw new MxnError('Usage', `${loaded.spec.name} has no outputs: store to publish to`, {

@@ -7,8 +7,7 @@
 import { hashBuildContext } from '@mxn/core';
 import type { CommandRunner } from './command-runner.js';
 import { detectEngine, type ContainerEngine } from './engine.js';
-import { ImagesError } from './errors.js';
-import { defaultRegistry, imageForBuild } from './image-ref.js';
+import { defaultRegistry, imageForBuild, requireRegistry } from './image-ref.js';
 import type { ImageSource } from './image-sources.js';
 import { ensureImage } from './local-images.js';
 import type { RegistryCredentials } from './registry-auth.js';
@@ -57,9 +56,7 @@ export async function checkImages(options: Omit<BuildImagesOptions, 'dryRun'>): 
 }
 
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
-  const registry = options.registry ?? defaultRegistry();
-  if (!registry)
-    throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  const registry = requireRegistry(options.registry ?? defaultRegistry());
   const log = options.log ?? (() => {});
   const registryOptions = { credentials: options.credentials, plainHttp: options.plainHttp, fetch: options.fetch };
   const statuses: ImageStatus[] = [];

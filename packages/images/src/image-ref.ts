@@ -20,10 +20,16 @@ export function imageTagOf(contextHash: string): string {
   return contextHash.slice(0, TAG_LENGTH);
 }
 
+/** The registry host to push to (trimmed, no trailing slash); none is a configuration error (exit 2), said the same way everywhere. */
+export function requireRegistry(registry: string | undefined, hint = 'set MXN_REGISTRY (e.g. myacr.azurecr.io)'): string {
+  const host = registry?.trim().replace(/\/+$/, '');
+  if (!host) throw new ImagesError('Config', 'no registry to push model images to', { hint });
+  return host;
+}
+
 /** `${registry}/${model}:${hash12}`; repository names are lower case in OCI registries. */
 export function imageForBuild(model: string, contextHash: string, registry: string | undefined = defaultRegistry()): string {
-  const host = registry?.trim().replace(/\/+$/, '');
-  if (!host) throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
+  const host = requireRegistry(registry);
   return `${host}/${model.toLowerCase()}:${imageTagOf(contextHash)}`;
 }
 

@@ -9,6 +9,7 @@ export {
   imageTagOf,
   parseImageRef,
   registryBaseUrl,
+  requireRegistry,
   type ImageRef,
 } from './image-ref.js';
 export {

@@ -48,9 +48,8 @@ export async function buildImagesStep(options: BuildImagesStepOptions): Promise<
     options.experiments.map((file) => path.resolve(options.root, file)),
     options.root,
   );
+  // none is refused by the engine's build, as for `mxn build --push` (a configuration error, exit 2)
   const registry = options.registry ?? defaultRegistry();
-  if (!registry)
-    throw new ImagesError('Config', 'no registry to push model images to', { hint: 'set MXN_REGISTRY (e.g. myacr.azurecr.io)' });
   const log = options.log ?? (() => {});
   // Docker with buildx is assumed when nothing answers: GitHub's runners have it.
   const engine = options.engine ??

@@ -1,4 +1,5 @@
 /** What a request handler of the loopback Batch service receives and answers. */
+import { applySelect } from './odata.js';
 import type { Scheduler } from './scheduler.js';
 import type { BatchStore } from './store.js';
 import type { Injector } from './inject.js';
@@ -40,4 +41,9 @@ export type Handler = (ctx: RequestContext) => HandlerResult | Promise<HandlerRe
 /** Headers of a created/updated entity. */
 export function entityHeaders(url: string, eTag: string, lastModified: string): Record<string, string> {
   return { ETag: eTag, 'Last-Modified': new Date(lastModified).toUTCString(), DataServiceId: url };
+}
+
+/** The body of a Get of one entity: its properties (as `$select` asks) under `odata.metadata` for `entitySet`. */
+export function elementBody(ctx: RequestContext, entitySet: string, rendered: JsonObject): JsonObject {
+  return { 'odata.metadata': `${ctx.baseUrl}/$metadata#${entitySet}/@Element`, ...applySelect(rendered, ctx.query.get('$select')) };
 }

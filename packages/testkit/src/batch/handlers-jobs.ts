@@ -2,10 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { BatchServiceError, propertyError } from './errors.js';
 import { createPool, removePool } from './handlers-pools.js';
-import { applySelect } from './odata.js';
 import { validateBody } from './spec.js';
 import { newETag, now, renderJob, type Job } from './store.js';
-import { entityHeaders, type Handler, type RequestContext } from './context.js';
+import { elementBody, entityHeaders, type Handler, type RequestContext } from './context.js';
 import type { JsonObject, PoolSpec } from './spec-types.js';
 
 /** The fields of a `BatchJobCreateOptions` (and `BatchJobUpdateOptions`, `BatchJobTerminateOptions`) the service acts on. */
@@ -87,10 +86,7 @@ export const jobHandlers: Record<string, Handler> = {
     const job = findJob(ctx);
     return {
       status: 200,
-      body: {
-        'odata.metadata': `${ctx.baseUrl}/$metadata#jobs/@Element`,
-        ...applySelect(renderJob(job, ctx.baseUrl), ctx.query.get('$select')),
-      },
+      body: elementBody(ctx, 'jobs', renderJob(job, ctx.baseUrl)),
       headers: entityHeaders(`${ctx.baseUrl}/jobs/${job.id}`, job.eTag, job.lastModified),
     };
   },

@@ -1,9 +1,9 @@
 /** Pool operations: add, get, exists, delete, enable/evaluate/disable autoscale, resize, and the supported images. */
 import { BatchServiceError, propertyError } from './errors.js';
-import { applySelect, compileFilter, decodeSkipToken, encodeSkipToken, maxResults } from './odata.js';
+import { compileFilter, decodeSkipToken, encodeSkipToken, maxResults } from './odata.js';
 import { durationMs, validateBody } from './spec.js';
 import { newETag, now, renderPool, type Pool } from './store.js';
-import { entityHeaders, type Handler, type RequestContext } from './context.js';
+import { elementBody, entityHeaders, type Handler, type RequestContext } from './context.js';
 import type { JsonObject, PoolSpec } from './spec-types.js';
 import { checkPoolImage } from './supported-images.js';
 
@@ -154,10 +154,7 @@ export const poolHandlers: Record<string, Handler> = {
     const pool = findPool(ctx);
     return {
       status: 200,
-      body: {
-        'odata.metadata': `${ctx.baseUrl}/$metadata#pools/@Element`,
-        ...applySelect(renderPool(pool, ctx.baseUrl), ctx.query.get('$select')),
-      },
+      body: elementBody(ctx, 'pools', renderPool(pool, ctx.baseUrl)),
       headers: entityHeaders(`${ctx.baseUrl}/pools/${pool.id}`, pool.eTag, pool.lastModified),
     };
   },

@@ -3,7 +3,7 @@ import { BatchServiceError, errorBody, propertyError } from './errors.js';
 import { applySelect, compileFilter, decodeSkipToken, encodeSkipToken, maxResults } from './odata.js';
 import { itemDefinition, specFacts, validateDefinition } from './spec.js';
 import { newETag, now, renderTask, type Job, type Task } from './store.js';
-import type { Handler, RequestContext } from './context.js';
+import { elementBody, type Handler, type RequestContext } from './context.js';
 import type { JsonObject as Json, TaskSpec } from './spec-types.js';
 
 /** Most tasks per add-collection call, and the body size it must stay under. */
@@ -137,10 +137,7 @@ export const taskHandlers: Record<string, Handler> = {
     if (!task) throw new BatchServiceError('TaskNotFound');
     return {
       status: 200,
-      body: {
-        'odata.metadata': `${ctx.baseUrl}/$metadata#tasks/@Element`,
-        ...applySelect(renderTask(task, job, ctx.baseUrl), ctx.query.get('$select')),
-      },
+      body: elementBody(ctx, 'tasks', renderTask(task, job, ctx.baseUrl)),
       headers: { ETag: task.eTag, 'Last-Modified': new Date(task.lastModified).toUTCString() },
     };
   },

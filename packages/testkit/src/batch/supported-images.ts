@@ -107,6 +107,21 @@ const same = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeo
 const ended = (entry: SupportedImage, now: Date): boolean =>
   entry.batchSupportEndOfLife !== undefined && Date.parse(entry.batchSupportEndOfLife) <= now.getTime();
 const day = (iso: string | undefined): string => (iso ?? '').slice(0, 10);
+/** The list's entry for a Marketplace image reference (publisher, offer and sku compared without case). */
+const findImage = (images: readonly SupportedImage[], ref: Record<string, unknown>): SupportedImage | undefined =>
+  images.find(
+    (e) =>
+      same(e.imageReference.publisher, ref.publisher) && same(e.imageReference.offer, ref.offer) && same(e.imageReference.sku, ref.sku),
+  );
+/** When every listed image of a node agent is past its end of life at `now`: the latest of those dates; else undefined. */
+function retiredAgentEnd(images: readonly SupportedImage[], agent: unknown, now: Date): string | undefined {
+  const forAgent = images.filter((entry) => same(entry.nodeAgentSKUId, agent));
+  if (forAgent.length === 0 || !forAgent.every((entry) => ended(entry, now))) return undefined;
+  return forAgent
+    .map((entry) => entry.batchSupportEndOfLife)
+    .sort()
+    .at(-1);
+}
 
 /**
  * Refuses a pool whose `virtualMachineConfiguration` names an image or node agent the list does not
@@ -119,37 +134,30 @@ export function checkPoolImage(images: readonly SupportedImage[], now: Date, vm:
   const agent = vm.nodeAgentSKUId;
   const agentPath = `${where}.nodeAgentSKUId`;
   const imagePath = `${where}.imageReference`;
-  const forAgent = images.filter((entry) => same(entry.nodeAgentSKUId, agent));
-  const agentRetired = forAgent.length > 0 && forAgent.every((entry) => ended(entry, now));
+  const agentKnown = images.some((entry) => same(entry.nodeAgentSKUId, agent));
+  const agentEnd = retiredAgentEnd(images, agent, now);
   const retiredAgent = (): never => {
-    const last = forAgent
-      .map((entry) => entry.batchSupportEndOfLife)
-      .sort()
-      .at(-1);
     throw propertyError(
       'InvalidPropertyValue',
       agentPath,
-      `The node agent SKU '${String(agent)}' reached its Batch support end of life on ${day(last)}; ` +
+      `The node agent SKU '${String(agent)}' reached its Batch support end of life on ${day(agentEnd)}; ` +
         `pools can no longer be created with it.`,
     );
   };
   const marketplace = ref.publisher !== undefined || ref.offer !== undefined || ref.sku !== undefined;
   if (!marketplace) {
     // A custom or gallery image: only its node agent can be checked.
-    if (forAgent.length === 0)
+    if (!agentKnown)
       throw propertyError(
         'InvalidPropertyValue',
         agentPath,
         `The node agent SKU '${String(agent)}' is not supported by the Batch service.`,
       );
-    if (agentRetired) retiredAgent();
+    if (agentEnd !== undefined) retiredAgent();
     return;
   }
   const name = `publisher '${String(ref.publisher)}', offer '${String(ref.offer)}', sku '${String(ref.sku)}'`;
-  const entry = images.find(
-    (e) =>
-      same(e.imageReference.publisher, ref.publisher) && same(e.imageReference.offer, ref.offer) && same(e.imageReference.sku, ref.sku),
-  );
+  const entry = findImage(images, ref);
   if (!entry) {
     throw propertyError(
       'InvalidPropertyValue',
@@ -164,7 +172,7 @@ export function checkPoolImage(images: readonly SupportedImage[], now: Date, vm:
       `The node agent SKU '${String(agent)}' is not supported with the image with ${name}, which needs '${entry.nodeAgentSKUId}'.`,
     );
   }
-  if (agentRetired) retiredAgent();
+  if (agentEnd !== undefined) retiredAgent();
   if (ended(entry, now)) {
     throw propertyError(
       'InvalidPropertyValue',
@@ -191,7 +199,6 @@ export function growthBlocked(images: readonly SupportedImage[], now: Date, vm: 
   if (!vm) return undefined;
   const ref = (vm.imageReference ?? {}) as Record<string, unknown>;
   const agent = vm.nodeAgentSKUId;
-  const forAgent = images.filter((entry) => same(entry.nodeAgentSKUId, agent));
   const blocked = (what: string, name: string, value: string, endOfLife: string | undefined): ResizeError => ({
     code: 'UnsupportedNodeImage',
     message:
@@ -202,17 +209,9 @@ export function growthBlocked(images: readonly SupportedImage[], now: Date, vm: 
       { name: 'BatchSupportEndOfLife', value: day(endOfLife) },
     ],
   });
-  if (forAgent.length > 0 && forAgent.every((entry) => ended(entry, now))) {
-    const last = forAgent
-      .map((entry) => entry.batchSupportEndOfLife)
-      .sort()
-      .at(-1);
-    return blocked(`node agent SKU '${String(agent)}'`, 'NodeAgentSKUId', String(agent), last);
-  }
-  const entry = images.find(
-    (e) =>
-      same(e.imageReference.publisher, ref.publisher) && same(e.imageReference.offer, ref.offer) && same(e.imageReference.sku, ref.sku),
-  );
+  const agentEnd = retiredAgentEnd(images, agent, now);
+  if (agentEnd !== undefined) return blocked(`node agent SKU '${String(agent)}'`, 'NodeAgentSKUId', String(agent), agentEnd);
+  const entry = findImage(images, ref);
   if (!entry || !ended(entry, now)) return undefined;
   const label = `${String(ref.publisher)}/${String(ref.offer)}/${String(ref.sku)}`;
   return blocked(`image ${label}`, 'ImageReference', label, entry.batchSupportEndOfLife);
