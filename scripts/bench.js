@@ -2,6 +2,7 @@
 // `npm run bench`: prints figures and ratios against named baselines. Run after `npm run build`.
 // Pick sections with arguments: node scripts/bench.js matrix plan cached
 import path from 'node:path';
+import { benchAwsBatchSubmit } from './bench/aws-batch-submit.js';
 import { benchBatchSubmit } from './bench/batch-submit.js';
 import { benchCachedDemo } from './bench/cached-demo.js';
 import { benchContainerOverhead } from './bench/container-overhead.js';
@@ -27,6 +28,7 @@ const sections = {
   cached: benchCachedDemo,
   parquet: benchParquet,
   'batch-submit': () => benchBatchSubmit(),
+  'aws-batch-submit': () => benchAwsBatchSubmit(),
   transfer: benchTransfer,
   containers: benchContainerOverhead,
 };

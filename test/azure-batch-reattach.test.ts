@@ -96,7 +96,8 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
   it('re-attaches each remaining cell to its own task after the finished cells were cached', { timeout: 90_000 }, async () => {
     const batch = emulators.batch!;
     batch.resetCalls();
-    const container = BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn');
+    // The cache lives beside the staging container, where no task token reaches (core's storeAddresses).
+    const container = BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn-private');
     const cachedCount = async () => {
       let n = 0;
       for await (const blob of container.listBlobsFlat({ prefix: 'staging/cache/' })) if (blob.name.endsWith('.json')) n++;

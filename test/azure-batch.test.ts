@@ -66,6 +66,12 @@ describe('mxn run on azure-batch: the demo with datasets in S3 (loopback Batch +
     expect(emulators.batch!.requestsContaining(emulators.azurite.accountKey)).toEqual([]);
     expect(emulators.batch!.requestsContaining(emulators.env.AWS_SECRET_ACCESS_KEY!)).toEqual([]);
 
+    // mxn logs reads a Batch cell's stdout and stderr from the blobs its task uploaded.
+    const logs = await project.mxn(['logs', 'experiments/housing-demo.yaml', 'model=forest,dataset=seoul'], { env });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/^== forest@seoul \(succeeded, attempt 1 of 1\) az:\/\/.+\/output$/m);
+    expect(logs.stdout).toMatch(/^-- stdout\nforest trees=\d+ maxDepth=\d+: fit on /m);
+
     const { MXN_STAGING: _staging, ...localEnv } = env;
     const local = await project.mxn(['run', 'experiments/housing-demo.yaml', '--backend', 'local'], { env: localEnv });
     expect(local.code).toBe(0);

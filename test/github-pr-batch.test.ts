@@ -1,7 +1,8 @@
-// A whole pull request on the Azure path, as the experiment workflow plays it: plan → build-images
-// (the images are already in a real registry, docker-registry on loopback) → run on the loopback
-// Batch service with Azurite staging, the task images taken from build-images' `images` output →
-// report (the same sticky comment with the m × n tables, results/<name>/ committed to a bare repo).
+// A whole pull request on the Azure path, as the experiment workflow's jobs play it: plan → run job
+// (build-images: the images are already in a real registry, docker-registry on loopback; then the
+// run on the loopback Batch service with Azurite staging, the task images taken from build-images'
+// `images` output, with no GitHub token) → publish from the run's artifact (the same sticky comment
+// with the m × n tables, results/<name>/ committed to a bare repo).
 // A second push changes knn: only its cells run on Batch again and the comment shows the change.
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -20,7 +21,7 @@ import {
   type RegistryHandle,
 } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PR, REPO, buildActions, createPrRepo, pushKnnChange, type ActionRun, type PrRepo } from './support/github-pr.js';
+import { PR, REPO, buildActions, createPrRepo, pushKnnChange, runJobs, type PrRepo } from './support/github-pr.js';
 
 const TOKEN = 'pr-batch-token';
 // Staging (inputs, outputs and the cell cache) in Azurite.
@@ -80,7 +81,12 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     await Promise.all([github?.stop(), registry?.stop(), emulators?.stop()]);
   });
 
-  const action = (name: string, inputs: Record<string, string>): Promise<ActionRun> => repo.action(name, inputs, env);
+  /** Comment bodies sent to GitHub (created or updated), from request `from` on. */
+  const postedBodies = (from = 0) =>
+    github.requests
+      .slice(from)
+      .filter((request) => (request.method === 'POST' || request.method === 'PATCH') && request.path.includes('/comments'))
+      .map((request) => (request.body as { body: string }).body);
   const comment = () => repo.mxnComments('pr-batch');
   const tag = async (model: string) => (await hashBuildContext(path.join(repo.work, 'models', model))).slice(0, 12);
   /** The tasks Batch was asked to add (every add-collection body since the last reset). */
@@ -96,38 +102,32 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
   };
 
   it('plans, runs on Batch with the registry images, comments and commits; a second push reruns only knn', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const batch = emulators.batch!;
     github.setPullFiles(REPO, PR, ['experiments/pr-batch.yaml']);
     const tags = { ridge: await tag('ridge'), knn: await tag('knn') };
     for (const model of ['ridge', 'knn'] as const) await pushTestImage(registry.url, model, tags[model]);
 
+    // The workflow's jobs: plan → run (build-images, then run; no GitHub token) → publish (from the artifact).
+    batch.resetCalls();
+    const jobs = await runJobs(repo, github, { token: TOKEN, env, registry: registry.host });
     // 1. plan: the 2 × 3 matrix on azure-batch, both images already in the registry.
-    const plan = await action('plan', { token: TOKEN, rerun: 'none' });
+    const { plan } = jobs;
     expect(plan.code, plan.stdout).toBe(0);
     expect(JSON.parse(plan.outputs.experiments!)).toEqual(['experiments/pr-batch.yaml']);
-    expect(comment()).toHaveLength(1);
-    const commentId = comment()[0]!.id;
-    expect(comment()[0]!.body).toContain('**2 × 3 = 6 cells**');
-    expect(comment()[0]!.body).toContain('0 to build, 2 already in the registry');
+    const planBody = postedBodies().find((body) => body.includes('· plan'))!;
+    expect(planBody).toContain('**2 × 3 = 6 cells**');
+    expect(planBody).toContain('0 to build, 2 already in the registry');
 
-    // 2. build-images: nothing to build; its `images` output is what the run step submits.
-    const images = await action('build-images', { experiments: 'experiments/pr-batch.yaml', registry: registry.host });
-    expect(images.code, images.stdout).toBe(0);
-    expect(images.outputs.built).toBe('0');
+    // 2. build-images (in the run job): nothing to build; its `images` output is what the run step submits.
+    const { images, run, publish: report } = jobs.experiments[0]!;
+    expect(images!.code, images!.stdout).toBe(0);
+    expect(images!.outputs.built).toBe('0');
     const refs = { ridge: `${registry.host}/ridge:${tags.ridge}`, knn: `${registry.host}/knn:${tags.knn}` };
-    expect(JSON.parse(images.outputs.images!)).toEqual({ 'models/ridge': refs.ridge, 'models/knn': refs.knn });
+    expect(JSON.parse(images!.outputs.images!)).toEqual({ 'models/ridge': refs.ridge, 'models/knn': refs.knn });
 
     // 3. run on Batch: tasks named by cell, in the registry's images, in the image's WORKDIR.
-    batch.resetCalls();
-    const run = await action('run', {
-      experiment: 'experiments/pr-batch.yaml',
-      token: TOKEN,
-      'progress-interval': '0',
-      rerun: 'none',
-      images: images.outputs.images!,
-    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/knn@daegu: succeeded/);
     const tasks = addedTasks();
@@ -149,15 +149,11 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
         JSON.parse(pool!.body) as { virtualMachineConfiguration: { containerConfiguration: { containerImageNames: string[] } } }
       ).virtualMachineConfiguration.containerConfiguration.containerImageNames.sort(),
     ).toEqual([refs.knn, refs.ridge]);
-    const patches = github.requests
-      .filter((request) => request.method === 'PATCH')
-      .map((request) => (request.body as { body: string }).body);
-    expect(patches.some((body) => body.includes('· running') && body.includes('cells done on `azure-batch`'))).toBe(true);
 
-    // 4. report: the same comment now holds the m × n tables; results committed with [skip ci].
-    const report = await action('report', { experiment: 'pr-batch', token: TOKEN, commit: 'true' });
-    expect(report.code, report.stdout).toBe(0);
-    expect(comment().map((item) => item.id)).toEqual([commentId]);
+    // 4. publish: the same comment now holds the m × n tables; results committed with [skip ci].
+    expect(report?.code, report?.stdout).toBe(0);
+    expect(comment()).toHaveLength(1);
+    const commentId = comment()[0]!.id;
     expect(comment()[0]!.body).toContain('### rmse (lower is better)');
     expect(comment()[0]!.body).toMatch(/\| ridge \| .*\| .*\| .*\|/);
     expect(repo.git(repo.origin, 'log', '-1', '--format=%s', 'exp')).toMatch(
@@ -171,29 +167,27 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
     await pushKnnChange(repo);
     clearBuildContextHashes();
     github.setPullFiles(REPO, PR, ['models/knn/train.js']);
-    const replan = await action('plan', { token: TOKEN, rerun: 'none' });
-    expect(replan.code, replan.stdout).toBe(0);
     const newKnn = await tag('knn');
     expect(newKnn).not.toBe(tags.knn);
-    expect(comment()[0]!.body).toContain('3 to run, 3 cached');
-    expect(comment()[0]!.body).toMatch(/\| ridge \| ✓ cached \| ✓ cached \| ✓ cached \|/);
-    expect(comment()[0]!.body).toMatch(new RegExp(`1 to build, 1 already in the registry[\\s\\S]*knn:${newKnn}\` — to build`));
-
-    // … the workflow's buildx pushes it (no Docker engine here, so the test pushes it) …
-    await pushTestImage(registry.url, 'knn', newKnn);
-    const images2 = await action('build-images', { experiments: 'experiments/pr-batch.yaml', registry: registry.host });
-    expect(images2.code, images2.stdout).toBe(0);
-    expect(JSON.parse(images2.outputs.images!)['models/knn']).toBe(`${registry.host}/knn:${newKnn}`);
+    batch.resetCalls();
+    const before = github.requests.length;
+    const again = await runJobs(repo, github, {
+      token: TOKEN,
+      env,
+      registry: registry.host,
+      // the workflow's buildx pushes the new knn image (no Docker engine here, so the test pushes it)
+      afterPlan: () => pushTestImage(registry.url, 'knn', newKnn),
+    });
+    expect(again.plan.code, again.plan.stdout).toBe(0);
+    const replanBody = postedBodies(before).find((body) => body.includes('· plan'))!;
+    expect(replanBody).toContain('3 to run, 3 cached');
+    expect(replanBody).toMatch(/\| ridge \| ✓ cached \| ✓ cached \| ✓ cached \|/);
+    expect(replanBody).toMatch(new RegExp(`1 to build, 1 already in the registry[\\s\\S]*knn:${newKnn}\` — to build`));
 
     // … and only knn's three cells go to Batch, in the new image.
-    batch.resetCalls();
-    const rerun = await action('run', {
-      experiment: 'experiments/pr-batch.yaml',
-      token: TOKEN,
-      'progress-interval': '60',
-      rerun: 'none',
-      images: images2.outputs.images!,
-    });
+    const { images: images2, run: rerun, publish: republish } = again.experiments[0]!;
+    expect(images2!.code, images2!.stdout).toBe(0);
+    expect(JSON.parse(images2!.outputs.images!)['models/knn']).toBe(`${registry.host}/knn:${newKnn}`);
     expect(rerun.code, rerun.stdout).toBe(0);
     expect(
       addedTasks()
@@ -204,8 +198,7 @@ describe.skipIf(skipWithoutRegistry())('the GitHub loop on a pull request, on Az
       ['knn@daegu', `${registry.host}/knn:${newKnn}`],
       ['knn@seoul', `${registry.host}/knn:${newKnn}`],
     ]);
-    const again = await action('report', { experiment: 'pr-batch', token: TOKEN, commit: 'true' });
-    expect(again.code, again.stdout).toBe(0);
+    expect(republish?.code, republish?.stdout).toBe(0);
     const second = repo.showJson<Results>('results/pr-batch/results.json');
     expect(second.cells.map((cell) => [cell.id, cell.status])).toEqual([
       ['ridge@seoul', 'cached'],

@@ -68,7 +68,11 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
     const staging = await openStore('az://devstoreaccount1/staging/mxn', project.root);
     const staged = (await listAll(staging)).map((object) => object.key);
     expect(staged.filter((key) => key.startsWith('inputs/') && key.endsWith('/test.parquet'))).toHaveLength(3);
-    expect(staged.filter((key) => key.startsWith('cache/'))).toHaveLength(6);
+    expect(staged.filter((key) => key.startsWith('cache/') || key.startsWith('labels/'))).toEqual([]);
+    // The cache and the held-out labels are in the sibling container no task token covers.
+    const cached = (await listAll(await openStore('az://devstoreaccount1/staging-private/mxn', project.root))).map((object) => object.key);
+    expect(cached.filter((key) => key.startsWith('cache/'))).toHaveLength(6);
+    expect(cached.filter((key) => key.startsWith('labels/'))).toHaveLength(3);
 
     // Results and every cell's outputs are back in S3.
     const published = await openStore('s3://mxn/results/cloud', project.root);

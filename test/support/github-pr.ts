@@ -3,9 +3,11 @@
  * `origin` with the models on `main`, a work tree on branch `exp` that adds an experiment, and the
  * bundled actions spawned as GitHub runs them (INPUT_* variables, a recorded pull_request payload,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, GITHUB_API_URL pointing at the loopback GitHub fake).
+ * `runJobs` plays the experiment workflow's jobs in order: plan → run (no GitHub token) → publish
+ * (from the run's artifact), with the workflow's gates; `repo.event` says which event and author.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { commentMarker } from '@mxn/github';
@@ -16,6 +18,8 @@ export const REPO = 'acme/pricing';
 export const PR = 7;
 /** The branch the pull request comes from. */
 export const BRANCH = 'exp';
+/** Where a fork's head branch lives, when `repo.event.fork` is set. */
+export const FORK = 'fork-owner/pricing';
 
 export interface ActionRun {
   code: number | null;
@@ -25,7 +29,22 @@ export interface ActionRun {
   summary: string;
 }
 
+/** The event the actions see: `pull_request` by an owner unless a test says otherwise. */
+export interface PrEvent {
+  name: 'pull_request' | 'pull_request_target';
+  /** The activity type: `opened`, `synchronize`, `labeled`, … */
+  action: string;
+  /** The label a `labeled` event added (`mxn:run` approves). */
+  label?: string;
+  /** `author_association` of the pull request: `OWNER`, `MEMBER`, `COLLABORATOR` are trusted. */
+  authorAssociation: string;
+  /** The head branch lives in a fork (`fork-owner/pricing`). */
+  fork?: boolean;
+}
+
 export interface PrRepo {
+  /** The event of the next action spawned; tests change it in place. */
+  event: PrEvent;
   /** Temp folder holding origin.git, the work tree and the action files. */
   dir: string;
   /** The bare repository standing in for GitHub's. */
@@ -83,7 +102,9 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   await mkdir(work);
   git(work, 'init', '--quiet', '--initial-branch=main');
   git(work, 'remote', 'add', 'origin', origin);
-  for (const link of ['data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(work, link));
+  // the data is copied: a dataset path through a symlink out of the project is refused
+  await cp(path.join(repoRoot, 'data'), path.join(work, 'data'), { recursive: true });
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(work, 'node_modules'));
   for (const model of options.models ?? ['ridge', 'knn'])
     await cp(path.join(repoRoot, 'models', model), path.join(work, 'models', model), { recursive: true });
   await writeFile(path.join(work, 'package.json'), '{ "private": true }\n');
@@ -97,6 +118,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   git(work, 'add', '.');
   git(work, 'commit', '--quiet', '-m', `Add the ${options.experiment.name} experiment`);
   git(work, 'push', '--quiet', 'origin', BRANCH);
+  const prEvent: PrEvent = { name: 'pull_request', action: 'synchronize', authorAssociation: 'OWNER' };
 
   async function action(
     name: string,
@@ -106,17 +128,21 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   ): Promise<ActionRun> {
     const event = path.join(dir, 'event.json');
     const sha = git(work, 'rev-parse', 'HEAD');
+    const labels = prEvent.label ? [{ name: prEvent.label }] : [];
     await writeFile(
       event,
       JSON.stringify({
-        action: 'synchronize',
+        action: prEvent.action,
         number: PR,
+        ...(prEvent.label ? { label: { name: prEvent.label } } : {}),
         pull_request: {
           number: PR,
-          head: { ref: BRANCH, sha, repo: { full_name: REPO } },
+          author_association: prEvent.authorAssociation,
+          labels,
+          head: { ref: BRANCH, sha, repo: { full_name: prEvent.fork ? FORK : REPO } },
           base: { ref: 'main', repo: { full_name: REPO } },
         },
-        repository: { full_name: REPO },
+        repository: { full_name: REPO, default_branch: 'main' },
       }),
     );
     const output = path.join(dir, `${name}-output.txt`);
@@ -127,7 +153,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_NAME: prEvent.name,
       GITHUB_EVENT_PATH: event,
       GITHUB_REPOSITORY: REPO,
       GITHUB_API_URL: github.url,
@@ -162,6 +188,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   }
 
   return {
+    event: prEvent,
     dir,
     origin,
     work,
@@ -190,4 +217,104 @@ export function parseOutputs(text: string): Record<string, string> {
   const pattern = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm;
   for (const match of text.matchAll(pattern)) outputs[match[1]!] = match[3]!;
   return outputs;
+}
+
+export interface JobsOptions {
+  /** The workflow's `github.token`: given to plan and publish, never to the run job. */
+  token: string;
+  /** The jobs' environment (MXN_STAGING, emulators, …). */
+  env?: NodeJS.ProcessEnv;
+  rerun?: 'none' | 'failed' | 'all';
+  /** Registry for the run job's build-images step (the workflow runs it when MXN_REGISTRY is set). */
+  registry?: string;
+  /** What the publish job links as the full report. */
+  reportUrl?: string;
+  /** Called between the plan job and the run job (e.g. to push an image the workflow's buildx would build). */
+  afterPlan?: (plan: ActionRun) => Promise<unknown> | undefined;
+}
+
+export interface ExperimentJobs {
+  experiment: string;
+  /** The run job's build-images step, when `registry` is given. */
+  images?: ActionRun;
+  run: ActionRun;
+  /** The uploaded artifact: the run's results folder, as the publish job downloads it. */
+  artifact: string;
+  /** The publish job; none when the run left no results folder (the workflow's download would fail). */
+  publish?: ActionRun;
+}
+
+export interface JobsRun {
+  plan: ActionRun;
+  /** Why the run job did not start (the workflow's gate), if it did not. */
+  skipped?: string;
+  experiments: ExperimentJobs[];
+}
+
+/**
+ * Plays the experiment workflow for `repo.event`: the plan job (with the token); then, when the
+ * workflow's gate lets it (an untrusted pull request only on the `mxn:run` label's event, with the
+ * plan's `approved-sha` equal to the head), per experiment the run job with no GitHub token at all
+ * (it checks that the run made no GitHub request), its results folder copied out as the artifact
+ * and removed from the checkout, and the publish job reporting from that artifact.
+ */
+export async function runJobs(repo: PrRepo, github: GitHubFake, options: JobsOptions): Promise<JobsRun> {
+  const env = options.env ?? {};
+  const rerun = options.rerun ?? 'none';
+  const plan = await repo.action('plan', { token: options.token, rerun }, env);
+  const experiments: ExperimentJobs[] = [];
+  const files = plan.code === 0 || plan.outputs.experiments ? (JSON.parse(plan.outputs.experiments || '[]') as string[]) : [];
+  const head = repo.git(repo.work, 'rev-parse', 'HEAD');
+  const approvedSha = plan.outputs['approved-sha'] ?? '';
+  const { name, action, label } = repo.event;
+  const skipped = !files.length
+    ? 'no runnable experiment'
+    : name === 'pull_request_target' && !(action === 'labeled' && label === 'mxn:run' && approvedSha === head)
+      ? `untrusted pull request not approved for ${head.slice(0, 12)} (approved-sha: ${approvedSha || 'none'})`
+      : undefined;
+  if (skipped) return { plan, skipped, experiments };
+  await options.afterPlan?.(plan);
+  for (const [index, experiment] of files.entries()) {
+    const before = github.requests.length;
+    const images = options.registry
+      ? await repo.action('build-images', { experiments: experiment, registry: options.registry }, env)
+      : undefined;
+    const noToken = { ...env, GITHUB_TOKEN: '', INPUT_TOKEN: '' };
+    const run = await repo.action(
+      'run',
+      {
+        experiment,
+        rerun,
+        'approved-sha': approvedSha,
+        ...(images?.outputs.images ? { images: images.outputs.images } : {}),
+      },
+      noToken,
+    );
+    if (github.requests.length !== before)
+      throw new Error(`the run job called GitHub (${github.requests.slice(before).map((item) => `${item.method} ${item.path}`)})`);
+    const artifact = path.join(repo.dir, `mxn-results-${index}-${Date.now()}`);
+    if (!run.outputs.dir) {
+      experiments.push({ experiment, ...(images ? { images } : {}), run, artifact });
+      continue;
+    }
+    // the workflow uploads these three files; the publish job's checkout has no run output, only the artifact
+    const dir = path.resolve(repo.work, run.outputs.dir);
+    await mkdir(artifact);
+    for (const file of ['results.json', 'summary.md', 'report.html']) {
+      await cp(path.join(dir, file), path.join(artifact, file));
+      await rm(path.join(dir, file));
+    }
+    const publish = await repo.action(
+      'report',
+      {
+        'results-dir': artifact,
+        token: options.token,
+        commit: String(name !== 'pull_request_target'),
+        ...(options.reportUrl ? { 'report-url': options.reportUrl } : {}),
+      },
+      env,
+    );
+    experiments.push({ experiment, ...(images ? { images } : {}), run, artifact, publish });
+  }
+  return { plan, experiments };
 }

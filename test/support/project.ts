@@ -1,9 +1,9 @@
 /**
  * A throwaway project for end-to-end tests: its own experiments/, .mxn/ and results/, with the
- * repository's models/, data/ and node_modules/ linked in, so runs never touch the repo's cache.
+ * repository's models/ and node_modules/ linked in and its data/ copied, so runs never touch the repo's cache.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,9 @@ export interface E2eProject {
 export async function e2eProject(links: string[] = ['models', 'data', 'node_modules']): Promise<E2eProject> {
   const root = await mkdtemp(path.join(tmpdir(), 'mxn-e2e-'));
   for (const link of links) {
-    if (link !== 'models') await symlink(path.join(repoRoot, link), path.join(root, link));
+    // The data is copied (a few hundred KB): an untrusted run refuses a dataset path through a symlink out of the project.
+    if (link === 'data') await cp(path.join(repoRoot, 'data'), path.join(root, 'data'), { recursive: true });
+    else if (link !== 'models') await symlink(path.join(repoRoot, link), path.join(root, link));
     else {
       // A folder of the project's own that links each of the repository's models: the models a test writes stay in the project.
       await mkdir(path.join(root, 'models'));

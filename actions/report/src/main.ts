@@ -1,17 +1,22 @@
 // Thin entry: read inputs, call reportStep, set outputs, fail once with a clear message.
+// The publish job: the tool from the trusted commit, the results from the run job's artifact (data only).
+import path from 'node:path';
 import * as core from '@actions/core';
-import { failAction, githubApi, readEventContext, reportStep } from '@mxn/github';
+import { experimentOfResults, failAction, githubApi, readEventContext, reportStep } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
   const pr = context.pullRequest;
-  const branch = core.getInput('branch') || pr?.headRef || context.refName;
-  const commit = core.getInput('commit') !== 'false' && !pr?.fromFork;
+  const commit = core.getInput('commit') !== 'false';
   // the sha the run checked out: the results are pushed only while the branch still points at it
   const expectedHead = core.getInput('branch') ? undefined : pr?.headSha || process.env.GITHUB_SHA;
+  const resultsDir = core.getInput('results-dir') ? path.resolve(core.getInput('results-dir')) : undefined;
+  const experiment = core.getInput('experiment') || (resultsDir ? await experimentOfResults(resultsDir) : '');
   const result = await reportStep({
-    root: process.cwd(),
-    experiment: core.getInput('experiment', { required: true }),
+    root: path.resolve(core.getInput('root') || '.'),
+    experiment: experiment || core.getInput('experiment', { required: true }),
+    ...(resultsDir ? { resultsDir } : {}),
+    ...(pr ? { recordCommit: pr.headSha } : {}),
     ...(core.getInput('report-url') ? { reportUrl: core.getInput('report-url') } : {}),
     ...(pr
       ? {
@@ -19,19 +24,14 @@ async function main(): Promise<void> {
           comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } },
         }
       : {}),
-    ...(commit && branch ? { commitTo: branch } : {}),
+    // the branch is the report step's choice (commitTarget): never a pull request's default or base branch, nor a fork's
+    ...(commit ? { commit: { event: context, ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}) } } : {}),
     ...(expectedHead ? { expectedHead } : {}),
     repositoryUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.repo.owner}/${context.repo.repo}`,
   });
   if (result.comment) core.setOutput('comment-id', String(result.comment.id));
   core.setOutput('commit', result.commit.sha ?? '');
-  core.info(
-    result.commit.committed
-      ? `committed ${result.commit.sha}: ${result.commit.message}`
-      : result.commit.skipped
-        ? `not committed: ${branch} has moved since the run's commit (its newer run reports for it)`
-        : 'results summary unchanged or run cancelled; nothing committed',
-  );
+  core.info(result.commitNote);
 }
 
 main().catch((error: unknown) => failAction(error, 'mxn report', core));

@@ -1,8 +1,10 @@
 // Thin entry: read inputs, call runStep, set outputs, fail once with a clear message.
+// No GitHub token: this job runs pull-request code; the publish job posts the results.
 // SIGINT/SIGTERM (a superseded or cancelled run) cancel the backend's cells; near the 6-hour limit they detach.
+import path from 'node:path';
 import * as core from '@actions/core';
 import { parseCellFilter } from '@mxn/core';
-import { failAction, githubApi, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
+import { failAction, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -15,23 +17,17 @@ async function main(): Promise<void> {
     ...(core.getInput('backend') ? { backend: core.getInput('backend') } : {}),
     rerun: (core.getInput('rerun') || 'none') as Rerun,
     only: core.getMultilineInput('only').map(parseCellFilter),
-    // a fork's code never runs as a process on the runner: containers only
-    untrusted: pr?.fromFork === true,
+    // an untrusted pull request runs only its approved commit, and never as a process on the runner
+    ...(pr ? { pullRequest: { trusted: pr.trusted, headSha: pr.headSha }, baseRef: pr.baseRef } : {}),
+    ...(core.getInput('approved-sha') ? { approvedSha: core.getInput('approved-sha') } : {}),
     ...(images ? { images: JSON.parse(images) as Record<string, string> } : {}),
-    ...(pr
-      ? {
-          baseRef: pr.baseRef,
-          comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } },
-        }
-      : {}),
-    progressIntervalMs: Number(core.getInput('progress-interval') || 30) * 1000,
-    ...(context.runUrl ? { runUrl: context.runUrl } : {}),
     signal: stop.signal,
     log: (line) => core.info(line),
   });
   stop.dispose();
   core.setOutput('experiment', result.results.experiment);
   core.setOutput('results', result.written.results);
+  core.setOutput('dir', path.dirname(result.written.results));
   core.setOutput('report', result.written.report);
   core.setOutput('failed', String(result.failed));
   core.setOutput('cancelled', String(result.cancelled));

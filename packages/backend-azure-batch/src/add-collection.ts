@@ -4,7 +4,7 @@
  * with one change: the SDK's mapper serializer (which walks every task twice, once "for validation"
  * and once for real, and costs ~20 ms per 100-task chunk) is replaced by `JSON.stringify` of bodies
  * that are already in the REST shape (task-bodies.ts builds them; add-collection.test.ts checks that
- * the SDK would send the same JSON).
+ * the SDK would send the same JSON, but for `containerHostBatchBindMounts`, a 2025-06-01 member it drops).
  */
 import type { BatchServiceModels } from '@azure/batch';
 import type { BatchClient } from './client.js';

@@ -48,7 +48,7 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
 
   it('reports a cell that fails every attempt failed, with its stderr tail, and still runs the aggregate', async () => {
     const { spec, store } = await staged([{ id: 'good' }, { id: 'bad', env: { FAIL_CODE: '4' } }], {
-      limits: { concurrency: 2, retries: 2, timeoutMs: 60_000 },
+      limits: { concurrency: 2, retries: 2, retryModelFailures: true, timeoutMs: 60_000 },
     });
     const events: TaskEvent[] = [];
     const outcome = await loop.backend({ poolId: 'faults' }).run(spec, { onEvent: (e) => events.push(e) });
@@ -190,7 +190,11 @@ describe('azure-batch backend against the loopback service', { timeout: 30_000 }
     // One URL per input blob (listed at submission), none a container URL.
     expect(inputs.map((file) => file.filePath).sort()).toEqual(['in/nested/extra.txt', 'in/x.txt']);
     expect(inputs.every((file) => file.httpUrl && !file.storageContainerUrl)).toBe(true);
-    expect(task.containerSettings).toEqual({ imageName: CONTRACT_IMAGE, workingDirectory: 'containerImageDefault' });
+    expect(task.containerSettings).toEqual({
+      imageName: CONTRACT_IMAGE,
+      workingDirectory: 'containerImageDefault',
+      containerHostBatchBindMounts: [{ source: 'Task', isReadOnly: false }],
+    });
     const output = task.outputFiles![0]!.destination!.container as { containerUrl: string };
     const x = inputs.find((file) => file.filePath === 'in/x.txt')!.httpUrl!;
     const expiry = (url: string) => Date.parse(new URL(url).searchParams.get('se')!);

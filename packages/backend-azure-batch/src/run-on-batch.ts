@@ -1,6 +1,6 @@
 /** One run on Azure Batch: pool, job, staged manifest, task submission, watching, cleanup. */
 import { retry, runPool, sleep } from '@mxn/async';
-import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
+import { BackendError, exitCodeRetries, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
 import { listAll, openStore, type Store } from '@mxn/storage';
 import { writeAggregateInputs } from './aggregate-inputs.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
@@ -88,7 +88,7 @@ export async function runOnBatch(
   const bodySettings = (task: TaskSpec): TaskBodySettings => ({
     sas,
     image: images.get(task)!,
-    retries: spec.limits.retries,
+    retries: exitCodeRetries(spec.limits),
     timeoutMs,
     workingDirectory: options.workingDirectory === 'task' ? 'taskWorkingDirectory' : 'containerImageDefault',
   });

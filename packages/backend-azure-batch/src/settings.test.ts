@@ -57,8 +57,8 @@ describe('azure-batch settings in an experiment file', () => {
       '7:3: unknown key "maxNode" in compute; did you mean "maxNodes"?',
     ]);
     expect(await problems('  backend: azure-batch\n  keepJob: true\n')).toEqual([
-      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, timeout, ' +
-        'staging, cache, pool, autoPool, vmSize, image, nodeAgent, maxNodes, taskSlotsPerNode, spot, workingDirectory',
+      '7:3: unknown key "keepJob" in compute; expected one of: backend, concurrency, retries, retryModelFailures, timeout, ' +
+        'staging, cache, maxCells, pool, autoPool, vmSize, image, nodeAgent, maxNodes, taskSlotsPerNode, spot, workingDirectory',
     ]);
   });
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { azureBlobStore, type Store } from '@mxn/storage';
+import { cachePaths, storeAddresses } from '@mxn/core';
+import { azureBlobStore, joinKey, type Store } from '@mxn/storage';
 import { startAzurite, type AzuriteHandle } from '@mxn/emulators';
 import { stagingSas } from './staging-sas.js';
 
@@ -43,6 +44,24 @@ describe('staging SAS URLs', () => {
     // Signed for its blob: the same token on the labels is refused.
     expect((await get(train.replace('inputs/k1/train.parquet', 'labels/k1/labels.parquet')))[0]).toBe(403);
     expect((await stagingSas(store, 600, { containerRead: true })).readUrl).toMatch(/sp=rl/);
+  });
+
+  it('covers nothing of the cache store: labels, results and digests sit in a container the tokens are refused in', async () => {
+    const { cache } = storeAddresses({ root: '/p', spec: { compute: {} } }, { staging: store.uri, env: {} });
+    expect(cache).toBe(store.uri.replace('/sas/', '/sas-private/'));
+    const harness = await azureBlobStore({ uri: cache, connectionString: azurite.connectionString });
+    const labels = joinKey(cachePaths.labels('k1'), 'labels.parquet');
+    await harness.write(labels, 'labels');
+    const sas = await stagingSas(store, 600, { containerRead: true });
+    // A task's SAS on the cache container's URL (`<endpoint>/sas-private?<sas>`), for the cache store's blob names.
+    const cacheContainer = (url: string) => url.replace(/\/sas\?/, '/sas-private?');
+    expect(cacheContainer(sas.writeUrl)).toContain('/sas-private?');
+    for (const key of [labels, cachePaths.cell('k1'), cachePaths.digest(cachePaths.cell('k1'))]) {
+      expect(await put(cacheContainer(sas.writeUrl), sas.blobName(key))).toBe(403);
+    }
+    expect((await get(cacheContainer(sas.readUrl!).replace('?', `/${sas.blobName(labels)}?`)))[0]).toBe(403);
+    expect(await put(sas.writeUrl, 'outputs/ok.txt')).toBe(201);
+    expect(await harness.head(cachePaths.cell('k1'))).toBeUndefined();
   });
 
   it('gives tokens that really expire', { timeout: 15_000 }, async () => {

@@ -2,14 +2,16 @@
  * What a task may reach in the staging container, as SAS URLs:
  * - a cell's inputs: one read-only blob SAS (`sr=b`, `sp=r`) per object under its input prefix
  *   (listed at submission time), so a cell can read exactly its own `train.parquet` / `test.parquet`
- *   (and any other file staged there) — not the held-out labels, other cells' inputs or outputs, or
- *   the cache;
+ *   (and any other file staged there) — not other cells' inputs or outputs;
  * - outputs: one container SAS with create+write only (`sp=cw`), the `containerUrl` Batch output files
- *   need. It cannot read, list or delete; it CAN create or overwrite any blob in the container (Blob SAS
- *   on a flat-namespace account is not prefix-scoped), until it expires;
+ *   need (the API asks for a SAS "granting write permissions to the container", and `out/**` names
+ *   files unknown at submission). It cannot read, list or delete; it CAN create or overwrite any blob
+ *   in the container (Blob SAS on a flat-namespace account is not prefix-scoped), until it expires;
  * - the aggregate only: a container SAS with read+list (`sp=rl`), since it downloads every cell's
  *   outputs, which do not exist yet when it is submitted (and per-blob URLs for 10,000 cells would not
  *   fit a task body).
+ * None covers the held-out labels or the cell cache: they live in the cache store, another container
+ * (`storeAddresses` of @mxn/core; docs/security.md).
  */
 import type { BatchServiceModels } from '@azure/batch';
 import { BackendError } from '@mxn/core';

@@ -51,8 +51,13 @@ describe('task bodies', () => {
     expect(body).toMatchObject({
       id: '7',
       displayName: 'c',
-      containerSettings: { imageName: 'img:1', workingDirectory: 'containerImageDefault' },
       constraints: { maxTaskRetryCount: 2, maxWallClockTime: 'PT90S' },
+    });
+    // Only the task's own folder is mounted into the container, not the node's whole AZ_BATCH_NODE_ROOT_DIR.
+    expect(body.containerSettings).toEqual({
+      imageName: 'img:1',
+      workingDirectory: 'containerImageDefault',
+      containerHostBatchBindMounts: [{ source: 'Task', isReadOnly: false }],
     });
     // Exactly the cell's own input blobs, each by its own URL: no container URL reaches a cell.
     expect(body.resourceFiles).toEqual(inputs);
@@ -86,6 +91,7 @@ describe('task bodies', () => {
     };
     const body = aggregateTaskBody(spec.aggregate, 3, ['out/ok', 'out/bad', 'out/lost', 'out/old'], { ...settings, timeoutMs: 0 });
     expect(body.dependsOn).toEqual({ taskIdRanges: [{ start: 1, end: 3 }] });
+    expect(body.containerSettings?.containerHostBatchBindMounts).toEqual([{ source: 'Task', isReadOnly: false }]);
     expect(body.constraints?.maxWallClockTime).toBeUndefined();
     // What the node would have downloaded:
     const work = path.join(dir, 'agg');

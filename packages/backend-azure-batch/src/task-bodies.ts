@@ -9,7 +9,19 @@ import { BackendError, type TaskSpec } from '@mxn/core';
 import { shCommandLine, shellQuote } from './shell.js';
 import type { StagingSas } from './staging-sas.js';
 
-export type TaskBody = BatchServiceModels.TaskAddParameter;
+/** A `ContainerHostBatchBindMountEntry` (2025-06-01): a Batch data path mounted into a task's container. */
+interface BindMountEntry {
+  source: 'Shared' | 'Startup' | 'VfsMounts' | 'Task' | 'JobPrep' | 'Applications';
+  isReadOnly?: boolean;
+}
+
+/**
+ * A task body in the 2025-06-01 REST shape. The SDK's (2022-10-01) `TaskContainerSettings` has no
+ * `containerHostBatchBindMounts` and its serializer would drop it; add-collection sends these bodies as JSON.
+ */
+export type TaskBody = Omit<BatchServiceModels.TaskAddParameter, 'containerSettings'> & {
+  containerSettings?: BatchServiceModels.TaskContainerSettings & { containerHostBatchBindMounts?: BindMountEntry[] };
+};
 
 export interface TaskBodySettings {
   /** The container URLs and blob names (cells' input URLs are passed to `cellTaskBody` on their own). */
@@ -80,7 +92,13 @@ function common(task: TaskSpec, settings: TaskBodySettings, script: string[]): O
   return {
     displayName: task.id,
     commandLine: shCommandLine(script.join('\n')),
-    containerSettings: { imageName: settings.image, workingDirectory: settings.workingDirectory },
+    containerSettings: {
+      imageName: settings.image,
+      workingDirectory: settings.workingDirectory,
+      // Only the task's own folder (AZ_BATCH_TASK_DIR), not all of AZ_BATCH_NODE_ROOT_DIR: a cell cannot
+      // see or change the folders of other tasks on its node. Read-write, for its working directory.
+      containerHostBatchBindMounts: [{ source: 'Task', isReadOnly: false }],
+    },
     environmentSettings: Object.entries(task.env).map(([name, value]) => ({ name, value })),
     outputFiles: outputFiles(settings.sas, task.outputPrefix),
     constraints: {

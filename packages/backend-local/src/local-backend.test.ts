@@ -182,13 +182,16 @@ JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: pro
     const controller = new AbortController();
     const events: TaskEvent[] = [];
     const started = Date.now();
-    const outcome = await localBackend({ retryBaseMs: 60_000 }).run(spec([task('failing', node('process.exit(1)'))], { retries: 3 }), {
-      signal: controller.signal,
-      onEvent: (event) => {
-        events.push(event);
-        if (event.state === 'retrying') controller.abort();
+    const outcome = await localBackend({ retryBaseMs: 60_000 }).run(
+      spec([task('failing', node('process.exit(1)'))], { retries: 3, retryModelFailures: true }),
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          events.push(event);
+          if (event.state === 'retrying') controller.abort();
+        },
       },
-    });
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     expect(outcome).toMatchObject({ cancelled: true, tasks: [{ status: 'cancelled', attempts: 1 }] });
     expect(events.map((event) => event.state)).toEqual(['queued', 'running', 'retrying', 'cancelled']);
@@ -196,9 +199,12 @@ JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: pro
 
   it('waits with growing delays between attempts', async () => {
     const events: TaskEvent[] = [];
-    await localBackend({ retryBaseMs: 150 }).run(spec([task('failing', node('process.exit(1)'))], { retries: 2 }), {
-      onEvent: (event) => events.push(event),
-    });
+    await localBackend({ retryBaseMs: 150 }).run(
+      spec([task('failing', node('process.exit(1)'))], { retries: 2, retryModelFailures: true }),
+      {
+        onEvent: (event) => events.push(event),
+      },
+    );
     const at = (state: string, attempt: number) => events.find((event) => event.state === state && event.attempt === attempt)!.at.getTime();
     // Delays are 50–100 % of 150 ms, then of 300 ms.
     expect(at('running', 2) - at('retrying', 1)).toBeGreaterThanOrEqual(70);

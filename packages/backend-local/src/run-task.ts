@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { backoffDelay, sleep } from '@mxn/async';
-import { formatDuration, type ComputeLimits, type TaskEvent, type TaskOutcome, type TaskSpec, type TaskState } from '@mxn/core';
+import {
+  formatDuration,
+  shouldRetry,
+  type AttemptFailure,
+  type ComputeLimits,
+  type TaskEvent,
+  type TaskOutcome,
+  type TaskSpec,
+  type TaskState,
+} from '@mxn/core';
 import type { Store } from '@mxn/storage';
 import type { ResolvedOptions } from './options.js';
 import type { PreparedTask, TaskRuntime } from './runtimes/runtime.js';
@@ -19,7 +28,9 @@ export interface RunContext {
   emit(task: TaskSpec, state: TaskState, attempt: number, extra?: Pick<TaskEvent, 'exitCode' | 'message'>): void;
 }
 
-type AttemptEnd = { ok: true } | { ok: false; cancelled: boolean; message: string; exitCode?: number; error: string };
+type AttemptEnd =
+  | { ok: true }
+  | { ok: false; cancelled: boolean; message: string; exitCode?: number; error: string; failure: AttemptFailure };
 
 /**
  * Runs one task to its end: attempts with retries and backoff, emitting `running`, `retrying`
@@ -75,7 +86,7 @@ export async function runTask(context: RunContext, task: TaskSpec): Promise<Task
         return finish('succeeded', { exitCode: 0 });
       }
       if (end.cancelled || signal.aborted) return cancelled();
-      if (attempt > limits.retries) {
+      if (!shouldRetry(limits, end.failure, attempt)) {
         context.emit(task, 'failed', attempt, { exitCode: end.exitCode, message: end.message });
         return finish('failed', { exitCode: end.exitCode, error: end.error });
       }
@@ -108,7 +119,7 @@ async function runAttempt(
     await folders.prepare(signal);
   } catch (error) {
     const message = `staging the inputs failed: ${(error as Error).message}`;
-    return { ok: false, cancelled: false, message, error: message };
+    return { ok: false, cancelled: false, message, error: message, failure: 'infrastructure' };
   }
   const stderrFile = path.join(folders.outputDir, 'stderr.txt');
   const result = await prepared
@@ -124,13 +135,14 @@ async function runAttempt(
       signal,
     })
     .catch((error: unknown): AttemptResult => ({ kind: 'notStarted', error: error as Error }));
-  if (result.kind === 'cancelled') return { ok: false, cancelled: true, message: 'cancelled', error: 'cancelled' };
+  if (result.kind === 'cancelled')
+    return { ok: false, cancelled: true, message: 'cancelled', error: 'cancelled', failure: 'infrastructure' };
 
   try {
     await folders.publish();
   } catch (error) {
     const message = `uploading the outputs failed: ${(error as Error).message}`;
-    return { ok: false, cancelled: false, message, error: message };
+    return { ok: false, cancelled: false, message, error: message, failure: 'infrastructure' };
   }
   if (result.kind === 'exited' && result.exitCode === 0) return { ok: true };
 
@@ -142,6 +154,7 @@ async function runAttempt(
     message,
     exitCode: result.kind === 'exited' ? result.exitCode : undefined,
     error: tail ? `${message}\n${tail}` : message,
+    failure: result.kind === 'timedOut' ? 'timeout' : 'model',
   };
 }
 

@@ -60,7 +60,9 @@ describe('local settings in an experiment file', () => {
     ]);
   });
 
-  it('keeps aws-batch refused: it is in the schema but not available yet', async () => {
-    expect(await problems('  backend: aws-batch\n')).toEqual(['6:12: backend "aws-batch" is not available yet; use local or azure-batch']);
+  it('refuses local settings under aws-batch too', async () => {
+    expect(await problems('  backend: aws-batch\n  network: true\n')).toEqual([
+      '7:3: unknown key "network" in compute; network is a setting of backend local, and compute.backend is aws-batch',
+    ]);
   });
 });

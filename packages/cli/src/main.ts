@@ -1,5 +1,6 @@
 /** The `mxn` command: a thin shell over @mxn/core. */
 import { buildCommand } from './commands/build.js';
+import { logsCommand } from './commands/logs.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -8,13 +9,19 @@ import { validateCommand } from './commands/validate.js';
 import { defaultOutput, type Output } from './output.js';
 import { reportError } from './report-error.js';
 
-const COMMANDS: Record<string, (argv: string[], output: Output) => Promise<number>> = {
+/** What every command may read besides its own flags: `--verbose` (error causes; `run`: the model's live output). */
+export interface CommandContext {
+  verbose: boolean;
+}
+
+const COMMANDS: Record<string, (argv: string[], output: Output, context: CommandContext) => Promise<number>> = {
   validate: validateCommand,
   plan: planCommand,
   run: runCommand,
   report: reportCommand,
   sync: syncCommand,
   build: buildCommand,
+  logs: logsCommand,
 };
 
 const USAGE = `usage: mxn <command> [options]
@@ -25,8 +32,10 @@ const USAGE = `usage: mxn <command> [options]
   report <results.json>        render summary.md and report.html from results
   sync <source> <destination>  copy objects between paths, s3:// and az:// (skips identical ones)
   build <experiment.yaml>      build the model images (--push: and push them to the registry)
+  logs <experiment.yaml> <cell>  print a cell's stdout and stderr (a cell id or model=…,dataset=…)
 
-Add --help after a command for its options. --verbose shows error causes; --version the version.`;
+Add --help after a command for its options. --verbose shows error causes (and with run, one cell's live output);
+--version the version.`;
 
 export async function main(argv: string[], output: Output = defaultOutput()): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -46,7 +55,7 @@ export async function main(argv: string[], output: Output = defaultOutput()): Pr
     return 2;
   }
   try {
-    return await command(rest, output);
+    return await command(rest, output, { verbose });
   } catch (error) {
     return reportError(error, output, verbose);
   }

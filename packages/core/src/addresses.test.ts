@@ -90,18 +90,27 @@ describe('cachePaths', () => {
     expect(cachePaths.cellKeyOf(`${cachePaths.cellsPrefix}${key}.tmp`)).toBeUndefined();
     expect(cachePaths.cellKeyOf(cachePaths.aggregate(key))).toBeUndefined();
   });
+
+  it("keeps digests and labels out of the cells' prefix, so a lookup never takes them for results", () => {
+    const key = cellKey(cell);
+    for (const stored of [cachePaths.digest(cachePaths.cell(key)), cachePaths.labels(key)]) {
+      expect(stored.startsWith(cachePaths.cellsPrefix)).toBe(false);
+      expect(cachePaths.cellKeyOf(stored)).toBeUndefined();
+    }
+    expect(cachePaths.digest(cachePaths.cell(key))).not.toBe(cachePaths.digest(cachePaths.aggregate(key)));
+  });
 });
 
 describe('stagingPaths', () => {
-  it('keeps held-out labels outside every prefix a task is given', () => {
+  it('gives every task prefix its own place', () => {
     const task = [
       stagingPaths.inputs('k'),
       stagingPaths.cellOutput('k'),
       stagingPaths.aggregateInput('r'),
       stagingPaths.aggregateOutput('r'),
     ];
-    for (const prefix of task) expect(stagingPaths.labels('k').startsWith(`${prefix}/`) || stagingPaths.labels('k') === prefix).toBe(false);
     expect(new Set(task).size).toBe(task.length);
+    expect(Object.keys(stagingPaths)).not.toContain('labels');
   });
 
   it('publishes cells by readable id beside the aggregate', () => {
@@ -129,6 +138,32 @@ describe('storeAddresses', () => {
       cache: 's3://cache',
     });
     expect(storeAddresses(experiment(), { staging: 's3://flag', env: {} })).toEqual({ staging: 's3://flag', cache: 's3://flag' });
+    expect(storeAddresses(experiment(), { env: {} })).toEqual({ staging: '/p/.mxn', cache: '/p/.mxn' });
+  });
+
+  it('keeps the cache of a Blob staging store in a sibling container no task token covers', () => {
+    expect(storeAddresses(experiment(), { staging: 'az://acct/mxn/staging/run', env: {} })).toEqual({
+      staging: 'az://acct/mxn/staging/run',
+      cache: 'az://acct/mxn-private/staging/run',
+    });
+    expect(storeAddresses(experiment(), { backend, env: {} }).cache).toBe('az://acct/backend-private');
+    expect(storeAddresses(experiment(), { staging: 'https://acct.blob.core.windows.net/mxn/a%20b', env: {} }).cache).toBe(
+      'https://acct.blob.core.windows.net/mxn-private/a%20b',
+    );
+    expect(storeAddresses(experiment({ cache: 'az://acct/other/c' }), { staging: 'az://acct/mxn/s', env: {} }).cache).toBe(
+      'az://acct/other/c',
+    );
+  });
+
+  it('refuses a cache a task token could write, and a staging store it cannot find a private sibling for, naming the file', () => {
+    const file = { root: '/p', file: '/p/experiments/x.yaml', spec: { compute: { cache: 'az://ACCT/mxn/cache' } } };
+    expect(() => storeAddresses(file, { staging: 'az://acct/mxn/staging', env: {} })).toThrow(
+      /^\/p\/experiments\/x\.yaml: compute\.cache az:\/\/ACCT\/mxn\/cache is in the staging container mxn/,
+    );
+    expect(() => storeAddresses(experiment(), { staging: `az://acct/${'c'.repeat(60)}/s`, env: {} })).toThrow(/too long/);
+    expect(() => storeAddresses(experiment(), { staging: 'https://acct.blob.core.windows.net/mxn/s?sv=1&sig=x', env: {} })).toThrow(
+      /carries a SAS/,
+    );
   });
 });
 

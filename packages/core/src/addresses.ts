@@ -1,9 +1,12 @@
 /**
  * Every key and every address mxn uses, in one place: the content keys of a dataset split, a cell,
  * a run and an aggregate; where the cell cache keeps results; where a run's files live in the
- * staging store; and which stores a run stages in and caches to. Nothing else builds these.
+ * staging store; and which stores a run stages in and caches to (the staging store, which task tokens
+ * reach, and the cache store, which only the harness writes). Nothing else builds these.
  */
 import path from 'node:path';
+import { MxnError } from '@mxn/errors';
+import { parseBlobUri } from '@mxn/storage';
 import type { Backend } from './backend.js';
 import { PROTOCOL_VERSION } from './backend.js';
 import { hashValue } from './plan/hash.js';
@@ -65,7 +68,10 @@ export function aggregateKey(aggregate: unknown, cells: Array<{ key: string; out
   return hashValue({ aggregate, cells: cells.map((cell) => [cell.key, cell.outcome]) });
 }
 
-/** Where the cell cache keeps results, in the cache store. */
+/**
+ * What the harness keeps in the cache store, the store no task token covers: cached results, the
+ * digests it recorded of them, and the held-out labels.
+ */
 export const cachePaths = {
   /** Prefix of every stored cell result. */
   cellsPrefix: 'cache/',
@@ -76,14 +82,20 @@ export const cachePaths = {
     storedPath.startsWith('cache/') && storedPath.endsWith('.json') ? storedPath.slice('cache/'.length, -'.json'.length) : undefined,
   /** One JSON result per aggregate key. */
   aggregate: (key: string) => `aggregates/${key}.json`,
+  /** The digest the harness recorded of what it stored at `storedPath` (a cell's or an aggregate's result). */
+  digest: (storedPath: string) => `digests/${storedPath}.sha256`,
+  /** The held-out labels of a split: written and read by the harness, never given to a task. */
+  labels: (key: string) => `labels/${key}`,
 };
 
-/** Where a run's files live in the staging store. Tasks see only their own prefixes. */
+/**
+ * Where a run's files live in the staging store. Tasks are given URLs for their own prefixes, but on
+ * Azure Batch a task's output token covers the whole container: nothing the harness relies on (labels,
+ * the cache) lives here.
+ */
 export const stagingPaths = {
   /** A dataset split's task inputs: train.parquet (with target) and test.parquet (features only). */
   inputs: (key: string) => `inputs/${key}`,
-  /** The held-out labels of a split: read by the harness, never given to a task. */
-  labels: (key: string) => `labels/${key}`,
   /** A cell's outputs, by content key: predictions, metrics.json, artifacts, stdout.txt, stderr.txt. */
   cellOutput: (key: string) => `cells/${key}/output`,
   aggregateInput: (runId: string) => `runs/${runId}/aggregate/input`,
@@ -107,20 +119,30 @@ export const projectPaths = {
 
 /** Which stores a run uses; the engine opens them, nothing else decides. */
 export interface StoreAddresses {
-  /** Staged inputs, task outputs and (unless `cache` differs) the cell cache. */
+  /** Staged task inputs and task outputs: what task tokens reach. */
   staging: string;
-  /** The cell cache. */
+  /**
+   * The harness's own store: the cell cache, the digests of what it cached, and the held-out labels.
+   * Never inside a task token's reach: on Azure Blob it is another container than the staging store's.
+   */
   cache: string;
 }
+
+/** Suffix of the container that holds the cache and the labels beside an Azure Blob staging container. */
+const PRIVATE_CONTAINER_SUFFIX = '-private';
 
 /**
  * The staging and cache rule. Staging: the `--staging` override, else `compute.staging`, else
  * `MXN_STAGING`, else the backend's own default (cloud backends need a store their tasks can
- * reach), else `.mxn` under the project root. Cache: `compute.cache`, else the staging store.
+ * reach), else `.mxn` under the project root. Cache (with the labels): `compute.cache`, else, for
+ * an Azure Blob staging store `az://account/<container>/prefix`, `az://account/<container>-private/prefix`
+ * (a Blob SAS cannot be narrowed to a prefix, and Azure Batch output tokens cover the staging
+ * container), else the staging store itself (a local folder, or S3, whose task URLs are per object).
+ * A cache inside the staging store's Blob container is refused.
  * Plans and runs both take their stores from here, so a plan's cached marks are what the run does.
  */
 export function storeAddresses(
-  experiment: { root: string; spec: { compute: { staging?: string | undefined; cache?: string | undefined } } },
+  experiment: { root: string; file?: string; spec: { compute: { staging?: string | undefined; cache?: string | undefined } } },
   options: { staging?: string | undefined; backend?: Pick<Backend, 'defaultStagingUri'> | undefined; env?: NodeJS.ProcessEnv } = {},
 ): StoreAddresses {
   const env = options.env ?? process.env;
@@ -131,5 +153,51 @@ export function storeAddresses(
     env.MXN_STAGING ||
     options.backend?.defaultStagingUri?.() ||
     path.join(experiment.root, projectPaths.state);
-  return { staging, cache: compute.cache ?? staging };
+  const where = experiment.file ? `${experiment.file}: ` : '';
+  const stagingBlob = blobLocation(staging);
+  if (!compute.cache) return { staging, cache: stagingBlob ? privateSibling(staging, stagingBlob, where) : staging };
+  const cacheBlob = blobLocation(compute.cache);
+  if (stagingBlob && cacheBlob && sameContainer(stagingBlob, cacheBlob)) {
+    throw new MxnError(
+      'Config',
+      `${where}compute.cache ${compute.cache.split('?')[0]} is in the staging container ${stagingBlob.container}, ` +
+        'whose every object a Batch task output token may overwrite',
+      { hint: `name another container in compute.cache, or leave it out (the default: ${privateName(stagingBlob)})` },
+    );
+  }
+  return { staging, cache: compute.cache };
+}
+
+type BlobParts = ReturnType<typeof parseBlobUri>;
+
+function blobLocation(uri: string): BlobParts | undefined {
+  if (!/^az:\/\//i.test(uri) && !/^https:\/\/[^/]+\.blob\./i.test(uri)) return undefined;
+  try {
+    return parseBlobUri(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+const sameContainer = (a: BlobParts, b: BlobParts) =>
+  a.account.toLowerCase() === b.account.toLowerCase() && a.container.toLowerCase() === b.container.toLowerCase();
+
+const privateName = (blob: BlobParts) => `${blob.container}${PRIVATE_CONTAINER_SUFFIX}`;
+
+/** `az://account/<container>-private/<prefix>` beside a Blob staging store. */
+function privateSibling(staging: string, blob: BlobParts, where: string): string {
+  const container = privateName(blob);
+  const problem =
+    container.length > 63
+      ? `its container name ${blob.container} is too long to add ${PRIVATE_CONTAINER_SUFFIX} (Blob allows 63 characters)`
+      : blob.sas
+        ? 'its URL carries a SAS for that container only'
+        : undefined;
+  if (problem) {
+    throw new MxnError('Config', `${where}no cache store beside the staging store ${staging.split('?')[0]}: ${problem}`, {
+      hint: 'set compute.cache to a container no task writes to, e.g. az://account/mxn-private/cache',
+    });
+  }
+  const prefix = blob.prefix ? `/${blob.prefix.split('/').map(encodeURIComponent).join('/')}` : '';
+  return blob.endpoint ? `${blob.endpoint}/${container}${prefix}` : `az://${blob.account}/${container}${prefix}`;
 }

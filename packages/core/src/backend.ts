@@ -44,8 +44,10 @@ export interface TaskSpec {
 export interface ComputeLimits {
   /** Tasks running at once. */
   concurrency: number;
-  /** Extra attempts after a failed one. */
+  /** Extra attempts after a failed one; see `shouldRetry` for which failures spend them. */
   retries: number;
+  /** Spend `retries` on a model's own non-zero exit too (default: only on timeouts and platform failures). */
+  retryModelFailures?: boolean;
   /** Wall-clock limit of one attempt, in milliseconds. */
   timeoutMs: number;
 }

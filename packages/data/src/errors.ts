@@ -4,6 +4,8 @@ import { MxnError, type ExitClass } from '@mxn/errors';
 export type DataErrorCode =
   /** Bytes or a file that are not a readable parquet file. */
   | 'InvalidParquet'
+  /** A CSV file that cannot be parsed (unbalanced quotes, ragged rows, no header). */
+  | 'InvalidCsv'
   /** A parquet file that could not be read from or written to disk. */
   | 'FileError'
   /** A table whose shape is inconsistent (column lengths, names). */
@@ -18,6 +20,8 @@ export type DataErrorCode =
   | 'InvalidSplit'
   /** A split that would leave the train or the test side empty. */
   | 'EmptySplit'
+  /** A target column with no value at all on one side of the split. */
+  | 'EmptyTarget'
   /** Predictions without the `prediction` column. */
   | 'PredictionMissing'
   /** Predictions whose row count differs from the held-out labels. */
@@ -35,6 +39,7 @@ export type DataErrorCode =
  */
 const DATA_EXIT_CLASSES: Readonly<Record<DataErrorCode, ExitClass>> = {
   InvalidParquet: 'input',
+  InvalidCsv: 'input',
   FileError: 'failure',
   InvalidTable: 'failure',
   ColumnMissing: 'input',
@@ -42,6 +47,7 @@ const DATA_EXIT_CLASSES: Readonly<Record<DataErrorCode, ExitClass>> = {
   TargetMissing: 'input',
   InvalidSplit: 'input',
   EmptySplit: 'input',
+  EmptyTarget: 'input',
   PredictionMissing: 'failure',
   RowCountMismatch: 'failure',
   InvalidPrediction: 'failure',

@@ -1,4 +1,6 @@
-export type { Column, ColumnInfo, ParquetSchemaInfo, Table } from './table.js';
+export type { Column, ColumnInfo, ColumnType, ParquetSchemaInfo, Table } from './table.js';
+export { describeType } from './table.js';
+export { describeColumnTypes, isCsvName, readCsv, readCsvSchema } from './csv.js';
 export { DataError } from './errors.js';
 export type { DataErrorCode } from './errors.js';
 export { column, concatTables, dropColumn, isNumericColumn, makeTable, selectColumns, selectRows } from './table-ops.js';
@@ -7,7 +9,7 @@ export type { ReadParquetOptions } from './parquet-read.js';
 export { writeParquet, writeParquetFile } from './parquet-write.js';
 export type { WriteParquetOptions } from './parquet-write.js';
 export { readParquetSchema } from './parquet-schema.js';
-export { splitIndices, splitTable } from './split.js';
+export { emptySplitProblem, splitIndices, splitTable } from './split.js';
 export type { SplitIndices, SplitOptions } from './split.js';
 export { mulberry32, shuffledIndices } from './random.js';
 export { prepareCellInputs } from './prepare.js';

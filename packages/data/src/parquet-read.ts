@@ -1,31 +1,47 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { parquetRead } from 'hyparquet';
-import type { AsyncBuffer, ColumnData, FileMetaData } from 'hyparquet';
+import type { AsyncBuffer, ColumnData, FileMetaData, ParquetParsers } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { DataError } from './errors.js';
-import { parseFooter, topLevelColumns } from './parquet-schema.js';
-import type { Column, ColumnInfo, Table } from './table.js';
+import { checkCodecs, parseFooter, topLevelColumns } from './parquet-schema.js';
+import type { Column, ColumnInfo, ColumnType, Table } from './table.js';
 
 export interface ReadParquetOptions {
   /** Read only these columns, in this order (default: every column, in file order). */
   columns?: string[];
+  /** What messages call the bytes given to `readParquet`, e.g. the file they came from (default `parquet bytes`). */
+  name?: string;
 }
+
+const MS_PER_DAY = 86_400_000;
+
+/** Dates and timestamps as epoch milliseconds (a fraction below one), never `Date`s that drop microseconds. */
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (millis) => Number(millis),
+  timestampFromMicroseconds: (micros) => Number(micros / 1000n) + Number(micros % 1000n) / 1000,
+  timestampFromNanoseconds: (nanos) => Number(nanos / 1_000_000n) + Number(nanos % 1_000_000n) / 1e6,
+  dateFromDays: (days) => days * MS_PER_DAY,
+};
 
 /**
  * Decodes a whole parquet file held in memory into a column table.
  *
- * Numbers (INT32, INT64, FLOAT, DOUBLE, DECIMAL) become Float64Array with nulls as NaN; INT64 beyond
- * 2^53 loses precision. Booleans become 0/1 in a Float64Array, dates and timestamps epoch milliseconds.
- * Strings stay strings (null for null); nested or binary values become JSON text.
- * Reads uncompressed and snappy files (what pyarrow, Spark and DuckDB write by default).
+ * Numbers (INT32, INT64, FLOAT, DOUBLE, DECIMAL) become Float64Array with nulls as NaN; an INT64 column
+ * with a value beyond ±2^53 becomes decimal-digit strings so it stays exact. Booleans become 0/1 in a
+ * Float64Array, dates and timestamps epoch milliseconds; `table.types` keeps each column's parquet type.
+ * Strings stay strings (null for null); nested or binary values become JSON text. The index columns
+ * pandas adds (named in the file's `pandas` metadata) are left out. Reads every codec: uncompressed,
+ * snappy, gzip, brotli, zstd, lz4 and lz4_raw.
  */
 export async function readParquet(bytes: Uint8Array, options: ReadParquetOptions = {}): Promise<Table> {
-  const metadata = parseFooter(bytes, 'parquet bytes');
+  const what = options.name ?? 'parquet bytes';
+  const metadata = parseFooter(bytes, what);
   const file: AsyncBuffer = {
     byteLength: bytes.byteLength,
     // copies only the byte ranges the reader asks for, never the whole file
     slice: (start, end = bytes.byteLength) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer,
   };
-  return decode(file, metadata, options, 'parquet bytes');
+  return decode(file, metadata, options, what);
 }
 
 /** Reads a parquet file from disk into a column table (see `readParquet`), loading only its column chunks. */
@@ -63,6 +79,7 @@ export async function readParquetFile(path: string, options: ReadParquetOptions 
 }
 
 async function decode(file: AsyncBuffer, metadata: FileMetaData, options: ReadParquetOptions, what: string): Promise<Table> {
+  checkCodecs(metadata, what);
   const numRows = Number(metadata.num_rows);
   const infos = topLevelColumns(metadata);
   const byName = new Map(infos.map((c) => [c.name, c]));
@@ -73,21 +90,34 @@ async function decode(file: AsyncBuffer, metadata: FileMetaData, options: ReadPa
     }
   }
   const columns: Record<string, Column> = {};
-  for (const name of wanted) columns[name] = allocate((byName.get(name) as ColumnInfo).type, numRows);
+  const types: Record<string, ColumnType> = {};
+  for (const name of wanted) {
+    const info = byName.get(name) as ColumnInfo;
+    columns[name] = allocate(info.type, numRows);
+    if (info.detail) types[name] = info.detail;
+  }
   if (numRows > 0 && wanted.length > 0) {
     try {
       await parquetRead({
         file,
         metadata,
         columns: wanted,
-        onChunk: (chunk) => fill(columns[chunk.columnName], chunk, numRows),
+        compressors,
+        parsers: PARSERS,
+        onChunk: (chunk) => {
+          const out = columns[chunk.columnName];
+          if (out !== undefined) columns[chunk.columnName] = fill(out, chunk, numRows);
+        },
       });
     } catch (error) {
       if (error instanceof DataError) throw error;
-      throw new DataError('InvalidParquet', `${what}: cannot decode (${(error as Error).message})`, { cause: error });
+      throw new DataError('InvalidParquet', `${what}: cannot decode (${(error as Error).message})`, {
+        cause: error,
+        hint: 'the file is damaged or was cut short: write it again',
+      });
     }
   }
-  return { names: [...wanted], columns, numRows };
+  return { names: [...wanted], columns, numRows, types };
 }
 
 function allocate(kind: ColumnInfo['type'], numRows: number): Column {
@@ -95,20 +125,32 @@ function allocate(kind: ColumnInfo['type'], numRows: number): Column {
   return new Array<string | null>(numRows).fill(null);
 }
 
-function fill(out: Column | undefined, chunk: ColumnData, numRows: number): void {
-  if (out === undefined) return;
+/** Copies a chunk into `out`; returns the column to keep (strings instead, once an int64 is too big for a double). */
+function fill(out: Column, chunk: ColumnData, numRows: number): Column {
   const data = chunk.columnData;
   const start = chunk.rowStart;
   const end = Math.min(chunk.rowEnd, numRows, start + data.length);
   if (out instanceof Float64Array) {
     if (isPlainNumberArray(data) && end - start === data.length) {
       out.set(data, start);
-      return;
+      return out;
     }
-    for (let i = start; i < end; i++) out[i] = toNumber(data[i - start]);
-  } else {
-    for (let i = start; i < end; i++) out[i] = toText(data[i - start]);
+    for (let i = start; i < end; i++) {
+      const v = data[i - start];
+      if (typeof v === 'bigint' && (v > MAX_EXACT || v < -MAX_EXACT)) return fill(asDigits(out), chunk, numRows);
+      out[i] = toNumber(v);
+    }
+    return out;
   }
+  for (let i = start; i < end; i++) out[i] = toText(data[i - start]);
+  return out;
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An integer column as decimal-digit strings (NaN → null), for values a double cannot hold exactly. */
+function asDigits(col: Float64Array): Array<string | null> {
+  return Array.from(col, (v) => (Number.isNaN(v) ? null : String(v)));
 }
 
 function isPlainNumberArray(data: unknown): data is Float64Array | Float32Array | Int32Array | Uint32Array {
@@ -127,6 +169,7 @@ function toNumber(v: unknown): number {
 function toText(v: unknown): string | null {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
   return JSON.stringify(v, (_key, x: unknown) => {
     if (typeof x === 'bigint') return x.toString();
     if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');

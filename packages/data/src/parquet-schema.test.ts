@@ -24,8 +24,8 @@ describe('readParquetSchema', () => {
   it('reads column kinds and row count from bytes', () => {
     expect(readParquetSchema(bytes)).toEqual({
       columns: [
-        { name: 'price', type: 'number' },
-        { name: 'region', type: 'string' },
+        { name: 'price', type: 'number', detail: { kind: 'double' } },
+        { name: 'region', type: 'string', detail: { kind: 'string' } },
       ],
       numRows: 3,
     });

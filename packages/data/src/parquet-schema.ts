@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parquetMetadata, parquetSchema } from 'hyparquet';
 import type { FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { DataError } from './errors.js';
-import type { ColumnInfo, ParquetSchemaInfo } from './table.js';
+import type { ColumnInfo, ColumnType, ParquetSchemaInfo } from './table.js';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
 
@@ -12,8 +12,28 @@ const MAGIC = 0x31524150; // "PAR1", little-endian
  * Synchronous.
  */
 export function readParquetSchema(source: Uint8Array | string): ParquetSchemaInfo {
-  const metadata = typeof source === 'string' ? readFooterFromFile(source) : parseFooter(source, 'bytes');
+  const what = typeof source === 'string' ? source : 'bytes';
+  const metadata = typeof source === 'string' ? readFooterFromFile(source) : parseFooter(source, what);
+  checkCodecs(metadata, what);
   return schemaInfo(metadata);
+}
+
+/** The codecs mxn decodes: every one the parquet format defines except the long-deprecated LZO. */
+const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']);
+
+/** Throws `InvalidParquet` naming the codec when a column chunk uses one mxn cannot decode. */
+export function checkCodecs(metadata: FileMetaData, what: string): void {
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const codec = chunk.meta_data?.codec;
+      if (codec !== undefined && !READABLE_CODECS.has(codec)) {
+        const column = chunk.meta_data?.path_in_schema.join('.') ?? '?';
+        throw new DataError('InvalidParquet', `${what}: column "${column}" uses ${codec} compression, which mxn cannot read`, {
+          hint: 'rewrite the file with snappy or zstd (pyarrow: compression="zstd")',
+        });
+      }
+    }
+  }
 }
 
 /** Column kinds and row count from parsed metadata. */
@@ -24,10 +44,65 @@ function schemaInfo(metadata: FileMetaData): ParquetSchemaInfo {
 /** The top-level columns with the kind mxn gives them. */
 export function topLevelColumns(metadata: FileMetaData): ColumnInfo[] {
   const tree: SchemaTree = parquetSchema(metadata);
-  return tree.children.map((child) => ({
-    name: child.element.name,
-    type: child.children.length > 0 ? 'other' : leafKind(child.element),
-  }));
+  const index = new Set(pandasIndexColumns(metadata));
+  return tree.children
+    .filter((child) => !index.has(child.element.name))
+    .map((child) => {
+      const detail = child.children.length > 0 ? undefined : leafType(child.element);
+      return {
+        name: child.element.name,
+        type: child.children.length > 0 ? 'other' : leafKind(child.element),
+        ...(detail ? { detail } : {}),
+      };
+    });
+}
+
+/**
+ * The columns pandas wrote for a DataFrame's index (`__index_level_0__`, or the index's name), from the
+ * file's `pandas` metadata. A RangeIndex is stored as a description, not a column, and is skipped.
+ */
+function pandasIndexColumns(metadata: FileMetaData): string[] {
+  const entry = metadata.key_value_metadata?.find((kv) => kv.key === 'pandas');
+  if (!entry?.value) return [];
+  try {
+    const parsed = JSON.parse(entry.value) as { index_columns?: unknown };
+    return Array.isArray(parsed.index_columns) ? parsed.index_columns.filter((name): name is string => typeof name === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The type mxn keeps for a leaf column, so it is written back as it was; undefined when it has none. */
+function leafType(el: SchemaElement): ColumnType | undefined {
+  const logical = el.logical_type;
+  if (logical?.type === 'DECIMAL') return { kind: 'decimal', precision: logical.precision, scale: logical.scale };
+  if (el.converted_type === 'DECIMAL') return { kind: 'decimal', precision: el.precision ?? 18, scale: el.scale ?? 0 };
+  if (logical?.type === 'DATE' || el.converted_type === 'DATE') return { kind: 'date' };
+  if (logical?.type === 'TIMESTAMP') return { kind: 'timestamp', unit: logical.unit, utc: logical.isAdjustedToUTC };
+  if (el.converted_type === 'TIMESTAMP_MILLIS') return { kind: 'timestamp', unit: 'MILLIS', utc: true };
+  if (el.converted_type === 'TIMESTAMP_MICROS') return { kind: 'timestamp', unit: 'MICROS', utc: true };
+  if (logical?.type === 'TIME' || el.converted_type === 'TIME_MILLIS' || el.converted_type === 'TIME_MICROS') return undefined;
+  if (logical?.type === 'FLOAT16') return { kind: 'float' };
+  const unsigned32 = el.converted_type === 'UINT_32' || (logical?.type === 'INTEGER' && logical.bitWidth === 32 && !logical.isSigned);
+  if (unsigned32) return { kind: 'int64' };
+  switch (el.type) {
+    case 'BOOLEAN':
+      return { kind: 'bool' };
+    case 'INT32':
+      return { kind: 'int32' };
+    case 'INT64':
+      return { kind: 'int64' };
+    case 'INT96':
+      return { kind: 'timestamp', unit: 'NANOS', utc: false };
+    case 'FLOAT':
+      return { kind: 'float' };
+    case 'DOUBLE':
+      return { kind: 'double' };
+    case 'BYTE_ARRAY':
+      return leafKind(el) === 'string' ? { kind: 'string' } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** How a leaf column's values come out of the reader: numbers, strings, booleans, or other. */

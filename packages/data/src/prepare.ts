@@ -2,7 +2,7 @@ import { DataError } from './errors.js';
 import { splitTable } from './split.js';
 import type { SplitOptions } from './split.js';
 import { listNames, selectColumns } from './table-ops.js';
-import type { Table } from './table.js';
+import type { Column, Table } from './table.js';
 
 export interface PrepareOptions {
   /** Name of the target (label) column. */
@@ -55,10 +55,25 @@ export function prepareCellInputs(table: Table, options: PrepareOptions): CellIn
       hint: 'give the dataset a test: file, or set evaluation.split (e.g. { test: 0.2, seed: 42 })',
     });
   }
+  for (const [side, rows] of [
+    ['training', train],
+    ['test', heldOut],
+  ] as const) {
+    if (!hasValue(rows.columns[target] as Column)) {
+      throw new DataError('EmptyTarget', `target column "${target}" has no value in any of the ${rows.numRows} ${side} rows`, {
+        hint: 'fill in the target, or choose another evaluation.target',
+      });
+    }
+  }
   const features = train.names.filter((n) => n !== target);
   return {
     train,
     test: selectColumns(heldOut, features),
     labels: selectColumns(heldOut, [target]),
   };
+}
+
+function hasValue(col: Column): boolean {
+  if (col instanceof Float64Array) return col.some((v) => !Number.isNaN(v));
+  return col.some((v) => v !== null);
 }

@@ -29,18 +29,26 @@ export function splitIndices(numRows: number, options: SplitOptions): SplitIndic
     throw new DataError('InvalidSplit', `split.seed must be an integer, got ${String(seed)}`);
   }
   const nTest = Math.round(numRows * test);
-  if (nTest === 0 || nTest === numRows) {
-    const side = nTest === 0 ? 'test' : 'train';
-    throw new DataError(
-      'EmptySplit',
-      `split.test ${test} of ${numRows} rows leaves the ${side} side empty ` +
-        `(test would have ${nTest} rows); use a larger dataset or another fraction`,
-    );
-  }
+  const problem = emptySplitProblem(numRows, test);
+  if (problem) throw new DataError('EmptySplit', problem);
   const order = shuffledIndices(numRows, seed);
   const testIdx = order.slice(0, nTest).sort();
   const trainIdx = order.subarray(nTest).sort();
   return { train: trainIdx, test: testIdx };
+}
+
+/**
+ * Why a split of `numRows` rows with fraction `test` would leave a side empty, or undefined when both
+ * sides get rows. The same rule for the split itself and for `validate`, which knows row counts from footers.
+ */
+export function emptySplitProblem(numRows: number, test: number): string | undefined {
+  const nTest = Math.round(numRows * test);
+  if (nTest > 0 && nTest < numRows) return undefined;
+  const side = nTest === 0 ? 'test' : 'train';
+  return (
+    `split.test ${test} of ${numRows} rows leaves the ${side} side empty ` +
+    `(test would have ${nTest} rows); use a larger dataset or another fraction`
+  );
 }
 
 /**

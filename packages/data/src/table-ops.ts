@@ -58,7 +58,7 @@ export function selectRows(table: Table, indices: Uint32Array): Table {
       columns[name] = out;
     }
   }
-  return { names: [...table.names], columns, numRows: n };
+  return withTypes({ names: [...table.names], columns, numRows: n }, table);
 }
 
 /** The same table without column `name` (the other columns are shared, not copied). */
@@ -67,14 +67,25 @@ export function dropColumn(table: Table, name: string): Table {
   const columns: Record<string, Column> = {};
   const names = table.names.filter((n) => n !== name);
   for (const n of names) columns[n] = table.columns[n] as Column;
-  return { names, columns, numRows: table.numRows };
+  return withTypes({ names, columns, numRows: table.numRows }, table);
 }
 
 /** The same table with only the named columns, in the order given (columns are shared, not copied). */
 export function selectColumns(table: Table, names: string[]): Table {
   const columns: Record<string, Column> = {};
   for (const n of names) columns[n] = column(table, n);
-  return makeTable(names, columns, table.numRows);
+  return withTypes(makeTable(names, columns, table.numRows), table);
+}
+
+/** `table` with the column types `from` has for its columns (none when `from` has none). */
+function withTypes(table: Table, from: Table): Table {
+  if (!from.types) return table;
+  const types: NonNullable<Table['types']> = {};
+  for (const name of table.names) {
+    const type = from.types[name];
+    if (type) types[name] = type;
+  }
+  return { ...table, types };
 }
 
 /**
@@ -126,7 +137,13 @@ export function concatTables(tables: Table[]): Table {
       columns[n] = out;
     }
   }
-  return { names: [...names], columns, numRows };
+  // A type is kept only where every table has the same one: an int64 in one file and a double in another is a double.
+  const agreed = tables.slice(1).reduce((types, t) => {
+    const kept: NonNullable<Table['types']> = {};
+    for (const [name, type] of Object.entries(types)) if (JSON.stringify(t.types?.[name]) === JSON.stringify(type)) kept[name] = type;
+    return kept;
+  }, first.types ?? {});
+  return withTypes({ names: [...names], columns, numRows }, { ...first, types: agreed });
 }
 
 function kind(col: Column): string {

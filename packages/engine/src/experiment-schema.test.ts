@@ -28,7 +28,7 @@ describe('schemas/experiment.schema.json', () => {
     const schema = JSON.parse(experimentJsonSchemaText()) as { properties: { compute: { oneOf: Branch[] } } };
     const branches = Object.fromEntries(schema.properties.compute.oneOf.map((branch) => [branch.properties.backend!.const!, branch]));
     expect(Object.keys(branches)).toEqual(['local', 'azure-batch', 'aws-batch']);
-    const common = ['backend', 'concurrency', 'retries', 'timeout', 'staging', 'cache'];
+    const common = ['backend', 'concurrency', 'retries', 'retryModelFailures', 'timeout', 'staging', 'cache', 'maxCells'];
     expect(Object.keys(branches.local!.properties)).toEqual([...common, 'runtime', 'network', 'workingDirectory']);
     expect(Object.keys(branches['azure-batch']!.properties)).toEqual([
       ...common,
@@ -42,7 +42,16 @@ describe('schemas/experiment.schema.json', () => {
       'spot',
       'workingDirectory',
     ]);
-    expect(Object.keys(branches['aws-batch']!.properties)).toEqual(common);
+    expect(Object.keys(branches['aws-batch']!.properties)).toEqual([
+      ...common,
+      'queue',
+      'managed',
+      'vcpus',
+      'memory',
+      'gpus',
+      'jobRoleArn',
+      'executionRoleArn',
+    ]);
     for (const branch of Object.values(branches)) {
       expect(branch.additionalProperties).toBe(false);
       for (const [key, property] of Object.entries(branch.properties)) expect(property.description, key).toMatch(/\w/);

@@ -15,14 +15,16 @@ import {
   type LoadOptions,
 } from '@mxn/core';
 import { MxnError } from '@mxn/errors';
+import { awsBatchSettingsSchema } from '@mxn/backend-aws-batch/settings';
 import { azureBatchSettingsSchema } from '@mxn/backend-azure-batch/settings';
 import { localSettingsSchema } from '@mxn/backend-local/settings';
 import type { z } from 'zod';
 
-/** Each backend's settings schema, by the name `compute.backend` gives it. A backend without one (aws-batch) takes the common keys only. */
+/** Each backend's settings schema, by the name `compute.backend` gives it. */
 export const backendSettingsSchemas = {
   local: localSettingsSchema,
   'azure-batch': azureBatchSettingsSchema,
+  'aws-batch': awsBatchSettingsSchema,
 } as const;
 
 export type BackendWithSettings = keyof typeof backendSettingsSchemas;

@@ -13,6 +13,7 @@ import {
   type Backend,
   type CellFilter,
   type CellResult,
+  type CellStatus,
   type ExperimentResults,
   type LoadedExperiment,
   type LoadOptions,
@@ -23,14 +24,17 @@ import {
 } from '@mxn/core';
 import { MxnError } from '@mxn/errors';
 import { writeResults, type WrittenResults } from '@mxn/report';
-import { isNotFound, isRemoteUri, joinKey, openStore, readText, type Store } from '@mxn/storage';
+import { isRemoteUri, openStore } from '@mxn/storage';
 import { buildImages, type BuildOptions, type BuildReport } from './build.js';
 import { createBackend as defaultCreateBackend, type CreateBackendOptions } from './backends/create-backend.js';
 import { runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 import { loadExperiment } from './experiment-schema.js';
+import { allowedLocations, checkLocations } from './location-policy.js';
 import { publishOutputs, type PublishReport } from './publish-outputs.js';
 import { cellCache } from './run/cache.js';
-import { backendPlanOptions, runExperiment, type RunExperimentOptions } from './run/run-experiment.js';
+import { readCellLogs } from './run/cell-logs.js';
+import { previousResults, resolveBaseline, runRecord, writeRunRecord } from './run/run-history.js';
+import { backendPlanOptions, countStatuses, runExperiment, type RunExperimentOptions } from './run/run-experiment.js';
 
 export interface OpenExperimentOptions {
   /** Project root (default: found from the file, see `loadExperiment`). */
@@ -43,7 +47,10 @@ export interface OpenExperimentOptions {
   concurrency?: number;
   /** Overrides the staging store (`--staging`); see `storeAddresses` in @mxn/core for the rule. */
   staging?: string;
-  /** The experiment comes from untrusted code (a fork's pull request): its cells never run as processes here. */
+  /**
+   * The experiment comes from untrusted code (a fork's pull request): its cells never run as processes
+   * here, and the stores it names must be allowed (`checkLocations`, from `MXN_STAGING` and `MXN_ALLOWED_LOCATIONS`).
+   */
   untrusted?: boolean;
   /** Read the datasets now (row counts, readable files). Default true. */
   checkData?: boolean;
@@ -74,11 +81,16 @@ export interface SessionPlanOptions {
  * What a run takes from its caller; the backend, stores and concurrency come from the session.
  * `images` may name folders relative to the root.
  */
-export interface SessionRunOptions extends Pick<RunExperimentOptions, 'only' | 'rerun' | 'signal' | 'onPlan' | 'onEvent' | 'images'> {
+export interface SessionRunOptions
+  extends Pick<RunExperimentOptions, 'only' | 'rerun' | 'signal' | 'onPlan' | 'onEvent' | 'onOutput' | 'images'> {
   /** Results folder. Default `results/<experiment>` under the project root. */
   outDir?: string;
-  /** Earlier results to compare with in summary.md and report.html. */
-  baseline?: ExperimentResults;
+  /**
+   * Earlier results to compare with in summary.md and report.html; or, as text, `previous`, a run id
+   * kept in the results folder's `runs/` or a results file (see `resolveBaseline`: another
+   * experiment's or task's run is refused).
+   */
+  baseline?: ExperimentResults | string;
   /** Overrides the experiment's `outputs:` store. */
   outputs?: string;
 }
@@ -87,8 +99,14 @@ export interface RunReport {
   plan: Plan;
   results: ExperimentResults;
   written: WrittenResults;
-  /** Cells that failed, plus one when the aggregate failed. */
+  /** Cells of this run's selection that failed (cached failures too), plus one when the aggregate failed. */
   failed: number;
+  /** This run's selected cells by status: what its progress line counted, and what its exit code goes by. */
+  counts: Record<CellStatus, number>;
+  /** Of `counts.failed`, the failures served from the cache (not run again; `--rerun failed` runs them). */
+  cachedFailures: number;
+  /** The run's own record, `runs/<record>.json` in the results folder. */
+  record: string;
   /** The run was stopped (`signal`) or left cells cancelled. */
   cancelled: boolean;
   /** What was copied to the `outputs:` store. */
@@ -107,6 +125,12 @@ export interface CellLogs {
   status?: CellResult['status'];
   /** Where its outputs are (or would be). */
   output: string;
+  /** The attempt the logs are of (the last one unless asked), when the cell has a stored result. */
+  attempt?: number;
+  /** How many attempts its stored result made. */
+  attempts?: number;
+  /** Where the logs were read from. */
+  location: string;
   stdout?: string;
   stderr?: string;
 }
@@ -120,7 +144,11 @@ export interface ExperimentSession {
   plan(options?: SessionPlanOptions): Promise<Plan>;
   run(options?: SessionRunOptions): Promise<RunReport>;
   publish(results: ExperimentResults, written: WrittenResults, uri?: string): Promise<PublishReport>;
-  logs(options?: { only?: CellFilter[] }): Promise<CellLogs[]>;
+  /**
+   * Each selected cell's stdout and stderr from wherever the run kept them (the staging store: the
+   * local task folders, or the blobs Azure Batch tasks upload); `attempt` picks an earlier attempt of a retried cell.
+   */
+  logs(options?: { only?: CellFilter[]; attempt?: number }): Promise<CellLogs[]>;
   /**
    * What the backend will run on (pool, node image and its support date, VM size, warnings), for
    * the plan and the run header; none when it cannot say.
@@ -136,8 +164,11 @@ export async function openExperiment(file: string, options: OpenExperimentOption
   const loadOptions: LoadOptions = {
     ...(options.root ? { root: options.root } : {}),
     ...(options.checkData === false ? { checkData: false } : {}),
+    ...(options.untrusted ? { untrusted: true } : {}),
   };
   const loaded = await loadExperiment(options.root ? path.resolve(options.root, file) : file, loadOptions);
+  // A pull request's file may name only the stores the repository allows (before any store is opened).
+  if (options.untrusted) checkLocations(loaded, allowedLocations(options.env));
   const name = options.backend || loaded.spec.compute.backend;
   const create = options.createBackend ?? defaultCreateBackend;
   const backendOptions: CreateBackendOptions = {
@@ -174,7 +205,7 @@ export async function openExperiment(file: string, options: OpenExperimentOption
     async plan(planOptions = {}) {
       const lookup = async (keys: string[]) => {
         try {
-          return await cellCache(await open(stores.cache)).lookup(keys);
+          return await cellCache(await open(stores.cache), { log }).lookup(keys);
         } catch (error) {
           if (!planOptions.onCacheUnreachable || !isRemoteUri(stores.cache)) throw error;
           planOptions.onCacheUnreachable(stores.cache, error);
@@ -194,26 +225,43 @@ export async function openExperiment(file: string, options: OpenExperimentOption
       const staging = await open(stores.staging);
       const cache = stores.cache === stores.staging ? staging : await open(stores.cache);
       const images = Object.fromEntries(Object.entries(runOptions.images ?? {}).map(([dir, ref]) => [path.resolve(loaded.root, dir), ref]));
-      const { plan, results } = await runExperiment(loaded, {
+      const outDir = runOptions.outDir ?? path.join(loaded.root, projectPaths.results(loaded.spec.name));
+      const previous = await previousResults(outDir, loaded.spec.name);
+      // A baseline that cannot be used is refused before anything runs.
+      const { target, task } = loaded.spec.evaluation;
+      const current = {
+        experiment: loaded.spec.name,
+        startedAt: new Date().toISOString(),
+        runId: '',
+        evaluation: { target, task, metrics: [] },
+      };
+      const baseline =
+        typeof runOptions.baseline === 'string'
+          ? await resolveBaseline(runOptions.baseline, { resultsDir: outDir, current })
+          : runOptions.baseline;
+      const { plan, results, selected } = await runExperiment(loaded, {
         backend: runner,
         staging,
         cache,
         rerun: runOptions.rerun ?? 'none',
         only: runOptions.only ?? [],
         images,
+        log,
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
         ...(runOptions.onPlan ? { onPlan: runOptions.onPlan } : {}),
         ...(runOptions.onEvent ? { onEvent: runOptions.onEvent } : {}),
+        ...(runOptions.onOutput ? { onOutput: runOptions.onOutput } : {}),
+        ...(previous ? { previous } : {}),
       });
       const cancelled = runOptions.signal?.aborted === true || results.totals.cancelled > 0;
-      const written = await writeResults(
-        results,
-        runOptions.outDir ?? path.join(loaded.root, projectPaths.results(results.experiment)),
-        runOptions.baseline ? { baseline: runOptions.baseline } : {},
-      );
-      const failed = results.totals.failed + (results.aggregate?.status === 'failed' ? 1 : 0);
-      const report: RunReport = { plan, results, written, failed, cancelled, outcome: 'ok' };
+      // results.json and summary.md are the latest merged view; the run's own cells go to its record.
+      const written = await writeResults(results, outDir, baseline ? { baseline } : {});
+      const record = await writeRunRecord(outDir, runRecord(results, selected));
+      const counts = countStatuses(selected);
+      const cachedFailures = selected.filter((cell) => cell.status === 'failed' && cell.fromCache).length;
+      const failed = counts.failed + (results.aggregate?.status === 'failed' ? 1 : 0);
+      const report: RunReport = { plan, results, written, failed, counts, cachedFailures, record, cancelled, outcome: 'ok' };
       // A cancelled run's partial results are not published: they would replace a complete set with
       // a partial one. The next run publishes in full (its finished cells come from the cache).
       const outputs = runOptions.outputs ?? loaded.spec.outputs;
@@ -244,7 +292,22 @@ export async function openExperiment(file: string, options: OpenExperimentOption
     async logs(logOptions = {}) {
       const plan = await session.plan({ ...(logOptions.only ? { only: logOptions.only } : {}) });
       const staging = await open(stores.staging);
-      return Promise.all(plan.cells.map((cell) => cellLogs(staging, cell.id, cell.key, cell.cached?.status)));
+      return Promise.all(
+        plan.cells.map(async (cell): Promise<CellLogs> => {
+          const stored = cell.cached;
+          const text = await readCellLogs(
+            staging,
+            { id: cell.id, key: cell.key, ...(stored ? { attempts: stored.attempts } : {}) },
+            logOptions.attempt,
+          );
+          return {
+            id: cell.id,
+            ...(stored ? { status: stored.status, attempts: stored.attempts } : {}),
+            output: `${staging.uri}/${stagingPaths.cellOutput(cell.key)}`,
+            ...text,
+          };
+        }),
+      );
     },
 
     async describe() {
@@ -268,18 +331,4 @@ export async function openExperiment(file: string, options: OpenExperimentOption
     },
   };
   return session;
-}
-
-async function cellLogs(staging: Store, id: string, key: string, status: CellResult['status'] | undefined): Promise<CellLogs> {
-  const prefix = stagingPaths.cellOutput(key);
-  const read = (name: string) =>
-    readText(staging, joinKey(prefix, name)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
-  const [stdout, stderr] = await Promise.all([read('stdout.txt'), read('stderr.txt')]);
-  return {
-    id,
-    ...(status ? { status } : {}),
-    output: `${staging.uri}/${prefix}`,
-    ...(stdout !== undefined ? { stdout } : {}),
-    ...(stderr !== undefined ? { stderr } : {}),
-  };
 }

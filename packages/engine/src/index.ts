@@ -8,10 +8,15 @@ export {
   type SessionRunOptions,
 } from './experiment-session.js';
 export { buildImages, IMAGE_STATES, loadForBuild, type BuildOptions, type BuildReport, type ImageState } from './build.js';
+export { parseOnly, parseOnlyFlags } from './cell-filters.js';
+export { resolveBaseline } from './run/run-history.js';
+export type { RunEvent } from './run/event-relay.js';
+export type { OutputStream } from './run/follow-output.js';
 export { exitCodeOfOutcome, runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 export { createBackend, type CreateBackendOptions } from './backends/create-backend.js';
 export { chooseRuntime, type RuntimeChoice } from './backends/choose-runtime.js';
 export { publishOutputs, type PublishReport } from './publish-outputs.js';
+export { allowedLocations, checkLocations } from './location-policy.js';
 export {
   backendSettings,
   backendSettingsSchemas,

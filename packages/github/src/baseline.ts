@@ -4,6 +4,7 @@
  */
 import type { ExperimentResults } from '@mxn/core';
 import { projectPaths, RESULTS_VERSION } from '@mxn/core';
+import { inlineCode } from '@mxn/report';
 import { git } from './git.js';
 
 export interface Baseline {
@@ -33,7 +34,7 @@ export async function readBaseline(options: BaselineOptions): Promise<Baseline |
     });
     if (fetched.code === 0) {
       const results = await show(options.cwd, `FETCH_HEAD:${file}`);
-      if (results) return { results, label: `\`${options.baseRef}\` (base branch)` };
+      if (results) return { results, label: `${inlineCode(options.baseRef)} (base branch)` };
     }
   }
   const previous = await show(options.cwd, `HEAD:${file}`);

@@ -55,3 +55,74 @@ describe('commitResults with expectedHead', () => {
     expect(git(origin, 'rev-parse', 'exp')).toBe(moved);
   });
 });
+
+/** A results.json as a run writes it: `run` sets the run id and every time, `rmse` the one result. */
+function resultsText(run: number, rmse: number, status: 'succeeded' | 'cached' = 'succeeded'): string {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, run, 0, 0, seconds)).toISOString();
+  const results = {
+    version: 1,
+    experiment: 'demo',
+    runId: `demo-run-${run}`,
+    backend: 'local',
+    runtime: 'process',
+    startedAt: at(0),
+    finishedAt: at(30),
+    evaluation: { target: 'price', task: 'regression', metrics: ['rmse'] },
+    variants: ['ridge'],
+    datasets: ['seoul'],
+    cells: [
+      {
+        id: 'ridge@seoul',
+        model: 'ridge',
+        variant: 'ridge',
+        params: { alpha: 1 },
+        dataset: 'seoul',
+        key: 'k1',
+        status,
+        ...(status === 'cached' ? { fromCache: true } : {}),
+        attempts: run,
+        startedAt: at(1),
+        finishedAt: at(20 + run),
+        durationMs: 19_000 + run,
+        metrics: { rmse },
+        output: '.mxn/staging/cells/k1',
+      },
+    ],
+    aggregate: { status: 'succeeded', attempts: 1, durationMs: 10 * run, output: `.mxn/staging/runs/demo-run-${run}/aggregate` },
+    totals: { succeeded: status === 'succeeded' ? 1 : 0, failed: 0, cached: status === 'cached' ? 1 : 0, cancelled: 0 },
+  };
+  return `${JSON.stringify(results, null, 2)}\n`;
+}
+
+describe('commitResults when only run times differ', () => {
+  it('commits the first run, not a second run of the same results, and a third run whose results changed', async () => {
+    const { origin, work, planned } = await setup();
+    const write = async (run: number, rmse: number, status?: 'cached') => {
+      await writeFile(path.join(work, 'results/demo/results.json'), resultsText(run, rmse, status));
+      await writeFile(path.join(work, 'results/demo/summary.md'), `# demo\nrun demo-run-${run}, ${run}.0 s\n`);
+    };
+    await write(1, 0.25);
+    const first = await commitResults({ cwd: work, experiment: 'demo', branch: 'exp', expectedHead: planned });
+    expect(first).toMatchObject({ committed: true });
+
+    // the same results, run again: new run id, times, attempts, aggregate folder, and the cell served from the cache
+    await write(2, 0.25, 'cached');
+    const second = await commitResults({ cwd: work, experiment: 'demo', branch: 'exp', expectedHead: first.sha });
+    expect(second).toEqual({ committed: false, skipped: 'times-only' });
+    expect(git(origin, 'rev-parse', 'exp')).toBe(first.sha);
+    expect(git(origin, 'rev-list', '--count', 'exp')).toBe('2');
+
+    // the files exactly as committed: nothing to commit either
+    git(work, 'checkout', '--quiet', '--', 'results');
+    expect(await commitResults({ cwd: work, experiment: 'demo', branch: 'exp', expectedHead: first.sha })).toEqual({
+      committed: false,
+      skipped: 'unchanged',
+    });
+
+    await write(3, 0.24);
+    const third = await commitResults({ cwd: work, experiment: 'demo', branch: 'exp', expectedHead: first.sha });
+    expect(third).toMatchObject({ committed: true });
+    expect(git(origin, 'rev-parse', 'exp')).toBe(third.sha);
+    expect(JSON.parse(git(origin, 'show', 'exp:results/demo/results.json')).cells[0].metrics.rmse).toBe(0.24);
+  });
+});

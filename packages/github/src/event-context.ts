@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { GitHubLoopError } from './errors.js';
 import type { RepoRef } from './github-api.js';
+import { isTrustedPullRequest } from './trust.js';
 
 export interface PullRequestInfo {
   number: number;
@@ -12,14 +13,24 @@ export interface PullRequestInfo {
   baseRef: string;
   /** True when the head branch lives in another repository (a fork). */
   fromFork: boolean;
+  /** `author_association` of the pull request (`OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, …). */
+  authorAssociation?: string;
+  /** The trust policy's answer (`isTrustedPullRequest`): false → plan only, runs need a maintainer's approval of the commit. */
+  trusted: boolean;
 }
 
 export interface EventContext {
   repo: RepoRef;
   eventName: string;
+  /** The event's activity type (`opened`, `synchronize`, `labeled`, …), when it has one. */
+  action?: string;
+  /** The label a `labeled` event added. */
+  label?: string;
   pullRequest?: PullRequestInfo;
   /** Branch of a push or workflow_dispatch run. */
   refName?: string;
+  /** The repository's default branch (`repository.default_branch` of the event payload). */
+  defaultBranch?: string;
   /** Link to this workflow run, when known. */
   runUrl?: string;
 }
@@ -33,11 +44,15 @@ export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventCon
     });
   const eventName = env.GITHUB_EVENT_NAME ?? 'workflow_dispatch';
   let payload: {
+    action?: string;
+    label?: { name?: string };
     pull_request?: {
       number: number;
+      author_association?: string;
       head: { ref: string; sha: string; repo?: { full_name: string } | null };
       base: { ref: string; repo?: { full_name: string } };
     };
+    repository?: { default_branch?: string };
   } = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
@@ -47,10 +62,16 @@ export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventCon
     }
   }
   const pr = payload.pull_request;
+  const origin = pr && {
+    fromFork: (pr.head.repo?.full_name ?? '') !== `${owner}/${repo}`,
+    ...(pr.author_association ? { authorAssociation: pr.author_association } : {}),
+  };
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   return {
     repo: { owner, repo },
     eventName,
+    ...(payload.action ? { action: payload.action } : {}),
+    ...(payload.label?.name ? { label: payload.label.name } : {}),
     ...(pr
       ? {
           pullRequest: {
@@ -58,11 +79,13 @@ export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventCon
             headRef: pr.head.ref,
             headSha: pr.head.sha,
             baseRef: pr.base.ref,
-            fromFork: (pr.head.repo?.full_name ?? '') !== `${owner}/${repo}`,
+            ...origin!,
+            trusted: isTrustedPullRequest(origin!),
           },
         }
       : {}),
     ...(env.GITHUB_REF_NAME ? { refName: env.GITHUB_REF_NAME } : {}),
+    ...(payload.repository?.default_branch ? { defaultBranch: payload.repository.default_branch } : {}),
     ...(env.GITHUB_RUN_ID ? { runUrl: `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
   };
 }

@@ -14,9 +14,13 @@ export { PLAN_MARKS, renderPlanComment, type PlanCommentInput } from './comments
 export { newProgress, renderProgressComment, type ProgressState } from './comments/progress-comment.js';
 export { renderResultsComment, type ResultsCommentOptions } from './comments/results-comment.js';
 export { readEventContext, type EventContext, type PullRequestInfo } from './event-context.js';
+export { isTrustedPullRequest, TRUSTED_ASSOCIATIONS, untrustedReason, type PullRequestOrigin } from './trust.js';
+export { APPROVAL_LABEL, isApprovalEvent, planNote, recordedCommit, type ApprovalCheck } from './approval.js';
+export { experimentOfResults } from './results-artifact.js';
 export { changedExperiments, experimentNameOf, type ChangedExperimentsOptions } from './changed-experiments.js';
 export { readBaseline, type Baseline, type BaselineOptions } from './baseline.js';
 export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResultsOptions } from './commit-results.js';
+export { commitTarget, type CommitTarget } from './commit-target.js';
 export { appendJobSummary } from './job-summary.js';
 export type { Rerun } from '@mxn/core';
 export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';

@@ -23,6 +23,7 @@ export { MANIFEST_ACCEPT, findImage, type ManifestInfo, type RegistryOptions } f
 export { spawnCommand, type CommandOptions, type CommandResult, type CommandRunner } from './command-runner.js';
 export { findPythonKit, prepareBuildContext, type PrepareOptions, type PreparedContext } from './build-context.js';
 export { imageSourcesOf, type ImageSource } from './image-sources.js';
+export { taskImages } from './task-images.js';
 export { buildImages, checkImages, type BuildImagesOptions, type BuildImagesResult, type ImageStatus } from './build-images.js';
 export { clearDetectedEngines, detectEngine, parseServerVersion, type ContainerEngine, type DetectEngineOptions } from './engine.js';
 export {

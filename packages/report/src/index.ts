@@ -18,5 +18,17 @@ export {
   type ColumnStats,
   type Direction,
 } from './compare.js';
-export { escapeHtml, escapeMarkdown } from './markdown-text.js';
+export {
+  cleanText,
+  detailsCode,
+  detailsText,
+  fencedBlock,
+  htmlAttribute,
+  htmlText,
+  inlineCode,
+  markdownLink,
+  markdownText,
+  tableCell,
+  terminalText,
+} from './escape.js';
 export { readResults, writeResults, type WriteResultsOptions, type WrittenResults } from './write-results.js';

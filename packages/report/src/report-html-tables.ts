@@ -14,7 +14,7 @@ import {
   type ColumnStats,
   type baselineLookup,
 } from './compare.js';
-import { escapeHtml as esc } from './markdown-text.js';
+import { htmlAttribute as attr, htmlText as esc } from './escape.js';
 
 type FindBaseline = ReturnType<typeof baselineLookup>;
 
@@ -39,7 +39,7 @@ export function heatmapTable(results: ExperimentResults, metric: string, findBas
   });
   const caption = `${esc(metric)} · ${isLowerBetter(metric) ? 'lower' : 'higher'} is better`;
   return (
-    `<table class="heatmap" data-metric="${esc(metric)}"><caption>${caption}</caption>` +
+    `<table class="heatmap" data-metric="${attr(metric)}"><caption>${caption}</caption>` +
     `<thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`
   );
 }
@@ -54,11 +54,11 @@ function heatCell(
   const title = [cell.id, cell.status, `${cell.attempts} attempt(s)`, formatDuration(cell.durationMs)];
   if (cell.status === 'failed') {
     const reason = cell.exitCode === undefined ? '' : `exit code ${cell.exitCode}`;
-    return `<td class="failed" title="${esc([...title, reason].filter(Boolean).join(' · '))}">✗ failed</td>`;
+    return `<td class="failed" title="${attr([...title, reason].filter(Boolean).join(' · '))}">✗ failed</td>`;
   }
-  if (cell.status === 'cancelled') return `<td class="cancelled" title="${esc(title.join(' · '))}">–</td>`;
+  if (cell.status === 'cancelled') return `<td class="cancelled" title="${attr(title.join(' · '))}">–</td>`;
   const value = metricValue(cell, metric);
-  if (value === undefined) return `<td class="missing" title="${esc(title.join(' · '))}">n/a</td>`;
+  if (value === undefined) return `<td class="missing" title="${attr(title.join(' · '))}">n/a</td>`;
   const best = isBest(stats, cell, metric);
   const change = cellChange(findBaseline, cell, metric);
   let delta = '';
@@ -74,7 +74,7 @@ function heatCell(
   }
   return (
     `<td class="${best ? 'best' : ''}" style="background:${heatColour(metric, value, stats.get(cell.dataset))}"` +
-    ` title="${esc([...title, `${metric} = ${value}`].join(' · '))}">` +
+    ` title="${attr([...title, `${metric} = ${value}`].join(' · '))}">` +
     `${esc(formatNumber(value))}${best ? ' ★' : ''}${delta}</td>`
   );
 }
@@ -102,7 +102,7 @@ export function cellsTable(results: ExperimentResults, metrics: string[]): strin
     });
     return (
       `<tr><td>${esc(cell.id)}</td><td>${esc(cell.model)}</td><td>${esc(cell.variant)}</td><td>${esc(cell.dataset)}</td>` +
-      `<td data-sort="${esc(cell.status)}"><span class="status ${esc(cell.status)}">${esc(cell.status)}</span></td>` +
+      `<td data-sort="${attr(cell.status)}"><span class="status ${esc(cell.status)}">${esc(cell.status)}</span></td>` +
       `<td class="num">${cell.attempts}</td>` +
       `<td class="num" data-sort="${cell.durationMs}">${esc(formatDuration(cell.durationMs))}</td>` +
       `${metricCells.join('')}${errorCell(cell)}</tr>`
@@ -120,7 +120,7 @@ function errorCell(cell: CellResult): string {
       .pop() ?? '';
   const summary = `${cell.exitCode === undefined ? '' : `exit code ${cell.exitCode}: `}${last.trim()}`;
   return (
-    `<td class="error" data-sort="${esc(cell.error)}"><details><summary title="${esc(summary)}">${esc(summary)}</summary>` +
+    `<td class="error" data-sort="${attr(cell.error)}"><details><summary title="${attr(summary)}">${esc(summary)}</summary>` +
     `<pre>${esc(cell.error)}</pre></details></td>`
   );
 }

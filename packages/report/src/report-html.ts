@@ -4,7 +4,7 @@
  */
 import { formatDuration, type ExperimentResults } from '@mxn/core';
 import { baselineLookup, reportMetrics, runDurationMs, statusCounts } from './compare.js';
-import { escapeHtml as esc } from './markdown-text.js';
+import { htmlAttribute as attr, htmlText as esc } from './escape.js';
 import { REPORT_CSS, REPORT_JS } from './report-assets.js';
 import { cellsTable, heatmapTable } from './report-html-tables.js';
 
@@ -20,12 +20,12 @@ export function renderReportHtml(results: ExperimentResults, options: ReportHtml
   const selector =
     metrics.length > 1
       ? `<label for="metric">Metric</label> <select id="metric">${metrics
-          .map((metric) => `<option value="${esc(metric)}"${metric === main ? ' selected' : ''}>${esc(metric)}</option>`)
+          .map((metric) => `<option value="${attr(metric)}"${metric === main ? ' selected' : ''}>${esc(metric)}</option>`)
           .join('')}</select>`
       : '';
   const panels = metrics.map(
     (metric) =>
-      `<div class="wrap" data-heatmap="${esc(metric)}"${metric === main ? '' : ' hidden'}>` +
+      `<div class="wrap" data-heatmap="${attr(metric)}"${metric === main ? '' : ' hidden'}>` +
       `${heatmapTable(results, metric, findBaseline)}</div>`,
   );
   const legend = `★ best in column (green = better, red = worse) · ✗ failed · – cancelled${

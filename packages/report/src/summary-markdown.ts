@@ -5,6 +5,7 @@
  */
 import type { ExperimentResults } from '@mxn/core';
 import { reportMetrics } from './compare.js';
+import { markdownLink, markdownText } from './escape.js';
 import { failedCount, failedSection, headerSection, legendLine, metricSection } from './summary-sections.js';
 
 export interface SummaryOptions {
@@ -39,11 +40,11 @@ export function renderSummary(results: ExperimentResults, options: SummaryOption
   };
   const compose = (shape: Shape, shortened = false): string => {
     const parts = [headerSection(results, options.baseline), ...metrics.slice(0, shape.metrics).map(section)];
-    if (shape.metrics < metrics.length) parts.push(`_Not shown here: ${metrics.slice(shape.metrics).join(', ')}._`);
+    if (shape.metrics < metrics.length) parts.push(`_Not shown here: ${metrics.slice(shape.metrics).map(markdownText).join(', ')}._`);
     parts.push(legendLine(options.baseline !== undefined));
     const failed = failedSection(results, { logs: shape.logs, ...(shape.failedLimit === undefined ? {} : { limit: shape.failedLimit }) });
     if (failed) parts.push(failed);
-    if (!shortened && options.reportUrl) parts.push(`[Full report](${options.reportUrl})`);
+    if (!shortened && options.reportUrl) parts.push(markdownLink('Full report', options.reportUrl));
     return `${parts.join('\n\n')}\n`;
   };
   const full = compose({ logs: true, metrics: metrics.length });
@@ -72,7 +73,7 @@ export function renderSummary(results: ExperimentResults, options: SummaryOption
 }
 
 function pointerLine(reportUrl: string | undefined): string {
-  const where = reportUrl ? `[the full report](${reportUrl})` : 'the full `summary.md` and `report.html` of this run';
+  const where = reportUrl ? markdownLink('the full report', reportUrl) : 'the full `summary.md` and `report.html` of this run';
   return `_Shortened to fit; see ${where}._`;
 }
 

@@ -16,16 +16,16 @@ import {
   statusCounts,
   type Change,
 } from './compare.js';
-import { codeBlock, escapeHtml, escapeMarkdown } from './markdown-text.js';
+import { detailsCode, detailsText, fencedBlock, inlineCode, markdownText, tableCell } from './escape.js';
 
 /** Marks: best value in a column, and the change against a baseline. */
 const MARKS = { best: '★', better: '▲', worse: '▼', same: '=', failed: '✗ failed', cancelled: '–' } as const;
 
 export function headerSection(results: ExperimentResults, baseline: ExperimentResults | undefined): string {
-  const lines = [`## mxn · ${escapeMarkdown(results.experiment)}`, ''];
-  if (results.description) lines.push(escapeMarkdown(results.description), '');
+  const lines = [`## mxn · ${markdownText(results.experiment)}`, ''];
+  if (results.description) lines.push(markdownText(results.description), '');
   lines.push(statusLine(results));
-  if (baseline) lines.push('', `Compared with run \`${baseline.runId.replace(/`/g, "'")}\`: ${MARKS.better} better, ${MARKS.worse} worse.`);
+  if (baseline) lines.push('', `Compared with run ${inlineCode(baseline.runId)}: ${MARKS.better} better, ${MARKS.worse} worse.`);
   return lines.join('\n');
 }
 
@@ -38,8 +38,8 @@ function statusLine(results: ExperimentResults): string {
   const facts = [
     parts.join(' · ') || 'no cells',
     ...(results.aggregate ? [`aggregate ${results.aggregate.status}`] : []),
-    `backend \`${results.backend}\`${results.runtime === 'process' ? ' (processes)' : ''}`,
-    `run \`${results.runId.replace(/`/g, "'")}\``,
+    `backend ${inlineCode(results.backend)}${results.runtime === 'process' ? ' (processes)' : ''}`,
+    `run ${inlineCode(results.runId)}`,
     formatDuration(runDurationMs(results)),
   ];
   return `**${results.cells.length} cells**: ${facts.join(' · ')}`;
@@ -54,12 +54,12 @@ export function metricSection(results: ExperimentResults, metric: string, baseli
   const direction = isLowerBetter(metric) ? 'lower is better' : 'higher is better';
   const rows = variants.map((variant) => {
     const cells = datasets.map((dataset) => cellText(find(variant, dataset), metric, stats, findBaseline));
-    return `| ${escapeMarkdown(variant)} | ${cells.join(' | ')} |`;
+    return `| ${tableCell(variant)} | ${cells.join(' | ')} |`;
   });
   return [
-    `### ${escapeMarkdown(metric)} (${direction})`,
+    `### ${markdownText(metric)} (${direction})`,
     '',
-    `| variant | ${datasets.map(escapeMarkdown).join(' | ')} |`,
+    `| variant | ${datasets.map(tableCell).join(' | ')} |`,
     `| :-- | ${datasets.map(() => '--:').join(' | ')} |`,
     ...rows,
   ].join('\n');
@@ -138,9 +138,9 @@ export function failedSection(results: ExperimentResults, options: { logs: boole
   for (const entry of shown) {
     if (options.logs) {
       lines.push(
-        `<details><summary><code>${escapeHtml(entry.id)}</code> — ${escapeHtml(entry.facts)}</summary>`,
+        `<details><summary>${detailsCode(entry.id)} — ${detailsText(entry.facts)}</summary>`,
         '',
-        codeBlock(entry.error || '(no error text)'),
+        fencedBlock(entry.error || '(no error text)'),
         '',
         '</details>',
         '',
@@ -152,7 +152,7 @@ export function failedSection(results: ExperimentResults, options: { logs: boole
           .filter((line) => line.trim() !== '')
           .pop() ?? '';
       const short = last.length > 120 ? `${last.slice(0, 119)}…` : last;
-      lines.push(`- ${escapeMarkdown(entry.id)} — ${entry.facts}${short ? `: ${escapeMarkdown(short.trim())}` : ''}`);
+      lines.push(`- ${markdownText(entry.id)} — ${entry.facts}${short ? `: ${markdownText(short.trim())}` : ''}`);
     }
   }
   if (shown.length < entries.length) lines.push(`- … and ${entries.length - shown.length} more`);

@@ -4,15 +4,16 @@
  */
 import { isLowerBetter, type ExperimentResults } from '@mxn/core';
 import { cellIndex, columnStats, formatNumber, isBest, metricValue, reportDatasets, reportMetrics, reportVariants } from './compare.js';
+import { terminalText } from './escape.js';
 
 /** `metric`: which metric to show. Default: the experiment's first metric. */
 export function renderTextTable(results: ExperimentResults, metric = reportMetrics(results)[0] ?? ''): string {
   const find = cellIndex(results);
   const stats = columnStats(results, metric);
   const datasets = reportDatasets(results);
-  const header = [`${metric} (${isLowerBetter(metric) ? 'lower' : 'higher'} is better)`, ...datasets];
+  const header = [`${terminalText(metric)} (${isLowerBetter(metric) ? 'lower' : 'higher'} is better)`, ...datasets.map(terminalText)];
   const rows = reportVariants(results).map((variant) => [
-    variant,
+    terminalText(variant),
     ...datasets.map((dataset) => {
       const cell = find(variant, dataset);
       if (!cell) return '';

@@ -2,11 +2,17 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { hashBuildContext } from '@mxn/core';
 import { startStorageEmulators, type StartStorageEmulatorsOptions, type StorageEmulatorsHandle } from '@mxn/emulators';
+import { startAwsBatchService, type AwsBatchService, type AwsBatchServiceOptions } from './aws-batch/index.js';
 import { startBatchService, type BatchService, type BatchServiceOptions, type ImageResolver } from './batch/index.js';
+import { startEcrService, type EcrService, type EcrServiceOptions } from './ecr/index.js';
 
 export interface EmulatorsHandle extends StorageEmulatorsHandle {
   /** The loopback Batch service (absent with `batch: false`). */
   batch?: BatchService;
+  /** The loopback AWS Batch service (absent with `awsBatch: false`). */
+  awsBatch?: AwsBatchService;
+  /** The loopback ECR service (absent with `ecr: false`). */
+  ecr?: EcrService;
   /** Every environment variable that points mxn and the SDKs at the emulators. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -15,11 +21,16 @@ export interface EmulatorsHandle extends StorageEmulatorsHandle {
 export interface StartEmulatorsOptions extends StartStorageEmulatorsOptions {
   /** Options of the loopback Batch service, or `false` not to start it. Default: started with its defaults. */
   batch?: BatchServiceOptions | false;
+  /** Options of the loopback AWS Batch service (region: the S3 server's), or `false` not to start it. Default: started. */
+  awsBatch?: AwsBatchServiceOptions | false;
+  /** Options of the loopback ECR service, or `false` not to start it. Default: started, without a registry. */
+  ecr?: EcrServiceOptions | false;
 }
 
 /**
  * Starts the storage emulators of `@mxn/emulators` (the S3 server, Azurite and the shim in front of
- * Azurite) and the loopback Batch service, all on ephemeral loopback ports.
+ * Azurite), the loopback Azure Batch service and the loopback AWS Batch and ECR services, all on ephemeral
+ * loopback ports. The AWS fakes accept the S3 server's credentials, so one set of `AWS_*` variables serves all three.
  */
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<EmulatorsHandle> {
   const storage = await startStorageEmulators(options);
@@ -30,16 +41,37 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
           await storage.stop();
           throw error;
         });
+  let awsBatch: AwsBatchService | undefined;
+  let ecr: EcrService | undefined;
+  try {
+    const credentials = [{ accessKeyId: storage.s3.accessKeyId, secretAccessKey: storage.s3.secretAccessKey }];
+    if (options.awsBatch !== false) awsBatch = await startAwsBatchService({ region: storage.s3.region, credentials, ...options.awsBatch });
+    if (options.ecr !== false) ecr = await startEcrService({ region: storage.s3.region, credentials, ...options.ecr });
+  } catch (error) {
+    await awsBatch?.stop();
+    await batch?.stop();
+    await storage.stop();
+    throw error;
+  }
   const batchEnv: Record<string, string> = batch
     ? { AZURE_BATCH_ACCOUNT_URL: batch.url, AZURE_BATCH_ACCOUNT_NAME: batch.accountName, AZURE_BATCH_ACCOUNT_KEY: batch.accountKey }
     : {};
+  const awsEnv: Record<string, string> = {
+    ...(awsBatch ? { AWS_ENDPOINT_URL_BATCH: awsBatch.url } : {}),
+    ...(awsBatch?.queueName ? { MXN_AWS_BATCH_QUEUE: awsBatch.queueName } : {}),
+    ...(ecr ? { AWS_ENDPOINT_URL_ECR: ecr.url } : {}),
+  };
   return {
     s3: storage.s3,
     azurite: storage.azurite,
     blob: storage.blob,
     ...(batch ? { batch } : {}),
-    env: { ...storage.env, ...batchEnv },
+    ...(awsBatch ? { awsBatch } : {}),
+    ...(ecr ? { ecr } : {}),
+    env: { ...storage.env, ...batchEnv, ...awsEnv },
     async stop() {
+      await ecr?.stop();
+      await awsBatch?.stop();
       await batch?.stop();
       await storage.stop();
     },

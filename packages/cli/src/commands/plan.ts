@@ -1,5 +1,5 @@
-import { parseCellFilter, parseRuntime, type Rerun } from '@mxn/core';
-import { openExperiment } from '@mxn/engine';
+import { parseRuntime, type Rerun } from '@mxn/core';
+import { openExperiment, parseOnlyFlags } from '@mxn/engine';
 import { onePositional, parse } from '../args.js';
 import { planJson, renderPlan } from '../format/plan-view.js';
 import type { Output } from '../output.js';
@@ -23,7 +23,7 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
   if (values.help) return help(output, planHelp);
   const runtime = parseRuntime(values.runtime, '--runtime');
   const rerun: Rerun = parseRerun(values.rerun);
-  const only = (values.only ?? []).map(parseCellFilter);
+  const only = parseOnlyFlags(values.only);
   // The run's backend may name the staging store (and so the cache); a plan looks where the run will.
   // Planning needs no compute, so a backend that cannot be set up here (no credentials) is skipped.
   const session = await openExperiment(onePositional('plan', positionals, 'experiment.yaml'), {

@@ -1,27 +1,37 @@
 /** The plan as people read it: a matrix of cells marked run / cached, and a count line. */
 import type { Plan } from '@mxn/core';
-import { dim, green, yellow, type Output } from '../output.js';
+import { terminalText } from '@mxn/report';
+import { dim, green, red, yellow, type Output } from '../output.js';
 import { textTable } from './table.js';
 
 export function renderPlan(plan: Plan, output: Output, backendLines: string[] = []): string {
   const cell = new Map(plan.cells.map((item) => [`${item.variant}\0${item.dataset}`, item]));
   const rows = [
-    ['', ...plan.datasets],
+    ['', ...plan.datasets.map(terminalText)],
     ...plan.variants.map((variant) => [
-      variant,
+      terminalText(variant),
       ...plan.datasets.map((dataset) => {
         const item = cell.get(`${variant}\0${dataset}`);
         if (!item) return dim(output, '·');
-        if (!item.willRun) return green(output, 'cached');
+        if (!item.willRun) return item.cached?.status === 'failed' ? red(output, 'failed (cached)') : green(output, 'cached');
         return item.cached ? yellow(output, `rerun (${item.cached.status === 'failed' ? 'failed' : 'cached'})`) : yellow(output, 'run');
       }),
     ]),
   ];
   const toRun = plan.cells.filter((item) => item.willRun).length;
+  const failedCached = cachedFailures(plan);
+  const cachedText = `${plan.cells.length - toRun - failedCached} cached${failedCached ? `, ${failedCached} failed (cached)` : ''}`;
   const summary =
-    `${plan.experiment}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ${plan.cells.length} cells; ` +
-    `${toRun} to run, ${plan.cells.length - toRun} cached${plan.aggregate ? '; then the aggregate step' : ''} (run ${plan.runId})`;
-  return `${textTable(rows)}\n\n${summary}\n${backendLines.map((line) => `  ${line}\n`).join('')}`;
+    `${terminalText(plan.experiment)}: ${plan.variants.length} model variants × ${plan.datasets.length} datasets = ` +
+    `${plan.cells.length} cells; ` +
+    `${toRun} to run, ${cachedText}${plan.aggregate ? '; then the aggregate step' : ''} (run ${terminalText(plan.runId)})`;
+  const hint = failedCached ? `${failedCached} cached failure${failedCached === 1 ? '' : 's'}: --rerun failed runs them again\n` : '';
+  return `${textTable(rows)}\n\n${summary}\n${hint}${backendLines.map((line) => `  ${terminalText(line)}\n`).join('')}`;
+}
+
+/** Cells not run because their stored result is a failure. */
+export function cachedFailures(plan: Plan): number {
+  return plan.cells.filter((item) => !item.willRun && item.cached?.status === 'failed').length;
 }
 
 /** The plan for machines (`--json`). */

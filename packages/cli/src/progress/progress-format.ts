@@ -43,8 +43,15 @@ export function counter(done: number, total: number): string {
   return `[${String(done).padStart(width)}/${total}]`;
 }
 
-/** `5/12 done · 1 failed · 2 running · 4 queued · 0:12 elapsed · ETA 0:30` */
-export function liveLine(counts: Counts, elapsedMs: number, etaMs: number | undefined, paint: Paint, cached = 0): string {
+/** `5/12 done · 1 failed · 2 running · 4 queued · 3 cached · 1 failed (cached) · 0:12 elapsed · ETA 0:30` */
+export function liveLine(
+  counts: Counts,
+  elapsedMs: number,
+  etaMs: number | undefined,
+  paint: Paint,
+  cached = 0,
+  cachedFailures = 0,
+): string {
   const parts = [`${paint.green(`${counts.done}/${counts.total}`)} done`];
   if (counts.failed > 0) parts.push(paint.red(`${counts.failed} failed`));
   if (counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
@@ -52,6 +59,7 @@ export function liveLine(counts: Counts, elapsedMs: number, etaMs: number | unde
   if (counts.retrying > 0) parts.push(paint.yellow(`${counts.retrying} retrying`));
   parts.push(`${counts.queued} queued`);
   if (cached > 0) parts.push(paint.dim(`${cached} cached`));
+  if (cachedFailures > 0) parts.push(paint.red(`${cachedFailures} failed (cached)`));
   parts.push(paint.dim(`${formatClock(elapsedMs)} elapsed`));
   if (counts.done < counts.total) parts.push(paint.dim(`ETA ${etaMs === undefined ? '…' : formatClock(etaMs)}`));
   return parts.join(' · ');
@@ -85,13 +93,17 @@ export function eventLine(event: ProgressEvent, durationMs: number | undefined, 
   }
 }
 
-/** The closing line: `12 tasks: 10 succeeded · 2 failed in 0:45`. */
-export function summaryLine(counts: Counts, elapsedMs: number, paint: Paint, cached = 0): string {
+/**
+ * The closing line: `12 tasks: 10 succeeded · 2 failed in 0:45`; cells not run are counted after
+ * the tasks (`· 3 cached · 1 failed (cached)`), as `mxn run`'s count line counts them.
+ */
+export function summaryLine(counts: Counts, elapsedMs: number, paint: Paint, cached = 0, cachedFailures = 0): string {
   const parts = [paint.green(`${counts.succeeded} succeeded`)];
   if (counts.failed > 0) parts.push(paint.red(`${counts.failed} failed`));
   if (counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
   const unfinished = counts.total - counts.done;
   if (unfinished > 0) parts.push(`${unfinished} not finished`);
   if (cached > 0) parts.push(`${cached} cached`);
+  if (cachedFailures > 0) parts.push(paint.red(`${cachedFailures} failed (cached)`));
   return `${counts.total} task${counts.total === 1 ? '' : 's'}: ${parts.join(' · ')} in ${formatClock(elapsedMs)}`;
 }

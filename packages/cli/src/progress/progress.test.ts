@@ -200,3 +200,17 @@ describe('progress, in a terminal', () => {
     expect(stream.screen()).toEqual(['1 task: 0 succeeded · 1 not finished in 0:00']);
   });
 });
+
+describe('progress: failures to read and cached failures', () => {
+  it('prints a note (a stderr tail) above the live line, and counts cached failures apart from cached cells', () => {
+    const { stream, progress } = setup({ total: 1, isTTY: true, cached: 3, cachedFailures: 1, tickMs: 0 });
+    progress.onEvent(event('bad@seoul', 'running'));
+    progress.onEvent(event('bad@seoul', 'failed', { exitCode: 3 }));
+    progress.note('  stderr of bad@seoul, attempt 1 (last 1 lines):\n  │ boom');
+    progress.finish();
+    const screen = stream.screen();
+    expect(screen).toContain('✗ bad@seoul  failed (exit code 3) after 0ms');
+    expect(screen).toContain('  │ boom');
+    expect(screen.at(-1)).toBe('1 task: 0 succeeded · 1 failed · 3 cached · 1 failed (cached) in 0:00');
+  });
+});

@@ -29,6 +29,8 @@ export interface ProgressOptions {
   concurrency?: number;
   /** Cells reused from the cache (not run, not in `total`), shown in the counts. Default: 0. */
   cached?: number;
+  /** Cached failures (not run, not in `total` or `cached`), shown as `failed (cached)`. Default: 0. */
+  cachedFailures?: number;
   /** Shortest time between two redraws of the live line, in ms. Default: 100 (10 per second). */
   minRedrawMs?: number;
   /** Redraw the live line this often even without events, so elapsed time moves, in ms; 0 turns it off. Default: 1000. */
@@ -37,6 +39,8 @@ export interface ProgressOptions {
 
 export interface Progress {
   onEvent(event: ProgressEvent): void;
+  /** Prints lines (a failed attempt's stderr tail, a model's live output) as permanent text above the live line. */
+  note(text: string): void;
   /** Stops redrawing, clears the live line and prints a closing summary line. Safe to call twice. */
   finish(): void;
 }
@@ -46,6 +50,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const env = options.env ?? process.env;
   const paint = options.color && options.isTTY && !env.NO_COLOR ? ANSI : PLAIN;
   const cached = options.cached ?? 0;
+  const cachedFailures = options.cachedFailures ?? 0;
   const minRedrawMs = options.minRedrawMs ?? 100;
   const state = new ProgressState(options.total, options.concurrency);
   const startedAt = now();
@@ -65,7 +70,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const draw = (): void => {
     if (pending) clearTimeout(pending);
     pending = undefined;
-    let line = liveLine(state.counts(), now() - startedAt, state.etaMs(), paint, cached);
+    let line = liveLine(state.counts(), now() - startedAt, state.etaMs(), paint, cached, cachedFailures);
     const columns = options.stream.columns;
     if (columns && visible(line).length >= columns) line = `${visible(line).slice(0, Math.max(0, columns - 2))}…`;
     write(`${clearLive()}${line}`);
@@ -107,6 +112,12 @@ export function createProgress(options: ProgressOptions): Progress {
       if (line && (event.state === 'failed' || event.kind === 'aggregate')) printAbove(line);
       else scheduleDraw();
     },
+    note(text) {
+      if (finished || text === '') return;
+      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      if (options.isTTY) printAbove(body);
+      else write(`${body}\n`);
+    },
     finish() {
       if (finished) return;
       finished = true;
@@ -114,7 +125,7 @@ export function createProgress(options: ProgressOptions): Progress {
       if (ticker) clearInterval(ticker);
       pending = undefined;
       ticker = undefined;
-      const summary = summaryLine(state.counts(), now() - startedAt, paint, cached);
+      const summary = summaryLine(state.counts(), now() - startedAt, paint, cached, cachedFailures);
       write(`${options.isTTY ? clearLive() : ''}${summary}\n`);
       shownWidth = 0;
     },

@@ -1,5 +1,5 @@
 /** Opens every dataset named by an experiment and checks its parquet files and target column. */
-import { readParquetSchema, type ColumnInfo } from '@mxn/data';
+import { emptySplitProblem, isCsvName, readCsvSchema, readParquetSchema, type ColumnInfo } from '@mxn/data';
 import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
 import type { DatasetSpec } from '../schema/experiment.js';
@@ -27,6 +27,7 @@ export async function checkDatasets(
   root: string,
   issue: IssueAt,
   issues: ExperimentIssue[],
+  split?: { test: number },
 ): Promise<ResolvedDataset[]> {
   const resolved = await Promise.all(
     entries.map(async ([index, dataset]): Promise<ResolvedDataset | undefined> => {
@@ -48,7 +49,8 @@ export async function checkDatasets(
         let rows = 0;
         for (const file of source.files) {
           const footer = await readFooter(source.store, file).catch((error: Error) => {
-            problems.push(issue(where, `${file.key} is not a readable parquet file: ${error.message}`));
+            const kind = isCsvName(file.key) ? 'CSV' : 'parquet';
+            problems.push(issue(where, `${file.key} is not a readable ${kind} file: ${error.message}`));
             return undefined;
           });
           if (!footer) return undefined;
@@ -73,6 +75,16 @@ export async function checkDatasets(
       };
       const train = await check('train', dataset.train);
       const test = dataset.test ? await check('test', dataset.test) : undefined;
+      // Row counts from the footers, against the split: a dataset that cannot be split fails here, not in the run.
+      const tooFew = (field: 'train' | 'test', why: string | undefined) => {
+        if (why) problems.push(issue(['datasets', index, field], `${dataset[field]}: ${why}`));
+      };
+      if (train && test) {
+        tooFew('train', train.rows === 0 ? 'has no rows; a model needs training rows' : undefined);
+        tooFew('test', test.rows === 0 ? 'has no rows; the held-out side needs rows to score' : undefined);
+      } else if (train && !dataset.test && split && typeof split.test === 'number') {
+        tooFew('train', emptySplitProblem(train.rows, split.test));
+      }
       issues.push(...problems);
       if (!train || (dataset.test && !test)) return undefined;
       return { name: dataset.name, train: train.source, test: test?.source, columns: train.columns, rows: train.rows };
@@ -81,8 +93,9 @@ export async function checkDatasets(
   return resolved.filter((dataset): dataset is ResolvedDataset => dataset !== undefined);
 }
 
-/** Reads just the footer of a parquet object (its last bytes), whatever store holds it. */
+/** Reads just the footer of a parquet object (its last bytes), whatever store holds it; a CSV is read whole. */
 async function readFooter(store: Store, info: ObjectInfo) {
+  if (isCsvName(info.key)) return readCsvSchema(await readBytes(store, info.key), info.key);
   if (info.size < 12) throw new Error(`only ${info.size} bytes; too small to be parquet`);
   const tailSize = Math.min(info.size, 64 * 1024);
   let tail = await readRange(store, info, info.size - tailSize);

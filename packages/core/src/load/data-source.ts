@@ -1,18 +1,22 @@
-/** Resolves a dataset's `train`/`test` value (path, folder, glob, or store URI) to the parquet objects it names. */
+/** Resolves a dataset's `train`/`test` value (path, folder, glob, or store URI) to the parquet (or CSV) objects it names. */
 import path from 'node:path';
+import { isCsvName } from '@mxn/data';
 import { isRemoteUri, joinKey, openStore, type ObjectInfo, type Store } from '@mxn/storage';
+import { projectPathProblem } from './project-path.js';
 
 export interface DataSource {
   /** The value as written in the experiment file. */
   spec: string;
   store: Store;
-  /** Parquet objects, sorted by key. Empty when nothing matched. */
+  /** Parquet objects (or one CSV file), sorted by key. Empty when nothing matched. */
   files: ObjectInfo[];
 }
 
 const GLOB = /[*?[{]/;
 
 export async function resolveDataSource(spec: string, root: string): Promise<DataSource> {
+  const outside = projectPathProblem(spec, root);
+  if (outside) throw new Error(outside);
   const remote = isRemoteUri(spec);
   const full = remote || spec.startsWith('file://') ? spec : path.resolve(root, spec);
   // A query (a Blob SAS) belongs to the store, not to the path: keep it out of glob matching.
@@ -27,7 +31,8 @@ export async function resolveDataSource(spec: string, root: string): Promise<Dat
     const store = await open(segments.slice(0, firstGlob).join('/'));
     return { spec, store, files: await collect(store, '', (key) => pattern.test(key)) };
   }
-  if (uri.endsWith('.parquet')) {
+  // One file: a parquet file, or a CSV (`.csv`, `.csv.gz`) that staging converts to parquet.
+  if (uri.endsWith('.parquet') || isCsvName(uri)) {
     const at = uri.lastIndexOf('/');
     const store = await open(uri.slice(0, at));
     const info = await store.head(uri.slice(at + 1));

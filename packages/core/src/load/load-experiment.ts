@@ -3,9 +3,8 @@
  * `file:line:col: message` (an ExperimentError) before anything runs.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { KNOWN_METRICS } from '@mxn/data';
 import { ExperimentError, type ExperimentIssue } from '../errors.js';
@@ -13,8 +12,11 @@ import { parseDuration } from '../duration.js';
 import { datasetSchema, experimentSchema, type DatasetSpec, type ExperimentSchema, type ExperimentSpec } from '../schema/experiment.js';
 import { checkDatasets, type ResolvedDataset } from './check-datasets.js';
 import { didYouMean } from './did-you-mean.js';
+import { parseExperimentText, readExperimentText } from './experiment-text.js';
 import { locate } from './locate.js';
+import { projectPathProblem, resolveInProject } from './project-path.js';
 import { keysAt, otherAlternatives } from './schema-keys.js';
+import { DEFAULT_MAX_CELLS, expandVariants, variantCount } from '../plan/variants.js';
 
 export interface LoadedExperiment {
   /** Absolute path of the experiment file. */
@@ -24,6 +26,8 @@ export interface LoadedExperiment {
   spec: ExperimentSpec;
   /** Datasets with the parquet objects they resolve to (empty when `checkData` was false). */
   datasets: ResolvedDataset[];
+  /** A problem at a place in the file (`['compute', 'staging']`), as `file:line:col`, for checks made after loading. */
+  issueAt?: (where: readonly (string | number)[], message: string) => ExperimentIssue;
 }
 
 export interface LoadOptions {
@@ -41,54 +45,54 @@ export interface LoadOptions {
    * refused with "unknown key" rather than loaded with settings nobody checked.
    */
   schema?: ExperimentSchema;
+  /**
+   * The file and the project come from untrusted input (a pull request): paths must stay inside the
+   * root through symlinks too, and the file itself may not be a link out of it. Default false.
+   */
+  untrusted?: boolean;
 }
 
 export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<LoadedExperiment> {
   const absolute = path.resolve(file);
   const shown = path.relative(process.cwd(), absolute) || absolute;
   const root = options.root ? path.resolve(options.root) : findRoot(absolute);
-  const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ExperimentError([
-      { file: shown, line: 1, column: 1, message: `cannot read the experiment file (${error.code ?? error.message})` },
-    ]);
-  });
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const untrusted = options.untrusted === true;
+  const text = await readExperimentText(absolute, root, shown, untrusted);
+  const { doc, lines, raw } = parseExperimentText(text, shown);
   const issue = (where: readonly (string | number)[], message: string, atKey = false): ExperimentIssue => ({
     file: shown,
     ...locate(doc, lines, where, { atKey }),
     message,
   });
 
-  if (doc.errors.length > 0) {
-    throw new ExperimentError(
-      doc.errors.map((error) => {
-        const { line, col } = lines.linePos(error.pos[0]);
-        return { file: shown, line, column: col, message: `YAML: ${error.message.split('\n')[0]}` };
-      }),
-    );
-  }
-
-  const raw: unknown = doc.toJS() ?? {};
   const schema = options.schema ?? experimentSchema;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
     const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue, schema, raw)));
-    issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue)));
+    issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue, untrusted)));
     // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
     const target = (raw as { evaluation?: { target?: unknown } }).evaluation?.target;
     if (options.checkData !== false && typeof target === 'string' && target)
-      await checkDatasets(parsedDatasets(raw), target, root, issue, issues);
+      await checkDatasets(insideProject(parsedDatasets(raw), root, untrusted), target, root, issue, issues);
     throw new ExperimentError(sortIssues(issues));
   }
 
   const spec = parsed.data;
-  const issues = checkSemantics(spec, root, issue);
+  const issues = checkSemantics(spec, root, issue, untrusted);
   const datasets =
-    options.checkData === false ? [] : await checkDatasets([...spec.datasets.entries()], spec.evaluation.target, root, issue, issues);
+    options.checkData === false
+      ? []
+      : await checkDatasets(
+          insideProject([...spec.datasets.entries()], root, untrusted),
+          spec.evaluation.target,
+          root,
+          issue,
+          issues,
+          spec.evaluation.split,
+        );
   if (issues.length > 0) throw new ExperimentError(sortIssues(issues));
-  return { file: absolute, root, spec, datasets };
+  return { file: absolute, root, spec, datasets, issueAt: (where, message) => issue(where, message) };
 }
 
 type IssueAt = (where: readonly (string | number)[], message: string, atKey?: boolean) => ExperimentIssue;
@@ -130,7 +134,7 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
   return [issue(where, `${describe(where)}: ${zodIssue.message}`)];
 }
 
-function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): ExperimentIssue[] {
+function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt, untrusted: boolean): ExperimentIssue[] {
   const issues: ExperimentIssue[] = [];
   for (const [list, items] of [
     ['datasets', spec.datasets],
@@ -158,19 +162,31 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
     if (item.build && item.image) issues.push(issue([...where, 'image'], `${describe(where)} has both "build" and "image"; keep one`));
     else if (!item.build && !item.image) issues.push(issue(where, `${describe(where)} needs "build: <folder>" or "image: <reference>"`));
     else if (item.build) {
-      const dir = path.resolve(root, item.build);
-      if (!existsSync(dir) || !statSync(dir).isDirectory())
+      const dir = resolveInProject(item.build, root, { untrusted });
+      if (dir.path === undefined) issues.push(issue([...where, 'build'], `build folder ${dir.problem}`));
+      else if (!existsSync(dir.path) || !statSync(dir.path).isDirectory())
         issues.push(issue([...where, 'build'], `build folder ${item.build} does not exist under ${root}`));
     }
   }
+  spec.datasets.forEach((dataset, index) => {
+    for (const field of ['train', 'test'] as const) {
+      const problem = dataset[field] === undefined ? undefined : projectPathProblem(dataset[field], root, { untrusted });
+      if (problem) issues.push(issue(['datasets', index, field], problem));
+    }
+  });
   spec.models.forEach((model, index) => {
     for (const [name, value] of Object.entries(model.params ?? {})) {
       if (Array.isArray(value) && value.length === 0)
         issues.push(
           issue(['models', index, 'params', name], `params.${name} is an empty list, which makes no variant; give at least one value`),
         );
+      else if (!isPlainData(value))
+        issues.push(
+          issue(['models', index, 'params', name], `params.${name} contains itself (a YAML alias of its own anchor); write it out`),
+        );
     }
   });
+  issues.push(...checkGrid(spec, issue));
   const known = KNOWN_METRICS[spec.evaluation.task];
   (spec.evaluation.metrics ?? []).forEach((metric, index) => {
     if (!known.includes(metric)) {
@@ -183,11 +199,57 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt): Exp
       );
     }
   });
-  if (spec.compute.backend === 'aws-batch')
-    issues.push(issue(['compute', 'backend'], 'backend "aws-batch" is not available yet; use local or azure-batch'));
   if (parseDuration(spec.compute.timeout) === undefined)
     issues.push(issue(['compute', 'timeout'], `timeout "${spec.compute.timeout}" is not a duration; write e.g. 90s, 30m or 2h`));
   return issues;
+}
+
+/**
+ * The grid's size, from the lengths of the params lists before anything is expanded: above
+ * `compute.maxCells` (default 10,000) it is one problem at the largest model's params. Within it,
+ * two variants of a model with the same name (`k: [1, "1"]`) would be one cell id: also refused.
+ */
+function checkGrid(spec: ExperimentSpec, issue: IssueAt): ExperimentIssue[] {
+  const counts = spec.models.map((model) => variantCount(model.params));
+  const variants = counts.reduce((sum, count) => sum + count, 0);
+  const cells = variants * spec.datasets.length;
+  const limit = spec.compute.maxCells ?? DEFAULT_MAX_CELLS;
+  if (cells > limit) {
+    const largest = counts.indexOf(Math.max(...counts));
+    const where = spec.models[largest]?.params ? ['models', largest, 'params'] : ['models'];
+    return [
+      issue(
+        where,
+        `the grid makes ${cells} cells (${variants} variants × ${spec.datasets.length} datasets), more than compute.maxCells ` +
+          `(${limit}); shorten the params lists${largest >= 0 ? ` of models[${largest}]` : ''} or raise compute.maxCells`,
+      ),
+    ];
+  }
+  return spec.models.flatMap((model, index) => {
+    if (!model.params || !Object.values(model.params).every(isPlainData)) return [];
+    const names = expandVariants(model.name, model.params).map((variant) => variant.name);
+    const seen = new Set<string>();
+    const twice = names.find((name) => seen.has(name) || !seen.add(name));
+    return twice
+      ? [issue(['models', index, 'params'], `two variants are named ${twice} (e.g. 1 and "1"); make the values of the lists distinct`)]
+      : [];
+  });
+}
+
+/** Whether a param value is plain data (JSON can hold it): no object that contains itself. */
+function isPlainData(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The dataset entries whose paths stay in the project (the others are reported by `checkSemantics` and never opened). */
+function insideProject(entries: Array<[number, DatasetSpec]>, root: string, untrusted: boolean): Array<[number, DatasetSpec]> {
+  const inside = (value: string | undefined) => value === undefined || !projectPathProblem(value, root, { untrusted });
+  return entries.filter(([, dataset]) => inside(dataset.train) && inside(dataset.test));
 }
 
 /**

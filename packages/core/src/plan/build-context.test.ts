@@ -58,3 +58,20 @@ describe('hashBuildContext', () => {
     expect(await hashBuildContext(model)).not.toBe(before);
   });
 });
+
+describe('hashBuildContext with hostile links', () => {
+  it('hashes no dependency that links outside a package of its name (`/`), and survives a broken package.json', async () => {
+    const model = await folder({ Dockerfile: 'FROM x', 'package.json': '{"dependencies":{"everything":"*"}}' });
+    const plain = await hashBuildContext(model);
+    const { symlink, mkdir: makeDir } = await import('node:fs/promises');
+    await makeDir(path.join(model, 'node_modules'), { recursive: true });
+    await symlink('/', path.join(model, 'node_modules', 'everything'));
+    clearBuildContextHashes();
+    const started = Date.now();
+    expect(await hashBuildContext(model)).toBe(plain);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const broken = await folder({ Dockerfile: 'FROM x', 'package.json': '{"dependencies": {' });
+    await expect(hashBuildContext(broken)).resolves.toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -62,13 +62,15 @@ async function hashFiles(hash: ReturnType<typeof createHash>, dir: string, files
  * packages are left out: their versions are already in the package.json that was hashed.
  */
 async function workspaceDependencies(dir: string, seen: Set<string>): Promise<Array<[string, string]>> {
-  const manifest = (await readFile(path.join(dir, 'package.json'), 'utf8').then(JSON.parse, () => undefined)) as
-    | { dependencies?: Record<string, string> }
-    | undefined;
+  const manifest = (await readFile(path.join(dir, 'package.json'), 'utf8')
+    .then((text) => JSON.parse(text) as unknown)
+    .catch(() => undefined)) as { dependencies?: Record<string, string> } | undefined;
   const out: Array<[string, string]> = [];
   for (const name of Object.keys(manifest?.dependencies ?? {}).sort()) {
     const location = await resolvePackage(dir, name);
     if (!location || location.split(path.sep).includes('node_modules') || seen.has(location)) continue;
+    // Only a package of that name is hashed: a link to anything else (`/`, `/etc`) is no workspace package.
+    if ((await packageName(location)) !== name) continue;
     seen.add(location);
     const hash = createHash('sha256');
     const files = (await walk(location, '')).filter((file) => !file.startsWith('dist/') && !file.endsWith('.tsbuildinfo')).sort();
@@ -86,6 +88,14 @@ async function resolvePackage(dir: string, name: string): Promise<string | undef
     if (found) return found;
     if (path.dirname(current) === current) return undefined;
   }
+}
+
+/** The `name` in `dir/package.json`, if it has one. */
+async function packageName(dir: string): Promise<unknown> {
+  const manifest = (await readFile(path.join(dir, 'package.json'), 'utf8')
+    .then((text) => JSON.parse(text) as unknown)
+    .catch(() => undefined)) as { name?: unknown } | undefined;
+  return manifest?.name;
 }
 
 async function walk(dir: string, prefix: string): Promise<string[]> {

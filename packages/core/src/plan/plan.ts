@@ -6,11 +6,13 @@ import path from 'node:path';
 import { cellKey, inputKey, runIdOf } from '../addresses.js';
 import { MxnError } from '@mxn/errors';
 import type { LoadedExperiment } from '../load/load-experiment.js';
+import { resolveInProject } from '../load/project-path.js';
 import type { CellResult } from '../results.js';
 import type { AggregateSpec, ModelSpec, Runtime } from '../schema/experiment.js';
 import { hashBuildContext } from './build-context.js';
 import { fingerprintSource } from './fingerprint.js';
-import { expandVariants } from './variants.js';
+import { unsafeIdReason } from './ids.js';
+import { DEFAULT_MAX_CELLS, expandVariants, variantCount } from './variants.js';
 
 export interface PlannedCell {
   /** `<variant>@<dataset>`, e.g. `ridge[alpha=0.1]@seoul`. */
@@ -80,6 +82,7 @@ export interface PlanOptions {
 
 export async function planExperiment(loaded: LoadedExperiment, options: PlanOptions = {}): Promise<Plan> {
   const { spec, root } = loaded;
+  checkGridSize(loaded);
   const evaluation = {
     target: spec.evaluation.target,
     task: spec.evaluation.task,
@@ -111,8 +114,11 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
           params: variant.params,
           evaluation,
         });
+        const id = `${variant.name}@${dataset.name}`;
+        const unsafe = unsafeIdReason(id);
+        if (unsafe) throw new MxnError('Usage', `${spec.name}: cell id ${JSON.stringify(id)} ${unsafe}`);
         cells.push({
-          id: `${variant.name}@${dataset.name}`,
+          id,
           model: model.name,
           variant: variant.name,
           params: variant.params,
@@ -127,7 +133,8 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     }
   }
 
-  const selected = options.only?.length ? cells.filter((cell) => options.only!.some((filter) => matches(cell, filter))) : cells;
+  const filters = options.only ?? [];
+  const selected = filters.length ? cells.filter((cell) => filters.some((filter) => matches(cell, filter))) : cells;
   if (selected.length === 0 && options.only?.length) {
     const models = [...new Set(cells.map((cell) => cell.model))].join(', ');
     const datasets = datasetsNames(cells).join(', ');
@@ -146,15 +153,32 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
 
   const aggregate = spec.aggregate ? await planAggregate(spec.aggregate, root, resolve) : undefined;
   const runId = runIdOf(spec.name, { cellKeys: selected.map((cell) => cell.key), aggregate, runtime });
+  // Sets, not a search of the cells per name: a plan of 100k cells stays linear.
+  const selectedVariants = new Set(selected.map((cell) => cell.variant));
+  const selectedDatasets = new Set(selected.map((cell) => cell.dataset));
   return {
     experiment: spec.name,
     runtime,
     runId,
-    variants: variants.filter((variant) => selected.some((cell) => cell.variant === variant)),
-    datasets: datasets.map((dataset) => dataset.name).filter((name) => selected.some((cell) => cell.dataset === name)),
+    variants: variants.filter((variant) => selectedVariants.has(variant)),
+    datasets: datasets.map((dataset) => dataset.name).filter((name) => selectedDatasets.has(name)),
     cells: selected,
     aggregate,
   };
+}
+
+/**
+ * Refuses a grid above `compute.maxCells` before expanding it (`loadExperiment` reports it with its
+ * line; this guards plans of experiments loaded otherwise).
+ */
+function checkGridSize(loaded: LoadedExperiment): void {
+  const { spec } = loaded;
+  const limit = spec.compute.maxCells ?? DEFAULT_MAX_CELLS;
+  const cells = spec.models.reduce((sum, model) => sum + variantCount(model.params), 0) * spec.datasets.length;
+  if (cells > limit)
+    throw new MxnError('Usage', `${spec.name} makes ${cells} cells, more than compute.maxCells (${limit})`, {
+      hint: 'shorten the params lists, or raise compute.maxCells',
+    });
 }
 
 export function metricsOf(loaded: LoadedExperiment): string[] {
@@ -190,6 +214,8 @@ async function imageSource(item: Pick<ModelSpec, 'build' | 'image'>, root: strin
     const imageDigest = await resolve(item.image);
     return { image: item.image, ...(imageDigest ? { imageDigest } : {}) };
   }
+  const inside = resolveInProject(item.build!, root);
+  if (inside.problem) throw new MxnError('Usage', `build: ${inside.problem}`);
   const buildDir = path.resolve(root, item.build!);
   return { buildDir, contextHash: await hashBuildContext(buildDir) };
 }

@@ -5,11 +5,11 @@
 import { z } from 'zod';
 import { MxnError } from '@mxn/errors';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const NAME = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const name = (what: string) =>
   z
     .string()
-    .regex(NAME, `${what} names use letters, digits, "-", "_" and "." (at most 64, starting with a letter or digit)`)
+    .regex(NAME, `${what} names use letters, digits, "-", "_" and "." (at most 64, starting with a letter or digit, no "..")`)
     .describe(`Name of the ${what}; used in cell ids, paths and reports.`);
 
 const command = z
@@ -80,6 +80,9 @@ export const evaluationSchema = z
   })
   .describe('How every cell is scored.');
 
+/** The highest `compute.maxCells` a file may set: a plan holds every cell in memory. */
+const MAX_CELLS_LIMIT = 1_000_000;
+
 export const BACKENDS = ['local', 'azure-batch', 'aws-batch'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -94,13 +97,30 @@ export const commonComputeShape = {
     .min(1)
     .optional()
     .describe('Cells running at once. Default: the number of cores (local) or maxNodes × taskSlotsPerNode.'),
-  retries: z.number().int().min(0).max(10).default(1).describe('Extra attempts after a failed one.'),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(1)
+    .describe("Extra attempts after a timeout or a platform failure (and after a model's own failure with retryModelFailures)."),
+  retryModelFailures: z
+    .boolean()
+    .optional()
+    .describe("Spend retries on a model's own non-zero exit too. Default false: such a failure is deterministic as a rule."),
   timeout: z.string().default('30m').describe('Wall-clock limit of one attempt, e.g. 90s, 30m, 2h.'),
   staging: z
     .string()
     .optional()
     .describe("Store URI for inputs and outputs (default: MXN_STAGING, else the backend's, else .mxn under the project root)."),
   cache: z.string().optional().describe('Store URI of the cell cache (default: the staging store).'),
+  maxCells: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CELLS_LIMIT)
+    .optional()
+    .describe(`Most cells (models × variants × datasets) a plan may make; default 10000, at most ${MAX_CELLS_LIMIT}.`),
 };
 
 const BACKEND_DESCRIPTION =

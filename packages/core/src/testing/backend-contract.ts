@@ -110,9 +110,16 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
       }
     });
 
+    it("does not retry a model's own non-zero exit unless the experiment asks (retryModelFailures)", async () => {
+      const spec = build.spec(under.stagingUri, [build.cell('once', { mode: 'fail', code: 4 })], { limits: { retries: 2 } });
+      const { outcome, events } = await run(spec);
+      expect(outcomeOf(outcome, 'once')).toMatchObject({ status: 'failed', attempts: 1, exitCode: 4 });
+      expect(statesOf(events, 'once')).toEqual(['queued', 'running', 'failed']);
+    });
+
     it('ends a failing task failed after its retries, with the exit code and stderr tail, while the others succeed', async () => {
       const spec = build.spec(under.stagingUri, [build.cell('good', { mode: 'echo' }), build.cell('bad', { mode: 'fail', code: 3 })], {
-        limits: { retries: 2 },
+        limits: { retries: 2, retryModelFailures: true },
       });
       const { outcome, events } = await run(spec);
 
@@ -133,7 +140,7 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
     it.skipIf(!shared)('retries a task that failed once, starting each attempt with an empty output folder', async () => {
       const task = build.cell('flaky', { mode: 'flaky', marker: path.join(scratch, 'flaky.marker') });
       await store.write(joinKey(task.outputPrefix, 'leftover.txt'), 'from an earlier run');
-      const { outcome, events } = await run(build.spec(under.stagingUri, [task], { limits: { retries: 1 } }));
+      const { outcome, events } = await run(build.spec(under.stagingUri, [task], { limits: { retries: 1, retryModelFailures: true } }));
 
       expect(outcomeOf(outcome, 'flaky')).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(statesOf(events, 'flaky')).toEqual(['queued', 'running', 'retrying', 'running', 'succeeded']);

@@ -53,9 +53,19 @@ export async function createBackend(name: string, options: CreateBackendOptions 
         options.log ? { log: options.log } : {},
       );
     }
+    case 'aws-batch': {
+      const { awsBatchBackendFromEnv } = await import('@mxn/backend-aws-batch');
+      const compute = options.experiment?.spec.compute;
+      const concurrency = compute?.concurrency;
+      return awsBatchBackendFromEnv(
+        { ...backendSettings('aws-batch', compute), ...(concurrency ? { concurrency } : {}) },
+        process.env,
+        options.log ? { log: options.log } : {},
+      );
+    }
     default:
       throw new MxnError('Usage', `backend "${name}" is not available${(BACKENDS as readonly string[]).includes(name) ? ' yet' : ''}`, {
-        hint: 'use local or azure-batch',
+        hint: 'use local, azure-batch or aws-batch',
       });
   }
 }

@@ -27,8 +27,11 @@ import {
   type TaskSpec,
 } from '@mxn/core';
 import { TASK_ENV } from '@mxn/model-kit';
-import { readJson, writeJson, type Store } from '@mxn/storage';
+import { knownSecrets, redact, type Store } from '@mxn/storage';
+import { MxnError } from '@mxn/errors';
 import { cellCache, type CellCache } from './cache.js';
+import { eventRelay, type RunEvent } from './event-relay.js';
+import type { OutputStream } from './follow-output.js';
 import { createScorer, type CellScore } from './score-cell.js';
 import { stageInputs } from './stage.js';
 
@@ -44,14 +47,30 @@ export interface RunExperimentOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onPlan?: (plan: Plan) => void;
-  onEvent?: (event: TaskEvent) => void;
+  /** Task events, in order per task; a failed or retried cell's event carries its stderr tail. */
+  onEvent?: (event: RunEvent) => void;
+  /**
+   * The model's output as it is written (`--verbose`). Only for a run of one cell: a run that would
+   * run more is refused before anything runs.
+   */
+  onOutput?: (taskId: string, stream: OutputStream, text: string) => void;
   /** Image reference per model build folder (set once images are built and pushed). */
   images?: Record<string, string>;
+  /**
+   * The results folder's latest merged view: with `only`, a cell of the experiment neither run now
+   * nor in the cache keeps its result from here, so a partial run never shrinks the matrix.
+   */
+  previous?: ExperimentResults;
+  /** Notes, such as a cached result the cache refused to serve. */
+  log?: (line: string) => void;
 }
 
 export interface RunExperimentResult {
   plan: Plan;
+  /** The matrix: the cells this run selected, and with `only` every other cell that has a stored result. */
   results: ExperimentResults;
+  /** The cells this run selected (`only`), as they ended: what its exit code, its counts and its run record go by. */
+  selected: CellResult[];
 }
 
 /**
@@ -69,33 +88,50 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   const { spec } = loaded;
   const startedAt = new Date();
   const { staging, cache: cacheStore } = options;
-  const cache = cellCache(cacheStore);
+  const cache = cellCache(cacheStore, options.log ? { log: options.log } : {});
   const plan = await planExperiment(loaded, {
     ...backendPlanOptions(options.backend),
     lookup: cache.lookup,
     rerun: options.rerun,
     only: options.only,
   });
+  const toRun = plan.cells.filter((cell) => cell.willRun);
+  if (options.onOutput && toRun.length > 1)
+    throw new MxnError('Usage', `live output (--verbose) follows one cell, and ${toRun.length} cells of ${spec.name} would run`, {
+      hint: 'choose one with --only model=NAME,dataset=NAME',
+    });
   options.onPlan?.(plan);
 
-  const toRun = plan.cells.filter((cell) => cell.willRun);
   const metrics = metricsOf(loaded);
-  await stageInputs(loaded, toRun, staging);
+  // A dataset that cannot be read or split fails its own cells, with one line; the other cells run.
+  const { failed: unusable } = await stageInputs(loaded, toRun, staging, cacheStore);
+  const unusableCells = toRun.filter((cell) => unusable.has(cell.dataset));
+  if (unusableCells.length > 0) toRun.splice(0, toRun.length, ...toRun.filter((cell) => !unusable.has(cell.dataset)));
+  for (const cell of unusableCells) {
+    const message = unusable.get(cell.dataset);
+    options.onEvent?.({ taskId: cell.id, kind: 'cell', state: 'failed', attempt: 0, at: new Date(), ...(message ? { message } : {}) });
+  }
   const runSpec = buildRunSpec(loaded, plan, toRun, staging, options);
 
   // Score and store each cell as soon as it ends, so a run that dies (kill -9, a lost runner, a
   // superseded CI job) keeps what finished; the full outcome overwrites it at the end.
-  const scoreCell = createScorer(staging, spec.evaluation, metrics);
+  const scoreCell = createScorer(staging, cacheStore, spec.evaluation, metrics);
   const byId = new Map(toRun.map((cell) => [cell.id, cell]));
   const scores = new Map<string, ReturnType<typeof scoreCell>>();
   const runningSince = new Map<string, Date>();
   const early: Promise<void>[] = [];
   const savedEarly = new Set<string>();
+  const relay = eventRelay({
+    staging,
+    keyOf: (taskId) => byId.get(taskId)?.key,
+    ...(options.onEvent ? { deliver: options.onEvent } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  });
   const onEvent = (event: TaskEvent) => {
     const cell = byId.get(event.taskId);
     if (!cell || (event.state !== 'succeeded' && event.state !== 'failed')) {
       if (cell && event.state === 'running' && !runningSince.has(cell.id)) runningSince.set(cell.id, event.at);
-      options.onEvent?.(event);
+      relay.send(event.taskId, event);
       return;
     }
     const score = event.state === 'succeeded' ? scoreCell(cell) : undefined;
@@ -109,12 +145,14 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
           () => undefined,
         ),
     );
-    if (!score) return options.onEvent?.(event);
+    if (!score) return relay.send(cell.id, event);
     // A cell is done when it is scored: a model that exits 0 without usable predictions has failed.
-    early.push(
-      score
-        .then((scored) => options.onEvent?.(scored.error ? { ...event, state: 'failed', message: scored.error } : event))
-        .catch(() => undefined),
+    relay.send(
+      cell.id,
+      score.then(
+        (scored): TaskEvent => (scored.error ? { ...event, state: 'failed', message: scored.error } : event),
+        () => event,
+      ),
     );
   };
 
@@ -123,7 +161,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     plan.aggregate ? cachePaths.aggregate(aggregateKey(plan.aggregate, cells)) : undefined;
   const cachedKey =
     toRun.length === 0 ? aggregateKeyOf(plan.cells.map((cell) => ({ key: cell.key, outcome: cell.cached?.status }))) : undefined;
-  const storedAggregate = cachedKey ? await readJson<ExperimentResults['aggregate']>(cacheStore, cachedKey) : undefined;
+  const storedAggregate = cachedKey ? await cache.loadAggregate(cachedKey) : undefined;
   if (storedAggregate) runSpec.aggregate = undefined;
 
   const outcome =
@@ -132,9 +170,16 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       : { runId: plan.runId, tasks: [], cancelled: false };
 
   await Promise.all(early);
+  await relay.settled();
   const outcomes = new Map(outcome.tasks.map((task) => [task.taskId, task]));
   const cells: CellResult[] = [];
   for (const cell of plan.cells) {
+    const unusableMessage = cell.willRun ? unusable.get(cell.dataset) : undefined;
+    if (unusableMessage !== undefined) {
+      // Not cached: the dataset is read again on the next run, so a fixed file is picked up.
+      cells.push(await resultOf(cell, datasetFailure(cell, unusableMessage), undefined, staging));
+      continue;
+    }
     const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
     // A success stored as it happened is final; a failure is stored again with the backend's full error text.
     if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id)))
@@ -142,7 +187,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     cells.push(result);
   }
   const matrix = options.only?.length
-    ? await withCachedRest(loaded, cells, cache, options.backend)
+    ? await withCachedRest(loaded, cells, cache, options.backend, options.previous)
     : { variants: plan.variants, datasets: plan.datasets, cells };
 
   let aggregate = storedAggregate;
@@ -152,13 +197,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       attempts: outcome.aggregate.attempts,
       durationMs: outcome.aggregate.durationMs,
       output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
-      ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
+      ...(outcome.aggregate.error ? { error: redactSecrets(outcome.aggregate.error) } : {}),
     };
     const storedKey = aggregateKeyOf(
       cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })),
     );
     if (aggregate.status !== 'cancelled' && storedKey && !cells.some((cell) => cell.status === 'cancelled'))
-      await writeJson(cacheStore, storedKey, aggregate);
+      await cache.saveAggregate(storedKey, aggregate);
   }
 
   const results: ExperimentResults = {
@@ -177,7 +222,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     ...(aggregate ? { aggregate } : {}),
     totals: countStatuses(matrix.cells),
   };
-  return { plan, results };
+  return { plan, results, selected: cells };
 }
 
 function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[], staging: Store, options: RunExperimentOptions): RunSpec {
@@ -243,9 +288,18 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     limits: {
       concurrency: options.concurrency ?? spec.compute.concurrency ?? availableParallelism(),
       retries: spec.compute.retries,
+      ...(spec.compute.retryModelFailures ? { retryModelFailures: true } : {}),
       timeoutMs: parseDuration(spec.compute.timeout)!,
     },
   };
+}
+
+/**
+ * Where a task's error text (a model's stderr tail, a backend's message) becomes part of the results,
+ * the cache and every report made from them: token shapes and the secret values this process holds are masked.
+ */
+function redactSecrets(text: string): string {
+  return redact(text, knownSecrets());
 }
 
 async function resultOf(
@@ -277,7 +331,7 @@ async function resultOf(
       ...timing,
       status: outcome.status,
       metrics: {},
-      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.error ? { error: redactSecrets(outcome.error) } : {}),
       ...(outcome.infrastructure && outcome.status === 'failed' ? { infrastructure: true } : {}),
     };
   }
@@ -288,24 +342,39 @@ async function resultOf(
     status: score.error ? 'failed' : 'succeeded',
     metrics: score.metrics,
     ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
-    ...(score.error ? { error: score.error } : {}),
+    ...(score.error ? { error: redactSecrets(score.error) } : {}),
   };
 }
 
 /**
  * A run with `--only` still writes the whole matrix where it can: the cells it ran, plus every
- * other cell of the experiment that has a stored result (as `cached`), in experiment order.
+ * other cell of the experiment that has a stored result (as `cached`), else its result in the
+ * previous `results.json`, in experiment order.
  */
-async function withCachedRest(loaded: LoadedExperiment, ran: CellResult[], cache: CellCache, backend: Backend) {
+async function withCachedRest(
+  loaded: LoadedExperiment,
+  ran: CellResult[],
+  cache: CellCache,
+  backend: Backend,
+  previous: ExperimentResults | undefined,
+) {
   const full = await planExperiment(loaded, { ...backendPlanOptions(backend), lookup: cache.lookup });
   const byId = new Map(ran.map((cell) => [cell.id, cell]));
-  const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : []));
-  const present = (key: 'variant' | 'dataset') => new Set(cells.map((cell) => cell[key]));
+  const before = new Map((previous?.cells ?? []).map((cell) => [cell.id, cell]));
+  const cells = full.cells.flatMap((cell) => byId.get(cell.id) ?? (cell.cached ? [fromCache(cell)] : (before.get(cell.id) ?? [])));
+  // one Set each, made once: a Set per name would make a large --only run quadratic
+  const variants = new Set(cells.map((cell) => cell.variant));
+  const datasets = new Set(cells.map((cell) => cell.dataset));
   return {
-    variants: full.variants.filter((name) => present('variant').has(name)),
-    datasets: full.datasets.filter((name) => present('dataset').has(name)),
+    variants: full.variants.filter((name) => variants.has(name)),
+    datasets: full.datasets.filter((name) => datasets.has(name)),
     cells,
   };
+}
+
+/** The outcome of a cell whose dataset could not be staged: it never started. */
+function datasetFailure(cell: PlannedCell, message: string): TaskOutcome {
+  return { taskId: cell.id, kind: 'cell', status: 'failed', attempts: 0, durationMs: 0, error: message };
 }
 
 /** What a terminal event says of a task, before the backend's full outcome is in. */
@@ -333,10 +402,12 @@ function fromCache(cell: PlannedCell): CellResult {
     params: cell.params,
     status: stored.status === 'failed' ? 'failed' : 'cached',
     fromCache: true,
+    ...(stored.error ? { error: redactSecrets(stored.error) } : {}),
   };
 }
 
-function countStatuses(cells: CellResult[]): Record<CellStatus, number> {
+/** Counts by status. */
+export function countStatuses(cells: CellResult[]): Record<CellStatus, number> {
   const totals: Record<CellStatus, number> = { succeeded: 0, failed: 0, cached: 0, cancelled: 0 };
   for (const cell of cells) totals[cell.status]++;
   return totals;

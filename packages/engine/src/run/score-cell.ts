@@ -1,7 +1,10 @@
-/** Scores a finished cell from its predictions and the held-out labels, the same way on every backend. */
+/**
+ * Scores a finished cell from its predictions (in the staging store) and the held-out labels (in the
+ * cache store, which no task token reaches), the same way on every backend.
+ */
 import { readParquet, score, type Column } from '@mxn/data';
 import { isNotFound, joinKey, readBytes, readJson, type Store } from '@mxn/storage';
-import { stagingPaths, type EvaluationSpec } from '@mxn/core';
+import { cachePaths, stagingPaths, type EvaluationSpec } from '@mxn/core';
 
 export interface CellScore {
   metrics: Record<string, number>;
@@ -10,12 +13,12 @@ export interface CellScore {
   error?: string;
 }
 
-export function createScorer(staging: Store, evaluation: EvaluationSpec, metrics: string[]) {
+export function createScorer(staging: Store, cache: Store, evaluation: EvaluationSpec, metrics: string[]) {
   const labels = new Map<string, Promise<Column>>();
   const labelsOf = (inputKey: string) => {
     let column = labels.get(inputKey);
     if (!column) {
-      column = readBytes(staging, joinKey(stagingPaths.labels(inputKey), 'labels.parquet'))
+      column = readBytes(cache, joinKey(cachePaths.labels(inputKey), 'labels.parquet'))
         .then((bytes) => readParquet(new Uint8Array(bytes)))
         .then((table) => table.columns[evaluation.target]!);
       labels.set(inputKey, column);

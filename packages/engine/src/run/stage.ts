@@ -1,36 +1,50 @@
 /**
- * Stages each dataset's split once: `inputs/<inputKey>/{train,test}.parquet` for the tasks and
- * `labels/<inputKey>/labels.parquet` for the harness. A split already staged is not redone.
+ * Stages each dataset's split once: `inputs/<inputKey>/{train,test}.parquet` in the staging store for
+ * the tasks, and `labels/<inputKey>/labels.parquet` in the cache store, which only the harness
+ * writes (no task token covers it). A split already staged is not redone.
  */
-import { concatTables, prepareCellInputs, readParquet, writeParquet, type Table } from '@mxn/data';
+import { concatTables, isCsvName, prepareCellInputs, readCsv, readParquet, writeParquet, type Table } from '@mxn/data';
+import { MxnError } from '@mxn/errors';
 import { joinKey, readBytes, type Store } from '@mxn/storage';
-import { stagingPaths, type DataSource, type LoadedExperiment, type PlannedCell } from '@mxn/core';
+import { cachePaths, stagingPaths, type DataSource, type LoadedExperiment, type PlannedCell } from '@mxn/core';
 
 export interface StageReport {
   /** Splits written by this call. */
   staged: string[];
   /** Splits already present. */
   reused: string[];
+  /**
+   * Datasets that could not be read or split (a damaged file, too few rows, an empty target), each with
+   * one line naming it and the fix. Only their own cells fail; the others run.
+   */
+  failed: Map<string, string>;
 }
 
-export async function stageInputs(loaded: LoadedExperiment, cells: PlannedCell[], staging: Store): Promise<StageReport> {
+export async function stageInputs(loaded: LoadedExperiment, cells: PlannedCell[], staging: Store, cache: Store): Promise<StageReport> {
   const byKey = new Map<string, string>();
   for (const cell of cells) byKey.set(cell.inputKey, cell.dataset);
-  const report: StageReport = { staged: [], reused: [] };
+  const report: StageReport = { staged: [], reused: [], failed: new Map() };
   for (const [inputKey, datasetName] of byKey) {
     const files = ['train.parquet', 'test.parquet'].map((name) => joinKey(stagingPaths.inputs(inputKey), name));
-    const labels = joinKey(stagingPaths.labels(inputKey), 'labels.parquet');
-    const present = await Promise.all([...files, labels].map((key) => staging.head(key)));
+    const labels = joinKey(cachePaths.labels(inputKey), 'labels.parquet');
+    const present = await Promise.all([...files.map((key) => staging.head(key)), cache.head(labels)]);
     if (present.every(Boolean)) {
       report.reused.push(datasetName);
       continue;
     }
     const dataset = loaded.datasets.find((item) => item.name === datasetName)!;
-    const train = await readSource(dataset.train);
-    const testTable = dataset.test ? await readSource(dataset.test) : undefined;
-    const prepared = prepareCellInputs(train, { target: loaded.spec.evaluation.target, split: loaded.spec.evaluation.split, testTable });
+    let prepared: ReturnType<typeof prepareCellInputs>;
+    try {
+      const train = await readSource(dataset.train);
+      const testTable = dataset.test ? await readSource(dataset.test) : undefined;
+      prepared = prepareCellInputs(train, { target: loaded.spec.evaluation.target, split: loaded.spec.evaluation.split, testTable });
+    } catch (error) {
+      if (!(error instanceof MxnError) || error.exitClass !== 'input') throw error;
+      report.failed.set(datasetName, `dataset ${datasetName}: ${error.message}${error.hint ? `; ${error.hint}` : ''}`);
+      continue;
+    }
     // Labels first, inputs last: a task never sees inputs whose labels are missing.
-    await staging.write(labels, writeParquet(prepared.labels));
+    await cache.write(labels, writeParquet(prepared.labels));
     await staging.write(files[1]!, writeParquet(prepared.test));
     await staging.write(files[0]!, writeParquet(prepared.train));
     report.staged.push(datasetName);
@@ -38,8 +52,12 @@ export async function stageInputs(loaded: LoadedExperiment, cells: PlannedCell[]
   return report;
 }
 
+/** Reads a dataset's files into one table; a CSV is converted here, once per staged split. */
 async function readSource(source: DataSource): Promise<Table> {
   const tables = [];
-  for (const file of source.files) tables.push(await readParquet(new Uint8Array(await readBytes(source.store, file.key))));
+  for (const file of source.files) {
+    const bytes = new Uint8Array(await readBytes(source.store, file.key));
+    tables.push(isCsvName(file.key) ? readCsv(bytes, file.key) : await readParquet(bytes, { name: file.key }));
+  }
   return tables.length === 1 ? tables[0]! : concatTables(tables);
 }

@@ -29,7 +29,7 @@ describe('plan comment', () => {
       ],
     });
     expect(text).toContain('- pool mxn: microsoft-dsvm/ubuntu-hpc/2404, supported until 2029-06-30');
-    expect(text).toContain('- warning: vmSize Standard\\_D2\\_v2 is in a retiring family (Dv2)');
+    expect(text).toContain('- warning: vmSize Standard\\_D2\\_v2 is in a retiring family \\(Dv2\\)');
   });
 });
 

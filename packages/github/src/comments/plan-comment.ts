@@ -1,6 +1,6 @@
 /** The plan comment: the m × n matrix with what runs and what is cached, the images to build, and any problem in the file. */
 import { formatIssue, type ExperimentIssue, type Plan } from '@mxn/core';
-import { escapeMarkdown } from '@mxn/report';
+import { fencedBlock, inlineCode, markdownText, tableCell } from '@mxn/report';
 import type { ImageStatus } from '@mxn/images';
 import { commentBudget } from '../sticky-comment.js';
 
@@ -15,11 +15,12 @@ export interface PlanCommentInput {
   backend?: string;
   /** What the backend runs on (its `describe()`: pool, node image and support date, warnings). */
   backendLines?: string[];
-  /** Why images were not checked (e.g. no registry configured). */
+  /** Why images were not checked (e.g. no registry configured). Markdown written by mxn, like `unchecked` and `note`. */
   imagesNote?: string;
   /**
    * Why the datasets and/or cache were not checked: the line is shown under the count, and the
-   * cells are marked unchecked instead of run/cached.
+   * cells are marked unchecked instead of run/cached. Markdown written by mxn: a user string in it
+   * (a store URI, an error) must have gone through the `@mxn/report` escape functions.
    */
   unchecked?: string;
   /** Extra line (e.g. the fork policy). */
@@ -31,15 +32,13 @@ export interface PlanCommentInput {
 export const PLAN_MARKS = { run: '▶ run', cached: '✓ cached', cachedFailure: '✗ cached failure', unchecked: '? unchecked' } as const;
 
 export function renderPlanComment(input: PlanCommentInput): string {
-  const lines = [`## mxn · ${escapeMarkdown(input.experiment)} · plan`, ''];
+  const lines = [`## mxn · ${markdownText(input.experiment)} · plan`, ''];
   if (input.problems?.length) {
     lines.push(
-      `**\`${input.file}\` has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; ` +
+      `**${inlineCode(input.file)} has ${input.problems.length} problem${input.problems.length === 1 ? '' : 's'}**; ` +
         `nothing will run until they are fixed:`,
       '',
-      '```text',
-      ...input.problems.map(formatIssue),
-      '```',
+      fencedBlock(input.problems.map(formatIssue).join('\n')),
     );
     if (input.note) lines.push('', input.note);
     return `${lines.join('\n')}\n`;
@@ -48,12 +47,12 @@ export function renderPlanComment(input: PlanCommentInput): string {
   if (!plan) return `${lines.join('\n')}_No plan._\n`;
   const toRun = plan.cells.filter((cell) => cell.willRun).length;
   lines.push(
-    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from \`${input.file}\`: ` +
+    `**${plan.variants.length} × ${plan.datasets.length} = ${plan.cells.length} cells** from ${inlineCode(input.file)}: ` +
       `${input.unchecked ? 'cache not checked' : `${toRun} to run, ${plan.cells.length - toRun} cached`}` +
-      `${input.backend ? ` · backend \`${input.backend}\`` : ''}${plan.runId ? ` · run \`${plan.runId}\`` : ''}`,
+      `${input.backend ? ` · backend ${inlineCode(input.backend)}` : ''}${plan.runId ? ` · run ${inlineCode(plan.runId)}` : ''}`,
     '',
     ...(input.unchecked ? [input.unchecked, ''] : []),
-    ...(input.backendLines?.length ? [...input.backendLines.map((line) => `- ${escapeMarkdown(line)}`), ''] : []),
+    ...(input.backendLines?.length ? [...input.backendLines.map((line) => `- ${markdownText(line)}`), ''] : []),
   );
   const byPair = new Map(plan.cells.map((cell) => [`${cell.variant}\0${cell.dataset}`, cell]));
   const markOf = (variant: string, dataset: string) => {
@@ -64,13 +63,13 @@ export function renderPlanComment(input: PlanCommentInput): string {
     return PLAN_MARKS.run;
   };
   const tail: string[] = [];
-  if (plan.aggregate) tail.push('', `Then the aggregate step (\`${plan.aggregate.command.join(' ')}\`) after every cell.`);
+  if (plan.aggregate) tail.push('', `Then the aggregate step (${inlineCode(plan.aggregate.command.join(' '))}) after every cell.`);
   if (input.images?.length) {
     const build = input.images.filter((image) => image.state !== 'present');
     tail.push('', `**Images**: ${build.length} to build, ${input.images.length - build.length} already in the registry.`, '');
     for (const image of input.images)
       tail.push(
-        `- \`${image.ref}\` — ` +
+        `- ${inlineCode(image.ref)} — ` +
           `${image.state === 'present' ? 'present, not rebuilt' : image.state === 'built' ? 'built and pushed' : 'to build'}`,
       );
   } else if (input.imagesNote) tail.push('', `**Images**: ${input.imagesNote}`);
@@ -88,11 +87,11 @@ const size = (lines: string[]) => lines.reduce((sum, line) => sum + line.length 
 function fitMatrix(head: string[], plan: Plan, markOf: (variant: string, dataset: string) => string, tail: string[], max: number): string {
   const table = (datasets: string[]) => ({
     header: [
-      `| variant | ${datasets.map(escapeMarkdown).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
+      `| variant | ${datasets.map(tableCell).join(' | ')}${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
       `| :-- | ${datasets.map(() => ':-:').join(' | ')}${datasets.length < plan.datasets.length ? ' | :-: |' : ' |'}`,
     ],
     row: (variant: string) =>
-      `| ${escapeMarkdown(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}` +
+      `| ${tableCell(variant)} | ${datasets.map((dataset) => markOf(variant, dataset)).join(' | ')}` +
       `${datasets.length < plan.datasets.length ? ' | … |' : ' |'}`,
   });
   const full = table(plan.datasets);

@@ -1,6 +1,6 @@
 /** The progress comment while a run goes on: counts by state, and the plan's size. */
 import { formatDuration, type Plan, type TaskEvent } from '@mxn/core';
-import { escapeMarkdown } from '@mxn/report';
+import { inlineCode, markdownLink, markdownText } from '@mxn/report';
 
 export interface ProgressState {
   /** Latest state per task id. */
@@ -28,20 +28,20 @@ export function renderProgressComment(
     .filter((state) => counts[state] > 0)
     .map((state) => `${counts[state]} ${state}`);
   const lines = [
-    `## mxn · ${escapeMarkdown(experiment)} · ${options.cancelled ? 'cancelled' : 'running'}`,
+    `## mxn · ${markdownText(experiment)} · ${options.cancelled ? 'cancelled' : 'running'}`,
     '',
-    `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` **${done} / ${toRun.length}** cells done on \`${options.backend}\` ` +
+    `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` **${done} / ${toRun.length}** cells done on ${inlineCode(options.backend)} ` +
       `(${plan.cells.length - toRun.length} cached) · ${formatDuration((options.now ?? Date.now()) - progress.startedAt)}`,
     '',
     parts.join(' · ') || 'nothing to run',
   ];
-  const failed = toRun.filter((cell) => progress.states.get(cell.id) === 'failed').map((cell) => `\`${cell.id}\``);
+  const failed = toRun.filter((cell) => progress.states.get(cell.id) === 'failed').map((cell) => inlineCode(cell.id));
   if (failed.length) lines.push('', `Failed so far: ${failed.join(', ')}`);
   if (options.cancelled)
     lines.push(
       '',
       '**Cancelled**: the run was stopped (a newer push, or cancelled by hand); the cells not finished were cancelled on the backend.',
     );
-  if (options.runUrl) lines.push('', `[Workflow run](${options.runUrl})`);
+  if (options.runUrl) lines.push('', markdownLink('Workflow run', options.runUrl));
   return `${lines.join('\n')}\n`;
 }

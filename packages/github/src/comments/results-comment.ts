@@ -3,12 +3,12 @@
  * failed cells), shortened to fit a comment.
  */
 import type { ExperimentResults } from '@mxn/core';
-import { renderSummary } from '@mxn/report';
+import { markdownLink, renderSummary } from '@mxn/report';
 import { commentBudget } from '../sticky-comment.js';
 
 export interface ResultsCommentOptions {
   baseline?: ExperimentResults;
-  /** Where the baseline came from, said under the title. */
+  /** Where the baseline came from, said under the title: markdown written by mxn (a branch name in it as `inlineCode`). */
   baselineLabel?: string;
   reportUrl?: string;
   /** Where the full summary is committed, for the shortening pointer. */
@@ -20,7 +20,7 @@ export interface ResultsCommentOptions {
 export function renderResultsComment(results: ExperimentResults, options: ResultsCommentOptions = {}): string {
   const footer = [
     options.baselineLabel ? `<sub>Baseline: ${options.baselineLabel}.</sub>` : '',
-    options.summaryUrl ? `<sub>Committed: [summary.md](${options.summaryUrl})</sub>` : '',
+    options.summaryUrl ? `<sub>Committed: ${markdownLink('summary.md', options.summaryUrl)}</sub>` : '',
   ]
     .filter(Boolean)
     .join('\n');

@@ -6,6 +6,7 @@
  */
 import { expandVariants, resolveDataSource, type ExperimentSpec, type LoadedExperiment, type Plan } from '@mxn/core';
 import { backendSettings } from '@mxn/engine';
+import { inlineCode, markdownText } from '@mxn/report';
 import { isRemoteUri, StoreError } from '@mxn/storage';
 
 export interface Unreachable {
@@ -43,7 +44,7 @@ export async function firstUnreachableDataset(spec: ExperimentSpec, root: string
 export function unreachableNote(what: 'datasets and cache' | 'cache', unreachable: Unreachable): string {
   return (
     `_${what === 'cache' ? 'Cache' : 'Datasets and cache'} not checked: no cloud credentials in this job, ` +
-    `or \`${unreachable.uri}\` cannot be reached from it (${unreachable.reason}). The run job checks them._`
+    `or ${inlineCode(unreachable.uri)} cannot be reached from it (${markdownText(unreachable.reason)}). The run job checks them._`
   );
 }
 

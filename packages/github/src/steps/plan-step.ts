@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import { ExperimentError, type Backend, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
-import { loadExperiment, openExperiment, type CreateBackendOptions } from '@mxn/engine';
+import { allowedLocations, checkLocations, loadExperiment, openExperiment, type CreateBackendOptions } from '@mxn/engine';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
+import { type ApprovalCheck, checkApproval, commitNote, commitRecord } from '../approval.js';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
 import { renderPlanComment } from '../comments/plan-comment.js';
 import type { GitHubApi } from '../github-api.js';
@@ -32,8 +33,15 @@ export interface PlanStepOptions {
   note?: string;
   /** Creates the backend whose default staging store holds the cache (as the run step does). Default `createBackend` of @mxn/engine. */
   createBackend?: (name: string, options?: CreateBackendOptions) => Promise<Backend>;
-  /** The pull request comes from a fork: its runs never use the process runtime. */
+  /** The pull request is untrusted (a fork, or an author without write access): its runs never use the process runtime. */
   untrusted?: boolean;
+  /** The commit planned (the pull request's head.sha): recorded in every plan comment, for the approval check. */
+  commit?: string;
+  /**
+   * The approval label was just added: before any comment is rewritten, check that the bot's comment of
+   * every experiment records `commit` (see `checkApproval`); the result's `approvedSha` is set only then.
+   */
+  checkApproval?: boolean;
   log?: (line: string) => void;
 }
 
@@ -60,22 +68,31 @@ export interface PlanStepResult {
   /** Files of the valid experiments (what the run matrix takes). */
   runnable: string[];
   problems: number;
+  /** With `checkApproval`: the outcome, and the commit the run may take when approved. */
+  approval?: ApprovalCheck;
+  approvedSha?: string;
 }
 
 export async function planStep(options: PlanStepOptions): Promise<PlanStepResult> {
   const files = options.experiments?.length
     ? options.experiments
     : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [] });
+  const named = await Promise.all(files.map(async (file) => ({ file, name: await experimentNameOf(path.resolve(options.root, file)) })));
+  const approval = await approvalOf(
+    options,
+    named.map((item) => item.name),
+  );
   const experiments: PlannedExperiment[] = [];
-  for (const file of files) {
+  for (const { file, name } of named) {
     const absolute = path.resolve(options.root, file);
-    const name = await experimentNameOf(absolute);
     const entry: PlannedExperiment = { file, name };
     let plan: Plan | undefined;
     let imagesNote: string | undefined;
     try {
       // the file/line checks first, then the data only when this job can reach it
-      const checked = await loadExperiment(absolute, { root: options.root, checkData: false });
+      const checked = await loadExperiment(absolute, { root: options.root, checkData: false, untrusted: options.untrusted === true });
+      // a pull request's file names only the stores the repository allows, before any is reached
+      if (options.untrusted) checkLocations(checked, allowedLocations());
       entry.backend = options.backend ?? checked.spec.compute.backend;
       const unreachable = await firstUnreachableDataset(checked.spec, checked.root);
       let loaded: LoadedExperiment = checked;
@@ -128,6 +145,11 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
     }
     experiments.push(entry);
     if (options.comment) {
+      const notes = [
+        ...(approval && !approval.approved ? [REFUSED_NOTE] : []),
+        ...(options.note ? [options.note] : []),
+        ...(options.commit ? [commitNote(options.commit, options.untrusted === true)] : []),
+      ];
       const text = renderPlanComment({
         experiment: name,
         file,
@@ -138,14 +160,32 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         ...(entry.unchecked ? { unchecked: entry.unchecked } : {}),
         ...(entry.backend ? { backend: entry.backend } : {}),
         ...(entry.backendLines?.length ? { backendLines: entry.backendLines } : {}),
-        ...(options.note ? { note: options.note } : {}),
+        ...(notes.length ? { note: notes.join('\n\n') } : {}),
       });
-      await upsertStickyComment(options.comment.api, options.comment.target, name, text, options.log ? { log: options.log } : {});
+      const recorded = options.commit ? `${commitRecord(options.commit)}\n${text}` : text;
+      await upsertStickyComment(options.comment.api, options.comment.target, name, recorded, options.log ? { log: options.log } : {});
     }
   }
   return {
     experiments,
     runnable: experiments.filter((item) => !item.problems).map((item) => item.file),
     problems: experiments.reduce((sum, item) => sum + (item.problems?.length ?? 0), 0),
+    ...(approval ? { approval } : {}),
+    ...(approval?.approved && options.commit ? { approvedSha: options.commit } : {}),
   };
+}
+
+const REFUSED_NOTE =
+  '**Not run:** the `mxn:run` label was added for an older commit than this one. ' +
+  'Read this plan, then remove and add the label again to run this commit.';
+
+/** The approval check, made before this step rewrites any comment (the comments the maintainer read). */
+async function approvalOf(options: PlanStepOptions, names: string[]): Promise<ApprovalCheck | undefined> {
+  if (!options.checkApproval) return undefined;
+  if (!options.comment || !options.commit)
+    return { approved: false, refusals: ['no pull request comment or commit to check the approval against'] };
+  const check = await checkApproval(options.comment.api, options.comment.target, names, options.commit);
+  for (const line of check.refusals) options.log?.(`not approved: ${line}`);
+  if (check.approved) options.log?.(`approved: commit ${options.commit} is the one every plan comment showed`);
+  return check;
 }

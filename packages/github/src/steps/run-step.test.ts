@@ -1,7 +1,7 @@
 // The run step copies the results and every cell's outputs to the experiment's `outputs:` store,
 // as `mxn run` does.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,10 @@ outputs: ${outputs}
 describe('runStep for a pull request from a fork', () => {
   it('refuses the process runtime before anything runs, even when the experiment asks for it', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-fork-'));
-    for (const link of ['models', 'data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(root, link));
+    // a fork's checkout holds its files: for untrusted input a path through a symlink out of the project is refused
+    for (const folder of ['models/ridge', 'data/housing'])
+      await cp(path.join(repoRoot, folder), path.join(root, folder), { recursive: true });
+    await symlink(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
     await mkdir(path.join(root, 'experiments'));
     await writeFile(
       path.join(root, 'experiments/forked.yaml'),

@@ -1,16 +1,17 @@
 /**
  * The `run` step: the engine's run (stage, submit, watch, collect; cloud backends re-attach to a
  * run they started before; results written, compared with the base branch, and published to
- * `outputs:`), shown as log lines and the pull request's sticky progress comment.
+ * `outputs:`), shown as log lines (one per cell state change). It holds no GitHub token: the job
+ * that runs pull-request code cannot write to the repository; the publish job (`reportStep`)
+ * posts the results from the uploaded artifact.
  */
 import path from 'node:path';
-import type { Backend, CellFilter, Plan, Rerun } from '@mxn/core';
+import type { Backend, CellFilter, Rerun } from '@mxn/core';
 import { openExperiment, type CreateBackendOptions, type RunReport } from '@mxn/engine';
 import { formatBytes } from '@mxn/storage';
 import { readBaseline } from '../baseline.js';
-import { newProgress, renderProgressComment } from '../comments/progress-comment.js';
-import type { GitHubApi } from '../github-api.js';
-import { upsertStickyComment, type StickyTarget } from '../sticky-comment.js';
+import { assertRunApproved } from '../approval.js';
+import { redactStepText } from '../redact-results.js';
 
 export interface RunStepOptions {
   root: string;
@@ -25,17 +26,19 @@ export interface RunStepOptions {
   images?: Record<string, string>;
   /** Base branch, for the baseline. */
   baseRef?: string;
-  /** Where to show progress (a pull request's sticky comment). */
-  comment?: { api: GitHubApi; target: StickyTarget };
-  /** Least time between two progress updates of the comment. Default 30 s. */
-  progressIntervalMs?: number;
-  runUrl?: string;
+  /**
+   * The pull request run, if any: an untrusted one (`trusted: false`) runs only with `approvedSha`
+   * equal to its head commit, and never in the process runtime.
+   */
+  pullRequest?: { trusted: boolean; headSha: string };
+  /** The commit a maintainer approved (the plan job's `approved-sha` output). */
+  approvedSha?: string;
   log?: (line: string) => void;
-  /** Aborting it cancels the run: the backend stops the cells (local processes, the Batch job) and the comment says so. */
+  /** Aborting it cancels the run: the backend stops the cells (local processes, the Batch job) and the results say so. */
   signal?: AbortSignal;
   /** Default `createBackend` of @mxn/backends (the plan step takes the same). */
   createBackend?: (name: string, options?: CreateBackendOptions) => Promise<Backend>;
-  /** The pull request comes from a fork: never the process runtime (its code would run on the runner itself). */
+  /** Untrusted code (a fork, …): never the process runtime (its code would run on the runner itself). Implied by `pullRequest`. */
   untrusted?: boolean;
 }
 
@@ -43,34 +46,18 @@ export interface RunStepOptions {
 export type RunStepResult = RunReport;
 
 export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
-  const log = options.log ?? (() => {});
+  // every line (a cell's error among them) passes through the one redactor before the log
+  const log = (line: string) => options.log?.(redactStepText(line));
+  assertRunApproved(options.pullRequest, options.approvedSha);
   const session = await openExperiment(options.experiment, {
     root: options.root,
     ...(options.backend ? { backend: options.backend } : {}),
-    untrusted: options.untrusted === true,
+    untrusted: options.untrusted === true || options.pullRequest?.trusted === false,
     log,
     ...(options.createBackend ? { createBackend: options.createBackend } : {}),
   });
   const { loaded } = session;
   const backend = session.backend!;
-  const progress = newProgress();
-  const interval = options.progressIntervalMs ?? 30_000;
-  let plan: Plan | undefined;
-  let lastPost = 0;
-  let posting: Promise<unknown> = Promise.resolve();
-  const post = (force = false, cancelled = false) => {
-    if (!options.comment || !plan || (!force && Date.now() - lastPost < interval)) return;
-    lastPost = Date.now();
-    const text = renderProgressComment(loaded.spec.name, plan, progress, {
-      backend: backend.name,
-      ...(options.runUrl ? { runUrl: options.runUrl } : {}),
-      ...(cancelled ? { cancelled } : {}),
-    });
-    const { api, target } = options.comment;
-    posting = posting
-      .then(() => upsertStickyComment(api, target, loaded.spec.name, text, { log }))
-      .catch((error: Error) => log(`progress comment not updated: ${error.message}`));
-  };
   for (const line of await session.describe()) log(line);
   const baseline = await readBaseline({
     cwd: options.root,
@@ -84,29 +71,21 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
     ...(baseline ? { baseline: baseline.results } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onPlan: (planned) => {
-      plan = planned;
       const toRun = planned.cells.filter((cell) => cell.willRun).length;
       log(
         `${planned.experiment}: ${planned.cells.length} cells (${toRun} to run, ${planned.cells.length - toRun} cached) ` +
           `on ${backend.name}, run ${planned.runId}`,
       );
-      post(true);
     },
     onEvent: (event) => {
-      if (event.kind === 'cell') progress.states.set(event.taskId, event.state);
       if (event.state !== 'queued')
         log(
           `${event.taskId}: ${event.state}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}` +
             `${event.message ? ` — ${event.message}` : ''}`,
         );
-      post();
     },
   });
-  if (report.cancelled) {
-    log(`${loaded.spec.name}: cancelled; the backend stopped the cells still running`);
-    post(true, true);
-  }
-  await posting;
+  if (report.cancelled) log(`${loaded.spec.name}: cancelled; the backend stopped the cells still running`);
   const { succeeded, cached, failed, cancelled } = report.results.totals;
   log(
     `${succeeded} succeeded, ${cached} cached, ${failed} failed, ${cancelled} cancelled; ` +

@@ -1,4 +1,5 @@
 import { StoreError, type StoreErrorCode } from '../errors.js';
+import { redact } from '../redact.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -11,27 +12,6 @@ const NETWORK_CODES = new Set([
   'REQUEST_SEND_ERROR',
   'ECONNABORTED',
 ]);
-
-/**
- * Removes secrets from text: the given values, SAS signatures (`sig=…` wherever it starts a
- * parameter, also URL-encoded `sig%3D…`), S3 presigning parameters, SharedKey and Bearer
- * authorizations, connection-string keys. A masked value ends at `&`, white space, a quote or a
- * closing bracket, so the text around it (a message's parentheses, a list) stays.
- */
-export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out
-    .replace(/(^|[^a-z0-9_-])(sig=)[^&\s"'<>)\],;]+/gi, '$1$2***')
-    .replace(/(sig%3D)[^&%\s"'<>)\],;]+/gi, '$1***')
-    .replace(/(X-Amz-Signature=)[^&\s"'<]+/gi, '$1***')
-    .replace(/(X-Amz-Credential=)[^&\s"'<]+/gi, '$1***')
-    .replace(/(X-Amz-Security-Token=)[^&\s"'<]+/gi, '$1***')
-    .replace(/(SharedKey(?:Lite)? [^:\s]+:)[^\s"')]+/g, '$1***')
-    .replace(/(AccountKey=)[^;\s"']+/gi, '$1***')
-    .replace(/(SharedAccessSignature=)[^;\s"']+/gi, '$1***')
-    .replace(/(Bearer )[^\s"')]+/g, '$1***');
-}
 
 export interface ServiceErrorFacts {
   status?: number;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { containerMounts } from './container-mounts.js';
 import { TaskFileError, downloadResourceFiles, uploadOutputFiles } from './files.js';
 import type { TaskSpec } from './spec-types.js';
 
@@ -21,7 +22,8 @@ export interface LocalImage {
   env?: Record<string, string>;
   /**
    * Run the task in this real image through the docker CLI, as a Batch node does: pulled first (a
-   * failed pull is ContainerInvalidImage), the node's folders mounted at the same paths, the task's
+   * failed pull is ContainerInvalidImage), the node's folders mounted at the same paths (all of the node
+   * root, or only the data paths `containerHostBatchBindMounts` names: see container-mounts.ts), the task's
    * environment settings passed, the command line run in the image's WORKDIR (or the task working
    * directory). `cwd` and `command` are then unused.
    */
@@ -218,6 +220,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       if (pulled) return { taskDir, failure: imageFailure(container.imageName, pulled) };
       containerName = `batch-fake-${input.jobId}-${task.id}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_.-]/g, '-');
       const useImageDir = (container.workingDirectory ?? 'taskWorkingDirectory').toLowerCase() === 'containerimagedefault';
+      const mounts = containerMounts(container.containerHostBatchBindMounts, { nodeRoot, jobId: input.jobId, taskDir });
+      for (const mount of mounts) await mkdir(mount.path, { recursive: true });
       const envArgs = Object.keys(env)
         .filter((name) => name !== 'PATH')
         .flatMap((name) => ['--env', name]);
@@ -229,8 +233,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
         containerName,
         '--network',
         'none',
-        '--mount',
-        `type=bind,source=${nodeRoot},target=${nodeRoot}`,
+        ...mounts.flatMap((m) => ['--mount', `type=bind,source=${m.path},target=${m.path}${m.readOnly ? ',readonly' : ''}`]),
         ...(useImageDir ? [] : ['--workdir', cwd]),
         ...envArgs,
         image.container.ref,

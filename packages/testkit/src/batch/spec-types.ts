@@ -81,11 +81,17 @@ export interface OutputFile {
   uploadOptions?: { uploadCondition?: string };
 }
 
+/** A Batch data path mounted into a task's container (`ContainerHostBatchBindMountEntry`, `ContainerHostDataPath`). */
+export interface BindMountEntry {
+  source?: string;
+  isReadOnly?: boolean;
+}
+
 /** A task as added (`BatchTaskCreateOptions`). */
 export interface TaskSpec extends JsonObject {
   id: string;
   commandLine?: string;
-  containerSettings?: { imageName: string; workingDirectory?: string };
+  containerSettings?: { imageName: string; workingDirectory?: string; containerHostBatchBindMounts?: BindMountEntry[] };
   environmentSettings?: NameValuePair[];
   resourceFiles?: ResourceFile[];
   outputFiles?: OutputFile[];

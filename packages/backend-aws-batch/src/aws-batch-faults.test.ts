@@ -1,0 +1,175 @@
+// The aws-batch backend against the loopback AWS Batch service and the S3 emulator: fan-in after
+// failures, platform failures, throttling, re-attach after the runner is gone, cancel, and what the
+// presigned URLs a task gets can do.
+import { createHash, createHmac } from 'node:crypto';
+import type { TaskEvent } from '@mxn/core';
+import { joinKey, listAll, readText, type Store } from '@mxn/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from './run-on-aws-batch.js';
+import { startLoopback, type Loopback } from '../test-support/loopback.js';
+import { testSpec } from '../test-support/specs.js';
+
+const MISSING_IMAGE = 'mxn.local/missing:1';
+
+let loop: Loopback;
+beforeAll(async () => {
+  loop = await startLoopback({ images: { 'mxn.local/contract:1': { cwd: process.cwd() }, [MISSING_IMAGE]: { pullFailure: 'manifest unknown' } } });
+}, 60_000);
+afterAll(async () => {
+  await loop?.stop();
+});
+
+async function staged(cells: Parameters<typeof testSpec>[1], extra: Parameters<typeof testSpec>[2] = {}) {
+  const { uri, store } = await loop.staging();
+  const spec = testSpec(uri, cells, extra);
+  for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
+  return { spec, store };
+}
+const summary = async (store: Store, prefix: string) =>
+  JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
+
+describe('aws-batch backend against the loopback service', { timeout: 60_000 }, () => {
+  it('reports a cell that fails every attempt failed, with its stderr tail, and still runs the aggregate', async () => {
+    const { spec, store } = await staged([{ id: 'good' }, { id: 'bad', env: { FAIL_CODE: '4' } }, { id: 'fine' }], {
+      limits: { concurrency: 4, retries: 2, retryModelFailures: true, timeoutMs: 60_000 },
+    });
+    const events: TaskEvent[] = [];
+    const outcome = await loop.backend().run(spec, { onEvent: (e) => events.push(e) });
+    const bad = outcome.tasks.find((t) => t.taskId === 'bad')!;
+    expect(bad).toMatchObject({ status: 'failed', attempts: 3, exitCode: 4 });
+    expect(bad.error).toMatch(/^exit code 4\n/);
+    expect(bad.error).toContain('oops 30');
+    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual(['exit code 4', 'exit code 4']);
+    expect(outcome.aggregate?.status).toBe('succeeded');
+    expect(await summary(store, spec.aggregate!.outputPrefix)).toEqual({
+      statuses: { bad: 'failed', fine: 'succeeded', good: 'succeeded' },
+      ys: { good: '11', fine: '31' },
+    });
+    // The three cells were one array job; Batch saw every child succeed (the wrapper exits 0), so the aggregate ran.
+    const parents = [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined);
+    expect(parents.map((job) => [job.arraySize ?? 1, job.status])).toEqual([
+      [3, 'SUCCEEDED'],
+      [1, 'SUCCEEDED'],
+    ]);
+  });
+
+  it('fails a cell whose image cannot be pulled as a platform failure, and still runs the aggregate', async () => {
+    const { spec, store } = await staged([{ id: 'ok' }, { id: 'nopull', image: MISSING_IMAGE }], {
+      limits: { concurrency: 4, retries: 0, timeoutMs: 60_000 },
+    });
+    const outcome = await loop.backend().run(spec);
+    const nopull = outcome.tasks.find((t) => t.taskId === 'nopull')!;
+    expect(nopull).toMatchObject({ status: 'failed', infrastructure: true });
+    expect(nopull.error).toMatch(/CannotPullContainerError: manifest unknown/);
+    // Batch failed the aggregate for its failed dependency; mxn submitted it again without one.
+    expect(outcome.aggregate?.status).toBe('succeeded');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
+  });
+
+  it('rides out a storm of throttling errors (TooManyRequestsException) and server errors', async () => {
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const throttled = loop.batch.inject({ status: 429, operation: 'SubmitJob', times: 4 });
+    const busy = loop.batch.inject({ status: 429, rate: 0.3 });
+    const broken = loop.batch.inject({ status: 500, operation: 'DescribeJobs', times: 2 });
+    const outcome = await loop.backend().run(spec);
+    busy.remove();
+    expect(throttled.hits).toBe(4);
+    expect(busy.hits).toBeGreaterThan(0);
+    expect(broken.hits).toBe(2);
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
+    // Nothing was submitted twice: one array job and the aggregate.
+    expect([...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined)).toHaveLength(2);
+  });
+
+  it('re-attaches after the runner is gone: the next run submits nothing and collects every cell', async () => {
+    const { spec, store } = await staged([{ id: 'a', env: { SLEEP_MS: '600' } }, { id: 'b', env: { SLEEP_MS: '600' } }]);
+    const controller = new AbortController();
+    let first: RunReport | undefined;
+    const gone = await loop.backend({ detachOnAbort: true, onReport: (r) => (first = r) }).run(spec, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.state === 'running') controller.abort();
+      },
+    });
+    expect(gone.cancelled).toBe(true);
+    expect(first?.submitted).toBe(2);
+    const submits = loop.batch.calls.SubmitJob;
+    let second: RunReport | undefined;
+    const outcome = await loop.backend({ onReport: (r) => (second = r) }).run(spec);
+    expect(second?.submitted).toBe(0);
+    expect(loop.batch.calls.SubmitJob).toBe(submits);
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21' });
+    // The run is finished: the same plan again is a new generation, submitted anew (as --rerun all would).
+    let third: RunReport | undefined;
+    await loop.backend({ onReport: (r) => (third = r) }).run(spec);
+    expect(third?.submitted).toBe(2);
+  });
+
+  it('cancel(runId) from another process terminates the array job, its children and the aggregate', async () => {
+    const { spec } = await staged([{ id: 'a', env: { SLEEP_MS: '30000' } }, { id: 'b', env: { SLEEP_MS: '30000' } }]);
+    const controller = new AbortController();
+    await loop.backend({ detachOnAbort: true }).run(spec, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.state === 'running') controller.abort();
+      },
+    });
+    await loop.backend().cancel!(spec.runId);
+    const ours = () => [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId));
+    const deadline = Date.now() + 10_000;
+    while (ours().some((job) => job.status !== 'FAILED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(ours().map((job) => job.status)).toEqual(ours().map(() => 'FAILED'));
+    expect(ours().length).toBe(4);
+  });
+
+  it("gives each task presigned URLs: inputs read-only, its bundle write-only; no URL reaches the labels", async () => {
+    const { uri, store } = await loop.staging();
+    const spec = testSpec(uri, [{ id: 'a' }, { id: 'b' }]);
+    for (const task of spec.tasks) await store.write(joinKey(task.inputPrefix, 'x.txt'), '1');
+    await store.write('labels/secret-split', 'held-out labels');
+    await loop.backend().run(spec);
+    const records = (await listAll(store, `runs/${spec.runId}/aws-batch/`)).filter((info) => info.key.endsWith('.records'));
+    const text = (await Promise.all(records.map((info) => readText(store, info.key)))).join('\n');
+    const urls = [...text.matchAll(/https?:\/\/[^\s']+/g)].map((m) => new URL(m[0]));
+    expect(urls.length).toBeGreaterThan(0);
+    expect(urls.some((url) => url.pathname.includes('labels'))).toBe(false);
+    const credentials = { accessKeyId: loop.s3.accessKeyId, secretAccessKey: loop.s3.secretAccessKey };
+    // S3 checks a presigned URL by signing the request it receives again: the method is part of what is signed.
+    const signedFor = (url: URL, method: 'GET' | 'PUT') => presignedSignatureMatches(url, method, loop.s3.secretAccessKey);
+    const inputs = urls.filter((url) => url.pathname.endsWith('/x.txt'));
+    const bundles = urls.filter((url) => url.pathname.endsWith('.bundle') && url.pathname.includes('/a/output'));
+    expect(inputs).toHaveLength(2);
+    expect(bundles.length).toBeGreaterThan(0);
+    for (const url of inputs) {
+      expect(signedFor(url, 'GET')).toBe(true);
+      expect(signedFor(url, 'PUT')).toBe(false);
+    }
+    for (const url of bundles) {
+      expect(signedFor(url, 'PUT')).toBe(true);
+      expect(signedFor(url, 'GET')).toBe(false);
+    }
+    loop.batch.assertNoSecrets();
+  });
+});
+
+/** SigV4 of a presigned (query-signed) S3 URL, recomputed for `method` as S3 does, compared with the URL's signature. */
+function presignedSignatureMatches(url: URL, method: string, secret: string): boolean {
+  const encode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const params = [...url.searchParams.entries()].filter(([key]) => key !== 'X-Amz-Signature');
+  const query = params
+    .map(([key, value]) => [encode(key), encode(value)])
+    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
+  const signedHeaders = url.searchParams.get('X-Amz-SignedHeaders')!;
+  const canonical = [method, url.pathname, query, `host:${url.host}\n`, signedHeaders, 'UNSIGNED-PAYLOAD'].join('\n');
+  const date = url.searchParams.get('X-Amz-Date')!;
+  const scope = url.searchParams.get('X-Amz-Credential')!.split('/').slice(1).join('/');
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const [day, region, service] = scope.split('/');
+  let key: Buffer = createHmac('sha256', `AWS4${secret}`).update(day!).digest();
+  for (const part of [region!, service!, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  return createHmac('sha256', key).update(toSign).digest('hex') === url.searchParams.get('X-Amz-Signature');
+}

@@ -1,0 +1,34 @@
+/**
+ * The Batch client mxn uses, and what its errors say. Retries are the SDK's own: the adaptive retry
+ * mode (standard retries plus client-side rate limiting once throttled), `maxAttempts` per call
+ * (README: "What the SDK retries").
+ */
+import { BatchClient } from '@aws-sdk/client-batch';
+import { redact } from '@mxn/storage';
+import type { AwsBatchBackendOptions } from './options.js';
+
+/** Attempts per call unless the options say otherwise: the SDK's 3 give up too early in a throttling storm. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+export function createBatchClient(options: Pick<AwsBatchBackendOptions, 'region' | 'endpoint' | 'credentials' | 'maxAttempts'>): BatchClient {
+  return new BatchClient({
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+}
+
+/** The service's error code (`ClientException`, `TooManyRequestsException`, …), when the error is one. */
+export function awsErrorCode(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && (error as { $metadata?: unknown }).$metadata !== undefined ? name : undefined;
+}
+
+/** One line: `Code: message` (presigned URL signatures masked). */
+export function awsErrorText(error: unknown): string {
+  const code = awsErrorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return redact(code && !message.startsWith(code) ? `${code}: ${message}` : message).split('\n')[0]!;
+}

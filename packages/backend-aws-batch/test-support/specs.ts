@@ -1,0 +1,57 @@
+/** Small RunSpecs for the backend's own tests: tasks run `node -e` scripts. */
+import { randomBytes } from 'node:crypto';
+import type { RunSpec, TaskSpec } from '@mxn/core';
+import { CONTRACT_IMAGE } from './loopback.js';
+
+/** A script that copies input `x.txt` + 1 to `y.txt` (or exits with `FAIL_CODE` after printing to stderr). */
+const SCRIPT = `
+const fs = require('fs'); const path = require('path');
+if (process.env.FAIL_CODE) { for (let i = 1; i <= 30; i++) console.error('oops ' + i); process.exit(Number(process.env.FAIL_CODE)); }
+const ms = Number(process.env.SLEEP_MS || 0);
+setTimeout(() => {
+  const x = Number(fs.readFileSync(path.join(process.env.MXN_INPUT_DIR, 'x.txt'), 'utf8'));
+  fs.writeFileSync(path.join(process.env.MXN_OUTPUT_DIR, 'y.txt'), String(x + 1));
+  console.log('done ' + process.env.MXN_CELL_ID);
+}, ms);
+`;
+
+const AGGREGATE = `
+const fs = require('fs'); const path = require('path');
+const m = JSON.parse(fs.readFileSync(path.join(process.env.MXN_INPUT_DIR, 'manifest.json'), 'utf8'));
+const out = { statuses: {}, ys: {} };
+for (const c of m.cells) {
+  out.statuses[c.id] = c.status;
+  const y = path.join(process.env.MXN_INPUT_DIR, c.dir, 'y.txt');
+  if (fs.existsSync(y)) out.ys[c.id] = fs.readFileSync(y, 'utf8');
+}
+fs.writeFileSync(path.join(process.env.MXN_OUTPUT_DIR, 'summary.json'), JSON.stringify(out));
+`;
+
+export function testSpec(
+  stagingUri: string,
+  cells: Array<{ id: string; env?: Record<string, string>; image?: string }>,
+  extra: Partial<RunSpec> = {},
+): RunSpec {
+  const runId = `t-${randomBytes(4).toString('hex')}`;
+  const task = (id: string, kind: TaskSpec['kind'], script: string, env: Record<string, string> = {}, image = CONTRACT_IMAGE): TaskSpec => ({
+    id,
+    kind,
+    model: kind === 'cell' ? 'm' : 'aggregate',
+    dataset: kind === 'cell' ? id : '',
+    command: [process.execPath, '-e', script],
+    image,
+    env: { MXN_CELL_ID: id, MXN_PARAMS: '{}', ...env },
+    inputPrefix: `runs/${runId}/${id}/input`,
+    outputPrefix: `runs/${runId}/${id}/output`,
+  });
+  return {
+    runId,
+    experiment: 'unit',
+    stagingUri,
+    target: 'y',
+    tasks: cells.map((cell) => task(cell.id, 'cell', SCRIPT, cell.env, cell.image)),
+    aggregate: task('aggregate', 'aggregate', AGGREGATE),
+    limits: { concurrency: 4, retries: 1, timeoutMs: 60_000 },
+    ...extra,
+  };
+}

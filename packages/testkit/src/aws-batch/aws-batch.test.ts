@@ -1,0 +1,290 @@
+// The loopback AWS Batch service through the real @aws-sdk/client-batch: jobs run as processes that
+// move data through presigned URLs of the S3 emulator; signatures, validation, throttling and failures.
+import {
+  BatchClient,
+  DescribeJobsCommand,
+  type JobDetail,
+  ListJobsCommand,
+  RegisterJobDefinitionCommand,
+  SubmitJobCommand,
+} from '@aws-sdk/client-batch';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { startS3, type S3Handle } from '@mxn/emulators';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithoutDocker } from '../docker/engine.js';
+import { awsBatchSpecFacts, startAwsBatchService, type AwsBatchService } from './service.js';
+
+let s3: S3Handle;
+let batch: AwsBatchService;
+let client: BatchClient;
+let s3Client: S3Client;
+
+const CHILD = `const i = process.env.AWS_BATCH_JOB_ARRAY_INDEX;
+fetch(process.env['PUT_' + i], { method: 'PUT', body: String((Number(i) + 1) * 10) }).then((r) => process.exit(r.ok ? 0 : 3));`;
+const FAILING_CHILD = `process.exit(process.env.AWS_BATCH_JOB_ARRAY_INDEX === '1' ? 7 : 0);`;
+const AGGREGATE = `Promise.all([0, 1, 2].map((i) => fetch(process.env['GET_' + i]).then((r) => r.text())))
+  .then((parts) => fetch(process.env.PUT_SUM, { method: 'PUT', body: String(parts.reduce((a, b) => a + Number(b), 0)) }))
+  .then((r) => process.exit(r.ok ? 0 : 4));`;
+
+async function describe1(jobId: string): Promise<JobDetail> {
+  const { jobs } = await client.send(new DescribeJobsCommand({ jobs: [jobId] }));
+  return jobs![0]!;
+}
+
+async function until(jobId: string, timeoutMs = 30_000): Promise<JobDetail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await describe1(jobId);
+    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const presign = (method: 'GET' | 'PUT', key: string) =>
+  getSignedUrl(
+    s3Client,
+    method === 'GET' ? new GetObjectCommand({ Bucket: 'mxn', Key: key }) : new PutObjectCommand({ Bucket: 'mxn', Key: key }),
+    {
+      expiresIn: 600,
+    },
+  );
+
+async function registerNode(name: string, script: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const { jobDefinitionArn } = await client.send(
+    new RegisterJobDefinitionCommand({
+      jobDefinitionName: name,
+      type: 'container',
+      containerProperties: { image: 'loopback/node:20', command: ['node', '-e', script], vcpus: 1, memory: 128 },
+      ...extra,
+    }),
+  );
+  return jobDefinitionArn!;
+}
+
+beforeAll(async () => {
+  s3 = await startS3();
+  batch = await startAwsBatchService({ runtime: 'process', region: s3.region });
+  const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+  client = new BatchClient({ endpoint: batch.url, region: s3.region, credentials });
+  s3Client = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials, forcePathStyle: true });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  s3Client?.destroy();
+  await batch?.stop();
+  await s3?.stop();
+});
+
+describe('loopback AWS Batch service', () => {
+  it('runs an array job of 3 children and an aggregate that depends on it, through presigned S3 URLs', async () => {
+    const childDef = await registerNode('tiny-child', CHILD);
+    const aggDef = await registerNode('tiny-aggregate', AGGREGATE);
+    const environment = [];
+    for (let i = 0; i < 3; i++) {
+      environment.push({ name: `PUT_${i}`, value: await presign('PUT', `run/${i}.txt`) });
+      environment.push({ name: `GET_${i}`, value: await presign('GET', `run/${i}.txt`) });
+    }
+    const array = await client.send(
+      new SubmitJobCommand({
+        jobName: 'matrix-1',
+        jobQueue: batch.queueName!,
+        jobDefinition: childDef,
+        arrayProperties: { size: 3 },
+        containerOverrides: { environment },
+      }),
+    );
+    const aggregate = await client.send(
+      new SubmitJobCommand({
+        jobName: 'aggregate-1',
+        jobQueue: batch.queueName!,
+        jobDefinition: aggDef,
+        dependsOn: [{ jobId: array.jobId! }],
+        containerOverrides: { environment: [...environment, { name: 'PUT_SUM', value: await presign('PUT', 'run/sum.txt') }] },
+      }),
+    );
+    const parent = await until(array.jobId!);
+    expect(parent.status).toBe('SUCCEEDED');
+    expect(parent.arrayProperties?.statusSummary).toMatchObject({ SUCCEEDED: 3, FAILED: 0, RUNNING: 0 });
+    const agg = await until(aggregate.jobId!);
+    expect(agg.status).toBe('SUCCEEDED');
+    expect(agg.startedAt!).toBeGreaterThanOrEqual(parent.stoppedAt!);
+    const sum = await s3Client.send(new GetObjectCommand({ Bucket: 'mxn', Key: 'run/sum.txt' }));
+    expect(await sum.Body!.transformToString()).toBe('60');
+
+    const child = await describe1(`${array.jobId}:2`);
+    expect(child.arrayProperties?.index).toBe(2);
+    expect(child.container?.exitCode).toBe(0);
+    const first = await client.send(new ListJobsCommand({ arrayJobId: array.jobId!, jobStatus: 'SUCCEEDED', maxResults: 2 }));
+    expect(first.jobSummaryList).toHaveLength(2);
+    const second = await client.send(
+      new ListJobsCommand({ arrayJobId: array.jobId!, jobStatus: 'SUCCEEDED', maxResults: 2, nextToken: first.nextToken! }),
+    );
+    expect(second.jobSummaryList?.map((j) => j.arrayProperties?.index)).toEqual([2]);
+    expect(second.nextToken).toBeUndefined();
+    const running = await client.send(new ListJobsCommand({ arrayJobId: array.jobId!, jobStatus: 'RUNNING' }));
+    expect(running.jobSummaryList).toEqual([]);
+    expect(batch.environments.find((e) => e.jobId === `${array.jobId}:1`)?.env.AWS_BATCH_JOB_ARRAY_INDEX).toBe('1');
+    expect(() => batch.assertNoSecrets()).not.toThrow();
+  });
+
+  it('fails the parent when a child fails after its retries, and fails the job that depends on it', async () => {
+    const def = await registerNode('flaky', FAILING_CHILD, { retryStrategy: { attempts: 2 } });
+    const array = await client.send(
+      new SubmitJobCommand({ jobName: 'matrix-2', jobQueue: batch.queueName!, jobDefinition: def, arrayProperties: { size: 3 } }),
+    );
+    const aggregate = await client.send(
+      new SubmitJobCommand({
+        jobName: 'aggregate-2',
+        jobQueue: batch.queueName!,
+        jobDefinition: def,
+        dependsOn: [{ jobId: array.jobId! }],
+      }),
+    );
+    const parent = await until(array.jobId!);
+    expect(parent.status).toBe('FAILED');
+    expect(parent.arrayProperties?.statusSummary).toMatchObject({ SUCCEEDED: 2, FAILED: 1 });
+    const failed = await describe1(`${array.jobId}:1`);
+    expect(failed.attempts?.map((a) => a.container?.exitCode)).toEqual([7, 7]);
+    expect(failed.statusReason).toBe('Essential container in task exited');
+    const agg = await until(aggregate.jobId!);
+    expect(agg.status).toBe('FAILED');
+    expect(agg.statusReason).toBe('Dependent Job failed');
+    expect(agg.attempts).toEqual([]);
+  });
+
+  it('honours evaluateOnExit EXIT, SEQUENTIAL children and the attempt timeout', async () => {
+    const def = await registerNode('no-retry', 'process.exit(5)', {
+      retryStrategy: { attempts: 3, evaluateOnExit: [{ onExitCode: '5', action: 'EXIT' }] },
+    });
+    const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'exit-5', jobQueue: batch.queueName!, jobDefinition: def }));
+    const job = await until(jobId!);
+    expect(job.status).toBe('FAILED');
+    expect(job.attempts).toHaveLength(1);
+
+    const seq = await registerNode('seq', 'setTimeout(() => {}, 100)');
+    const array = await client.send(
+      new SubmitJobCommand({
+        jobName: 'seq',
+        jobQueue: batch.queueName!,
+        jobDefinition: seq,
+        arrayProperties: { size: 3 },
+        dependsOn: [{ type: 'SEQUENTIAL' }],
+      }),
+    );
+    await until(array.jobId!);
+    const children = await Promise.all([0, 1, 2].map((i) => describe1(`${array.jobId}:${i}`)));
+    expect(children[1]!.startedAt!).toBeGreaterThanOrEqual(children[0]!.stoppedAt!);
+    expect(children[2]!.startedAt!).toBeGreaterThanOrEqual(children[1]!.stoppedAt!);
+
+    const slow = await startAwsBatchService({ runtime: 'process', region: s3.region, secondMs: 5 });
+    const slowClient = new BatchClient({ endpoint: slow.url, region: s3.region, credentials: slow.credentials[0]! });
+    try {
+      const { jobDefinitionArn } = await slowClient.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'sleepy',
+          type: 'container',
+          timeout: { attemptDurationSeconds: 60 },
+          retryStrategy: { attempts: 3 },
+          containerProperties: { image: 'loopback/node:20', command: ['node', '-e', 'setTimeout(() => {}, 20000)'] },
+        }),
+      );
+      const submitted = await slowClient.send(
+        new SubmitJobCommand({ jobName: 'sleepy', jobQueue: slow.queueName!, jobDefinition: jobDefinitionArn! }),
+      );
+      const timedOut = await slow.waitFor(submitted.jobId!, 10_000);
+      expect(timedOut.status).toBe('FAILED');
+      expect(timedOut.statusReason).toBe('Job attempt duration exceeded timeout');
+      expect(timedOut.attempts).toHaveLength(1);
+    } finally {
+      slowClient.destroy();
+      await slow.stop();
+    }
+  });
+
+  it('answers injected throttling with TooManyRequestsException, which the SDK retries', async () => {
+    const def = await registerNode('ok', 'process.exit(0)');
+    batch.resetCalls();
+    const injection = batch.inject({ status: 429, operation: 'SubmitJob', times: 2 });
+    const out = await client.send(new SubmitJobCommand({ jobName: 'throttled', jobQueue: batch.queueName!, jobDefinition: def }));
+    expect(injection.hits).toBe(2);
+    expect(batch.calls.SubmitJob).toBe(3);
+    expect(out.$metadata.attempts).toBe(3);
+    expect(batch.requests.filter((r) => r.error).map((r) => r.error)).toEqual(['TooManyRequestsException', 'TooManyRequestsException']);
+  });
+
+  it('refuses a wrong secret with 403 InvalidSignatureException', async () => {
+    const bad = new BatchClient({
+      endpoint: batch.url,
+      region: s3.region,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: 'wrong' },
+    });
+    const error = await bad
+      .send(new DescribeJobsCommand({ jobs: ['x'] }))
+      .catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } });
+    bad.destroy();
+    expect(error).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
+    expect((error as Error).message).toMatch(/signature we calculated does not match/);
+  });
+
+  it('refuses bodies that break the documented limits with ClientException', async () => {
+    const def = await registerNode('limits', 'process.exit(0)');
+    const submit = (input: Partial<ConstructorParameters<typeof SubmitJobCommand>[0]>) =>
+      client
+        .send(new SubmitJobCommand({ jobName: 'ok', jobQueue: batch.queueName!, jobDefinition: def, ...input }))
+        .catch((e: unknown) => e as Error);
+    expect(awsBatchSpecFacts.limits['ArrayProperties.size']).toEqual({ min: 2, max: 10000 });
+    const one = await submit({ arrayProperties: { size: 1 } });
+    expect(one).toMatchObject({ name: 'ClientException', $metadata: { httpStatusCode: 400 } });
+    expect((one as Error).message).toBe(
+      "1 validation error detected: Value at 'arrayProperties.size' failed to satisfy constraint: " +
+        'Member must have value greater than or equal to 2',
+    );
+    expect(await submit({ arrayProperties: { size: 10_001 } })).toMatchObject({ name: 'ClientException' });
+    const deps = Array.from({ length: 21 }, () => ({ jobId: 'x' }));
+    expect((await submit({ dependsOn: deps })) as Error).toMatchObject({
+      name: 'ClientException',
+      message: /dependsOn.*less than or equal to 20/,
+    });
+    expect(await submit({ jobName: '-starts-with-hyphen' })).toMatchObject({ name: 'ClientException', message: /jobName.*pattern/ });
+    expect(await submit({ jobName: 'a'.repeat(129) })).toMatchObject({ name: 'ClientException' });
+    expect(await submit({ jobQueue: 'nope' })).toMatchObject({ name: 'ClientException', message: /nope/ });
+  });
+});
+
+describe.skipIf(skipWithoutDocker())('loopback AWS Batch service, container runtime', () => {
+  it('runs a job in its image (node:20-slim), on the host network, with the job environment only', async () => {
+    const service = await startAwsBatchService({ runtime: 'container', region: s3.region });
+    const docker = new BatchClient({ endpoint: service.url, region: s3.region, credentials: service.credentials[0]! });
+    try {
+      const script = `fetch(process.env.PUT_URL, { method: 'PUT', body: process.env.AWS_BATCH_JOB_ARRAY_INDEX + ':' + 
+        (process.env.AWS_SECRET_ACCESS_KEY ?? 'none') }).then((r) => process.exit(r.ok ? 0 : 3));`;
+      const { jobDefinitionArn } = await docker.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'in-image',
+          type: 'container',
+          containerProperties: { image: 'node:20-slim', command: ['node', '-e', script] },
+        }),
+      );
+      const { jobId } = await docker.send(
+        new SubmitJobCommand({
+          jobName: 'in-image',
+          jobQueue: service.queueName!,
+          jobDefinition: jobDefinitionArn!,
+          arrayProperties: { size: 2 },
+          containerOverrides: { environment: [{ name: 'PUT_URL', value: await presign('PUT', 'container/out.txt') }] },
+        }),
+      );
+      const job = await service.waitFor(jobId!, 60_000);
+      expect(job.status).toBe('SUCCEEDED');
+      const out = await s3Client.send(new GetObjectCommand({ Bucket: 'mxn', Key: 'container/out.txt' }));
+      expect(await out.Body!.transformToString()).toMatch(/^[01]:none$/);
+      service.assertNoSecrets();
+    } finally {
+      docker.destroy();
+      await service.stop();
+    }
+  });
+});
