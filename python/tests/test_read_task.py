@@ -44,6 +44,14 @@ def test_reads_params_with_checks(make_task):
         task.float_param("rate", 1.0, min=1)
 
 
+def test_params_keep_the_types_mxn_writes(make_task):
+    # mxn writes YAML's 1.0 as the JSON float literal 1.0 (scikit-learn's max_features=1.0 means all features).
+    raw = '{"max_features":1.0,"n":1,"tol":0.001,"big":1000.0,"huge":12345678901234567890,"layers":[64,32],"text":"1.0"}'
+    params = read_task(make_task(MXN_PARAMS=raw)).params
+    assert [type(params[key]) for key in ("max_features", "n", "tol", "big", "huge", "text")] == [float, int, float, float, int, str]
+    assert params["huge"] == 12345678901234567890 and params["layers"] == [64, 32]
+
+
 def test_unset_params_and_task_default(make_task):
     env = make_task()
     del env["MXN_PARAMS"], env["MXN_TASK"]

@@ -28,7 +28,14 @@ export async function benchAwsBatchSubmit({ cells = 10_000, datasets = 100, late
       dataset: kind === 'cell' ? `dataset-${i % datasets}` : '',
       command: ['node', 'train.js'],
       image: 'mxn.local/bench:0123456789ab',
-      env: { MXN_PARAMS: '{"alpha":1}', MXN_TARGET: 'price', MXN_CELL_ID: `c${i}`, MXN_MODEL: 'm', MXN_DATASET: 'd', MXN_TASK: 'regression' },
+      env: {
+        MXN_PARAMS: '{"alpha":1}',
+        MXN_TARGET: 'price',
+        MXN_CELL_ID: `c${i}`,
+        MXN_MODEL: 'm',
+        MXN_DATASET: 'd',
+        MXN_TASK: 'regression',
+      },
       inputPrefix: kind === 'cell' ? `inputs/d${i % datasets}` : 'runs/bench/aggregate/input',
       outputPrefix: kind === 'cell' ? `cells/${i.toString(16).padStart(16, '0')}/output` : 'runs/bench/aggregate/output',
     });
@@ -68,8 +75,12 @@ export async function benchAwsBatchSubmit({ cells = 10_000, datasets = 100, late
       .map(([op, n]) => `${op} ${n}`)
       .join(', ');
     const total = Object.values(service.calls).reduce((a, b) => a + b, 0);
-    console.log(`submission: ${report.submitted} jobs (one array job of ${cells.toLocaleString('en')} + the aggregate); calls: ${submitCalls}`);
-    console.log(`wall until the last submission: ${fmt(report.submitMs)} (records for ${cells.toLocaleString('en')} cells signed and written to S3)`);
+    console.log(
+      `submission: ${report.submitted} jobs (one array job of ${cells.toLocaleString('en')} + the aggregate); calls: ${submitCalls}`,
+    );
+    console.log(
+      `wall until the last submission: ${fmt(report.submitMs)} (records for ${cells.toLocaleString('en')} cells signed and written to S3)`,
+    );
     console.log(
       `calls per progress poll at ${cells.toLocaleString('en')} cells: ${report.pollCalls.join(', ')} over ${polled} polls ` +
         '(one DescribeJobs, plus ListJobs pages only for statuses whose count changed; aim: a constant)',

@@ -20,6 +20,8 @@ export const PR = 7;
 export const BRANCH = 'exp';
 /** Where a fork's head branch lives, when `repo.event.fork` is set. */
 export const FORK = 'fork-owner/pricing';
+/** The default pull request author: a collaborator with write access on `REPO` (the plan step checks). */
+export const PR_AUTHOR = 'pr-author';
 
 export interface ActionRun {
   code: number | null;
@@ -29,9 +31,9 @@ export interface ActionRun {
   summary: string;
 }
 
-/** The event the actions see: `pull_request` by an owner unless a test says otherwise. */
+/** The event the actions see: `pull_request` by an owner unless a test says otherwise (`runJobs` with `dispatch` sets it). */
 export interface PrEvent {
-  name: 'pull_request' | 'pull_request_target';
+  name: 'pull_request' | 'pull_request_target' | 'workflow_dispatch';
   /** The activity type: `opened`, `synchronize`, `labeled`, … */
   action: string;
   /** The label a `labeled` event added (`mxn:run` approves). */
@@ -40,6 +42,10 @@ export interface PrEvent {
   authorAssociation: string;
   /** The head branch lives in a fork (`fork-owner/pricing`). */
   fork?: boolean;
+  /** The pull request's author (`user.login`); default `PR_AUTHOR`, whom the fake gives write access. */
+  author?: string;
+  /** `workflow_dispatch`: the inputs in its payload. */
+  inputs?: Record<string, string>;
 }
 
 export interface PrRepo {
@@ -119,6 +125,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
   git(work, 'commit', '--quiet', '-m', `Add the ${options.experiment.name} experiment`);
   git(work, 'push', '--quiet', 'origin', BRANCH);
   const prEvent: PrEvent = { name: 'pull_request', action: 'synchronize', authorAssociation: 'OWNER' };
+  options.github.setPermission(REPO, PR_AUTHOR, 'write');
 
   async function action(
     name: string,
@@ -129,21 +136,28 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
     const event = path.join(dir, 'event.json');
     const sha = git(work, 'rev-parse', 'HEAD');
     const labels = prEvent.label ? [{ name: prEvent.label }] : [];
+    const dispatched = prEvent.name === 'workflow_dispatch';
     await writeFile(
       event,
-      JSON.stringify({
-        action: prEvent.action,
-        number: PR,
-        ...(prEvent.label ? { label: { name: prEvent.label } } : {}),
-        pull_request: {
-          number: PR,
-          author_association: prEvent.authorAssociation,
-          labels,
-          head: { ref: BRANCH, sha, repo: { full_name: prEvent.fork ? FORK : REPO } },
-          base: { ref: 'main', repo: { full_name: REPO } },
-        },
-        repository: { full_name: REPO, default_branch: 'main' },
-      }),
+      JSON.stringify(
+        dispatched
+          ? // started by hand on the PR branch: no pull request in the payload
+            { inputs: prEvent.inputs ?? {}, ref: `refs/heads/${BRANCH}`, repository: { full_name: REPO, default_branch: 'main' } }
+          : {
+              action: prEvent.action,
+              number: PR,
+              ...(prEvent.label ? { label: { name: prEvent.label } } : {}),
+              pull_request: {
+                number: PR,
+                author_association: prEvent.authorAssociation,
+                user: { login: prEvent.author ?? PR_AUTHOR },
+                labels,
+                head: { ref: BRANCH, sha, repo: { full_name: prEvent.fork ? FORK : REPO } },
+                base: { ref: 'main', repo: { full_name: REPO } },
+              },
+              repository: { full_name: REPO, default_branch: 'main' },
+            },
+      ),
     );
     const output = path.join(dir, `${name}-output.txt`);
     const summary = path.join(dir, `${name}-summary.md`);
@@ -162,6 +176,7 @@ export async function createPrRepo(options: PrRepoOptions): Promise<PrRepo> {
       GITHUB_OUTPUT: output,
       GITHUB_STEP_SUMMARY: summary,
       GITHUB_WORKSPACE: work,
+      ...(dispatched ? { GITHUB_REF_NAME: BRANCH } : {}),
       // the runtime the test run chose for this machine (a workflow would set it as a repository variable)
       ...(process.env.MXN_RUNTIME ? { MXN_RUNTIME: process.env.MXN_RUNTIME } : {}),
       ...extraEnv,
@@ -229,6 +244,11 @@ export interface JobsOptions {
   registry?: string;
   /** What the publish job links as the full report. */
   reportUrl?: string;
+  /**
+   * Plays a `workflow_dispatch` on the PR branch instead of `repo.event`: the plan and run steps get the
+   * workflow's inputs (`backend` as the choice gives it, default `experiment`).
+   */
+  dispatch?: { experiment: string; backend?: string };
   /** Called between the plan job and the run job (e.g. to push an image the workflow's buildx would build). */
   afterPlan?: (plan: ActionRun) => Promise<unknown> | undefined;
 }
@@ -261,7 +281,17 @@ export interface JobsRun {
 export async function runJobs(repo: PrRepo, github: GitHubFake, options: JobsOptions): Promise<JobsRun> {
   const env = options.env ?? {};
   const rerun = options.rerun ?? 'none';
-  const plan = await repo.action('plan', { token: options.token, rerun }, env);
+  const dispatched = options.dispatch
+    ? { experiment: options.dispatch.experiment, backend: options.dispatch.backend ?? 'experiment', rerun }
+    : undefined;
+  if (dispatched) Object.assign(repo.event, { name: 'workflow_dispatch', action: '', inputs: dispatched });
+  // the workflow's `with:` for plan and run: `inputs.backend` (empty on a pull request's event)
+  const backend: Record<string, string> = dispatched ? { backend: dispatched.backend } : {};
+  const plan = await repo.action(
+    'plan',
+    { token: options.token, rerun, ...(dispatched ? { experiments: dispatched.experiment } : {}), ...backend },
+    env,
+  );
   const experiments: ExperimentJobs[] = [];
   const files = plan.code === 0 || plan.outputs.experiments ? (JSON.parse(plan.outputs.experiments || '[]') as string[]) : [];
   const head = repo.git(repo.work, 'rev-parse', 'HEAD');
@@ -269,9 +299,11 @@ export async function runJobs(repo: PrRepo, github: GitHubFake, options: JobsOpt
   const { name, action, label } = repo.event;
   const skipped = !files.length
     ? 'no runnable experiment'
-    : name === 'pull_request_target' && !(action === 'labeled' && label === 'mxn:run' && approvedSha === head)
-      ? `untrusted pull request not approved for ${head.slice(0, 12)} (approved-sha: ${approvedSha || 'none'})`
-      : undefined;
+    : name !== 'pull_request_target' && plan.outputs.trusted !== 'true'
+      ? `the author has no write access (trusted: ${plan.outputs.trusted ?? 'none'})`
+      : name === 'pull_request_target' && !(action === 'labeled' && label === 'mxn:run' && approvedSha === head)
+        ? `untrusted pull request not approved for ${head.slice(0, 12)} (approved-sha: ${approvedSha || 'none'})`
+        : undefined;
   if (skipped) return { plan, skipped, experiments };
   await options.afterPlan?.(plan);
   for (const [index, experiment] of files.entries()) {
@@ -285,6 +317,7 @@ export async function runJobs(repo: PrRepo, github: GitHubFake, options: JobsOpt
       {
         experiment,
         rerun,
+        ...backend,
         'approved-sha': approvedSha,
         ...(images?.outputs.images ? { images: images.outputs.images } : {}),
       },

@@ -2,7 +2,7 @@
 // fail once with a clear message.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { buildImagesStep, failAction } from '@mxn/github';
+import { buildImagesStep, failAction, readEventContext, stepLogger } from '@mxn/github';
 
 function list(text: string): string[] {
   const trimmed = text.trim();
@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     experiments: list(core.getInput('experiments', { required: true })),
     ...(core.getInput('registry') ? { registry: core.getInput('registry') } : {}),
     platform: core.getInput('platform') || 'linux/amd64',
-    log: (line) => core.info(line),
+    // an untrusted pull request's experiment is loaded as one: nothing outside the project is built
+    untrusted: readEventContext().pullRequest?.trusted === false,
+    log: stepLogger(core),
   });
   core.setOutput(
     'images',

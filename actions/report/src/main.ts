@@ -2,7 +2,7 @@
 // The publish job: the tool from the trusted commit, the results from the run job's artifact (data only).
 import path from 'node:path';
 import * as core from '@actions/core';
-import { experimentOfResults, failAction, githubApi, readEventContext, reportStep } from '@mxn/github';
+import { experimentOfResults, failAction, githubApi, readEventContext, reportStep, stepLogger } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     ...(pr
       ? {
           baseRef: pr.baseRef,
-          comment: { api: githubApi({ token: core.getInput('token') }), target: { ...context.repo, issue: pr.number } },
+          comment: {
+            api: githubApi({ token: core.getInput('token'), author: core.getInput('bot-login') }),
+            target: { ...context.repo, issue: pr.number },
+          },
         }
       : {}),
     // the branch is the report step's choice (commitTarget): never a pull request's default or base branch, nor a fork's
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   });
   if (result.comment) core.setOutput('comment-id', String(result.comment.id));
   core.setOutput('commit', result.commit.sha ?? '');
-  core.info(result.commitNote);
+  stepLogger(core)(result.commitNote);
 }
 
 main().catch((error: unknown) => failAction(error, 'mxn report', core));

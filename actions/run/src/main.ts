@@ -4,7 +4,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { parseCellFilter } from '@mxn/core';
-import { failAction, readEventContext, runStep, stopOnSignals, type Rerun } from '@mxn/github';
+import { failAction, readEventContext, runStep, stepLogger, stopOnSignals, type Rerun } from '@mxn/github';
 
 async function main(): Promise<void> {
   const context = readEventContext();
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     ...(core.getInput('approved-sha') ? { approvedSha: core.getInput('approved-sha') } : {}),
     ...(images ? { images: JSON.parse(images) as Record<string, string> } : {}),
     signal: stop.signal,
-    log: (line) => core.info(line),
+    log: stepLogger(core),
   });
   stop.dispose();
   core.setOutput('experiment', result.results.experiment);

@@ -8,6 +8,10 @@ import type { AwsBatchBackendOptions } from './options.js';
 import { openQueue } from './queue.js';
 import { runOnAwsBatch, terminate, type RunReport } from './run-on-aws-batch.js';
 
+/**
+ * The aws-batch Backend: every run's cells as array jobs (one per image and 10,000 cells), its aggregate as a job that
+ * depends on them; re-attaches by job name, cancels with TerminateJob.
+ */
 export function awsBatchBackend(options: AwsBatchBackendOptions & { onReport?: (report: RunReport) => void }): Backend {
   let client: BatchClient | undefined;
   const getClient = () => (client ??= createBatchClient(options));
@@ -35,9 +39,14 @@ export function awsBatchBackend(options: AwsBatchBackendOptions & { onReport?: (
         let nextToken: string | undefined;
         do {
           const page = await batch.send(
-            new ListJobsCommand({ jobQueue: queue, filters: [{ name: 'JOB_NAME', values: [`${runTag(runId)}-g*`] }], ...(nextToken ? { nextToken } : {}) }),
+            new ListJobsCommand({
+              jobQueue: queue,
+              filters: [{ name: 'JOB_NAME', values: [`${runTag(runId)}-g*`] }],
+              ...(nextToken ? { nextToken } : {}),
+            }),
           );
-          for (const job of page.jobSummaryList ?? []) if (job.jobId && !['SUCCEEDED', 'FAILED'].includes(job.status ?? '')) ids.push(job.jobId);
+          for (const job of page.jobSummaryList ?? [])
+            if (job.jobId && !['SUCCEEDED', 'FAILED'].includes(job.status ?? '')) ids.push(job.jobId);
           nextToken = page.nextToken;
         } while (nextToken);
         await terminate(batch, ids, 'cancelled by mxn cancel');
@@ -50,7 +59,10 @@ export function awsBatchBackend(options: AwsBatchBackendOptions & { onReport?: (
     async describe() {
       if (options.managed) {
         const m = options.managed;
-        return [`managed compute environment ${m.name ?? 'mxn'} (${m.type ?? 'EC2'}, minvCpus 0, maxvCpus ${m.maxvCpus ?? 'concurrency × vcpus'}), queue ${m.name ?? 'mxn'}-queue`];
+        return [
+          `managed compute environment ${m.name ?? 'mxn'} (${m.type ?? 'EC2'}, minvCpus 0, ` +
+            `maxvCpus ${m.maxvCpus ?? 'concurrency × vcpus'}), queue ${m.name ?? 'mxn'}-queue`,
+        ];
       }
       if (!options.queue) return ['warning: no job queue: set compute.queue or MXN_AWS_BATCH_QUEUE'];
       try {

@@ -13,7 +13,9 @@ const MISSING_IMAGE = 'mxn.local/missing:1';
 
 let loop: Loopback;
 beforeAll(async () => {
-  loop = await startLoopback({ images: { 'mxn.local/contract:1': { cwd: process.cwd() }, [MISSING_IMAGE]: { pullFailure: 'manifest unknown' } } });
+  loop = await startLoopback({
+    images: { 'mxn.local/contract:1': { cwd: process.cwd() }, [MISSING_IMAGE]: { pullFailure: 'manifest unknown' } },
+  });
 }, 60_000);
 afterAll(async () => {
   await loop?.stop();
@@ -39,7 +41,10 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(bad).toMatchObject({ status: 'failed', attempts: 3, exitCode: 4 });
     expect(bad.error).toMatch(/^exit code 4\n/);
     expect(bad.error).toContain('oops 30');
-    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual(['exit code 4', 'exit code 4']);
+    expect(events.filter((e) => e.taskId === 'bad' && e.state === 'retrying').map((e) => e.message)).toEqual([
+      'exit code 4',
+      'exit code 4',
+    ]);
     expect(outcome.aggregate?.status).toBe('succeeded');
     expect(await summary(store, spec.aggregate!.outputPrefix)).toEqual({
       statuses: { bad: 'failed', fine: 'succeeded', good: 'succeeded' },
@@ -79,11 +84,16 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
     // Nothing was submitted twice: one array job and the aggregate.
-    expect([...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined)).toHaveLength(2);
+    expect(
+      [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined),
+    ).toHaveLength(2);
   });
 
   it('re-attaches after the runner is gone: the next run submits nothing and collects every cell', async () => {
-    const { spec, store } = await staged([{ id: 'a', env: { SLEEP_MS: '600' } }, { id: 'b', env: { SLEEP_MS: '600' } }]);
+    const { spec, store } = await staged([
+      { id: 'a', env: { SLEEP_MS: '600' } },
+      { id: 'b', env: { SLEEP_MS: '600' } },
+    ]);
     const controller = new AbortController();
     let first: RunReport | undefined;
     const gone = await loop.backend({ detachOnAbort: true, onReport: (r) => (first = r) }).run(spec, {
@@ -107,8 +117,34 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(third?.submitted).toBe(2);
   });
 
+  it('re-attaches each remaining cell to its own child when the next run has fewer cells (the finished ones were cached)', async () => {
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b', env: { SLEEP_MS: '1500' } }, { id: 'c', env: { SLEEP_MS: '1500' } }]);
+    const controller = new AbortController();
+    await loop.backend({ detachOnAbort: true }).run(spec, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.taskId === 'a' && e.state === 'succeeded') controller.abort();
+      },
+    });
+    const [a, b, c] = spec.tasks;
+    const rest = { ...spec, tasks: [c!, b!], cached: [{ id: a!.id, model: a!.model, dataset: a!.dataset, outputPrefix: a!.outputPrefix }] };
+    let report: RunReport | undefined;
+    const outcome = await loop.backend({ onReport: (r) => (report = r) }).run(rest);
+    expect(report?.submitted).toBe(0);
+    expect(outcome.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['c', 'succeeded'],
+      ['b', 'succeeded'],
+    ]);
+    expect(await readText(store, joinKey(b!.outputPrefix, 'y.txt'))).toBe('21');
+    expect(await readText(store, joinKey(c!.outputPrefix, 'y.txt'))).toBe('31');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
+  });
+
   it('cancel(runId) from another process terminates the array job, its children and the aggregate', async () => {
-    const { spec } = await staged([{ id: 'a', env: { SLEEP_MS: '30000' } }, { id: 'b', env: { SLEEP_MS: '30000' } }]);
+    const { spec } = await staged([
+      { id: 'a', env: { SLEEP_MS: '30000' } },
+      { id: 'b', env: { SLEEP_MS: '30000' } },
+    ]);
     const controller = new AbortController();
     await loop.backend({ detachOnAbort: true }).run(spec, {
       signal: controller.signal,
@@ -124,7 +160,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(ours().length).toBe(4);
   });
 
-  it("gives each task presigned URLs: inputs read-only, its bundle write-only; no URL reaches the labels", async () => {
+  it('gives each task presigned URLs: inputs read-only, its bundle write-only; no URL reaches the labels', async () => {
     const { uri, store } = await loop.staging();
     const spec = testSpec(uri, [{ id: 'a' }, { id: 'b' }]);
     for (const task of spec.tasks) await store.write(joinKey(task.inputPrefix, 'x.txt'), '1');
@@ -135,7 +171,6 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     const urls = [...text.matchAll(/https?:\/\/[^\s']+/g)].map((m) => new URL(m[0]));
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.some((url) => url.pathname.includes('labels'))).toBe(false);
-    const credentials = { accessKeyId: loop.s3.accessKeyId, secretAccessKey: loop.s3.secretAccessKey };
     // S3 checks a presigned URL by signing the request it receives again: the method is part of what is signed.
     const signedFor = (url: URL, method: 'GET' | 'PUT') => presignedSignatureMatches(url, method, loop.s3.secretAccessKey);
     const inputs = urls.filter((url) => url.pathname.endsWith('/x.txt'));

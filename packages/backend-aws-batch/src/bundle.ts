@@ -19,7 +19,7 @@ export const bundleKey = (outputPrefix: string): string => `${outputPrefix.repla
 const KINDS = new Set(['ok', 'model', 'timeout', 'infrastructure']);
 
 /** Parses a bundle; throws on anything malformed. Paths that would leave the output prefix are dropped. */
-export function parseBundle(buffer: Buffer): Bundle {
+function parseBundle(buffer: Buffer): Bundle {
   let at = buffer.indexOf(10);
   if (at < 0) throw new Error('no head line');
   const head = JSON.parse(buffer.subarray(0, at).toString('utf8')) as { mxnBundle?: number; attempts?: unknown };

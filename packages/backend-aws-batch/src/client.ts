@@ -10,7 +10,10 @@ import type { AwsBatchBackendOptions } from './options.js';
 /** Attempts per call unless the options say otherwise: the SDK's 3 give up too early in a throttling storm. */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
-export function createBatchClient(options: Pick<AwsBatchBackendOptions, 'region' | 'endpoint' | 'credentials' | 'maxAttempts'>): BatchClient {
+/** A BatchClient in the SDK's adaptive retry mode; region, endpoint and credentials from the options, else the SDK's standard places. */
+export function createBatchClient(
+  options: Pick<AwsBatchBackendOptions, 'region' | 'endpoint' | 'credentials' | 'maxAttempts'>,
+): BatchClient {
   return new BatchClient({
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

@@ -23,7 +23,7 @@ export interface DefinitionSettings {
 }
 
 /** The container properties of the definition for `image`. */
-export function containerProperties(image: string, settings: DefinitionSettings): ContainerProperties {
+function containerProperties(image: string, settings: DefinitionSettings): ContainerProperties {
   return {
     image,
     command: wrapperCommand(),
@@ -39,7 +39,11 @@ export function containerProperties(image: string, settings: DefinitionSettings)
 }
 
 /** Finds or registers the definitions of `images`; image → definition ARN. One Describe call per image, and a Register for each new one. */
-export async function ensureJobDefinitions(client: BatchClient, images: string[], settings: DefinitionSettings): Promise<Map<string, string>> {
+export async function ensureJobDefinitions(
+  client: BatchClient,
+  images: string[],
+  settings: DefinitionSettings,
+): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   await Promise.all(
     images.map(async (image) => {

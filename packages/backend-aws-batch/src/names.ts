@@ -28,8 +28,9 @@ export function jobName(runId: string, generation: number, group: string): strin
   return name;
 }
 
-/** The group name of the `chunk`-th array job of the cells that run in `image`. */
-export const cellGroup = (image: string, chunk: number): string => `c${hash(image, 10)}-${chunk}`;
+/** The group name of a cell job: the image, the chunk, and which cells (a re-attached run with fewer cells never takes another's job). */
+export const cellGroup = (image: string, chunk: number, cellIds: string[]): string =>
+  `c${hash(image, 10)}-${chunk}-${hash(cellIds.join('\n'), 8)}`;
 
 /** A job definition's name: `mxn-<hash of its content>` (the image, resources, roles, platform and wrapper). */
 export const definitionName = (content: unknown): string => `mxn-${hash(JSON.stringify(content), 20)}`;

@@ -15,7 +15,7 @@ export interface WatchedTask {
 export type Emit = (task: WatchedTask, state: TaskState, extra?: Pick<TaskEvent, 'exitCode' | 'message' | 'infrastructure'>) => void;
 
 /** What an attempt's kind says, in one line. */
-export function attemptMessage(kind: AttemptKind, code: number | undefined, timeoutMs: number): string {
+function attemptMessage(kind: AttemptKind, code: number | undefined, timeoutMs: number): string {
   if (kind === 'timeout') return `timed out after ${formatDuration(timeoutMs)}`;
   if (kind === 'infrastructure') return 'the inputs could not be downloaded';
   return code === undefined ? 'failed' : `exit code ${code}`;
@@ -25,7 +25,13 @@ export function attemptMessage(kind: AttemptKind, code: number | undefined, time
 function tail(bundle: Bundle, path: string, lines: number): string {
   const file = bundle.files.find((entry) => entry.path === path);
   if (!file || lines <= 0) return '';
-  return file.data.subarray(-64 * 1024).toString('utf8').replace(/\s+$/, '').split(/\r?\n/).slice(-lines).join('\n');
+  return file.data
+    .subarray(-64 * 1024)
+    .toString('utf8')
+    .replace(/\s+$/, '')
+    .split(/\r?\n/)
+    .slice(-lines)
+    .join('\n');
 }
 
 /** Emits a task's attempts from its bundle (running, retrying, …, then its terminal state) and sets its outcome. */
@@ -84,21 +90,44 @@ export function settleAsPlatformFailure(
     emit(task, 'running');
   }
   const message = redact(reason);
-  end(task, { taskId: task.spec.id, kind: task.spec.kind, status: 'failed', attempts: task.attempt, ...timesOf(times), error: message, infrastructure: true }, emit, {
-    message,
-    infrastructure: true,
-  });
+  end(
+    task,
+    {
+      taskId: task.spec.id,
+      kind: task.spec.kind,
+      status: 'failed',
+      attempts: task.attempt,
+      ...timesOf(times),
+      error: message,
+      infrastructure: true,
+    },
+    emit,
+    {
+      message,
+      infrastructure: true,
+    },
+  );
 }
 
 /** Ends a task that never finished: cancelled. */
 export function settleCancelled(task: WatchedTask, message: string, emit: Emit): void {
   const ran = task.running;
-  end(task, { taskId: task.spec.id, kind: task.spec.kind, status: 'cancelled', attempts: ran ? task.attempt : 0, durationMs: 0, error: message }, emit, {
-    message,
-  });
+  end(
+    task,
+    { taskId: task.spec.id, kind: task.spec.kind, status: 'cancelled', attempts: ran ? task.attempt : 0, durationMs: 0, error: message },
+    emit,
+    {
+      message,
+    },
+  );
 }
 
-function end(task: WatchedTask, outcome: Omit<TaskOutcome, 'durationMs'> & { durationMs?: number }, emit: Emit, extra: Parameters<Emit>[2]): void {
+function end(
+  task: WatchedTask,
+  outcome: Omit<TaskOutcome, 'durationMs'> & { durationMs?: number },
+  emit: Emit,
+  extra: Parameters<Emit>[2],
+): void {
   task.terminal = outcome.status;
   task.outcome = { durationMs: 0, ...outcome };
   emit(task, outcome.status, extra);

@@ -28,7 +28,7 @@ export interface RunQueue {
 }
 
 /** The tag that marks a compute environment as mxn's own. */
-export const MANAGED_TAG = 'mxn:managed';
+const MANAGED_TAG = 'mxn:managed';
 
 const platformOf = (ce: ComputeEnvironmentDetail | undefined): PlatformCapability =>
   ce?.computeResources?.type?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
@@ -53,7 +53,8 @@ export async function openQueue(client: BatchClient, options: AwsBatchBackendOpt
   }
   const first = [...(found.computeEnvironmentOrder ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0))[0];
   const ce = first?.computeEnvironment
-    ? (await client.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: [first.computeEnvironment] }))).computeEnvironments?.[0]
+    ? (await client.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: [first.computeEnvironment] })))
+        .computeEnvironments?.[0]
     : undefined;
   const maxvCpus = ce?.computeResources?.maxvCpus;
   return { queue, platform: platformOf(ce), ...(maxvCpus !== undefined ? { maxvCpus } : {}), managed: false };

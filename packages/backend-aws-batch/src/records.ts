@@ -29,7 +29,11 @@ export function cellRecord(task: TaskSpec, inputs: InputFile[], outputUrl: strin
  * manifest's `pending` statuses from the bundles.
  */
 export function aggregateRecord(task: TaskSpec, manifestUrl: string, cellListUrl: string, outputUrl: string): string {
-  return record(task, [`io get ${shellQuote(manifestUrl)} "$MXN_INPUT_DIR/manifest.json"`, `io cells ${shellQuote(cellListUrl)} "$MXN_INPUT_DIR"`], outputUrl);
+  return record(
+    task,
+    [`io get ${shellQuote(manifestUrl)} "$MXN_INPUT_DIR/manifest.json"`, `io cells ${shellQuote(cellListUrl)} "$MXN_INPUT_DIR"`],
+    outputUrl,
+  );
 }
 
 function record(task: TaskSpec, downloads: string[], outputUrl: string): string {

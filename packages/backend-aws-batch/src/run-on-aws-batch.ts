@@ -12,6 +12,7 @@ import { finishGeneration, openGeneration } from './run-state.js';
 import {
   aggregateEnvironment,
   aggregateJobName,
+  attachedGroups,
   findJobs,
   planGroups,
   submitAggregate,
@@ -79,8 +80,10 @@ export async function runOnAwsBatch(
     urlLifetime,
     ...(signal ? { signal } : {}),
   };
-  const groups = planGroups(spec, images, generation, options.maxArraySize ?? MAX_ARRAY_SIZE);
   const existing = fresh ? new Map() : await findJobs(client, queue.queue, spec.runId, generation);
+  // Re-attach: the jobs found keep their cells (by the cell list beside their records); the rest is grouped anew.
+  const attached = existing.size > 0 ? await attachedGroups(context, existing) : { groups: [], rest: spec.tasks };
+  const groups = [...attached.groups, ...planGroups(spec, attached.rest, images, generation, options.maxArraySize ?? MAX_ARRAY_SIZE)];
   queuedAll();
   // The aggregate's inputs are written before any job is submitted (they name the cells' bundles, not their jobs).
   const aggregateEnv =
@@ -94,18 +97,29 @@ export async function runOnAwsBatch(
   }
   const submitMs = performance.now() - started;
 
-  const watcher = new JobWatcher(client, groups.filter((group) => group.jobId), spec.aggregate && aggregateJob ? { spec: spec.aggregate, jobId: aggregateJob } : undefined, {
-    store,
-    timeoutMs: limits.timeoutMs,
-    stderrLines: options.stderrTailLines ?? 20,
-    emit,
-    rescue: (failed: JobDetail) =>
-      submitRescue(
-        context,
-        { ...(failed.jobDefinition ? { jobDefinition: failed.jobDefinition } : {}), ...(failed.container?.environment ? { environment: failed.container.environment } : {}) },
-        { ...(failed.retryStrategy ? { retryStrategy: failed.retryStrategy } : {}), ...(failed.timeout ? { timeout: failed.timeout } : {}) },
-      ),
-  });
+  const watcher = new JobWatcher(
+    client,
+    groups.filter((group) => group.jobId),
+    spec.aggregate && aggregateJob ? { spec: spec.aggregate, jobId: aggregateJob } : undefined,
+    {
+      store,
+      timeoutMs: limits.timeoutMs,
+      stderrLines: options.stderrTailLines ?? 20,
+      emit,
+      rescue: (failed: JobDetail) =>
+        submitRescue(
+          context,
+          {
+            ...(failed.jobDefinition ? { jobDefinition: failed.jobDefinition } : {}),
+            ...(failed.container?.environment ? { environment: failed.container.environment } : {}),
+          },
+          {
+            ...(failed.retryStrategy ? { retryStrategy: failed.retryStrategy } : {}),
+            ...(failed.timeout ? { timeout: failed.timeout } : {}),
+          },
+        ),
+    },
+  );
   const pollCalls: number[] = [];
   let detached = false;
   const pollMs = options.pollIntervalMs ?? 5000;
@@ -150,8 +164,20 @@ function cancelledBeforeStart(spec: RunSpec, queuedAll: () => void, emit: (event
   const message = 'cancelled before it started';
   const tasks = [...spec.tasks, ...(spec.aggregate ? [spec.aggregate] : [])];
   for (const task of tasks) emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message });
-  const cancelled = (task: TaskSpec) => ({ taskId: task.id, kind: task.kind, status: 'cancelled' as const, attempts: 0, durationMs: 0, error: message });
-  return { runId: spec.runId, tasks: spec.tasks.map(cancelled), ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}), cancelled: true };
+  const cancelled = (task: TaskSpec) => ({
+    taskId: task.id,
+    kind: task.kind,
+    status: 'cancelled' as const,
+    attempts: 0,
+    durationMs: 0,
+    error: message,
+  });
+  return {
+    runId: spec.runId,
+    tasks: spec.tasks.map(cancelled),
+    ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}),
+    cancelled: true,
+  };
 }
 
 function checkSpec(spec: RunSpec): void {

@@ -39,6 +39,7 @@ const managedSchema = z
       'instead of using an existing queue.',
   );
 
+/** The aws-batch keys of `compute` (zod): queue or managed compute environment, resources per cell, roles. */
 export const awsBatchSettingsSchema = z
   .strictObject({
     queue: z

@@ -5,25 +5,32 @@
  * may depend on). Jobs an earlier process of the same generation submitted are found by name and
  * reused, so nothing is submitted twice.
  */
-import { ListJobsCommand, SubmitJobCommand, type BatchClient, type JobSummary, type KeyValuePair, type SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import {
+  ListJobsCommand,
+  SubmitJobCommand,
+  type BatchClient,
+  type JobSummary,
+  type KeyValuePair,
+  type SubmitJobCommandInput,
+} from '@aws-sdk/client-batch';
 import { runPool } from '@mxn/async';
 import { buildManifest, exitCodeRetries, type RunSpec, type TaskSpec } from '@mxn/core';
-import { joinKey, listAll, type Store } from '@mxn/storage';
+import { joinKey, listAll, readJson, writeJson, type Store } from '@mxn/storage';
 import { bundleKey } from './bundle.js';
 import { cellGroup, generationPrefix, jobName } from './names.js';
 import { aggregateRecord, cellRecord, recordsObject, type InputFile } from './records.js';
 import { runFolder } from './run-state.js';
 
 /** Most jobs one job may depend on (AWS Batch's limit). */
-export const MAX_DEPENDS_ON = 20;
+const MAX_DEPENDS_ON = 20;
 
 /** One cell job: an array job (two or more cells) or a plain job (one). */
 export interface CellGroup {
   group: string;
   jobName: string;
   image: string;
-  /** The cells in array-index order. */
-  cells: TaskSpec[];
+  /** The cells in array-index order (a re-attached job may hold cells this run no longer runs: `undefined`). */
+  cells: Array<TaskSpec | undefined>;
   jobId?: string;
 }
 
@@ -43,17 +50,30 @@ export interface SubmitContext {
 }
 
 /** The cells grouped by image (in plan order), each group cut into chunks of at most `maxArraySize`. */
-export function planGroups(spec: RunSpec, images: Map<TaskSpec, string>, generation: number, maxArraySize: number): CellGroup[] {
+export function planGroups(
+  spec: RunSpec,
+  tasks: TaskSpec[],
+  images: Map<TaskSpec, string>,
+  generation: number,
+  maxArraySize: number,
+): CellGroup[] {
   const byImage = new Map<string, TaskSpec[]>();
-  for (const task of spec.tasks) {
+  for (const task of tasks) {
     const image = images.get(task)!;
-    byImage.set(image, [...(byImage.get(image) ?? []), task]);
+    const cells = byImage.get(image);
+    if (cells) cells.push(task);
+    else byImage.set(image, [task]);
   }
   const groups: CellGroup[] = [];
   for (const [image, cells] of byImage) {
     for (let start = 0, chunk = 0; start < cells.length; start += maxArraySize, chunk++) {
-      const group = cellGroup(image, chunk);
-      groups.push({ group, jobName: jobName(spec.runId, generation, group), image, cells: cells.slice(start, start + maxArraySize) });
+      const slice = cells.slice(start, start + maxArraySize);
+      const group = cellGroup(
+        image,
+        chunk,
+        slice.map((cell) => cell.id),
+      );
+      groups.push({ group, jobName: jobName(spec.runId, generation, group), image, cells: slice });
     }
   }
   return groups;
@@ -81,15 +101,39 @@ export async function findJobs(client: BatchClient, queue: string, runId: string
   return found;
 }
 
+const cellsKey = (context: Pick<SubmitContext, 'spec' | 'generation'>, group: string) =>
+  joinKey(runFolder(context.spec.runId), `g${context.generation}`, `${group}.cells.json`);
+
+/**
+ * The cell jobs an earlier process of this generation submitted, with the cells of this run each holds
+ * (read from the cell list written beside its records: child index → cell id), and the cells no job holds.
+ */
+export async function attachedGroups(
+  context: SubmitContext,
+  existing: Map<string, JobSummary>,
+): Promise<{ groups: CellGroup[]; rest: TaskSpec[] }> {
+  const byId = new Map(context.spec.tasks.map((task) => [task.id, task]));
+  const prefix = generationPrefix(context.spec.runId, context.generation);
+  const groups: CellGroup[] = [];
+  for (const [name, job] of existing) {
+    const group = name.slice(prefix.length);
+    if (!name.startsWith(prefix) || !/^c[0-9a-f]{10}-/.test(group) || !job.jobId) continue;
+    const ids = await readJson<string[]>(context.store, cellsKey(context, group));
+    if (!ids) continue;
+    const cells = ids.map((id) => byId.get(id));
+    for (const cell of cells) if (cell) byId.delete(cell.id);
+    if (cells.some(Boolean)) groups.push({ group, jobName: name, image: '', cells, jobId: job.jobId });
+  }
+  return { groups, rest: context.spec.tasks.filter((task) => byId.has(task.id)) };
+}
+
 /** Signs a GET for every object under each input prefix once (cells of one dataset share their inputs). */
 function inputSigner(context: SubmitContext): (prefix: string) => Promise<InputFile[]> {
   const signed = new Map<string, Promise<InputFile[]>>();
   const sign = async (prefix: string) => {
     const below = `${prefix.replace(/\/$/, '')}/`;
     const objects = await listAll(context.store, below);
-    return Promise.all(
-      objects.map(async (object) => ({ url: await signGet(context, object.key), path: object.key.slice(below.length) })),
-    );
+    return Promise.all(objects.map(async (object) => ({ url: await signGet(context, object.key), path: object.key.slice(below.length) })));
   };
   return (prefix) => {
     if (!signed.has(prefix)) signed.set(prefix, sign(prefix));
@@ -116,7 +160,9 @@ async function writeRecords(context: SubmitContext, name: string, records: strin
 }
 
 /** SubmitJob fields every job of the run shares: the queue, Batch's own retries (platform failures only) and its timeout backstop. */
-function jobShape(context: SubmitContext): Pick<SubmitJobCommandInput, 'jobQueue' | 'retryStrategy' | 'timeout' | 'tags' | 'propagateTags'> {
+function jobShape(
+  context: SubmitContext,
+): Pick<SubmitJobCommandInput, 'jobQueue' | 'retryStrategy' | 'timeout' | 'tags' | 'propagateTags'> {
   const { limits } = context.spec;
   // The wrapper stops each attempt at the experiment's timeout; Batch's is a backstop over all of them plus the uploads.
   const backstop = limits.timeoutMs > 0 ? Math.max(60, Math.ceil((limits.timeoutMs * (limits.retries + 1)) / 1000) + 600) : undefined;
@@ -144,8 +190,14 @@ export async function submitCellGroups(context: SubmitContext, groups: CellGroup
       group.jobId = found.jobId;
       continue;
     }
+    const cells = group.cells as TaskSpec[];
     const records = await Promise.all(
-      group.cells.map(async (cell) => cellRecord(cell, await signInputs(cell.inputPrefix), await signPut(context, bundleKey(cell.outputPrefix)))),
+      cells.map(async (cell) => cellRecord(cell, await signInputs(cell.inputPrefix), await signPut(context, bundleKey(cell.outputPrefix)))),
+    );
+    await writeJson(
+      context.store,
+      cellsKey(context, group.group),
+      cells.map((cell) => cell.id),
     );
     missing.push({ group, environment: await writeRecords(context, group.group, records) });
   }
@@ -169,7 +221,8 @@ export async function submitCellGroups(context: SubmitContext, groups: CellGroup
 function pendingManifest(spec: RunSpec): string {
   const manifest = buildManifest(spec, []);
   const ran = new Set(spec.tasks.map((task) => task.id));
-  return `${JSON.stringify({ ...manifest, cells: manifest.cells.map((cell) => (ran.has(cell.id) ? { ...cell, status: 'pending' } : cell)) }, null, 2)}\n`;
+  const cells = manifest.cells.map((cell) => (ran.has(cell.id) ? { ...cell, status: 'pending' } : cell));
+  return `${JSON.stringify({ ...manifest, cells }, null, 2)}\n`;
 }
 
 /**
@@ -191,7 +244,12 @@ export async function aggregateEnvironment(context: SubmitContext, aggregate: Ta
   }
   const listKey = joinKey(runFolder(spec.runId), `g${context.generation}`, 'aggregate.cells.tsv');
   await store.write(listKey, `${lines.join('\n')}\n`, { contentType: 'text/tab-separated-values' });
-  const record = aggregateRecord(aggregate, await signGet(context, manifestKey), await signGet(context, listKey), await signPut(context, bundleKey(aggregate.outputPrefix)));
+  const record = aggregateRecord(
+    aggregate,
+    await signGet(context, manifestKey),
+    await signGet(context, listKey),
+    await signPut(context, bundleKey(aggregate.outputPrefix)),
+  );
   return writeRecords(context, 'aggregate', [record]);
 }
 

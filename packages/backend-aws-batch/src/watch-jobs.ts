@@ -38,8 +38,8 @@ const FINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED']);
 interface GroupState {
   group: CellGroup;
   summary?: string;
-  tasks: WatchedTask[];
-  /** Indexes collected or failed. */
+  tasks: Array<WatchedTask | undefined>;
+  /** Indexes collected or failed (and those of cells this run does not follow). */
   settled: Set<number>;
 }
 
@@ -56,15 +56,17 @@ export class JobWatcher {
     aggregate: { spec: TaskSpec; jobId: string } | undefined,
     private readonly options: JobWatchOptions,
   ) {
-    this.groups = groups.map((group) => ({
-      group,
-      settled: new Set(),
-      tasks: group.cells.map((spec) => {
-        const task: WatchedTask = { spec, attempt: 1, running: false };
-        this.tasks.set(spec.id, task);
+    this.groups = groups.map((group) => {
+      const settled = new Set<number>();
+      const tasks = group.cells.map((spec, index) => {
+        // A child of a re-attached job whose cell this run no longer runs (it was cached meanwhile): not followed.
+        if (!spec) settled.add(index);
+        const task: WatchedTask | undefined = spec ? { spec, attempt: 1, running: false } : undefined;
+        if (task) this.tasks.set(task.spec.id, task);
         return task;
-      }),
-    }));
+      });
+      return { group, settled, tasks };
+    });
     if (aggregate) {
       const task: WatchedTask = { spec: aggregate.spec, attempt: 1, running: false };
       this.tasks.set(aggregate.spec.id, task);
@@ -90,10 +92,15 @@ export class JobWatcher {
   async poll(): Promise<void> {
     this.lastPollCalls = 0;
     const open = this.groups.filter((state) => state.settled.size < state.tasks.length);
-    const ids = [...open.map((state) => state.group.jobId!), ...(this.aggregate && !this.aggregate.task.terminal ? [this.aggregate.jobId] : [])];
+    const ids = [
+      ...open.map((state) => state.group.jobId!),
+      ...(this.aggregate && !this.aggregate.task.terminal ? [this.aggregate.jobId] : []),
+    ];
     const details = new Map<string, JobDetail>();
     for (let start = 0; start < ids.length; start += DESCRIBE_MAX) {
-      const { jobs = [] } = await this.call('describing jobs', () => this.client.send(new DescribeJobsCommand({ jobs: ids.slice(start, start + DESCRIBE_MAX) })));
+      const { jobs = [] } = await this.call('describing jobs', () =>
+        this.client.send(new DescribeJobsCommand({ jobs: ids.slice(start, start + DESCRIBE_MAX) })),
+      );
       for (const job of jobs) if (job.jobId) details.set(job.jobId, job);
     }
     await runPool(open, 4, (state) => this.pollGroup(state, details.get(state.group.jobId!)));
@@ -114,24 +121,32 @@ export class JobWatcher {
     state.summary = key;
     const count = (status: JobStatus) => summary[status] ?? 0;
     const settledNow = state.settled.size;
-    // Ended children first: a child that ended makes room for the one the RUNNING list then shows.
-    const lists: JobStatus[] = [];
-    if (count('SUCCEEDED') + count('FAILED') > settledNow || FINAL.has(job.status ?? '')) {
-      if (count('SUCCEEDED') > 0) lists.push('SUCCEEDED');
-      if (count('FAILED') > 0) lists.push('FAILED');
+    // The RUNNING children first, then the ended ones (listed at least as late): a child that ended meanwhile is in
+    // the second list, so its end is reported before the start of the child that took its place.
+    const running = count('RUNNING') > 0 ? await this.listChildren(job.jobId!, 'RUNNING') : [];
+    const runningNow = new Set(running.map((child) => child.arrayProperties?.index));
+    const vanished = state.tasks.some((task, index) => task?.running && !task.terminal && !runningNow.has(index));
+    const ended: JobStatus[] = [];
+    if (count('SUCCEEDED') + count('FAILED') > settledNow || FINAL.has(job.status ?? '') || vanished) {
+      if (count('SUCCEEDED') > 0 || vanished) ended.push('SUCCEEDED');
+      if (count('FAILED') > 0 || vanished) ended.push('FAILED');
     }
-    if (count('RUNNING') > 0) lists.push('RUNNING');
-    for (const status of lists) {
+    for (const status of ended) {
       const children = await this.listChildren(job.jobId!, status);
       await runPool(children, 16, async (child) => {
         const index = child.arrayProperties?.index;
         if (index !== undefined) await this.settleChild(state, index, child);
       });
     }
+    for (const child of running) {
+      const index = child.arrayProperties?.index;
+      if (index !== undefined) await this.settleChild(state, index, child);
+    }
+    const lists = [...(running.length ? ['RUNNING'] : []), ...ended];
     // The parent ended and some children were never listed as ended: they never ran (the job was terminated).
     if (FINAL.has(job.status ?? '') && state.settled.size < state.tasks.length && lists.length === 0) {
       state.tasks.forEach((task, index) => {
-        if (!state.settled.has(index)) {
+        if (task && !state.settled.has(index)) {
           state.settled.add(index);
           settleCancelled(task, 'the job was terminated', this.emitFor);
         }
@@ -143,7 +158,10 @@ export class JobWatcher {
   private async settleChild(state: GroupState, index: number, job: JobSummary | JobDetail): Promise<void> {
     const task = state.tasks[index];
     if (!task || state.settled.has(index)) return;
-    const times = { ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}), ...(job.stoppedAt !== undefined ? { stoppedAt: job.stoppedAt } : {}) };
+    const times = {
+      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+      ...(job.stoppedAt !== undefined ? { stoppedAt: job.stoppedAt } : {}),
+    };
     if (job.status === 'RUNNING' && !task.running) {
       task.running = true;
       this.emitFor(task, 'running');
@@ -191,7 +209,11 @@ export class JobWatcher {
       this.lastPollCalls++;
       return;
     }
-    const fake: GroupState = { group: { group: 'aggregate', jobName: '', image: '', cells: [aggregate.task.spec], jobId: aggregate.jobId }, tasks: [aggregate.task], settled: new Set() };
+    const fake: GroupState = {
+      group: { group: 'aggregate', jobName: '', image: '', cells: [aggregate.task.spec], jobId: aggregate.jobId },
+      tasks: [aggregate.task],
+      settled: new Set(),
+    };
     await this.settleChild(fake, 0, job);
   }
 

@@ -33,7 +33,13 @@ export function testSpec(
   extra: Partial<RunSpec> = {},
 ): RunSpec {
   const runId = `t-${randomBytes(4).toString('hex')}`;
-  const task = (id: string, kind: TaskSpec['kind'], script: string, env: Record<string, string> = {}, image = CONTRACT_IMAGE): TaskSpec => ({
+  const task = (
+    id: string,
+    kind: TaskSpec['kind'],
+    script: string,
+    env: Record<string, string> = {},
+    image = CONTRACT_IMAGE,
+  ): TaskSpec => ({
     id,
     kind,
     model: kind === 'cell' ? 'm' : 'aggregate',

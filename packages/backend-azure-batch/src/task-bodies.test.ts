@@ -42,6 +42,12 @@ afterAll(async () => {
 });
 
 describe('task bodies', () => {
+  it("passes every variable of the task's env to the task as is: the model's env: settings, MXN_PARAMS with its literals", () => {
+    const env = { MXN_CELL_ID: 'c', MXN_PARAMS: '{"max_features":1.0,"n":1}', OMP_NUM_THREADS: '1' };
+    const body = cellTaskBody(1, { ...task('c', ['python', 'train.py']), env }, settings, []);
+    expect(body.environmentSettings).toEqual(Object.entries(env).map(([name, value]) => ({ name, value })));
+  });
+
   it('runs the command through /bin/sh with absolute protocol folders, any quoting intact, recording the exit code', async () => {
     const script =
       `const fs=require('fs');fs.writeFileSync(process.env.MXN_OUTPUT_DIR+"/seen.json",` +

@@ -1,6 +1,6 @@
-import { BackendError, type RunSpec } from '@mxn/core';
+import { BackendError, type RunSpec, unsafeIdReason } from '@mxn/core';
 
-/** Rejects specs the local backend cannot run faithfully: duplicate or unsafe ids, empty commands. */
+/** Rejects specs the local backend cannot run faithfully: duplicate or unsafe ids (core's one id rule), empty commands. */
 export function checkSpec(spec: RunSpec): void {
   const seen = new Set<string>();
   const ids = [
@@ -9,9 +9,10 @@ export function checkSpec(spec: RunSpec): void {
     ...(spec.aggregate ? [spec.aggregate.id] : []),
   ];
   for (const id of ids) {
-    if (id === '' || id === '.' || id === '..' || /[/\\]/.test(id)) {
-      throw new BackendError(`local: task id ${JSON.stringify(id)} is not a safe folder name`, {
-        hint: 'cell ids must not be empty or contain "/" or "\\"',
+    const unsafe = unsafeIdReason(id);
+    if (unsafe) {
+      throw new BackendError(`local: task id ${JSON.stringify(id)} ${unsafe}, so it is not a safe folder name`, {
+        hint: 'ids come from the plan, which encodes unsafe param values; run plans made by this version of mxn',
       });
     }
     if (seen.has(id)) throw new BackendError(`local: task id ${JSON.stringify(id)} appears more than once in run ${spec.runId}`);

@@ -244,6 +244,20 @@ JSON.stringify({ cwd: process.cwd(), files: fs.readdirSync('.').sort(), env: pro
       message: expect.stringMatching(/^backend: local: .*safe folder name/),
     });
     await expect(localBackend().run(spec([task('a', [])]))).rejects.toThrow(/empty command/);
+    // core's one id rule (unsafeIdReason): what the old folder-name check let through is refused too
+    for (const [id, reason] of [
+      ['a\n::error::forged', /line-break/],
+      ['a\u202eb', /invisible/],
+      ['-rf', /starts with "-"/],
+      ['a..b', /holds "\.\."/],
+      ['.', /is "\."/],
+      ['x'.repeat(201), /longer than 200 bytes/],
+    ] as const) {
+      await expect(localBackend().run(spec([task(id, node(''))])), JSON.stringify(id)).rejects.toMatchObject({
+        code: 'Backend',
+        message: expect.stringMatching(reason),
+      });
+    }
   });
 });
 

@@ -54,7 +54,10 @@ describe('local settings in an experiment file', () => {
   });
 
   it('refuses a runtime that is none, and local settings under another backend', async () => {
-    expect(await problems('  runtime: docker\n')).toEqual(['6:12: compute.runtime: Invalid option: expected one of "container"|"process"']);
+    expect(await problems('  runtime: docker\n')).toEqual([
+      '6:12: compute.runtime: unknown runtime "docker"; expected one of: container, process',
+    ]);
+    expect(await problems('  runtime: proces\n')).toEqual(['6:12: compute.runtime: unknown runtime "proces"; did you mean "process"?']);
     expect(await problems('  backend: azure-batch\n  runtime: process\n')).toEqual([
       '7:3: unknown key "runtime" in compute; runtime is a setting of backend local, and compute.backend is azure-batch',
     ]);

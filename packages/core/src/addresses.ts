@@ -40,6 +40,8 @@ export interface CellKeyParts {
   command: string[];
   params: Record<string, unknown>;
   evaluation: unknown;
+  /** The model's `env:` (it can change results); none or an empty one keeps the key of a model without it. */
+  env?: Record<string, string>;
 }
 
 export function cellKey(parts: CellKeyParts): string {
@@ -51,6 +53,7 @@ export function cellKey(parts: CellKeyParts): string {
     command: parts.command,
     params: parts.params,
     evaluation: parts.evaluation,
+    ...(parts.env && Object.keys(parts.env).length > 0 ? { env: parts.env } : {}),
   });
 }
 
@@ -86,6 +89,8 @@ export const cachePaths = {
   digest: (storedPath: string) => `digests/${storedPath}.sha256`,
   /** The held-out labels of a split: written and read by the harness, never given to a task. */
   labels: (key: string) => `labels/${key}`,
+  /** How many rows each side of a staged split has (`{ train, test }`), for the plan and the summary. */
+  splitRows: (key: string) => `labels/${key}/rows.json`,
 };
 
 /**

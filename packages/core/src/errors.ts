@@ -6,6 +6,11 @@ export interface ExperimentIssue {
   line: number;
   column: number;
   message: string;
+  /**
+   * Set when the problem is in this dataset's data alone (too few rows for the split): `validate` and
+   * `plan` report it, and a run fails only that dataset's cells (see `LoadOptions.keepDatasetProblems`).
+   */
+  dataset?: string;
 }
 
 /** Every problem found while loading an experiment, reported at once; code `InvalidExperiment`, exit class `input` (the CLI exits 2). */

@@ -12,8 +12,12 @@ export interface CellResult {
   model: string;
   /** Variant name: the model name, plus the grid parameters that vary, e.g. `ridge[alpha=0.1]`. */
   variant: string;
-  /** Every parameter this variant passes to the model (MXN_PARAMS). */
+  /** Every parameter this variant passes to the model (MXN_PARAMS; a float like `1.0` is written `1` here, see `fixed`). */
   params: Record<string, unknown>;
+  /** The variant's fixed (non-grid) params as written (`{ max_features: "1.0" }`), shown next to the variant in reports. */
+  fixed?: Record<string, string>;
+  /** The model's `env:` settings the cell ran with (part of its key). */
+  env?: Record<string, string>;
   dataset: string;
   /** Content key: changes whenever anything that can change the result changes. */
   key: string;
@@ -58,6 +62,11 @@ export interface ExperimentResults {
   variants: string[];
   /** Datasets in experiment order (columns). */
   datasets: string[];
+  /**
+   * How each dataset's held-out rows were chosen (`split`: e.g. `random: 20% test, seed 42`, or its own
+   * test file) and how many rows went to each side when it was staged. Absent in earlier results.
+   */
+  splits?: Record<string, DatasetSplit>;
   cells: CellResult[];
   aggregate?: {
     status: 'succeeded' | 'failed' | 'cancelled';
@@ -68,6 +77,13 @@ export interface ExperimentResults {
   };
   /** Counts by status. */
   totals: Record<CellStatus, number>;
+}
+
+/** One dataset's split in the results: how it was made and, once staged, the rows on each side. */
+export interface DatasetSplit {
+  split: string;
+  train?: number;
+  test?: number;
 }
 
 /** Metrics where lower is better; every other metric is higher-is-better. */

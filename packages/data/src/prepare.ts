@@ -1,6 +1,6 @@
 import { DataError } from './errors.js';
 import { splitTable } from './split.js';
-import type { SplitOptions } from './split.js';
+import type { SplitSpec } from './split.js';
 import { listNames, selectColumns } from './table-ops.js';
 import type { Column, Table } from './table.js';
 
@@ -8,7 +8,7 @@ export interface PrepareOptions {
   /** Name of the target (label) column. */
   target: string;
   /** How to hold out test rows when no `testTable` is given. */
-  split?: SplitOptions;
+  split?: SplitSpec;
   /** A separate held-out table (with the target column); when given, `split` is ignored. */
   testTable?: Table;
 }
@@ -49,7 +49,7 @@ export function prepareCellInputs(table: Table, options: PrepareOptions): CellIn
     if (heldOut.numRows === 0) throw new DataError('EmptySplit', 'the test table has no rows');
     if (train.numRows === 0) throw new DataError('EmptySplit', 'the training table has no rows');
   } else if (options.split !== undefined) {
-    ({ train, test: heldOut } = splitTable(table, options.split));
+    ({ train, test: heldOut } = splitTable(table, options.split, target));
   } else {
     throw new DataError('InvalidSplit', 'no test table and no split given: one of them is needed to hold out rows', {
       hint: 'give the dataset a test: file, or set evaluation.split (e.g. { test: 0.2, seed: 42 })',

@@ -98,3 +98,103 @@ describe('splitTable', () => {
     );
   });
 });
+
+describe('splitTable: ordered, group and stratified splits', () => {
+  /** Generated data: 2,000 sales over 2023–2024, 97 buildings, three classes in a 70/20/10 mix, in shuffled order. */
+  function sales(): Table {
+    const n = 2000;
+    const order = shuffledIndices(n, 3);
+    const day = 86_400_000;
+    const soldAt = new Float64Array(n).map((_, i) => Date.UTC(2023, 0, 1) + (order[i]! % 730) * day);
+    return {
+      names: ['sold_at', 'building', 'floor', 'kind'],
+      columns: {
+        sold_at: soldAt,
+        building: Array.from({ length: n }, (_, i) => `b${(order[i]! * 7) % 97}`),
+        floor: new Float64Array(n).map((_, i) => order[i]! % 30),
+        kind: Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 'flat' : i % 10 < 9 ? 'house' : 'loft')),
+      },
+      numRows: n,
+      types: { sold_at: { kind: 'date' }, floor: { kind: 'int64' } },
+    };
+  }
+
+  it('a time split puts every row from test_from on the test side and no later row in training', () => {
+    const table = sales();
+    const from = '2024-07-01';
+    const { train, test } = splitTable(table, { test: 0.2, seed: 42, by: 'sold_at', test_from: from });
+    const bound = Date.UTC(2024, 6, 1);
+    expect(train.numRows + test.numRows).toBe(table.numRows);
+    expect(Array.from(train.columns.sold_at as Float64Array).filter((t) => t >= bound)).toEqual([]);
+    expect(Array.from(test.columns.sold_at as Float64Array).filter((t) => t < bound)).toEqual([]);
+    expect(test.numRows).toBeGreaterThan(0);
+    // a timestamp bound with a time, numbers and strings compare the same way
+    const at = splitTable(table, { test: 0.2, seed: 1, by: 'sold_at', test_from: '2024-07-01T00:00:00Z' });
+    expect(at.test.numRows).toBe(test.numRows);
+    const floors = splitTable(table, { test: 0.2, seed: 1, by: 'floor', test_from: 25 });
+    expect(Math.min(...(floors.test.columns.floor as Float64Array))).toBe(25);
+    expect(Math.max(...(floors.train.columns.floor as Float64Array))).toBe(24);
+    const names = splitTable(table, { test: 0.2, seed: 1, by: 'building', test_from: 'b9' });
+    expect((names.train.columns.building as string[]).every((b) => b < 'b9')).toBe(true);
+    expect((names.test.columns.building as string[]).every((b) => b >= 'b9')).toBe(true);
+  });
+
+  it('a time split refuses a bound that empties a side, a bound of the wrong kind and a missing column', () => {
+    const table = sales();
+    expect(() => splitTable(table, { test: 0.2, seed: 1, by: 'sold_at', test_from: '2030-01-01' })).toThrow(
+      expect.objectContaining({ code: 'EmptySplit', message: expect.stringMatching(/sold_at >= 2030-01-01 leaves the test side empty/) }),
+    );
+    expect(() => splitTable(table, { test: 0.2, seed: 1, by: 'sold_at', test_from: 'soon' })).toThrow(
+      expect.objectContaining({ code: 'InvalidSplit' }),
+    );
+    expect(() => splitTable(table, { test: 0.2, seed: 1, by: 'sold', test_from: 1 })).toThrow(
+      expect.objectContaining({ code: 'ColumnMissing', message: expect.stringMatching(/split\.by column "sold" not found/) }),
+    );
+  });
+
+  it('a group split never puts one group on both sides, and is the same for the same seed whatever the row order', () => {
+    const table = sales();
+    const { train, test } = splitTable(table, { test: 0.2, seed: 42, group: 'building' });
+    const trainGroups = new Set(train.columns.building as string[]);
+    const leaked = (test.columns.building as string[]).filter((b) => trainGroups.has(b));
+    expect(leaked).toEqual([]);
+    expect(train.numRows + test.numRows).toBe(table.numRows);
+    expect(test.numRows / table.numRows).toBeGreaterThan(0.08);
+    expect(test.numRows / table.numRows).toBeLessThan(0.35);
+    const reversed = selectRowsReversed(table);
+    const again = splitTable(reversed, { test: 0.2, seed: 42, group: 'building' });
+    expect(new Set(again.test.columns.building as string[])).toEqual(new Set(test.columns.building as string[]));
+    const other = splitTable(table, { test: 0.2, seed: 7, group: 'building' });
+    expect(new Set(other.test.columns.building as string[])).not.toEqual(new Set(test.columns.building as string[]));
+    expect(() => splitTable(table, { test: 0.2, seed: 1, group: 'constant' })).toThrow(expect.objectContaining({ code: 'ColumnMissing' }));
+  });
+
+  it('a stratified split keeps each class in proportion and is deterministic', () => {
+    const table = sales();
+    const split = splitTable(table, { test: 0.2, seed: 42, stratify: true }, 'kind');
+    const count = (rows: string[], kind: string) => rows.filter((k) => k === kind).length;
+    for (const [kind, total] of [
+      ['flat', 1400],
+      ['house', 400],
+      ['loft', 200],
+    ] as const) {
+      expect(count(split.test.columns.kind as string[], kind)).toBe(total * 0.2);
+      expect(count(split.train.columns.kind as string[], kind)).toBe(total * 0.8);
+    }
+    const again = splitTable(table, { test: 0.2, seed: 42, stratify: true }, 'kind');
+    expect(again.test.columns.building).toEqual(split.test.columns.building);
+    const other = splitTable(table, { test: 0.2, seed: 43, stratify: true }, 'kind');
+    expect(other.test.columns.building).not.toEqual(split.test.columns.building);
+  });
+});
+
+function selectRowsReversed(table: Table): Table {
+  const names = table.names;
+  const columns = Object.fromEntries(
+    names.map((name) => {
+      const values = table.columns[name]!;
+      return [name, values instanceof Float64Array ? Float64Array.from(values).reverse() : [...values].reverse()];
+    }),
+  );
+  return { ...table, columns };
+}

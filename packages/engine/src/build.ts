@@ -18,6 +18,7 @@ import {
   type RegistryCredentials,
 } from '@mxn/images';
 import { loadExperiment } from './experiment-schema.js';
+import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
 
 export const IMAGE_STATES = ['built', 'reused', 'pushed', 'pulled', 'failed'] as const;
 export type ImageState = (typeof IMAGE_STATES)[number];
@@ -55,10 +56,24 @@ export interface BuildReport {
 }
 
 /** Loads the experiment files for a build: their models and aggregate only, not their data. */
-export function loadForBuild(files: string[], root?: string): Promise<LoadedExperiment[]> {
+export function loadForBuild(files: string[], root?: string, options: { untrusted?: boolean } = {}): Promise<LoadedExperiment[]> {
   if (files.length === 0)
     throw new MxnError('Usage', 'mxn build: expected an experiment.yaml', { hint: 'usage: mxn build <experiment.yaml> [--push]' });
-  return Promise.all(files.map((file) => loadExperiment(file, { checkData: false, ...(root ? { root } : {}) })));
+  return Promise.all(
+    files.map(async (file) => {
+      const loaded = await loadExperiment(file, {
+        checkData: false,
+        ...(root ? { root } : {}),
+        ...(options.untrusted ? { untrusted: true } : {}),
+      });
+      // a pull request's file: build folders inside the project (the load), allowed stores only, a real `.mxn`
+      if (options.untrusted) {
+        checkLocations(loaded, allowedLocations());
+        checkStateFolder(loaded.root);
+      }
+      return loaded;
+    }),
+  );
 }
 
 export async function buildImages(experiments: LoadedExperiment[], options: BuildOptions = {}): Promise<BuildReport> {

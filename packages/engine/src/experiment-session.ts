@@ -29,7 +29,7 @@ import { buildImages, type BuildOptions, type BuildReport } from './build.js';
 import { createBackend as defaultCreateBackend, type CreateBackendOptions } from './backends/create-backend.js';
 import { runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 import { loadExperiment } from './experiment-schema.js';
-import { allowedLocations, checkLocations } from './location-policy.js';
+import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
 import { publishOutputs, type PublishReport } from './publish-outputs.js';
 import { cellCache } from './run/cache.js';
 import { readCellLogs } from './run/cell-logs.js';
@@ -165,10 +165,16 @@ export async function openExperiment(file: string, options: OpenExperimentOption
     ...(options.root ? { root: options.root } : {}),
     ...(options.checkData === false ? { checkData: false } : {}),
     ...(options.untrusted ? { untrusted: true } : {}),
+    // A dataset too small for its split fails its own cells in a run (and shows in a plan); the rest run.
+    keepDatasetProblems: true,
   };
   const loaded = await loadExperiment(options.root ? path.resolve(options.root, file) : file, loadOptions);
-  // A pull request's file may name only the stores the repository allows (before any store is opened).
-  if (options.untrusted) checkLocations(loaded, allowedLocations(options.env));
+  // A pull request's file may name only the stores the repository allows (before any store is opened),
+  // and its checkout's `.mxn` (the default local store) must be a real folder, if any, before anything is written.
+  if (options.untrusted) {
+    checkLocations(loaded, allowedLocations(options.env));
+    checkStateFolder(loaded.root);
+  }
   const name = options.backend || loaded.spec.compute.backend;
   const create = options.createBackend ?? defaultCreateBackend;
   const backendOptions: CreateBackendOptions = {

@@ -1,13 +1,13 @@
 // A pull request's experiment file may name only the stores the repository allows: it cannot point
 // the job's cloud identity at another bucket or container, to read or to write.
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExperimentError } from '@mxn/core';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from './experiment-schema.js';
 import { openExperiment } from './experiment-session.js';
-import { allowedLocations, checkLocations } from './location-policy.js';
+import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
 
 const file = (compute: string, extra = '') => `name: where
 datasets:
@@ -106,5 +106,31 @@ describe('checkLocations', () => {
     expect(created).toBe(0);
     // trusted: the file's own choice
     await expect(openExperiment(experiment, { checkData: false, createBackend, env })).rejects.toThrow('not reached');
+  });
+
+  it("refuses an untrusted checkout's .mxn that is a symlink or a file, before any backend or store is opened", async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'mxn-elsewhere-'));
+    let created = 0;
+    const createBackend = async () => {
+      created++;
+      throw new Error('not reached');
+    };
+    const linked = await project(file('backend: local'));
+    await symlink(elsewhere, path.join(linked.root, '.mxn'));
+    const env = { MXN_ALLOWED_LOCATIONS: 's3://team-data' };
+    await expect(openExperiment(linked.file, { untrusted: true, checkData: false, createBackend, env })).rejects.toMatchObject({
+      code: 'Usage',
+      message: expect.stringMatching(/^\.mxn in .* is a symlink: mxn keeps its state .* will not follow it/),
+    });
+    const plain = await project(file('backend: local'));
+    await writeFile(path.join(plain.root, '.mxn'), 'not a folder');
+    expect(() => checkStateFolder(plain.root)).toThrow(/\.mxn in .* is not a folder/);
+    expect(created).toBe(0);
+    expect(await readdir(elsewhere)).toEqual([]);
+    // a real folder (or none) is fine; trusted input may link its state folder anywhere
+    const real = await project(file('backend: local'));
+    await mkdir(path.join(real.root, '.mxn'));
+    expect(() => checkStateFolder(real.root)).not.toThrow();
+    await expect(openExperiment(linked.file, { checkData: false, createBackend, env })).rejects.toThrow('not reached');
   });
 });

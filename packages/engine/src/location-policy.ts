@@ -5,10 +5,11 @@
  * `MXN_ALLOWED_LOCATIONS` (comma-separated, e.g. `s3://team-data,az://acct/mxn`). A store the file
  * does not name (the default staging store) is the repository's own choice and is not checked.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExperimentError, type ExperimentIssue, type LoadedExperiment } from '@mxn/core';
+import { ExperimentError, type ExperimentIssue, type LoadedExperiment, projectPaths } from '@mxn/core';
+import { MxnError } from '@mxn/errors';
 import { isRemoteUri } from '@mxn/storage';
 
 /** The locations the repository allows untrusted experiments to name: `MXN_STAGING` and each prefix in `MXN_ALLOWED_LOCATIONS`. */
@@ -46,6 +47,31 @@ export function checkLocations(experiment: LoadedExperiment, allowed: readonly s
     );
   }
   if (issues.length > 0) throw new ExperimentError(issues);
+}
+
+/**
+ * Refuses an untrusted checkout's state folder (`.mxn`: the default local staging store and cache,
+ * venvs, image build records) when it is a symlink or not a folder: a pull request could commit
+ * `.mxn -> /somewhere` and have mxn read and write there. Checked before anything is written.
+ */
+export function checkStateFolder(root: string): void {
+  const folder = path.join(root, projectPaths.state);
+  const stats = (() => {
+    try {
+      return lstatSync(folder);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!stats || (stats.isDirectory() && !stats.isSymbolicLink())) return;
+  const what = stats.isSymbolicLink() ? 'a symlink' : 'not a folder';
+  throw new MxnError(
+    'Usage',
+    `${projectPaths.state} in ${root} is ${what}: mxn keeps its state (staging, cache) there and will not follow it`,
+    {
+      hint: `remove ${projectPaths.state} from the pull request (it is mxn's own folder, never committed)`,
+    },
+  );
 }
 
 /** A location in one comparable form (no query, no trailing slash), or `undefined` when it cannot be allowed at all. */

@@ -8,7 +8,7 @@
 import { GitHubLoopError } from './errors.js';
 import type { EventContext } from './event-context.js';
 import type { GitHubApi, IssueComment } from './github-api.js';
-import { commentMarker, type StickyTarget } from './sticky-comment.js';
+import { findStickyComment, type StickyTarget } from './sticky-comment.js';
 import { untrustedReason } from './trust.js';
 
 /** The label by which a maintainer approves an untrusted pull request's run. */
@@ -59,23 +59,44 @@ export interface ApprovalCheck {
 }
 
 /**
+ * How long a plan comment must have stood unchanged before the label for the label to approve it: a
+ * maintainer's page may still show the comment before its last update (a push just before).
+ */
+const SETTLE_MS = 60_000;
+
+export interface ApprovalCheckOptions {
+  /** The pull request's comments, when already listed. */
+  comments?: IssueComment[];
+  /** When the label was added (the event's `pull_request.updated_at`). Default: now. */
+  labeledAt?: Date;
+}
+
+/**
  * Checks, before any comment is rewritten, that the bot's comment of every experiment records the
- * commit now at the pull request's head: the plan the maintainer read when adding the label.
+ * commit now at the pull request's head: the plan the maintainer read when adding the label. A
+ * comment updated less than `SETTLE_MS` before the label is refused too (the page may have been stale).
  */
 export async function checkApproval(
   api: GitHubApi,
   target: StickyTarget,
   experiments: string[],
   headSha: string,
-  comments?: IssueComment[],
+  options: ApprovalCheckOptions = {},
 ): Promise<ApprovalCheck> {
-  const listed = comments ?? (await api.listComments({ owner: target.owner, repo: target.repo }, target.issue));
+  const listed = options.comments ?? (await api.listComments({ owner: target.owner, repo: target.repo }, target.issue));
+  const labeledAt = (options.labeledAt ?? new Date()).getTime();
   const refusals: string[] = [];
   for (const name of experiments) {
-    const marker = commentMarker(name);
-    const own = listed.filter((comment) => comment.user?.login === api.author && comment.body.startsWith(`${marker}\n`)).at(-1);
+    // the very comment the plan step updates (the record is its second line, right under the marker)
+    const { own } = findStickyComment(listed, api.author, name);
     const shown = own && recordedCommit(own.body);
-    if (shown !== headSha)
+    const settled = own?.updatedAt ? labeledAt - Date.parse(own.updatedAt) : Number.POSITIVE_INFINITY;
+    if (shown === headSha && settled < SETTLE_MS)
+      refusals.push(
+        `${JSON.stringify(name)}: the plan comment changed ${Math.round(settled / 1000)} s before the label, so the page read may ` +
+          'have shown the one before; read the plan comment again, then remove and add the label again',
+      );
+    else if (shown !== headSha)
       refusals.push(
         shown
           ? `${JSON.stringify(name)}: the label was added while the comment showed commit ${shown.slice(0, 12)}, ` +

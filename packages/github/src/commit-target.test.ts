@@ -38,6 +38,8 @@ describe('commitTarget', () => {
       /from a fork/,
     );
     expect(commitTarget({ pullRequest: pr() }).refused).toMatch(/names no default branch/);
+    // a same-repository pull request by an author without write access: nothing pushed either
+    expect(commitTarget({ pullRequest: pr({ trusted: false }), defaultBranch: 'main' }).refused).toMatch(/untrusted/);
   });
 
   it('lets a run started by hand commit to the branch it was dispatched on, the default branch too', () => {

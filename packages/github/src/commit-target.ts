@@ -1,8 +1,9 @@
 /**
  * Which branch a run may push its results to: the one rule, for the report step. A pull request
- * never gets results pushed to the repository's default branch, to its base branch, or to any
- * branch of a fork; it gets the comment only. A run started by hand (`workflow_dispatch`, which
- * needs write access) or by a push commits to its own branch, as docs/github.md says.
+ * never gets results pushed to the repository's default branch, to its base branch, to any
+ * branch of a fork, or to any branch of an untrusted one (see `trust.ts`); it gets the comment
+ * only. A run started by hand (`workflow_dispatch`, which needs write access) or by a push
+ * commits to its own branch, as docs/github.md says.
  */
 import type { EventContext } from './event-context.js';
 
@@ -20,6 +21,7 @@ export function commitTarget(event: Pick<EventContext, 'pullRequest' | 'refName'
     return branch ? { branch } : { refused: 'the run names no branch to commit to' };
   }
   if (pr.fromFork) return { refused: 'the pull request comes from a fork, whose branches are never pushed to' };
+  if (!pr.trusted) return { refused: 'the pull request is untrusted (its author has no write access), so nothing is pushed for it' };
   const branch = requested || pr.headRef;
   if (!event.defaultBranch)
     return { refused: 'the event names no default branch (repository.default_branch), so no branch is known to be safe' };

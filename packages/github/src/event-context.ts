@@ -15,7 +15,16 @@ export interface PullRequestInfo {
   fromFork: boolean;
   /** `author_association` of the pull request (`OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, …). */
   authorAssociation?: string;
-  /** The trust policy's answer (`isTrustedPullRequest`): false → plan only, runs need a maintainer's approval of the commit. */
+  /** The pull request's author (`user.login`), whose repository permission the plan step checks. */
+  author?: string;
+  /** The author's repository permission, once read (`confirmWriteAccess`). */
+  permission?: string;
+  /** When the event last changed the pull request (`updated_at`: on `labeled`, the time of the label). */
+  updatedAt?: string;
+  /**
+   * The trust policy's answer (`isTrustedPullRequest`, then `confirmWriteAccess` in the plan step):
+   * false → plan only, runs need a maintainer's approval of the commit.
+   */
   trusted: boolean;
 }
 
@@ -49,6 +58,8 @@ export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventCon
     pull_request?: {
       number: number;
       author_association?: string;
+      user?: { login?: string } | null;
+      updated_at?: string;
       head: { ref: string; sha: string; repo?: { full_name: string } | null };
       base: { ref: string; repo?: { full_name: string } };
     };
@@ -79,8 +90,11 @@ export function readEventContext(env: NodeJS.ProcessEnv = process.env): EventCon
             headRef: pr.head.ref,
             headSha: pr.head.sha,
             baseRef: pr.base.ref,
+            ...(pr.user?.login ? { author: pr.user.login } : {}),
+            ...(pr.updated_at ? { updatedAt: pr.updated_at } : {}),
             ...origin!,
-            trusted: isTrustedPullRequest(origin!),
+            // `pull_request_target` is the approval path of the workflow: whoever the author, never trusted there
+            trusted: eventName !== 'pull_request_target' && isTrustedPullRequest(origin!),
           },
         }
       : {}),

@@ -9,6 +9,16 @@ export interface IssueComment {
   id: number;
   body: string;
   user?: { login: string } | null;
+  /** When the comment was last edited (ISO 8601), when the API said. */
+  updatedAt?: string;
+}
+
+/** A user's access to a repository, as `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answers. */
+export interface RepositoryPermission {
+  /** The legacy level: `admin`, `write` (maintain too), `read` (triage too) or `none`. */
+  permission: string;
+  /** The role: `admin`, `maintain`, `write`, `triage`, `read`, or a custom role's name. */
+  roleName?: string;
 }
 
 export interface RepoRef {
@@ -26,13 +36,14 @@ export interface GitHubApi {
   createComment(repo: RepoRef, issue: number, body: string): Promise<IssueComment>;
   updateComment(repo: RepoRef, id: number, body: string): Promise<IssueComment>;
   listPullFiles(repo: RepoRef, pull: number): Promise<string[]>;
+  permissionOf(repo: RepoRef, username: string): Promise<RepositoryPermission>;
 }
 
 export interface GitHubApiOptions {
   token: string;
   /** Default: `GITHUB_API_URL`, else https://api.github.com. */
   baseUrl?: string;
-  /** The login the token writes comments as. Default `github-actions[bot]` (the workflow's `GITHUB_TOKEN`). */
+  /** The login the token writes comments as. Default (also when empty) `github-actions[bot]` (the workflow's `GITHUB_TOKEN`). */
   author?: string;
 }
 
@@ -58,11 +69,11 @@ export function githubApi(options: GitHubApiOptions): GitHubApi {
     }
   };
   return {
-    author: options.author ?? 'github-actions[bot]',
+    author: options.author || 'github-actions[bot]',
     listComments: (repo, issue) =>
       call('listing comments', () =>
         octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 }),
-      ).then((items) => items.map((item) => ({ id: item.id, body: item.body ?? '', user: item.user ? { login: item.user.login } : null }))),
+      ).then((items) => items.map(plain)),
     createComment: (repo, issue, body) =>
       call('creating a comment', async () => (await octokit.rest.issues.createComment({ ...repo, issue_number: issue, body })).data).then(
         plain,
@@ -73,9 +84,19 @@ export function githubApi(options: GitHubApiOptions): GitHubApi {
       call('listing the pull request files', () =>
         octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pull, per_page: 100 }),
       ).then((files) => files.map((file) => file.filename)),
+    permissionOf: (repo, username) =>
+      call('reading the author’s repository permission', async () => {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+        return { permission: data.permission, ...(data.role_name ? { roleName: data.role_name } : {}) };
+      }),
   };
 }
 
-function plain(item: { id: number; body?: string | null; user?: { login: string } | null }): IssueComment {
-  return { id: item.id, body: item.body ?? '', user: item.user ? { login: item.user.login } : null };
+function plain(item: { id: number; body?: string | null; user?: { login: string } | null; updated_at?: string }): IssueComment {
+  return {
+    id: item.id,
+    body: item.body ?? '',
+    user: item.user ? { login: item.user.login } : null,
+    ...(item.updated_at ? { updatedAt: item.updated_at } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 export { GitHubLoopError, type GitHubLoopErrorCode } from './errors.js';
 export { failAction, type ActionFailureSink } from './action-failure.js';
+export { stepLogger, type StepLogSink } from './step-log.js';
 export { githubApi, type GitHubApi, type GitHubApiOptions, type IssueComment, type RepoRef } from './github-api.js';
 export {
   COMMENT_LIMIT,
@@ -14,6 +15,7 @@ export { PLAN_MARKS, renderPlanComment, type PlanCommentInput } from './comments
 export { newProgress, renderProgressComment, type ProgressState } from './comments/progress-comment.js';
 export { renderResultsComment, type ResultsCommentOptions } from './comments/results-comment.js';
 export { readEventContext, type EventContext, type PullRequestInfo } from './event-context.js';
+export { EXPERIMENT_BACKEND } from './backend-input.js';
 export { isTrustedPullRequest, TRUSTED_ASSOCIATIONS, untrustedReason, type PullRequestOrigin } from './trust.js';
 export { APPROVAL_LABEL, isApprovalEvent, planNote, recordedCommit, type ApprovalCheck } from './approval.js';
 export { experimentOfResults } from './results-artifact.js';
@@ -23,7 +25,7 @@ export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResul
 export { commitTarget, type CommitTarget } from './commit-target.js';
 export { appendJobSummary } from './job-summary.js';
 export type { Rerun } from '@mxn/core';
-export { planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';
+export { planEventOptions, planStep, type PlanStepOptions, type PlanStepResult, type PlannedExperiment } from './steps/plan-step.js';
 export { buildImagesStep, type BuildImagesStepOptions, type BuildImagesStepResult } from './steps/build-images-step.js';
 export { runStep, type RunStepOptions, type RunStepResult } from './steps/run-step.js';
 export { reportStep, type ReportStepOptions, type ReportStepResult } from './steps/report-step.js';

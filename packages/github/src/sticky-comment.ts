@@ -5,7 +5,7 @@
  * and mxn must neither edit theirs nor take their text for its own.
  */
 import { createHash } from 'node:crypto';
-import type { GitHubApi, RepoRef } from './github-api.js';
+import type { GitHubApi, IssueComment, RepoRef } from './github-api.js';
 
 /** GitHub's limit on a comment body, in characters. */
 export const COMMENT_LIMIT = 65_536;
@@ -22,6 +22,22 @@ export function commentMarker(experiment: string): string {
 /** Room left for the text of a sticky comment of `experiment` once its marker is added. */
 export function commentBudget(experiment: string): number {
   return COMMENT_LIMIT - commentMarker(experiment).length - 1;
+}
+
+/**
+ * The one lookup of an experiment's sticky comment among a pull request's comments, for the update
+ * and for the approval check alike (so both read the same comment): the first comment carrying the
+ * marker written by `author`, and every comment carrying it by anyone else (left alone).
+ */
+export function findStickyComment(
+  comments: readonly IssueComment[],
+  author: string,
+  experiment: string,
+): { own?: IssueComment; lookalikes: IssueComment[] } {
+  const marker = commentMarker(experiment);
+  const marked = comments.filter((comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`));
+  const own = marked.find((comment) => comment.user?.login === author);
+  return { ...(own ? { own } : {}), lookalikes: marked.filter((comment) => comment.user?.login !== author) };
 }
 
 export interface StickyTarget extends RepoRef {
@@ -46,11 +62,7 @@ export async function upsertStickyComment(
   const budget = commentBudget(experiment);
   const body = `${marker}\n${fitComment(text, budget)}`;
   const repo = { owner: target.owner, repo: target.repo };
-  const marked = (await api.listComments(repo, target.issue)).filter(
-    (comment) => comment.body.startsWith(marker) || comment.body.includes(`\n${marker}`),
-  );
-  const existing = marked.find((comment) => comment.user?.login === api.author);
-  const lookalikes = marked.filter((comment) => comment.user?.login !== api.author);
+  const { own: existing, lookalikes } = findStickyComment(await api.listComments(repo, target.issue), api.author, experiment);
   const ignored = lookalikes.length ? { ignored: lookalikes.length } : {};
   if (lookalikes.length) {
     const authors = [...new Set(lookalikes.map((comment) => comment.user?.login ?? 'a deleted user'))].join(', ');

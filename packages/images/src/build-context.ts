@@ -14,7 +14,7 @@ import { cp, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requiresModelKit } from '@mxn/core';
+import { isWorkspacePackage, requiresModelKit } from '@mxn/core';
 import { spawnCommand, type CommandRunner } from './command-runner.js';
 import { ImagesError } from './errors.js';
 
@@ -91,8 +91,9 @@ export async function prepareBuildContext(buildDir: string, options: PrepareOpti
 
 /**
  * Workspace packages `manifest` depends on, directly or through each other: name → folder. A
- * workspace package is one that `root/node_modules/<name>` links to outside any `node_modules`
- * (npm workspaces make these links; a project may also link another checkout's node_modules).
+ * workspace package is one that `root/node_modules/<name>` links to outside any `node_modules`,
+ * whose package.json has that name (`isWorkspacePackage` of @mxn/core, the rule the image hash
+ * follows too; npm workspaces make these links; a project may also link another checkout's node_modules).
  */
 async function workspaceDependencies(manifest: PackageJson, root: string): Promise<Map<string, string>> {
   const found = new Map<string, string>();
@@ -100,7 +101,8 @@ async function workspaceDependencies(manifest: PackageJson, root: string): Promi
     for (const name of Object.keys(current.dependencies ?? {})) {
       if (found.has(name)) continue;
       const linked = await realpath(path.join(root, 'node_modules', name)).catch(() => undefined);
-      if (!linked || linked.split(path.sep).includes('node_modules')) continue;
+      // core's rule (as for the hash): a link to anything but a package of that name (`/`) is not followed
+      if (!linked || !(await isWorkspacePackage(linked, name))) continue;
       found.set(name, linked);
       const nested = await readJson(path.join(linked, 'package.json'));
       if (nested) await visit(nested);

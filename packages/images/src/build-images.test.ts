@@ -2,7 +2,7 @@
 // `docker buildx build --push` call checked by its arguments (a recording runner, no Docker engine;
 // local-images.test.ts builds with the real engine).
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,39 @@ describe.skipIf(skipWithoutRegistry())('buildImages against a real registry', ()
       code: 'Build',
       message: expect.stringMatching(/^images: docker buildx build of \S*mxn-bad-\w+ failed \(exit 17\): ERROR: failed to solve\nstep 2$/),
     });
+  });
+});
+
+describe('prepareBuildContext with hostile dependency links', () => {
+  it('packs nothing a `node_modules/<name>` link leads to unless it is a package of that name (`x -> /` packs nothing)', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'mxn-hostile-root-'));
+    const model = path.join(root, 'models', 'm');
+    await mkdir(model, { recursive: true });
+    await writeFile(path.join(model, 'Dockerfile'), 'FROM x');
+    const dependencies = { everything: '*', etc: '*', impostor: '*', real: '*' };
+    await writeFile(path.join(model, 'package.json'), JSON.stringify({ name: 'm', dependencies }));
+    const other = path.join(root, 'packages', 'other');
+    const real = path.join(root, 'packages', 'real');
+    for (const [dir, name] of [
+      [other, 'not-impostor'],
+      [real, 'real'],
+    ] as const) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name }));
+    }
+    await mkdir(path.join(root, 'node_modules'));
+    await symlink('/', path.join(root, 'node_modules', 'everything'));
+    await symlink('/etc', path.join(root, 'node_modules', 'etc'));
+    await symlink(other, path.join(root, 'node_modules', 'impostor'));
+    await symlink(real, path.join(root, 'node_modules', 'real'));
+    const calls: Call[] = [];
+    const context = await prepareBuildContext(model, { root, run: recordingRunner(calls) });
+    try {
+      expect(calls.map((call) => call.args[1])).toEqual([await realpath(real)]);
+      expect(Object.keys(context.packed)).toEqual(['real']);
+    } finally {
+      await context.cleanup();
+    }
   });
 });
 

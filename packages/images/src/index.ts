@@ -24,6 +24,7 @@ export { spawnCommand, type CommandOptions, type CommandResult, type CommandRunn
 export { findPythonKit, prepareBuildContext, type PrepareOptions, type PreparedContext } from './build-context.js';
 export { imageSourcesOf, type ImageSource } from './image-sources.js';
 export { taskImages } from './task-images.js';
+export { openEcr, parseEcrRegistry, type EcrRegistry, type OpenEcrOptions } from './ecr.js';
 export { buildImages, checkImages, type BuildImagesOptions, type BuildImagesResult, type ImageStatus } from './build-images.js';
 export { clearDetectedEngines, detectEngine, parseServerVersion, type ContainerEngine, type DetectEngineOptions } from './engine.js';
 export {

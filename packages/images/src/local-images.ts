@@ -10,7 +10,8 @@ import { prepareBuildContext } from './build-context.js';
 import { spawnCommand, type CommandOptions, type CommandResult, type CommandRunner } from './command-runner.js';
 import type { ContainerEngine } from './engine.js';
 import { ImagesError } from './errors.js';
-import { defaultRegistry, imageRefFor } from './image-ref.js';
+import { openEcr, parseEcrRegistry, type EcrRegistry } from './ecr.js';
+import { defaultRegistry, imageRefFor, parseImageRef } from './image-ref.js';
 import { basicCredentials, type RegistryCredentials } from './registry-auth.js';
 import { findImage } from './registry-client.js';
 import { imageSourcesOf, type ImageSource } from './image-sources.js';
@@ -46,6 +47,12 @@ export interface LocalImageOptions {
   prebuilt?: boolean;
   /** For the registry check. Default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * An ECR registry (`openEcr`): its API answers the existence check (DescribeImages) and makes a new
+   * model's repository before its first push. `buildExperimentImages` opens one itself when pushing to
+   * an `<account>.dkr.ecr.<region>.amazonaws.com` registry.
+   */
+  ecr?: EcrRegistry;
   /** The `mxn_model_kit` folder vendored into Python contexts (default: found above `root`). */
   pythonKit?: string;
 }
@@ -125,10 +132,12 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
   const base = { name: source.name, buildDir: source.buildDir, ref };
 
   if (options.push && !options.force) {
-    const found = await findImage(ref, { credentials: options.credentials, plainHttp: options.plainHttp, fetch: options.fetch });
+    const found = options.ecr
+      ? { exists: await options.ecr.imageExists(ecrRepository(ref, options.ecr), parseImageRef(ref).tag) }
+      : await findImage(ref, { credentials: options.credentials, plainHttp: options.plainHttp, fetch: options.fetch });
     if (found.exists) {
       log(`${ref}: already in the registry, not rebuilt`);
-      return { ...base, state: 'reused', ...(found.digest ? { digest: found.digest } : {}) };
+      return { ...base, state: 'reused', ...('digest' in found && found.digest ? { digest: found.digest } : {}) };
     }
   }
   const present = options.force ? undefined : await inspectImage(engine, ref, run, options.signal);
@@ -143,7 +152,10 @@ async function ensureOne(source: ImageSource, options: LocalImageOptions): Promi
   const recipes = engine.kind === 'podman' ? ['Containerfile', 'Dockerfile'] : ['Dockerfile'];
   if (!(await anyExists(recipes.map((file) => path.join(source.buildDir, file)))))
     throw new ImagesError('Build', `${shown} has no ${recipes.join(' or ')} to build ${ref} from`);
-  if (buildx && options.push) await login(options, run);
+  if (buildx && options.push) {
+    await login(options, run);
+    await options.ecr?.ensureRepository(ecrRepository(ref, options.ecr));
+  }
   const context = await prepareBuildContext(source.buildDir, {
     root: options.root,
     run,
@@ -230,8 +242,14 @@ async function pullOne(
  * one failing folder does not stop the others (it is reported as `failed`).
  */
 export async function buildExperimentImages(experiments: LoadedExperiment[], options: LocalImageOptions): Promise<ExperimentImagesResult> {
-  const registry = registryOf(options);
-  const resolved: LocalImageOptions = { ...options, ...(registry ? { registry } : {}) };
+  let registry = registryOf(options);
+  let resolved: LocalImageOptions = { ...options, ...(registry ? { registry } : {}) };
+  if (options.push && registry && !options.ecr && parseEcrRegistry(registry)) {
+    // ECR: log in through its API; images are named after the host its token names (the registry itself on AWS).
+    const ecr = await openEcr(registry);
+    registry = ecr.registry;
+    resolved = { ...resolved, registry, credentials: ecr.credentials, plainHttp: ecr.plainHttp, ecr };
+  }
   const images: Record<string, string> = {};
   const outcomes: ExperimentImagesResult['outcomes'] = [];
   for (const source of imageSourcesOf(experiments)) {
@@ -335,6 +353,7 @@ function normalizeName(name: string): string {
 
 async function pushImage(ref: string, options: LocalImageOptions, run: CommandRunner): Promise<string | undefined> {
   await login(options, run);
+  await options.ecr?.ensureRepository(ecrRepository(ref, options.ecr));
   options.log?.(`${ref}: pushing`);
   const output = lineCollector(options.buildOutput ?? options.log ?? (() => {}));
   const result = await run(options.engine.command, ['push', ...plainHttpArgs(options.engine, ref, options.plainHttp), ref], {
@@ -493,4 +512,10 @@ function lastLine(text: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The repository of `ref` below the ECR registry's prefix (what `EcrRegistry` methods take). */
+function ecrRepository(ref: string, ecr: EcrRegistry): string {
+  const name = ref.slice(0, ref.lastIndexOf(':'));
+  return name.startsWith(`${ecr.registry}/`) ? name.slice(ecr.registry.length + 1) : parseImageRef(ref).repository;
 }

@@ -28,9 +28,13 @@ export async function taskImages(tasks: TaskSpec[], registry: string = defaultRe
     models.push({ name: task.model, build: task.buildDir! });
   }
   const aggregate = built.find((task) => task.kind === 'aggregate');
-  const loaded = { root: '/', spec: { models, ...(aggregate ? { aggregate: { build: aggregate.buildDir } } : {}) } } as unknown as LoadedExperiment;
+  const loaded = {
+    root: '/',
+    spec: { models, ...(aggregate ? { aggregate: { build: aggregate.buildDir } } : {}) },
+  } as unknown as LoadedExperiment;
   const refs = new Map<string, string>();
-  for (const source of imageSourcesOf([loaded])) refs.set(source.buildDir, imageForBuild(source.name, await hashBuildContext(source.buildDir), registry));
+  for (const source of imageSourcesOf([loaded]))
+    refs.set(source.buildDir, imageForBuild(source.name, await hashBuildContext(source.buildDir), registry));
   const images = new Map<TaskSpec, string>();
   for (const task of tasks) images.set(task, task.image ?? refs.get(path.resolve(task.buildDir!))!);
   return images;

@@ -107,6 +107,37 @@ export function baselineLookup(baseline: ExperimentResults): (cell: CellResult) 
   return (cell) => byId.get(cell.id) ?? find(cell.variant, cell.dataset);
 }
 
+/** `max_features=1.0, seed=7 · env OMP_NUM_THREADS=1`: a cell's fixed (non-grid) params and env, `''` when none. */
+export function settingsText(cell: CellResult | undefined): string {
+  const pairs = (record: Record<string, string> | undefined) => Object.entries(record ?? {}).map(([key, value]) => `${key}=${value}`);
+  const fixed = pairs(cell?.fixed).join(', ');
+  const env = pairs(cell?.env).join(', ');
+  return [fixed, env && `env ${env}`].filter(Boolean).join(' · ');
+}
+
+/**
+ * How `cell`'s settings (its params as the model got them, and its env) differ from its baseline
+ * counterpart's, e.g. `max_features 1.0 (baseline 0.5)`; `undefined` when they match or there is no counterpart.
+ */
+export function settingsChange(find: ((cell: CellResult) => CellResult | undefined) | undefined, cell: CellResult): string | undefined {
+  const before = find?.(cell);
+  if (!before) return undefined;
+  const shown = (item: CellResult, key: string) => item.fixed?.[key] ?? JSON.stringify(item.params[key]) ?? 'unset';
+  const keys = [...new Set([...Object.keys(cell.params), ...Object.keys(before.params)])].filter(
+    (key) =>
+      JSON.stringify(cell.params[key]) !== JSON.stringify(before.params[key]) ||
+      (cell.fixed !== undefined && before.fixed !== undefined && cell.fixed[key] !== before.fixed[key]),
+  );
+  const envKeys = [...new Set([...Object.keys(cell.env ?? {}), ...Object.keys(before.env ?? {})])].filter(
+    (key) => cell.env?.[key] !== before.env?.[key],
+  );
+  const parts = [
+    ...keys.map((key) => `${key} ${shown(cell, key)} (baseline ${shown(before, key)})`),
+    ...envKeys.map((key) => `env ${key} ${cell.env?.[key] ?? 'unset'} (baseline ${before.env?.[key] ?? 'unset'})`),
+  ];
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
 export type Direction = 'better' | 'worse' | 'same';
 
 export interface Change {
@@ -128,13 +159,16 @@ export function compareValues(metric: string, current: number, baseline: number)
   return change;
 }
 
-/** The change of `cell`'s `metric` against its baseline counterpart, when both have a usable value. */
+/**
+ * The change of `cell`'s `metric` against its baseline counterpart, when both have a usable value and
+ * the same settings (other fixed params or env make another configuration: no change is shown).
+ */
 export function cellChange(
   find: ((cell: CellResult) => CellResult | undefined) | undefined,
   cell: CellResult | undefined,
   metric: string,
 ): Change | undefined {
-  if (!find || !cell) return undefined;
+  if (!find || !cell || settingsChange(find, cell) !== undefined) return undefined;
   const current = metricValue(cell, metric);
   const before = metricValue(find(cell), metric);
   return current === undefined || before === undefined ? undefined : compareValues(metric, current, before);

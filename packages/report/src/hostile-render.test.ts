@@ -1,4 +1,5 @@
 /** Every user string of a run, made hostile, through summary.md, report.html and the terminal table: the shape stays. */
+import type { ExperimentResults } from '@mxn/core';
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from './report-html.js';
 import { renderSummary } from './summary-markdown.js';
@@ -59,7 +60,25 @@ describe.each(HOSTILE_STRINGS.map((text) => [JSON.stringify(text), text]))('a ru
     const header = lines.find((line) => line.startsWith('| variant |'))!;
     expect(tableCells(header).slice(1).map(unescapeMarkdown)).toEqual(results.datasets.map((name) => asOneLine(name).trim()));
     const rows = lines.filter((line) => /^\| (ridge|knn)/.test(line)).slice(0, 2);
-    expect(rows.map((row) => unescapeMarkdown(tableCells(row)[0]!))).toEqual(results.variants.map((name) => asOneLine(name).trim()));
+    const variantCell = (row: string) => unescapeMarkdown(tableCells(row)[0]!.replace(/ <sub>.*<\/sub>$/, '')).trim();
+    expect(rows.map(variantCell)).toEqual(results.variants.map((name) => asOneLine(name).trim()));
+  });
+
+  it('shows fixed params and env next to the variant, and names a baseline with other settings, in the same shape', () => {
+    const otherSettings = (run: ExperimentResults, suffix: string): ExperimentResults => ({
+      ...run,
+      cells: run.cells.map((cell) => ({ ...cell, fixed: { seed: `8${suffix}` }, params: { ...cell.params, seed: `8${suffix}` } })),
+    });
+    const markdown = renderSummary(results, { baseline: otherSettings(results, hostile) });
+    expect(markdownSkeleton(markdown)).toEqual(markdownSkeleton(renderSummary(plain, { baseline: otherSettings(plain, '') })));
+    expect(markdownHazards(markdown)).toEqual([]);
+    expect(markdown).toContain('runs with other settings than in the baseline: seed');
+    expect(markdown).toContain('≠ settings');
+    expect(markdown).toMatch(/<sub>seed=7.* · env OMP\\_NUM\\_THREADS=1/);
+    const html = renderReportHtml(results, { baseline: otherSettings(results, hostile) });
+    expect(htmlTagCounts(html)).toEqual(htmlTagCounts(renderReportHtml(plain, { baseline: otherSettings(plain, '') })));
+    expect(html).toContain('<span class="settings">seed=7');
+    expect(html).not.toMatch(INVISIBLE_CHARACTERS);
   });
 
   it('keeps the shortened summary (log tails dropped) in shape', () => {

@@ -27,6 +27,8 @@ td.cancelled, td.missing { background: #eef1f4; color: var(--muted); }
 .delta { display: block; font-size: 11px; font-weight: 400; }
 .delta.better { color: #116329; }
 .delta.worse { color: #a40e26; }
+.delta.differs { color: #9a6700; }
+th .settings { display: block; font-size: 11px; font-weight: 400; color: #59636e; }
 .wrap { overflow-x: auto; }
 table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
 table.sortable th::after { content: " ↕"; color: #9aa4ae; }

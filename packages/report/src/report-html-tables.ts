@@ -11,6 +11,8 @@ import {
   metricValue,
   reportDatasets,
   reportVariants,
+  settingsChange,
+  settingsText,
   type ColumnStats,
   type baselineLookup,
 } from './compare.js';
@@ -35,7 +37,9 @@ export function heatmapTable(results: ExperimentResults, metric: string, findBas
   const head = `<tr><th scope="col">variant</th>${datasets.map((d) => `<th scope="col">${esc(d)}</th>`).join('')}</tr>`;
   const rows = reportVariants(results).map((variant) => {
     const cells = datasets.map((dataset) => heatCell(find(variant, dataset), metric, stats, findBaseline));
-    return `<tr><th scope="row">${esc(variant)}</th>${cells.join('')}</tr>`;
+    const settings = settingsText(results.cells.find((cell) => cell.variant === variant));
+    const fixed = settings ? ` <span class="settings">${esc(settings)}</span>` : '';
+    return `<tr><th scope="row">${esc(variant)}${fixed}</th>${cells.join('')}</tr>`;
   });
   const caption = `${esc(metric)} · ${isLowerBetter(metric) ? 'lower' : 'higher'} is better`;
   return (
@@ -69,6 +73,8 @@ function heatCell(
       change.direction === 'same'
         ? '<span class="delta same">= unchanged</span>'
         : `<span class="delta ${change.direction}">${arrow} ${esc(formatSigned(change.delta))}${esc(percent)}</span>`;
+  } else if (findBaseline && settingsChange(findBaseline, cell)) {
+    delta = `<span class="delta differs" title="${attr(settingsChange(findBaseline, cell)!)}">≠ settings</span>`;
   } else if (findBaseline) {
     delta = '<span class="delta">new</span>';
   }

@@ -3,7 +3,7 @@
  * facts, a heatmap of the main metric (switchable to any other), and a sortable table of every cell.
  */
 import { formatDuration, type ExperimentResults } from '@mxn/core';
-import { baselineLookup, reportMetrics, runDurationMs, statusCounts } from './compare.js';
+import { baselineLookup, reportMetrics, runDurationMs, settingsChange, statusCounts } from './compare.js';
 import { htmlAttribute as attr, htmlText as esc } from './escape.js';
 import { REPORT_CSS, REPORT_JS } from './report-assets.js';
 import { cellsTable, heatmapTable } from './report-html-tables.js';
@@ -48,6 +48,7 @@ ${factsList(results, options.baseline)}
 <main>
 <h2>Results by variant and dataset</h2>
 <div class="toolbar">${selector}<span class="legend">${legend}</span></div>
+${settingsNotes(results, findBaseline)}
 ${panels.join('\n')}
 <h2>All cells (${results.cells.length})</h2>
 <div class="wrap">${cellsTable(results, metrics)}</div>
@@ -56,6 +57,18 @@ ${panels.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** One note per variant whose fixed params or env differ from the baseline's: its cells are not compared. */
+function settingsNotes(results: ExperimentResults, find: ReturnType<typeof baselineLookup> | undefined): string {
+  const seen = new Set<string>();
+  const notes = results.cells.flatMap((cell) => {
+    const change = seen.has(cell.variant) ? undefined : settingsChange(find, cell);
+    if (!change) return [];
+    seen.add(cell.variant);
+    return [`<li>≠ <code>${esc(cell.variant)}</code> runs with other settings than in the baseline: ${esc(change)}; not compared.</li>`];
+  });
+  return notes.length > 0 ? `<ul class="settings-changes">${notes.join('')}</ul>` : '';
 }
 
 function factsList(results: ExperimentResults, baseline: ExperimentResults | undefined): string {

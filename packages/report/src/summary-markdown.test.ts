@@ -26,6 +26,27 @@ describe('renderSummary', () => {
   const results = sampleResults();
   const markdown = renderSummary(results);
 
+  it('says how each dataset was split and the rows on each side, escaped: one line for one split, else one per dataset', () => {
+    const [first, second] = results.datasets as [string, string];
+    const same = renderSummary({
+      ...results,
+      splits: { [first]: { split: 'random: 20% test, seed 42', train: 80, test: 20 }, [second]: { split: 'random: 20% test, seed 42' } },
+    });
+    expect(same).toContain(`**Split**: random: 20% test, seed 42 · ${first} 80 train / 20 test rows · ${second} rows not counted`);
+    const mixed = renderSummary({
+      ...results,
+      splits: {
+        [first]: { split: 'ordered: sold_at >= <b>2024</b> is test', train: 70, test: 30 },
+        [second]: { split: 'its own test file', train: 50, test: 10 },
+      },
+    });
+    expect(mixed).toContain(
+      `**Splits**:\n- ${first}: ordered: sold\\_at &gt;= &lt;b&gt;2024&lt;/b&gt; is test · 70 train / 30 test rows\n`,
+    );
+    expect(mixed).toContain(`- ${second}: its own test file · 50 train / 10 test rows`);
+    expect(markdown).not.toContain('**Split');
+  });
+
   it('has a status line with counts by status, backend and run id', () => {
     expect(markdown).toContain(`**${results.cells.length} cells**`);
     expect(markdown).toContain(`${results.totals.succeeded} succeeded`);

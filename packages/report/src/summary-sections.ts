@@ -13,20 +13,62 @@ import {
   reportDatasets,
   reportVariants,
   runDurationMs,
+  settingsChange,
+  settingsText,
   statusCounts,
   type Change,
 } from './compare.js';
 import { detailsCode, detailsText, fencedBlock, inlineCode, markdownText, tableCell } from './escape.js';
 
 /** Marks: best value in a column, and the change against a baseline. */
-const MARKS = { best: '★', better: '▲', worse: '▼', same: '=', failed: '✗ failed', cancelled: '–' } as const;
+const MARKS = { best: '★', better: '▲', worse: '▼', same: '=', failed: '✗ failed', cancelled: '–', differs: '≠' } as const;
 
 export function headerSection(results: ExperimentResults, baseline: ExperimentResults | undefined): string {
   const lines = [`## mxn · ${markdownText(results.experiment)}`, ''];
   if (results.description) lines.push(markdownText(results.description), '');
   lines.push(statusLine(results));
-  if (baseline) lines.push('', `Compared with run ${inlineCode(baseline.runId)}: ${MARKS.better} better, ${MARKS.worse} worse.`);
+  const splits = splitLines(results);
+  if (splits.length > 0) lines.push('', ...splits);
+  if (baseline) {
+    lines.push('', `Compared with run ${inlineCode(baseline.runId)}: ${MARKS.better} better, ${MARKS.worse} worse.`);
+    lines.push(...settingsChanges(results, baseline));
+  }
   return lines.join('\n');
+}
+
+/** One line per variant whose fixed params or env differ from the baseline's: those cells show no change. */
+function settingsChanges(results: ExperimentResults, baseline: ExperimentResults): string[] {
+  const find = baselineLookup(baseline);
+  const seen = new Set<string>();
+  return results.cells.flatMap((cell) => {
+    const change = seen.has(cell.variant) ? undefined : settingsChange(find, cell);
+    if (!change) return [];
+    seen.add(cell.variant);
+    return [
+      '',
+      `${MARKS.differs} ${inlineCode(cell.variant)} runs with other settings than in the baseline: ${markdownText(change)}; ` +
+        'its cells are not compared.',
+    ];
+  });
+}
+
+/**
+ * How each dataset was split and the rows on each side: one line when every dataset shares its split
+ * (`**Split** random: 20% test, seed 42 · seoul 160 train / 40 test · …`), else one line per dataset.
+ */
+function splitLines(results: ExperimentResults): string[] {
+  const splits = results.splits;
+  if (!splits) return [];
+  const datasets = results.datasets.filter((name) => splits[name] !== undefined);
+  if (datasets.length === 0) return [];
+  const rows = (name: string) => {
+    const { train, test } = splits[name]!;
+    return train === undefined || test === undefined ? 'rows not counted' : `${train} train / ${test} test rows`;
+  };
+  const kinds = new Set(datasets.map((name) => splits[name]!.split));
+  if (kinds.size === 1)
+    return [`**Split**: ${markdownText([...kinds][0]!)} · ${datasets.map((name) => `${markdownText(name)} ${rows(name)}`).join(' · ')}`];
+  return ['**Splits**:', ...datasets.map((name) => `- ${markdownText(name)}: ${markdownText(splits[name]!.split)} · ${rows(name)}`)];
 }
 
 /** `**9 cells**: 6 succeeded · 1 cached · 1 failed · backend `local` · run `…` · 2m5s` */
@@ -54,7 +96,8 @@ export function metricSection(results: ExperimentResults, metric: string, baseli
   const direction = isLowerBetter(metric) ? 'lower is better' : 'higher is better';
   const rows = variants.map((variant) => {
     const cells = datasets.map((dataset) => cellText(find(variant, dataset), metric, stats, findBaseline));
-    return `| ${tableCell(variant)} | ${cells.join(' | ')} |`;
+    const settings = settingsText(results.cells.find((cell) => cell.variant === variant));
+    return `| ${tableCell(variant)}${settings ? ` <sub>${tableCell(settings)}</sub>` : ''} | ${cells.join(' | ')} |`;
   });
   return [
     `### ${markdownText(metric)} (${direction})`,
@@ -79,6 +122,7 @@ function cellText(
   let text = isBest(stats, cell, metric) ? `**${formatNumber(value)}** ${MARKS.best}` : formatNumber(value);
   const change = cellChange(findBaseline, cell, metric);
   if (change) text += ` ${changeText(change)}`;
+  else if (findBaseline && settingsChange(findBaseline, cell)) text += ` ${MARKS.differs} settings`;
   else if (findBaseline) text += ' (new)';
   return text;
 }

@@ -17,7 +17,7 @@ export { listAll, readBytes, readJson, readText, writeJson } from './io.js';
 export { s3Store, parseS3Uri, type S3StoreOptions } from './drivers/s3.js';
 export { azureBlobStore, type AzureBlobStoreOptions } from './drivers/azure-blob.js';
 export { parseBlobUri, type BlobLocation } from './drivers/azure-location.js';
-export { knownSecrets, redact } from './redact.js';
+export { knownSecrets, redact, redactStrings } from './redact.js';
 export { urlUnderPrefix } from './signed-urls.js';
 export {
   copy,

@@ -1,6 +1,6 @@
 // The one redactor: every known token shape and every secret value the environment holds.
 import { describe, expect, it } from 'vitest';
-import { knownSecrets, redact } from './redact.js';
+import { knownSecrets, redact, redactStrings } from './redact.js';
 
 const GHS = `ghs_${'A1b2C3d4'.repeat(5)}`;
 const PAT = `github_pat_11ABCDEFG0${'x'.repeat(60)}`;
@@ -79,5 +79,18 @@ describe('knownSecrets', () => {
         'hunter2-long',
       ].sort(),
     );
+  });
+
+  it('masks every string of a JSON value, keys too, and keeps numbers, booleans and nulls', () => {
+    const value = { [`key ${GHS}`]: [JWT, 0.5, null, { nested: `plain-known-secret ${AKIA}`, ok: true }], rmse: 1.25 };
+    const masked = redactStrings(value, ['plain-known-secret']);
+    expect(masked).toEqual({ 'key ghs_***': ['eyJ***', 0.5, null, { nested: '*** AKIA***', ok: true }], rmse: 1.25 });
+    expect(JSON.stringify(value)).toContain(GHS); // the input is left as it was
+  });
+
+  it('redacts a value that writes itself to JSON as it will be written, not as its fields', () => {
+    const literal = { value: 1, literal: '1.0', toJSON: () => 1 };
+    const note = { toJSON: () => `token ${GHS}` };
+    expect(redactStrings({ max_features: literal, note })).toEqual({ max_features: 1, note: 'token ghs_***' });
   });
 });

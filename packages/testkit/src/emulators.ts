@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { hashBuildContext } from '@mxn/core';
+import { clearBuildContextHashes, hashBuildContext } from '@mxn/core';
 import { startStorageEmulators, type StartStorageEmulatorsOptions, type StorageEmulatorsHandle } from '@mxn/emulators';
 import { startAwsBatchService, type AwsBatchService, type AwsBatchServiceOptions } from './aws-batch/index.js';
 import { startBatchService, type BatchService, type BatchServiceOptions, type ImageResolver } from './batch/index.js';
@@ -96,24 +96,40 @@ export function containerImages(accept: (name: string) => boolean = () => true):
 /**
  * Images mxn builds from model folders, run as those folders: `<registry>/<model>:<hash12>` resolves to
  * the folder under `<root>/models/*` whose build-context hash starts with `hash12` (its command comes
- * from the task). Anything else is unknown (the task fails with ContainerInvalidImage, as an unpullable image would).
+ * from the task). The folders are hashed again (memo cleared) whenever a name is not found, since the
+ * client that named the image hashed them at its own start: a folder or a workspace package edited since
+ * the last scan is found by its new hash. A `<model>:<hash12>` no folder hashes to fails to pull, as it
+ * would from a registry (`manifest unknown`, naming the folder's hash now); anything else is unknown.
  */
 export function modelFolderImages(root: string = process.cwd()): ImageResolver {
-  const byHash = new Map<string, string>();
+  const modelsDir = path.join(root, 'models');
+  let byHash = new Map<string, string>();
+  let scan: Promise<Map<string, string>> | undefined;
+  const rescan = async (): Promise<Map<string, string>> => {
+    clearBuildContextHashes();
+    const found = new Map<string, string>();
+    const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
+      const dir = path.join(modelsDir, entry.name);
+      const full = await hashBuildContext(dir).catch(() => undefined);
+      if (full) found.set(full.slice(0, 12), dir);
+    }
+    return found;
+  };
   return async (name) => {
     const hash = /:([0-9a-f]{12})$/.exec(name)?.[1];
     if (!hash) return undefined;
     if (!byHash.has(hash)) {
-      const modelsDir = path.join(root, 'models');
-      const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => []);
-      for (const entry of entries) {
-        if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
-        const dir = path.join(modelsDir, entry.name);
-        const full = await hashBuildContext(dir).catch(() => undefined);
-        if (full) byHash.set(full.slice(0, 12), dir);
-      }
+      // Lookups that miss at the same moment (an array job's children) share one scan.
+      scan ??= rescan().finally(() => (scan = undefined));
+      byHash = await scan;
     }
     const cwd = byHash.get(hash);
-    return cwd ? { cwd } : undefined;
+    if (cwd) return { cwd };
+    const model = /\/?([^/:]+):[0-9a-f]{12}$/.exec(name)?.[1] ?? '';
+    const now = [...byHash].find(([, dir]) => path.basename(dir) === model)?.[0];
+    const why = now ? `models/${model} hashes to ${now} now` : `no folder under ${modelsDir} hashes to ${hash}`;
+    return { pullFailure: `manifest for ${name} not found: manifest unknown (${why})` };
   };
 }

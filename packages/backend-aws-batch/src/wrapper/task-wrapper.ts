@@ -19,17 +19,14 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The exit code with which the wrapper asks Batch for another attempt (EX_TEMPFAIL). */
-export const WRAPPER_RETRY_EXIT = 75;
-
 const SCRIPT = [
   'set -u',
-  'W="${TMPDIR:-/tmp}/mxn-task-$$"',
+  `W="\${TMPDIR:-/tmp}/mxn-task-$$"`,
   'rm -rf "$W" && mkdir -p "$W/in" "$W/out" "$W/log" || exit 75',
   'if command -v node >/dev/null 2>&1; then io() { node -e "$IO_NODE" "$@"; }',
   'elif command -v python3 >/dev/null 2>&1; then io() { python3 -c "$IO_PYTHON" "$@"; }',
   'else echo "mxn: the image has neither node nor python3, which the AWS Batch task wrapper needs" >&2; exit 1; fi',
-  'R=$(io record "$MXN_RECORDS_URL" "${AWS_BATCH_JOB_ARRAY_INDEX:-0}" "$MXN_RECORD_BYTES") || exit 75',
+  `R=$(io record "$MXN_RECORDS_URL" "\${AWS_BATCH_JOB_ARRAY_INDEX:-0}" "$MXN_RECORD_BYTES") || exit 75`,
   'eval "$R"',
   'export MXN_INPUT_DIR="$W/in" MXN_OUTPUT_DIR="$W/out"',
   'n=0; got=; : > "$W/status"',

@@ -5,7 +5,7 @@ import { renderTextTable } from '@mxn/report';
 import { onePositional, parse } from '../args.js';
 import { cachedFailures } from '../format/plan-view.js';
 import type { CommandContext } from '../main.js';
-import { bold, dim, red, type Output } from '../output.js';
+import { bold, red, type Output } from '../output.js';
 import { createProgress } from '../progress/index.js';
 import { help } from './validate.js';
 
@@ -96,7 +96,7 @@ export async function runCommand(argv: string[], output: Output, context: Comman
       ...(values.out ? { outDir: values.out } : {}),
       ...(values.outputs ? { outputs: values.outputs } : {}),
       ...(values.baseline ? { baseline: values.baseline } : {}),
-      ...(context.verbose ? { onOutput: (_taskId: string, _stream: string, text: string) => progress?.note(dim(output, text)) } : {}),
+      ...(context.verbose ? { onOutput: (_taskId: string, _stream: string, text: string) => progress?.note(text, { dim: true }) } : {}),
       onPlan: (plan) => {
         const toRun = plan.cells.filter((cell) => cell.willRun).length;
         const failedCached = cachedFailures(plan);

@@ -19,6 +19,8 @@ describe('renderPlan', () => {
           model: 'ridge',
           variant,
           params: {},
+          fixed: {},
+          env: {},
           dataset,
           key: 'k',
           inputKey: 'i',
@@ -33,5 +35,41 @@ describe('renderPlan', () => {
     expect(text.trimEnd().split('\n')).toHaveLength(6);
     for (const char of ['\u001b', '\u0007', '\u202E', '\r']) expect(text).not.toContain(char);
     expect(text).not.toMatch(/^\s*::|##\[/m);
+  });
+
+  it('says how each dataset is split, the types inferred from a CSV, and which datasets fail their cells', () => {
+    const cell = (dataset: string, datasetProblem?: string) => ({
+      id: `ridge@${dataset}`,
+      model: 'ridge',
+      variant: 'ridge',
+      params: {},
+      fixed: {},
+      env: {},
+      dataset,
+      key: `k-${dataset}`,
+      inputKey: `i-${dataset}`,
+      command: ['node'],
+      willRun: true,
+      ...(datasetProblem ? { datasetProblem } : {}),
+    });
+    const plan: Plan = {
+      experiment: 'demo',
+      runtime: 'process',
+      runId: 'run-1',
+      variants: ['ridge'],
+      datasets: ['seoul', 'tiny'],
+      cells: [cell('seoul'), cell('tiny', 'dataset tiny: data/tiny.parquet: has 1 row')],
+      splits: {
+        seoul: { split: 'random: 20% test, seed 42', rows: 200, train: 160, test: 40 },
+        tiny: { split: 'random: 20% test, seed 42', rows: 1 },
+      },
+      csvColumns: { seoul: 'area: double, sold: date' },
+      datasetProblems: [{ file: 'x.yaml', line: 6, column: 12, message: 'data/tiny.parquet: has 1 row', dataset: 'tiny' }],
+    };
+    const text = renderPlan(plan, { out: process.stdout, err: process.stderr, color: false });
+    expect(text).toMatch(/ridge\s+run\s+fails \(dataset\)/);
+    expect(text).toContain('seoul: random: 20% test, seed 42 · 200 rows: 160 train / 40 test\n');
+    expect(text).toContain('seoul (CSV) columns: area: double, sold: date\n');
+    expect(text).toContain('dataset problem x.yaml:6:12: data/tiny.parquet: has 1 row; its cells fail, the others run\n');
   });
 });

@@ -214,3 +214,20 @@ describe('progress: failures to read and cached failures', () => {
     expect(screen.at(-1)).toBe('1 task: 0 succeeded · 1 failed · 3 cached · 1 failed (cached) in 0:00');
   });
 });
+
+describe('progress: user strings', () => {
+  it('a cell id, a message or a note line with `::error::` or ANSI escapes cannot make a workflow command or move the cursor', () => {
+    const { stream, progress } = setup({ total: 2 });
+    progress.onEvent(event('a\n::error::forged@d', 'running'));
+    progress.onEvent(event('::error file=x::forged@d', 'failed', { exitCode: 1, message: 'boom\n::add-mask::x\u001b[2J##[error]y' }));
+    progress.note('  stderr:\n::error::from the model\n\u001b[31m##[warning]red');
+    progress.note('::notice::dim', { dim: true });
+    progress.finish();
+    const lines = stream.text().split('\n');
+    expect(lines.filter((line) => /^\s*::/.test(line) || line.includes('##['))).toEqual([]);
+    expect(stream.text()).not.toContain('\u001b');
+    expect(lines).toContain('[0/2] ▶ a ::error::forged@d  running');
+    expect(lines).toContain('\\::error::from the model');
+    expect(lines).toContain('##\\[warning]red');
+  });
+});

@@ -2,7 +2,11 @@
  * The run's progress display, fed by the backend's task events. In a terminal: one live line
  * redrawn in place (at most ~10 times a second) with failures printed as permanent lines above it.
  * Elsewhere (CI logs): one plain line per state change. `NO_COLOR` turns every ANSI code off.
+ * Every user string (a cell id, an event's message, a note's lines) goes through `terminalText` of
+ * @mxn/report here, the one place the progress makes lines: no ANSI escape of its own, no line break,
+ * and no workflow command (`::error::`) in a GitHub Actions log.
  */
+import { terminalText } from '@mxn/report';
 import { ANSI, PLAIN, counter, eventLine, liveLine, summaryLine, visible } from './progress-format.js';
 import { ProgressState, isTerminal, type ProgressEvent } from './progress-state.js';
 
@@ -39,8 +43,11 @@ export interface ProgressOptions {
 
 export interface Progress {
   onEvent(event: ProgressEvent): void;
-  /** Prints lines (a failed attempt's stderr tail, a model's live output) as permanent text above the live line. */
-  note(text: string): void;
+  /**
+   * Prints lines (a failed attempt's stderr tail, a model's live output) as permanent text above the live
+   * line, each made safe for a terminal or a log; `dim` shows them dimmed where colour is on.
+   */
+  note(text: string, options?: { dim?: boolean }): void;
   /** Stops redrawing, clears the live line and prints a closing summary line. Safe to call twice. */
   finish(): void;
 }
@@ -104,7 +111,7 @@ export function createProgress(options: ProgressOptions): Progress {
       } else {
         durationMs = state.apply(event, at).durationMs;
       }
-      const line = eventLine(event, durationMs, paint);
+      const line = eventLine(safeEvent(event), durationMs, paint);
       if (!options.isTTY) {
         if (line) write(`${counter(state.counts().done, state.total)} ${line}\n`);
         return;
@@ -112,9 +119,10 @@ export function createProgress(options: ProgressOptions): Progress {
       if (line && (event.state === 'failed' || event.kind === 'aggregate')) printAbove(line);
       else scheduleDraw();
     },
-    note(text) {
+    note(text, noteOptions = {}) {
       if (finished || text === '') return;
-      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').map(terminalText);
+      const body = lines.map((line) => (noteOptions.dim ? paint.dim(line) : line)).join('\n');
       if (options.isTTY) printAbove(body);
       else write(`${body}\n`);
     },
@@ -130,6 +138,11 @@ export function createProgress(options: ProgressOptions): Progress {
       shownWidth = 0;
     },
   };
+}
+
+/** The event with its user strings (the task id, the message) as `terminalText`. */
+function safeEvent(event: ProgressEvent): ProgressEvent {
+  return { ...event, taskId: terminalText(event.taskId), ...(event.message !== undefined ? { message: terminalText(event.message) } : {}) };
 }
 
 function unref<T>(timer: T): T {

@@ -2,7 +2,7 @@
 import { emptySplitProblem, isCsvName, readCsvSchema, readParquetSchema, type ColumnInfo } from '@mxn/data';
 import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
-import type { DatasetSpec } from '../schema/experiment.js';
+import type { DatasetSpec, SplitConfig } from '../schema/experiment.js';
 import { resolveDataSource, type DataSource } from './data-source.js';
 import { didYouMean } from './did-you-mean.js';
 
@@ -27,7 +27,7 @@ export async function checkDatasets(
   root: string,
   issue: IssueAt,
   issues: ExperimentIssue[],
-  split?: { test: number },
+  split?: SplitConfig,
 ): Promise<ResolvedDataset[]> {
   const resolved = await Promise.all(
     entries.map(async ([index, dataset]): Promise<ResolvedDataset | undefined> => {
@@ -68,6 +68,22 @@ export async function checkDatasets(
             );
             return undefined;
           }
+          // The column a split by group or in order reads must be there too (it splits this dataset only without a test file).
+          const splitColumn = !dataset.test && field === 'train' ? (split?.by ?? split?.group) : undefined;
+          if (splitColumn !== undefined && !footer.columns.some((column) => column.name === splitColumn)) {
+            const role = split?.by !== undefined ? 'by' : 'group';
+            const guess = didYouMean(
+              splitColumn,
+              footer.columns.map((column) => column.name),
+            );
+            problems.push(
+              issue(
+                ['evaluation', 'split', role],
+                `split.${role} column "${splitColumn}" is missing from ${file.key} (dataset ${dataset.name})` +
+                  `${guess ? `; did you mean "${guess}"?` : `; columns: ${footer.columns.map((c) => c.name).join(', ')}`}`,
+              ),
+            );
+          }
           columns = footer.columns;
           rows += footer.numRows;
         }
@@ -76,14 +92,18 @@ export async function checkDatasets(
       const train = await check('train', dataset.train);
       const test = dataset.test ? await check('test', dataset.test) : undefined;
       // Row counts from the footers, against the split: a dataset that cannot be split fails here, not in the run.
+      // A problem of this dataset's data alone: a run fails its cells and runs the rest (see `ExperimentIssue.dataset`).
       const tooFew = (field: 'train' | 'test', why: string | undefined) => {
-        if (why) problems.push(issue(['datasets', index, field], `${dataset[field]}: ${why}`));
+        if (why) problems.push({ ...issue(['datasets', index, field], `${dataset[field]}: ${why}`), dataset: dataset.name });
       };
       if (train && test) {
         tooFew('train', train.rows === 0 ? 'has no rows; a model needs training rows' : undefined);
         tooFew('test', test.rows === 0 ? 'has no rows; the held-out side needs rows to score' : undefined);
       } else if (train && !dataset.test && split && typeof split.test === 'number') {
-        tooFew('train', emptySplitProblem(train.rows, split.test));
+        // An ordered or group split's sides are known only from the values, when staged: here, just too few rows.
+        const ordered = split.by !== undefined || split.group !== undefined;
+        const few = `has ${train.rows} row${train.rows === 1 ? '' : 's'}, too few for a training and a test side; use a larger dataset`;
+        tooFew('train', ordered ? (train.rows < 2 ? few : undefined) : emptySplitProblem(train.rows, split.test));
       }
       issues.push(...problems);
       if (!train || (dataset.test && !test)) return undefined;

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ExperimentError } from '../errors.js';
+import { keepNumberLiterals } from './number-literals.js';
 import { resolveInProject } from './project-path.js';
 
 /** The largest experiment file read, in bytes (1 MiB). */
@@ -47,7 +48,10 @@ export async function readExperimentText(absolute: string, root: string, shown: 
   }
 }
 
-/** The parsed document, its line counter and its value; YAML errors and over-expansion are `file:line` issues. */
+/**
+ * The parsed document, its line counter and its value (params numbers kept as written, see `keepNumberLiterals`);
+ * YAML errors and over-expansion are `file:line` issues.
+ */
 export function parseExperimentText(text: string, shown: string): ParsedExperimentText {
   const lines = new LineCounter();
   let doc: Document;
@@ -65,7 +69,9 @@ export function parseExperimentText(text: string, shown: string): ParsedExperime
     );
   }
   try {
-    return { doc, lines, raw: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {} };
+    const raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+    keepNumberLiterals(doc, raw);
+    return { doc, lines, raw };
   } catch (error) {
     const message = /alias/i.test((error as Error).message)
       ? `YAML: aliases expand more than ${MAX_YAML_ALIASES} times (a resource-exhaustion pattern); write the values out`

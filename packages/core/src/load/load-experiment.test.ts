@@ -117,7 +117,8 @@ describe('loadExperiment', () => {
   });
 
   it('accepts every backend of the schema, aws-batch included', async () => {
-    expect(await problems(`${good}compute:\n  backend: aws-batch\n`)).toEqual([]);
+    const loaded = await loadExperiment(await write('aws.yaml', `${good}compute:\n  backend: aws-batch\n`));
+    expect(loaded.spec.compute.backend).toBe('aws-batch');
   });
 
   it("takes the common compute keys only without the backends' settings, and names the backend meant", async () => {
@@ -143,5 +144,48 @@ describe('loadExperiment', () => {
     const loaded = await loadExperiment(await write('glob.yaml', good.replace('data/a.parquet', 'data/{a,b}.parquet')));
     expect(loaded.datasets[0]!.train.files.map((file) => file.key)).toEqual(['a.parquet', 'b.parquet']);
     expect(loaded.datasets[0]!.rows).toBe(30);
+  });
+
+  it('parses the split written as before to the same object, so cell keys do not change', async () => {
+    const loaded = await loadExperiment(await write('split.yaml', good.concat('  split: { test: 0.25, seed: 7 }\n')));
+    expect(Object.keys(loaded.spec.evaluation.split)).toEqual(['test', 'seed']);
+    expect(loaded.spec.evaluation.split).toStrictEqual({ test: 0.25, seed: 7 });
+  });
+
+  it('checks the split kinds: one at a time, by with test_from, stratify for classification, columns that exist', async () => {
+    const lines = await problems(good.concat('  split: { by: area, group: area }\n'));
+    expect(lines).toEqual([
+      expect.stringMatching(/:15:16: evaluation\.split\.by: needs test_from, the first value of the test side$/),
+      expect.stringMatching(/:15:29: evaluation\.split\.group: choose one of by, group and stratify \(this split has by and group\)/),
+    ]);
+    expect(await problems(good.concat('  split: { stratify: true }\n'))).toEqual([
+      expect.stringMatching(/:15:22: a stratified split keeps class proportions, so it needs task: classification/),
+    ]);
+    const missing = await problems(good.concat('  split: { group: aera }\n'));
+    expect(missing).toEqual([
+      expect.stringMatching(/:15:19: split\.group column "aera" is missing from a\.parquet \(dataset a\); did you mean "area"\?/),
+      expect.stringMatching(/:15:19: split\.group column "aera" is missing from b\.parquet \(dataset b\); did you mean "area"\?/),
+    ]);
+    const loaded = await loadExperiment(await write('by.yaml', good.concat('  split: { by: area, test_from: 8 }\n')));
+    expect(loaded.spec.evaluation.split).toMatchObject({ by: 'area', test_from: 8 });
+  });
+
+  it('keeps a dataset too small for its split apart when asked (plan and run), and refuses it otherwise', async () => {
+    await writeParquetFile(path.join(root, 'data', 'one.parquet'), {
+      names: ['area', 'price'],
+      columns: { area: Float64Array.from([1]), price: Float64Array.from([2]) },
+      numRows: 1,
+    });
+    const text = good.replace('data/b.parquet', 'data/one.parquet');
+    const refused = await problems(text);
+    expect(refused).toEqual([expect.stringMatching(/:6:12: data\/one\.parquet: split\.test 0\.2 of 1 rows leaves the test side empty/)]);
+    const kept = await loadExperiment(await write('kept.yaml', text), { keepDatasetProblems: true });
+    expect(kept.datasets.map((dataset) => dataset.name)).toEqual(['a', 'b']);
+    expect(kept.datasetProblems).toEqual([expect.objectContaining({ line: 6, column: 12, dataset: 'b' })]);
+    // Any other problem still refuses the file, with the dataset's too.
+    const both = await loadExperiment(await write('both.yaml', text.replace('rmse, r2', 'rmse, r3')), { keepDatasetProblems: true }).catch(
+      (error: ExperimentError) => error.issues.map((issue) => issue.message),
+    );
+    expect(both).toEqual([expect.stringMatching(/one\.parquet/), expect.stringMatching(/unknown regression metric "r3"/)]);
   });
 });

@@ -9,9 +9,20 @@ import type { z } from 'zod';
 import { KNOWN_METRICS } from '@mxn/data';
 import { ExperimentError, type ExperimentIssue } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { datasetSchema, experimentSchema, type DatasetSpec, type ExperimentSchema, type ExperimentSpec } from '../schema/experiment.js';
+import {
+  datasetSchema,
+  evaluationSchema,
+  experimentSchema,
+  TASKS,
+  type DatasetSpec,
+  type ExperimentSchema,
+  type ExperimentSpec,
+  type SplitConfig,
+} from '../schema/experiment.js';
 import { checkDatasets, type ResolvedDataset } from './check-datasets.js';
 import { didYouMean } from './did-you-mean.js';
+import { envNameProblem } from './env-names.js';
+import { paramValueProblem } from './param-values.js';
 import { parseExperimentText, readExperimentText } from './experiment-text.js';
 import { locate } from './locate.js';
 import { projectPathProblem, resolveInProject } from './project-path.js';
@@ -26,6 +37,11 @@ export interface LoadedExperiment {
   spec: ExperimentSpec;
   /** Datasets with the parquet objects they resolve to (empty when `checkData` was false). */
   datasets: ResolvedDataset[];
+  /**
+   * With `keepDatasetProblems`: the problems of datasets' data alone (too few rows for the split), each
+   * naming its dataset. A plan shows them; a run fails those datasets' cells and runs the others.
+   */
+  datasetProblems?: ExperimentIssue[];
   /** A problem at a place in the file (`['compute', 'staging']`), as `file:line:col`, for checks made after loading. */
   issueAt?: (where: readonly (string | number)[], message: string) => ExperimentIssue;
 }
@@ -38,6 +54,12 @@ export interface LoadOptions {
   root?: string;
   /** Open every dataset and check its parquet footer and target column. Default true. */
   checkData?: boolean;
+  /**
+   * A problem of one dataset's data alone (0 or 1 rows, a split that leaves a side empty) does not
+   * refuse the file: it is returned in `datasetProblems` (plan and run). Default false: refused
+   * with the rest (validate, exit 2).
+   */
+  keepDatasetProblems?: boolean;
   /**
    * The schema to validate against: `experimentSchemaFor(settings)` with the settings of the backends
    * this program can run (@mxn/engine's `experimentSchema`). Default: `experimentSchema` of this
@@ -70,16 +92,17 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
     const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue, schema, raw)));
-    issues.push(...bestEffort(() => checkSemantics(withDefaults(raw), root, issue, untrusted)));
+    const safe = withDefaults(raw);
+    issues.push(...bestEffort(() => checkSemantics(safe, root, issue, untrusted)), ...bestEffort(() => checkSplit(safe, issue)));
     // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
     const target = (raw as { evaluation?: { target?: unknown } }).evaluation?.target;
     if (options.checkData !== false && typeof target === 'string' && target)
-      await checkDatasets(insideProject(parsedDatasets(raw), root, untrusted), target, root, issue, issues);
+      await checkDatasets(insideProject(parsedDatasets(raw), root, untrusted), target, root, issue, issues, parsedSplit(raw));
     throw new ExperimentError(sortIssues(issues));
   }
 
   const spec = parsed.data;
-  const issues = checkSemantics(spec, root, issue, untrusted);
+  const issues = [...checkSemantics(spec, root, issue, untrusted), ...checkSplit(spec, issue)];
   const datasets =
     options.checkData === false
       ? []
@@ -91,8 +114,16 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
           issues,
           spec.evaluation.split,
         );
-  if (issues.length > 0) throw new ExperimentError(sortIssues(issues));
-  return { file: absolute, root, spec, datasets, issueAt: (where, message) => issue(where, message) };
+  const kept = options.keepDatasetProblems ? issues.filter((item) => item.dataset !== undefined) : [];
+  if (issues.length > kept.length) throw new ExperimentError(sortIssues(issues));
+  return {
+    file: absolute,
+    root,
+    spec,
+    datasets,
+    ...(kept.length > 0 ? { datasetProblems: sortIssues(kept) } : {}),
+    issueAt: (where, message) => issue(where, message),
+  };
 }
 
 type IssueAt = (where: readonly (string | number)[], message: string, atKey?: boolean) => ExperimentIssue;
@@ -122,6 +153,15 @@ function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, sche
       typeof value === 'string'
         ? (didYouMean(value, choices) ?? choices.find((choice) => value.length >= 3 && choice.startsWith(value)))
         : undefined;
+    const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+    const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
+    return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
+  }
+  if (zodIssue.code === 'invalid_value' && zodIssue.values.every((value) => typeof value === 'string')) {
+    // An enum value misspelt (`task: regresion`): the one meant, else the choices.
+    const choices = zodIssue.values as string[];
+    const value = doc.getIn(where);
+    const guess = typeof value === 'string' ? didYouMean(value, choices) : undefined;
     const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
     const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
     return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
@@ -184,6 +224,14 @@ function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt, untr
         issues.push(
           issue(['models', index, 'params', name], `params.${name} contains itself (a YAML alias of its own anchor); write it out`),
         );
+      else {
+        const problem = paramValueProblem(name, value);
+        if (problem) issues.push(issue(['models', index, 'params', name], problem));
+      }
+    }
+    for (const name of Object.keys(model.env ?? {})) {
+      const problem = envNameProblem(name);
+      if (problem) issues.push(issue(['models', index, 'env', name], problem, true));
     }
   });
   issues.push(...checkGrid(spec, issue));
@@ -276,6 +324,19 @@ function parsedDatasets(raw: unknown): Array<[number, DatasetSpec]> {
   });
 }
 
+/** `evaluation.split` of a file that failed the schema, when that part is valid on its own. */
+function parsedSplit(raw: unknown): SplitConfig | undefined {
+  const evaluation = isObject(raw) && isObject(raw.evaluation) ? raw.evaluation : {};
+  const parsed = evaluationSchema.shape.split.safeParse(evaluation.split);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** What the split asks of the task: stratifying keeps class proportions, so it needs classes. */
+function checkSplit(spec: ExperimentSpec, issue: IssueAt): ExperimentIssue[] {
+  if (spec.evaluation.split?.stratify !== true || spec.evaluation.task === 'classification') return [];
+  return [issue(['evaluation', 'split', 'stratify'], 'a stratified split keeps class proportions, so it needs task: classification')];
+}
+
 /** Runs a check on data that failed the schema; a check that trips over a wrong type reports nothing. */
 function bestEffort(check: () => ExperimentIssue[]): ExperimentIssue[] {
   try {
@@ -285,23 +346,59 @@ function bestEffort(check: () => ExperimentIssue[]): ExperimentIssue[] {
   }
 }
 
+/**
+ * A file that failed the schema, made safe for the semantic checks: each part keeps what has the
+ * right type (names, folders, params, metrics, timeout) and drops the rest, which the schema has
+ * reported, so the checks of the parts that parsed still run. A misspelt task is read as the one meant.
+ */
 function withDefaults(raw: unknown): ExperimentSpec {
-  const value = (raw && typeof raw === 'object' ? raw : {}) as Partial<ExperimentSpec>;
-  const list = <T>(items: unknown): T[] =>
-    Array.isArray(items)
-      ? items.filter((item): item is T => !!item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string')
-      : [];
+  const value = (isObject(raw) ? raw : {}) as Record<string, unknown>;
+  const text = (item: unknown) => (typeof item === 'string' ? item : undefined);
+  const named = (items: unknown) => (Array.isArray(items) ? items : []).filter((item) => isObject(item) && typeof item.name === 'string');
+  const strings = (items: unknown) => (Array.isArray(items) ? items.filter((item) => typeof item === 'string') : undefined);
+  const imageOf = (item: Record<string, unknown>) => ({
+    ...(text(item.build) ? { build: item.build } : {}),
+    ...(text(item.image) ? { image: item.image } : {}),
+  });
+  const models = named(value.models).map((model: Record<string, unknown>) => ({
+    name: model.name,
+    command: strings(model.command) ?? [],
+    ...imageOf(model),
+    ...(isObject(model.params) ? { params: model.params } : {}),
+    ...(isObject(model.env) ? { env: model.env } : {}),
+  }));
+  const datasets = named(value.datasets).map((dataset: Record<string, unknown>) => ({
+    name: dataset.name,
+    ...(text(dataset.train) ? { train: dataset.train } : {}),
+    ...(text(dataset.test) ? { test: dataset.test } : {}),
+  }));
+  const evaluation = isObject(value.evaluation) ? value.evaluation : {};
+  const written = text(evaluation.task) ?? 'regression';
+  const task = (TASKS as readonly string[]).includes(written) ? written : didYouMean(written, TASKS);
+  const compute = isObject(value.compute) ? value.compute : {};
   return {
-    ...value,
-    datasets: list(value.datasets),
-    models: list(value.models),
+    name: text(value.name) ?? '',
+    datasets,
+    models,
+    ...(isObject(value.aggregate) ? { aggregate: { command: [], ...imageOf(value.aggregate) } } : {}),
     evaluation: {
-      task: 'regression',
-      ...(value.evaluation ?? {}),
-      metrics: Array.isArray(value.evaluation?.metrics) ? value.evaluation.metrics.filter((m) => typeof m === 'string') : undefined,
+      target: text(evaluation.target) ?? '',
+      // A task that is no task and not a typo of one: its metrics cannot be checked.
+      task: task ?? 'regression',
+      metrics: task ? strings(evaluation.metrics) : undefined,
+      ...(parsedSplit(raw) ? { split: parsedSplit(raw) } : {}),
     },
-    compute: { ...(value.compute ?? {}), timeout: typeof value.compute?.timeout === 'string' ? value.compute.timeout : '30m' },
-  } as ExperimentSpec;
+    compute: {
+      backend: 'local',
+      retries: 1,
+      timeout: text(compute.timeout) ?? '30m',
+      ...(typeof compute.maxCells === 'number' ? { maxCells: compute.maxCells } : {}),
+    },
+  } as unknown as ExperimentSpec;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 function describe(where: readonly (string | number)[]): string {

@@ -39,7 +39,7 @@ describe('hashBuildContext', () => {
     expect(await hashBuildContext(dir)).not.toBe(before);
   });
 
-  it('covers the workspace packages a model depends on, not registry packages', async () => {
+  it('covers the workspace packages a model depends on (their sources, not builds or turbo logs), not registry packages', async () => {
     const workspace = await folder({ 'package.json': '{"name":"kit"}', 'src/index.js': 'v1', 'dist/index.js': 'built' });
     const model = await folder({ Dockerfile: 'FROM x', 'package.json': '{"dependencies":{"kit":"*","lib":"^1"}}' });
     const { symlink, mkdir: makeDir } = await import('node:fs/promises');
@@ -49,6 +49,8 @@ describe('hashBuildContext', () => {
     const before = await hashBuildContext(model);
 
     await writeFile(path.join(workspace, 'dist', 'index.js'), 'rebuilt, same sources');
+    await makeDir(path.join(workspace, '.turbo'), { recursive: true });
+    await writeFile(path.join(workspace, '.turbo', 'turbo-build.log'), '> kit build\nerror TS2304: every build rewrites this log');
     await writeFile(path.join(model, 'node_modules', 'lib', 'index.js'), 'lib, patched in place');
     clearBuildContextHashes();
     expect(await hashBuildContext(model)).toBe(before);

@@ -68,18 +68,22 @@ async function workspaceDependencies(dir: string, seen: Set<string>): Promise<Ar
   const out: Array<[string, string]> = [];
   for (const name of Object.keys(manifest?.dependencies ?? {}).sort()) {
     const location = await resolvePackage(dir, name);
-    if (!location || location.split(path.sep).includes('node_modules') || seen.has(location)) continue;
-    // Only a package of that name is hashed: a link to anything else (`/`, `/etc`) is no workspace package.
-    if ((await packageName(location)) !== name) continue;
+    if (!location || seen.has(location) || !(await isWorkspacePackage(location, name))) continue;
     seen.add(location);
     const hash = createHash('sha256');
-    const files = (await walk(location, '')).filter((file) => !file.startsWith('dist/') && !file.endsWith('.tsbuildinfo')).sort();
+    const files = (await walk(location, '')).filter(isPackageSource).sort();
     await hashFiles(hash, location, files);
     for (const [inner, digest] of await workspaceDependencies(location, seen)) hash.update(`dependency:${inner}\0${digest}\0`);
     out.push([name, hash.digest('hex')]);
   }
   return out;
 }
+
+/**
+ * The files of a workspace package that are its source: not its build output (`dist/`, `*.tsbuildinfo`) nor
+ * turbo's logs (`.turbo/`, rewritten by every build): building a package changes neither its hash nor a cell key.
+ */
+const isPackageSource = (file: string): boolean => !/^(dist|\.turbo)\//.test(file) && !file.endsWith('.tsbuildinfo');
 
 /** Where node would find package `name` from `dir`: the real path of the nearest node_modules/<name>. */
 async function resolvePackage(dir: string, name: string): Promise<string | undefined> {
@@ -88,6 +92,16 @@ async function resolvePackage(dir: string, name: string): Promise<string | undef
     if (found) return found;
     if (path.dirname(current) === current) return undefined;
   }
+}
+
+/**
+ * Whether the real folder `location` that `node_modules/<name>` leads to is a workspace package of
+ * that name: outside every `node_modules` (a link, as npm workspaces make) and with `name` in its
+ * package.json. A link to anything else (`/`, `/etc`, another package) is no workspace package, so
+ * neither the hash here nor the image's build context (@mxn/images) follows it.
+ */
+export async function isWorkspacePackage(location: string, name: string): Promise<boolean> {
+  return !location.split(path.sep).includes('node_modules') && (await packageName(location)) === name;
 }
 
 /** The `name` in `dir/package.json`, if it has one. */

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
+import { writeJson } from './param-json.js';
 
 /** sha256 hex of a value's canonical JSON (object keys sorted). */
 export function hashValue(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
+/**
+ * JSON with object keys sorted; a param number keeps its literal (`1.0` is not `1`: a float is
+ * another configuration to a model), so only such params change a key.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
+  return writeJson(value, true) as string;
 }

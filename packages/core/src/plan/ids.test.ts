@@ -13,6 +13,7 @@ describe('unsafeIdReason', () => {
     expect(unsafeIdReason('a/b')).toMatch(/"\/"/);
     expect(unsafeIdReason('a\\b')).toMatch(/"\\"/);
     expect(unsafeIdReason('a..b')).toBe('holds ".."');
+    expect(unsafeIdReason('.')).toBe('is "."');
     expect(unsafeIdReason('-rf')).toBe('starts with "-"');
     expect(unsafeIdReason('x'.repeat(201))).toBe('is longer than 200 bytes');
   });

@@ -1,7 +1,7 @@
 /**
  * The rule for the ids mxn builds from an experiment's names and params (variant, cell and task
  * ids): they become folder and blob names, Batch display names, log lines and report text, so none
- * may hold a control, format or line-break character, `/`, `\`, `..`, start with `-` or grow
+ * may hold a control, format or line-break character, `/`, `\`, `..`, be `.`, start with `-` or grow
  * without bound. Variant names encode the param values that would break it (see `expandVariants`).
  */
 
@@ -23,6 +23,7 @@ export function unsafeIdReason(id: string, maxBytes = MAX_ID_BYTES): string | un
   if (id === '') return 'is empty';
   if (UNSAFE_CHARACTER.test(id)) return 'holds a control, invisible or line-break character, "/" or "\\"';
   if (id.includes('..')) return 'holds ".."';
+  if (id === '.') return 'is "."';
   if (id.startsWith('-')) return 'starts with "-"';
   if (Buffer.byteLength(id) > maxBytes) return `is longer than ${maxBytes} bytes`;
   return undefined;

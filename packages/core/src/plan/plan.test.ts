@@ -57,6 +57,25 @@ describe('planExperiment', () => {
     expect(second.runId).not.toBe(first.runId);
   });
 
+  it('keys each split kind apart, and the split written out as the default like no split at all', async () => {
+    const { project, file } = await setup();
+    const keys = async (split: string) => {
+      const written = await project.write('experiments/split.yaml', experiment.replace('{ target: y }', `{ target: y, split: ${split} }`));
+      return (await planExperiment(await loadExperiment(written))).cells.map((cell) => cell.key);
+    };
+    const plain = (await planExperiment(await loadExperiment(file))).cells.map((cell) => cell.key);
+    expect(await keys('{ test: 0.2, seed: 42 }')).toEqual(plain);
+    const kinds = [
+      await keys('{ by: x, test_from: 5 }'),
+      await keys('{ group: x }'),
+      await keys('{ group: x, seed: 1 }'),
+      await keys('{ test: 0.3 }'),
+    ];
+    const all = [plain, ...kinds].flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(await keys('{ by: x, test_from: 5 }')).toEqual(kinds[0]);
+  });
+
   it('keys every cell by its runtime, so a process result is never a container result', async () => {
     const { file } = await setup();
     const loaded = await loadExperiment(file);

@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import { cellKey, inputKey, runIdOf } from '../addresses.js';
+import { describeColumnTypes, describeSplit, isCsvName } from '@mxn/data';
 import { MxnError } from '@mxn/errors';
+import type { ExperimentIssue } from '../errors.js';
 import type { LoadedExperiment } from '../load/load-experiment.js';
 import { resolveInProject } from '../load/project-path.js';
 import type { CellResult } from '../results.js';
@@ -20,6 +22,10 @@ export interface PlannedCell {
   model: string;
   variant: string;
   params: Record<string, unknown>;
+  /** The variant's fixed (non-grid) params as written, for reports. */
+  fixed?: Record<string, string>;
+  /** The model's `env:` for its task (plain values as strings); part of the key. */
+  env?: Record<string, string>;
   dataset: string;
   key: string;
   /** Key of the dataset's staged split (shared by every cell on that dataset). */
@@ -37,6 +43,8 @@ export interface PlannedCell {
   cached?: CellResult;
   /** Whether this run will execute the cell. */
   willRun: boolean;
+  /** Why the cell's dataset cannot be used (too few rows for the split): a run fails the cell without running it. */
+  datasetProblem?: string;
 }
 
 export interface PlannedAggregate {
@@ -58,6 +66,24 @@ export interface Plan {
   datasets: string[];
   cells: PlannedCell[];
   aggregate?: PlannedAggregate;
+  /**
+   * How each planned dataset's held-out rows are chosen (`describeSplit`, or its own test file), its
+   * rows (from the files' footers) and, for a random split, the rows each side will get.
+   */
+  splits?: Record<string, PlannedSplit>;
+  /** The column types inferred from each CSV dataset (`describeColumnTypes`), by dataset name. */
+  csvColumns?: Record<string, string>;
+  /** Problems of datasets' data alone (see `LoadedExperiment.datasetProblems`): their cells fail, the rest run. */
+  datasetProblems?: ExperimentIssue[];
+}
+
+export interface PlannedSplit {
+  split: string;
+  /** Rows of the training files. */
+  rows: number;
+  /** A random split's sides, known from the row count alone (others are counted when staged). */
+  train?: number;
+  test?: number;
 }
 
 export type Rerun = 'none' | 'failed' | 'all';
@@ -99,10 +125,12 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
   const resolve = imageResolver(options.resolveImage);
   const models = await Promise.all(spec.models.map(async (model) => ({ model, source: await imageSource(model, root, resolve) })));
   const runtime = options.runtime ?? 'container';
+  const problems = new Map((loaded.datasetProblems ?? []).map((item) => [item.dataset ?? '', `dataset ${item.dataset}: ${item.message}`]));
 
   const cells: PlannedCell[] = [];
   const variants: string[] = [];
   for (const { model, source } of models) {
+    const env = Object.fromEntries(Object.entries(model.env ?? {}).map(([name, value]) => [name, String(value)]));
     for (const variant of expandVariants(model.name, model.params)) {
       variants.push(variant.name);
       for (const dataset of datasets) {
@@ -113,6 +141,7 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
           command: model.command,
           params: variant.params,
           evaluation,
+          env,
         });
         const id = `${variant.name}@${dataset.name}`;
         const unsafe = unsafeIdReason(id);
@@ -122,12 +151,15 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
           model: model.name,
           variant: variant.name,
           params: variant.params,
+          fixed: variant.fixed,
+          env,
           dataset: dataset.name,
           key,
           inputKey: dataset.inputKey,
           command: model.command,
           ...source,
           willRun: true,
+          ...(problems.has(dataset.name) ? { datasetProblem: problems.get(dataset.name) } : {}),
         });
       }
     }
@@ -164,7 +196,25 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     datasets: datasets.map((dataset) => dataset.name).filter((name) => selectedDatasets.has(name)),
     cells: selected,
     aggregate,
+    ...datasetNotes(loaded, selectedDatasets),
   };
+}
+
+/** What the plan says of each selected dataset: its split, a CSV's inferred column types, and its problems. */
+function datasetNotes(loaded: LoadedExperiment, selected: Set<string>): Pick<Plan, 'splits' | 'csvColumns' | 'datasetProblems'> {
+  const splits: Record<string, PlannedSplit> = {};
+  const csvColumns: Record<string, string> = {};
+  const split = loaded.spec.evaluation.split;
+  const random = split.by === undefined && split.group === undefined && split.stratify !== true;
+  for (const dataset of loaded.datasets.filter((item) => selected.has(item.name))) {
+    const test = Math.round(dataset.rows * split.test);
+    splits[dataset.name] = dataset.test
+      ? { split: 'its own test file', rows: dataset.rows }
+      : { split: describeSplit(split), rows: dataset.rows, ...(random ? { train: dataset.rows - test, test } : {}) };
+    if (dataset.train.files.some((file) => isCsvName(file.key))) csvColumns[dataset.name] = describeColumnTypes(dataset.columns);
+  }
+  const datasetProblems = (loaded.datasetProblems ?? []).filter((item) => item.dataset !== undefined && selected.has(item.dataset));
+  return { splits, csvColumns, datasetProblems };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { hasUnsafeCharacters, MAX_VARIANT_BYTES } from './ids.js';
 import { hashValue } from './hash.js';
+import { paramText } from './param-json.js';
 
 export interface Variant {
   /**
@@ -10,6 +11,8 @@ export interface Variant {
    */
   name: string;
   params: Record<string, unknown>;
+  /** The params that are no grid axis, as shown in reports (`max_features` → `1.0`). */
+  fixed: Record<string, string>;
 }
 
 /** Cells an experiment makes when it has no `compute.maxCells`. */
@@ -23,11 +26,14 @@ export function variantCount(params: Record<string, unknown> = {}): number {
 /** Expands a model's `params` into variants: every list is a grid axis, every other value is fixed. */
 export function expandVariants(model: string, params: Record<string, unknown> = {}): Variant[] {
   const axes = Object.entries(params).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]));
-  if (axes.length === 0) return [{ name: model, params: { ...params } }];
+  const fixed = Object.fromEntries(
+    Object.entries(params).flatMap(([key, value]) => (Array.isArray(value) ? [] : [[key, paramText(value)]])),
+  );
+  if (axes.length === 0) return [{ name: model, params: { ...params }, fixed }];
   let combos: Array<Array<[string, unknown]>> = [[]];
   for (const [key, values] of axes)
     combos = combos.flatMap((combo) => values.map((value) => [...combo, [key, value] as [string, unknown]]));
-  return combos.map((combo) => ({ name: variantName(model, combo), params: { ...params, ...Object.fromEntries(combo) } }));
+  return combos.map((combo) => ({ name: variantName(model, combo), params: { ...params, ...Object.fromEntries(combo) }, fixed }));
 }
 
 function variantName(model: string, combo: Array<[string, unknown]>): string {
@@ -43,5 +49,5 @@ function segment(key: string, value: unknown): string {
 }
 
 function formatValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return paramText(value);
 }

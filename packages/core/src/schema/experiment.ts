@@ -45,7 +45,18 @@ export const modelSchema = z
     params: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('Parameters passed as MXN_PARAMS. A list makes a grid: every combination is a variant.'),
+      .describe(
+        'Parameters passed as MXN_PARAMS, numbers as written (1.0 stays a float). A list makes a grid: every combination ' +
+          'is a variant; a list of one list ([[64, 32]]) is one fixed list value.',
+      ),
+    env: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe(
+        'Environment variables for every cell of this model, e.g. OMP_NUM_THREADS: "1"; part of the cell key. ' +
+          'Names that look like credentials (*_KEY, *_TOKEN, *_SECRET, *PASSWORD*, AWS_*, AZURE_*, GITHUB_*, ACTIONS_*) ' +
+          'and MXN_* are refused.',
+      ),
   })
   .describe('A model: a container image and the command that trains it.');
 
@@ -59,6 +70,35 @@ export const aggregateSchema = z
 
 export const TASKS = ['regression', 'classification'] as const;
 
+/**
+ * `evaluation.split`: at random (`test`, `seed`), per class (`stratify`), by whole groups (`group`) or in
+ * order (`by` + `test_from`, e.g. a time split). Written as before, `{ test, seed }` parses to the same
+ * object, so the cell keys of existing experiments do not change.
+ */
+const splitSchema = z
+  .strictObject({
+    test: z.number().gt(0).lt(1).default(0.2).describe('Fraction of rows held out for testing (random, stratified and group splits).'),
+    seed: z.number().int().default(42).describe('Seed of the deterministic split.'),
+    stratify: z.boolean().optional().describe('Classification: hold out `test` of every class of the target.'),
+    group: z.string().min(1).optional().describe('Column whose values (e.g. a building) never have rows on both sides.'),
+    by: z.string().min(1).optional().describe('Ordered (time) split: rows whose `by` is at least `test_from` are the test side.'),
+    test_from: z
+      .union([z.string().min(1), z.number()])
+      .optional()
+      .describe('Ordered split: the first value of the test side (a date, timestamp, number or string, like the column).'),
+  })
+  .check((ctx) => {
+    const split = ctx.value;
+    const problem = (message: string, key: string) => ctx.issues.push({ code: 'custom', message, input: split, path: [key] });
+    if (split.by !== undefined && split.test_from === undefined) problem('needs test_from, the first value of the test side', 'by');
+    if (split.test_from !== undefined && split.by === undefined) problem('needs by, the column to compare it with', 'test_from');
+    const kinds = [split.by !== undefined && 'by', split.group !== undefined && 'group', split.stratify === true && 'stratify'];
+    const chosen = kinds.filter((kind): kind is string => typeof kind === 'string');
+    if (chosen.length > 1) problem(`choose one of by, group and stratify (this split has ${chosen.join(' and ')})`, chosen[1]!);
+  })
+  .default({ test: 0.2, seed: 42 })
+  .describe('How the held-out split is made when a dataset has no `test` file.');
+
 export const evaluationSchema = z
   .strictObject({
     target: z.string().min(1).describe('Column the models predict; held out from the test inputs.'),
@@ -70,13 +110,7 @@ export const evaluationSchema = z
       .describe(
         'Metrics the harness computes (regression: rmse, mae, r2, mape; classification: accuracy, f1, logloss). The first is the main one.',
       ),
-    split: z
-      .strictObject({
-        test: z.number().gt(0).lt(1).default(0.2).describe('Fraction of rows held out for testing.'),
-        seed: z.number().int().default(42).describe('Seed of the deterministic split.'),
-      })
-      .default({ test: 0.2, seed: 42 })
-      .describe('How the held-out split is made when a dataset has no `test` file.'),
+    split: splitSchema,
   })
   .describe('How every cell is scored.');
 
@@ -210,6 +244,8 @@ export type DatasetSpec = z.output<typeof datasetSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type AggregateSpec = z.output<typeof aggregateSchema>;
 export type EvaluationSpec = z.output<typeof evaluationSchema>;
+/** `evaluation.split` as parsed: `test` and `seed` always set (see `splitSchema`). */
+export type SplitConfig = z.output<typeof splitSchema>;
 export type ComputeSpec = z.output<typeof computeSchema>;
 export type Runtime = (typeof RUNTIMES)[number];
 

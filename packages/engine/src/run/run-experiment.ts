@@ -7,6 +7,7 @@ import {
   aggregateKey,
   cachePaths,
   metricsOf,
+  paramsJson,
   parseDuration,
   planExperiment,
   RESULTS_VERSION,
@@ -15,6 +16,7 @@ import {
   type CellFilter,
   type CellResult,
   type CellStatus,
+  type DatasetSplit,
   type ExperimentResults,
   type LoadedExperiment,
   type Plan,
@@ -27,13 +29,13 @@ import {
   type TaskSpec,
 } from '@mxn/core';
 import { TASK_ENV } from '@mxn/model-kit';
-import { knownSecrets, redact, type Store } from '@mxn/storage';
+import { knownSecrets, redactStrings, type Store } from '@mxn/storage';
 import { MxnError } from '@mxn/errors';
 import { cellCache, type CellCache } from './cache.js';
 import { eventRelay, type RunEvent } from './event-relay.js';
 import type { OutputStream } from './follow-output.js';
 import { createScorer, type CellScore } from './score-cell.js';
-import { stageInputs } from './stage.js';
+import { readSplitRows, stageInputs, type SplitRows } from './stage.js';
 
 export interface RunExperimentOptions {
   backend: Backend;
@@ -103,8 +105,16 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
   options.onPlan?.(plan);
 
   const metrics = metricsOf(loaded);
-  // A dataset that cannot be read or split fails its own cells, with one line; the other cells run.
-  const { failed: unusable } = await stageInputs(loaded, toRun, staging, cacheStore);
+  // A dataset that cannot be read or split fails its own cells, with one line; the other cells run. One
+  // found too small for its split when the file was loaded is not read again.
+  const known = toRun.flatMap((cell): Array<[string, string]> => (cell.datasetProblem ? [[cell.dataset, cell.datasetProblem]] : []));
+  const staged = await stageInputs(
+    loaded,
+    toRun.filter((cell) => !cell.datasetProblem),
+    staging,
+    cacheStore,
+  );
+  const unusable = new Map([...known, ...staged.failed]);
   const unusableCells = toRun.filter((cell) => unusable.has(cell.dataset));
   if (unusableCells.length > 0) toRun.splice(0, toRun.length, ...toRun.filter((cell) => !unusable.has(cell.dataset)));
   for (const cell of unusableCells) {
@@ -180,7 +190,7 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       cells.push(await resultOf(cell, datasetFailure(cell, unusableMessage), undefined, staging));
       continue;
     }
-    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
+    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : redacted(fromCache(cell));
     // A success stored as it happened is final; a failure is stored again with the backend's full error text.
     if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id)))
       await cache.save(result);
@@ -192,13 +202,13 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
 
   let aggregate = storedAggregate;
   if (outcome.aggregate && runSpec.aggregate) {
-    aggregate = {
+    aggregate = redacted({
       status: outcome.aggregate.status,
       attempts: outcome.aggregate.attempts,
       durationMs: outcome.aggregate.durationMs,
       output: `${staging.uri}/${runSpec.aggregate.outputPrefix}`,
-      ...(outcome.aggregate.error ? { error: redactSecrets(outcome.aggregate.error) } : {}),
-    };
+      ...(outcome.aggregate.error ? { error: outcome.aggregate.error } : {}),
+    });
     const storedKey = aggregateKeyOf(
       cells.map((cell) => ({ key: cell.key, outcome: cell.status === 'cached' ? 'succeeded' : cell.status })),
     );
@@ -206,7 +216,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       await cache.saveAggregate(storedKey, aggregate);
   }
 
-  const results: ExperimentResults = {
+  // every string of the results (a cached cell's, the previous results' too) through the one redactor
+  const results: ExperimentResults = redacted({
     version: RESULTS_VERSION,
     experiment: spec.name,
     ...(spec.description ? { description: spec.description } : {}),
@@ -218,10 +229,11 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
     evaluation: { target: spec.evaluation.target, task: spec.evaluation.task, metrics },
     variants: matrix.variants,
     datasets: matrix.datasets,
+    splits: await splitsOf(plan, matrix.datasets, staged.rows, cacheStore, options.previous),
     cells: matrix.cells,
     ...(aggregate ? { aggregate } : {}),
     totals: countStatuses(matrix.cells),
-  };
+  });
   return { plan, results, selected: cells };
 }
 
@@ -242,8 +254,9 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     ...(cell.buildDir ? { buildDir: cell.buildDir } : {}),
     ...image(cell.buildDir, cell.image),
     env: {
+      ...cell.env,
       ...common,
-      [TASK_ENV.params]: JSON.stringify(cell.params),
+      [TASK_ENV.params]: paramsJson(cell.params),
       [TASK_ENV.cellId]: cell.id,
       [TASK_ENV.model]: cell.model,
       [TASK_ENV.dataset]: cell.dataset,
@@ -261,7 +274,7 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
     ...image(plan.aggregate.buildDir, plan.aggregate.image),
     env: {
       ...common,
-      [TASK_ENV.params]: JSON.stringify(plan.aggregate.params),
+      [TASK_ENV.params]: paramsJson(plan.aggregate.params),
       [TASK_ENV.cellId]: 'aggregate',
       [TASK_ENV.model]: 'aggregate',
       [TASK_ENV.dataset]: '',
@@ -295,14 +308,25 @@ function buildRunSpec(loaded: LoadedExperiment, plan: Plan, toRun: PlannedCell[]
 }
 
 /**
- * Where a task's error text (a model's stderr tail, a backend's message) becomes part of the results,
- * the cache and every report made from them: token shapes and the secret values this process holds are masked.
+ * Where a task's outcome becomes a result, stored in the cache and shown in every report made from
+ * it: every string in it (the error text, a model's own metrics.json, keys and values) has token
+ * shapes and the secret values this process holds masked.
  */
-function redactSecrets(text: string): string {
-  return redact(text, knownSecrets());
+function redacted<T>(value: T): T {
+  return redactStrings(value, knownSecrets());
 }
 
+/** A cell's result from its task's outcome and score, redacted (the one place an outcome becomes a result). */
 async function resultOf(
+  cell: PlannedCell,
+  outcome: TaskOutcome | undefined,
+  scored: Promise<CellScore> | undefined,
+  staging: Store,
+): Promise<CellResult> {
+  return redacted(await unredactedResultOf(cell, outcome, scored, staging));
+}
+
+async function unredactedResultOf(
   cell: PlannedCell,
   outcome: TaskOutcome | undefined,
   scored: Promise<CellScore> | undefined,
@@ -313,6 +337,7 @@ async function resultOf(
     model: cell.model,
     variant: cell.variant,
     params: cell.params,
+    ...paramsShown(cell),
     dataset: cell.dataset,
     key: cell.key,
     output: `${staging.uri}/${stagingPaths.cellOutput(cell.key)}`,
@@ -331,7 +356,7 @@ async function resultOf(
       ...timing,
       status: outcome.status,
       metrics: {},
-      ...(outcome.error ? { error: redactSecrets(outcome.error) } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
       ...(outcome.infrastructure && outcome.status === 'failed' ? { infrastructure: true } : {}),
     };
   }
@@ -342,7 +367,7 @@ async function resultOf(
     status: score.error ? 'failed' : 'succeeded',
     metrics: score.metrics,
     ...(score.modelMetrics ? { modelMetrics: score.modelMetrics } : {}),
-    ...(score.error ? { error: redactSecrets(score.error) } : {}),
+    ...(score.error ? { error: score.error } : {}),
   };
 }
 
@@ -370,6 +395,30 @@ async function withCachedRest(
     datasets: full.datasets.filter((name) => datasets.has(name)),
     cells,
   };
+}
+
+/**
+ * Each dataset's split and its rows per side: counted when it was staged (this run or an earlier one,
+ * kept beside its labels); a dataset this run did not plan keeps what the previous results said.
+ */
+async function splitsOf(
+  plan: Plan,
+  datasets: string[],
+  rows: Map<string, SplitRows>,
+  cache: Store,
+  previous: ExperimentResults | undefined,
+): Promise<Record<string, DatasetSplit>> {
+  const inputKeys = new Map(plan.cells.map((cell) => [cell.dataset, cell.inputKey]));
+  const entries = await Promise.all(
+    datasets.map(async (name): Promise<[string, DatasetSplit] | undefined> => {
+      const split = plan.splits?.[name]?.split;
+      if (split === undefined) return previous?.splits?.[name] ? [name, previous.splits[name]] : undefined;
+      const inputKey = inputKeys.get(name);
+      const counted = rows.get(name) ?? (inputKey ? await readSplitRows(cache, inputKey) : undefined);
+      return [name, { split, ...(counted ?? {}) }];
+    }),
+  );
+  return Object.fromEntries(entries.filter((entry) => entry !== undefined));
 }
 
 /** The outcome of a cell whose dataset could not be staged: it never started. */
@@ -400,9 +449,17 @@ function fromCache(cell: PlannedCell): CellResult {
     id: cell.id,
     variant: cell.variant,
     params: cell.params,
+    ...paramsShown(cell),
     status: stored.status === 'failed' ? 'failed' : 'cached',
     fromCache: true,
-    ...(stored.error ? { error: redactSecrets(stored.error) } : {}),
+  };
+}
+
+/** A cell's fixed params and env for its result, when it has any. */
+function paramsShown(cell: PlannedCell): Pick<CellResult, 'fixed' | 'env'> {
+  return {
+    ...(cell.fixed && Object.keys(cell.fixed).length > 0 ? { fixed: cell.fixed } : {}),
+    ...(cell.env && Object.keys(cell.env).length > 0 ? { env: cell.env } : {}),
   };
 }
 

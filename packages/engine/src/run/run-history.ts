@@ -24,12 +24,13 @@ export function recordName(results: Pick<ExperimentResults, 'startedAt' | 'runId
 /** The run's own record: its selected cells only, with their counts. */
 export function runRecord(results: ExperimentResults, selected: CellResult[]): ExperimentResults {
   const ids = new Set(selected.map((cell) => cell.id));
-  const has = (key: 'variant' | 'dataset', name: string) => selected.some((cell) => cell[key] === name);
+  const variants = new Set(selected.map((cell) => cell.variant));
+  const datasets = new Set(selected.map((cell) => cell.dataset));
   const cells = results.cells.filter((cell) => ids.has(cell.id));
   return {
     ...results,
-    variants: results.variants.filter((name) => has('variant', name)),
-    datasets: results.datasets.filter((name) => has('dataset', name)),
+    variants: results.variants.filter((name) => variants.has(name)),
+    datasets: results.datasets.filter((name) => datasets.has(name)),
     cells,
     totals: countStatuses(cells),
   };

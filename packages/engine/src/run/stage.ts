@@ -18,17 +18,29 @@ export interface StageReport {
    * one line naming it and the fix. Only their own cells fail; the others run.
    */
   failed: Map<string, string>;
+  /** Rows on each side of each dataset's split (staged now or before), by dataset name. */
+  rows: Map<string, SplitRows>;
+}
+
+/** How many rows each side of a staged split has (`cachePaths.splitRows`). */
+export interface SplitRows {
+  train: number;
+  test: number;
 }
 
 export async function stageInputs(loaded: LoadedExperiment, cells: PlannedCell[], staging: Store, cache: Store): Promise<StageReport> {
   const byKey = new Map<string, string>();
   for (const cell of cells) byKey.set(cell.inputKey, cell.dataset);
-  const report: StageReport = { staged: [], reused: [], failed: new Map() };
+  const report: StageReport = { staged: [], reused: [], failed: new Map(), rows: new Map() };
   for (const [inputKey, datasetName] of byKey) {
     const files = ['train.parquet', 'test.parquet'].map((name) => joinKey(stagingPaths.inputs(inputKey), name));
     const labels = joinKey(cachePaths.labels(inputKey), 'labels.parquet');
-    const present = await Promise.all([...files.map((key) => staging.head(key)), cache.head(labels)]);
+    // A split staged before row counts were kept (no rows.json) is staged again: the same rows, now counted.
+    const rowsKey = cachePaths.splitRows(inputKey);
+    const present = await Promise.all([...files.map((key) => staging.head(key)), cache.head(labels), cache.head(rowsKey)]);
     if (present.every(Boolean)) {
+      const rows = await readSplitRows(cache, inputKey);
+      if (rows) report.rows.set(datasetName, rows);
       report.reused.push(datasetName);
       continue;
     }
@@ -47,9 +59,22 @@ export async function stageInputs(loaded: LoadedExperiment, cells: PlannedCell[]
     await cache.write(labels, writeParquet(prepared.labels));
     await staging.write(files[1]!, writeParquet(prepared.test));
     await staging.write(files[0]!, writeParquet(prepared.train));
+    const rows: SplitRows = { train: prepared.train.numRows, test: prepared.test.numRows };
+    await cache.write(rowsKey, JSON.stringify(rows));
+    report.rows.set(datasetName, rows);
     report.staged.push(datasetName);
   }
   return report;
+}
+
+/** The row counts of a staged split, when its `rows.json` is there and well formed. */
+export async function readSplitRows(cache: Store, inputKey: string): Promise<SplitRows | undefined> {
+  try {
+    const rows = JSON.parse((await readBytes(cache, cachePaths.splitRows(inputKey))).toString('utf8')) as Partial<SplitRows>;
+    return Number.isInteger(rows.train) && Number.isInteger(rows.test) ? { train: rows.train!, test: rows.test! } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a dataset's files into one table; a CSV is converted here, once per staged split. */

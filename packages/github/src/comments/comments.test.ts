@@ -31,6 +31,26 @@ describe('plan comment', () => {
     expect(text).toContain('- pool mxn: microsoft-dsvm/ubuntu-hpc/2404, supported until 2029-06-30');
     expect(text).toContain('- warning: vmSize Standard\\_D2\\_v2 is in a retiring family \\(Dv2\\)');
   });
+
+  it('names the datasets whose cells will fail, and each dataset split and its CSV column types, escaped', () => {
+    const plan: Plan = {
+      ...bigPlan(1, 2),
+      splits: {
+        'region-0': { split: 'ordered: sold_at >= 2024-01-01 is test', rows: 500 },
+        'region-1': { split: 'random: 20% test, seed 42', rows: 1, train: 1, test: 0 },
+      },
+      csvColumns: { 'region-0': 'sold_at: date, price: int64' },
+      datasetProblems: [
+        { file: 'experiments/demo.yaml', line: 5, column: 12, message: 'data/r1.parquet: too few rows', dataset: 'region-1' },
+      ],
+    };
+    const text = renderPlanComment({ experiment: 'demo', file: 'experiments/demo.yaml', plan });
+    expect(text).toContain('**1 dataset problem**: their cells fail, the others run.');
+    expect(text).toContain('- experiments/demo.yaml:5:12: data/r1.parquet: too few rows');
+    expect(text).toContain('- region-0: ordered: sold\\_at &gt;= 2024-01-01 is test · 500 rows\n');
+    expect(text).toContain('- region-1: random: 20% test, seed 42 · 1 rows: 1 train / 0 test');
+    expect(text).toContain('- region-0 (CSV): sold\\_at: date, price: int64');
+  });
 });
 
 /** A plan of `variants` × `datasets` cells; every third cell cached. */

@@ -62,7 +62,7 @@ export function renderPlanComment(input: PlanCommentInput): string {
     if (!cell.willRun) return cell.cached?.status === 'failed' ? PLAN_MARKS.cachedFailure : PLAN_MARKS.cached;
     return PLAN_MARKS.run;
   };
-  const tail: string[] = [];
+  const tail: string[] = [...datasetNotes(plan)];
   if (plan.aggregate) tail.push('', `Then the aggregate step (${inlineCode(plan.aggregate.command.join(' '))}) after every cell.`);
   if (input.images?.length) {
     const build = input.images.filter((image) => image.state !== 'present');
@@ -76,6 +76,31 @@ export function renderPlanComment(input: PlanCommentInput): string {
   if (input.note) tail.push('', input.note);
   const max = input.maxChars ?? commentBudget(input.experiment);
   return fitMatrix(lines, plan, markOf, tail, max);
+}
+
+/** The datasets whose cells will fail (too few rows for the split), each dataset's split and a CSV's inferred column types. */
+function datasetNotes(plan: Plan): string[] {
+  const problems = plan.datasetProblems ?? [];
+  const lines = problems.length
+    ? ['', `**${problems.length} dataset problem${problems.length === 1 ? '' : 's'}**: their cells fail, the others run.`, '']
+    : [];
+  lines.push(...capped(problems.map((issue) => `- ${markdownText(formatIssue(issue))}`)));
+  const splits = plan.datasets.flatMap((name) => {
+    const split = plan.splits?.[name];
+    const columns = plan.csvColumns?.[name];
+    const sides = split?.train !== undefined && split.test !== undefined ? `: ${split.train} train / ${split.test} test` : '';
+    return [
+      ...(split ? [`- ${markdownText(name)}: ${markdownText(split.split)} · ${split.rows} rows${sides}`] : []),
+      ...(columns ? [`- ${markdownText(name)} (CSV): ${markdownText(columns)}`] : []),
+    ];
+  });
+  return splits.length ? [...lines, '', '**Datasets**:', '', ...capped(splits)] : lines;
+}
+
+/** At most 20 lines, then one saying how many more `mxn plan` shows: the matrix keeps the comment's room. */
+function capped(lines: string[]): string[] {
+  const most = 20;
+  return lines.length <= most ? lines : [...lines.slice(0, most), `- … ${lines.length - most} more lines: \`mxn plan\` shows them all`];
 }
 
 const size = (lines: string[]) => lines.reduce((sum, line) => sum + line.length + 1, 0);

@@ -3,7 +3,7 @@
 // pushed, a second run builds nothing, a failing folder fails the step after the others are pushed.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findImage, spawnCommand, type CommandRunner } from '@mxn/images';
@@ -88,5 +88,33 @@ describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('buildImagesStep',
     } finally {
       if (saved !== undefined) process.env.MXN_REGISTRY = saved;
     }
+  });
+});
+
+describe('buildImagesStep for an untrusted pull request', () => {
+  it('refuses a build folder that is a symlink leaving the project, before anything is copied or run', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'mxn-outside-'));
+    await writeFile(path.join(outside, 'Dockerfile'), 'FROM scratch\nCOPY . /\n');
+    const root = await mkdtemp(path.join(tmpdir(), 'mxn-build-fork-'));
+    await mkdir(path.join(root, 'models'), { recursive: true });
+    await mkdir(path.join(root, 'experiments'));
+    await symlink(outside, path.join(root, 'models', 'away'));
+    await writeFile(
+      path.join(root, 'experiments', 'away.yaml'),
+      'name: away\ndatasets:\n  - { name: seoul, train: data/housing/seoul.parquet }\n' +
+        'models:\n  - { name: away, build: models/away, command: [run] }\nevaluation: { target: price, metrics: [rmse] }\n',
+    );
+    const calls: string[][] = [];
+    const run: CommandRunner = (command, args, options) => {
+      calls.push([command, ...args]);
+      return spawnCommand(command, args, options);
+    };
+    const engine = { command: 'docker', kind: 'docker' as const, version: 'test', buildx: false };
+    const step = (untrusted: boolean) =>
+      buildImagesStep({ root, experiments: ['experiments/away.yaml'], registry: '127.0.0.1:9', engine, run, untrusted });
+    await expect(step(true)).rejects.toThrow(/models\/away/);
+    expect(calls).toEqual([]);
+    // nothing of the folder was packed into a build context (mxn keeps those under .mxn)
+    await expect(access(path.join(root, '.mxn'))).rejects.toThrow();
   });
 });

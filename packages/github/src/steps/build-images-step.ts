@@ -32,6 +32,11 @@ export interface BuildImagesStepOptions {
   engine?: ContainerEngine;
   run?: CommandRunner;
   fetch?: typeof fetch;
+  /**
+   * The experiments come from an untrusted pull request (`trust.ts`): build folders must resolve inside
+   * the project (no symlink out of it), stores must be allowed, and `.mxn` must be a real folder.
+   */
+  untrusted?: boolean;
   log?: (line: string) => void;
 }
 
@@ -47,6 +52,7 @@ export async function buildImagesStep(options: BuildImagesStepOptions): Promise<
   const loaded = await loadForBuild(
     options.experiments.map((file) => path.resolve(options.root, file)),
     options.root,
+    { untrusted: options.untrusted === true },
   );
   // none is refused by the engine's build, as for `mxn build --push` (a configuration error, exit 2)
   const registry = options.registry ?? defaultRegistry();

@@ -47,6 +47,7 @@ function memoryApi(): GitHubApi & { comments: IssueComment[] } {
       return comment;
     },
     listPullFiles: async () => [],
+    permissionOf: async () => ({ permission: 'admin', roleName: 'admin' }),
   };
 }
 

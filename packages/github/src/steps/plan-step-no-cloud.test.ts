@@ -42,6 +42,7 @@ function memoryApi(): GitHubApi & { comments: IssueComment[] } {
       return comment;
     },
     listPullFiles: async () => [],
+    permissionOf: async () => ({ permission: 'admin', roleName: 'admin' }),
   };
 }
 

@@ -7,11 +7,14 @@ import path from 'node:path';
 import { ExperimentError, type Backend, type ExperimentIssue, type LoadedExperiment, type Plan, type Rerun } from '@mxn/core';
 import { allowedLocations, checkLocations, loadExperiment, openExperiment, type CreateBackendOptions } from '@mxn/engine';
 import { checkImages, defaultRegistry, imageSourcesOf, type ImageStatus, type RegistryCredentials } from '@mxn/images';
-import { type ApprovalCheck, checkApproval, commitNote, commitRecord } from '../approval.js';
+import { type ApprovalCheck, checkApproval, commitNote, commitRecord, isApprovalEvent, planNote } from '../approval.js';
+import { backendOverride } from '../backend-input.js';
 import { changedExperiments, experimentNameOf } from '../changed-experiments.js';
 import { renderPlanComment } from '../comments/plan-comment.js';
+import type { EventContext } from '../event-context.js';
 import type { GitHubApi } from '../github-api.js';
 import { upsertStickyComment, type StickyTarget } from '../sticky-comment.js';
+import { confirmWriteAccess } from '../trust.js';
 import { firstUnreachableDataset, matrixOnlyPlan, reasonOf, unreachableNote } from './cloud-reach.js';
 
 export interface PlanStepOptions {
@@ -22,7 +25,7 @@ export interface PlanStepOptions {
   /** Files changed by the pull request (relative to root). */
   changedFiles?: string[];
   rerun?: Rerun;
-  /** Backend override (else each experiment's `compute.backend`). */
+  /** Backend override (else, and for `experiment`, the workflow's dispatch choice, each experiment's `compute.backend`). */
   backend?: string;
   /** Registry to check images in. Default `MXN_REGISTRY`; without one, images are not checked. */
   registry?: string;
@@ -42,6 +45,8 @@ export interface PlanStepOptions {
    * every experiment records `commit` (see `checkApproval`); the result's `approvedSha` is set only then.
    */
   checkApproval?: boolean;
+  /** When the approval label was added (for `checkApproval`). Default: now. */
+  labeledAt?: Date;
   log?: (line: string) => void;
 }
 
@@ -76,8 +81,11 @@ export interface PlanStepResult {
 export async function planStep(options: PlanStepOptions): Promise<PlanStepResult> {
   const files = options.experiments?.length
     ? options.experiments
-    : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [] });
-  const named = await Promise.all(files.map(async (file) => ({ file, name: await experimentNameOf(path.resolve(options.root, file)) })));
+    : await changedExperiments({ root: options.root, changedFiles: options.changedFiles ?? [], untrusted: options.untrusted === true });
+  const read = { root: options.root, untrusted: options.untrusted === true };
+  const named = await Promise.all(
+    files.map(async (file) => ({ file, name: await experimentNameOf(path.resolve(options.root, file), read) })),
+  );
   const approval = await approvalOf(
     options,
     named.map((item) => item.name),
@@ -93,7 +101,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
       const checked = await loadExperiment(absolute, { root: options.root, checkData: false, untrusted: options.untrusted === true });
       // a pull request's file names only the stores the repository allows, before any is reached
       if (options.untrusted) checkLocations(checked, allowedLocations());
-      entry.backend = options.backend ?? checked.spec.compute.backend;
+      entry.backend = backendOverride(options.backend) ?? checked.spec.compute.backend;
       const unreachable = await firstUnreachableDataset(checked.spec, checked.root);
       let loaded: LoadedExperiment = checked;
       if (unreachable) {
@@ -175,8 +183,35 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
   };
 }
 
+/**
+ * What the event says for the plan step, the author's write access confirmed first (`confirmWriteAccess`):
+ * where to comment, the commit, whether the pull request is untrusted (its cells then run in
+ * containers only, so its plan keys them so), whether the approval label was just added (the head
+ * must then be the commit every plan comment showed), when, and the plan comment's note.
+ */
+export async function planEventOptions(
+  event: EventContext,
+  api: GitHubApi | undefined,
+  log?: (line: string) => void,
+): Promise<{ context: EventContext; options: Partial<PlanStepOptions> }> {
+  const context = await confirmWriteAccess(event, api, log);
+  const pr = context.pullRequest;
+  const untrusted = pr?.trusted === false;
+  const note = planNote(context);
+  return {
+    context,
+    options: {
+      ...(api && pr ? { comment: { api, target: { ...context.repo, issue: pr.number } }, commit: pr.headSha } : {}),
+      untrusted,
+      checkApproval: untrusted && isApprovalEvent(context),
+      ...(pr?.updatedAt ? { labeledAt: new Date(pr.updatedAt) } : {}),
+      ...(note ? { note } : {}),
+    },
+  };
+}
+
 const REFUSED_NOTE =
-  '**Not run:** the `mxn:run` label was added for an older commit than this one. ' +
+  '**Not run:** the `mxn:run` label was added for an older commit than this one, or right after this plan changed. ' +
   'Read this plan, then remove and add the label again to run this commit.';
 
 /** The approval check, made before this step rewrites any comment (the comments the maintainer read). */
@@ -184,7 +219,9 @@ async function approvalOf(options: PlanStepOptions, names: string[]): Promise<Ap
   if (!options.checkApproval) return undefined;
   if (!options.comment || !options.commit)
     return { approved: false, refusals: ['no pull request comment or commit to check the approval against'] };
-  const check = await checkApproval(options.comment.api, options.comment.target, names, options.commit);
+  const check = await checkApproval(options.comment.api, options.comment.target, names, options.commit, {
+    ...(options.labeledAt ? { labeledAt: options.labeledAt } : {}),
+  });
   for (const line of check.refusals) options.log?.(`not approved: ${line}`);
   if (check.approved) options.log?.(`approved: commit ${options.commit} is the one every plan comment showed`);
   return check;

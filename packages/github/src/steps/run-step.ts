@@ -11,13 +11,14 @@ import { openExperiment, type CreateBackendOptions, type RunReport } from '@mxn/
 import { formatBytes } from '@mxn/storage';
 import { readBaseline } from '../baseline.js';
 import { assertRunApproved } from '../approval.js';
+import { backendOverride } from '../backend-input.js';
 import { redactStepText } from '../redact-results.js';
 
 export interface RunStepOptions {
   root: string;
   /** Experiment file (relative to root). */
   experiment: string;
-  /** Default: the experiment's `compute.backend`. */
+  /** Default (and `experiment`, the workflow's dispatch choice): the experiment's `compute.backend`. */
   backend?: string;
   rerun?: Rerun;
   /** Run only the matching cells (`mxn run --only`); results keep the rest of the matrix from the cache. */
@@ -49,9 +50,10 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   // every line (a cell's error among them) passes through the one redactor before the log
   const log = (line: string) => options.log?.(redactStepText(line));
   assertRunApproved(options.pullRequest, options.approvedSha);
+  const override = backendOverride(options.backend);
   const session = await openExperiment(options.experiment, {
     root: options.root,
-    ...(options.backend ? { backend: options.backend } : {}),
+    ...(override ? { backend: override } : {}),
     untrusted: options.untrusted === true || options.pullRequest?.trusted === false,
     log,
     ...(options.createBackend ? { createBackend: options.createBackend } : {}),

@@ -39,7 +39,7 @@ export const INVISIBLE_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u0
 /**
  * `sampleResults` of 2 variants × 2 datasets (one failed cell) where `suffix` is appended to every
  * user-controlled string: experiment, description, variant, model and dataset names, metric names,
- * params, run id and the error text.
+ * params (fixed ones and env too), run id and the error text.
  */
 export function resultsWithSuffix(suffix: string): ExperimentResults {
   const results = sampleResults({
@@ -57,7 +57,9 @@ export function resultsWithSuffix(suffix: string): ExperimentResults {
     evaluation: { ...results.evaluation, metrics: results.evaluation.metrics.map(rename) },
     cells: results.cells.map((cell) => ({
       ...cell,
-      params: { alpha: `0.1${suffix}` },
+      params: { alpha: `0.1${suffix}`, seed: `7${suffix}` },
+      fixed: { seed: `7${suffix}` },
+      env: { OMP_NUM_THREADS: `1${suffix}` },
       metrics: Object.fromEntries(Object.entries(cell.metrics).map(([metric, value]) => [rename(metric), value])),
     })),
   };

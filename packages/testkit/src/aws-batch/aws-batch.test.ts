@@ -10,6 +10,9 @@ import {
 } from '@aws-sdk/client-batch';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startS3, type S3Handle } from '@mxn/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutDocker } from '../docker/engine.js';
@@ -284,6 +287,45 @@ describe.skipIf(skipWithoutDocker())('loopback AWS Batch service, container runt
       service.assertNoSecrets();
     } finally {
       docker.destroy();
+      await service.stop();
+    }
+  });
+});
+
+describe('loopback AWS Batch service, container runtime with images known as folders (as mxn-emulators runs model folders)', () => {
+  it('runs a job whose image is a folder in that folder, as a process, without asking the engine for the image', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'mxn-folder-image-'));
+    await writeFile(path.join(folder, 'train.js'), `require('fs').writeFileSync(process.env.OUT, 'ran in ' + process.cwd());`);
+    const service = await startAwsBatchService({
+      runtime: 'container',
+      region: s3.region,
+      // an engine that cannot answer: the folder image must not need one
+      engine: 'mxn-no-such-engine',
+      images: { 'mxn.local/ridge:0123456789ab': { cwd: folder } },
+    });
+    const sdk = new BatchClient({ endpoint: service.url, region: s3.region, credentials: service.credentials[0]! });
+    try {
+      const out = path.join(folder, 'out.txt');
+      const { jobDefinitionArn } = await sdk.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'folder-image',
+          type: 'container',
+          containerProperties: { image: 'mxn.local/ridge:0123456789ab', command: ['node', 'train.js'] },
+        }),
+      );
+      const { jobId } = await sdk.send(
+        new SubmitJobCommand({
+          jobName: 'folder-image',
+          jobQueue: service.queueName!,
+          jobDefinition: jobDefinitionArn!,
+          containerOverrides: { environment: [{ name: 'OUT', value: out }] },
+        }),
+      );
+      const job = await service.waitFor(jobId!, 30_000);
+      expect(job.status, job.statusReason).toBe('SUCCEEDED');
+      expect(await readFile(out, 'utf8')).toBe(`ran in ${await realpath(folder)}`);
+    } finally {
+      sdk.destroy();
       await service.stop();
     }
   });

@@ -1,7 +1,8 @@
 /**
  * Runs one attempt of an AWS Batch job on this machine: in its real image through the docker CLI
  * (`runtime: 'container'`, host network so that presigned loopback URLs work), or as a process
- * (`runtime: 'process'`, for machines without an engine), with only the job's environment.
+ * (`runtime: 'process'`, for machines without an engine), with only the job's environment. An image the
+ * service knows as a folder (an entry without `container`) runs in that folder as a process in either runtime.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -76,7 +77,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptResult
   const env: Record<string, string> = { ...known?.env, ...request.env };
   let cwd = workDir;
   let containerName: string | undefined;
-  if (request.runtime === 'container') {
+  // An image known as a folder (no `container`: `modelFolderImages`) runs there as a process in either runtime, as on the Azure fake.
+  if (request.runtime === 'container' && (!known || known.container)) {
     const ref = known?.container?.ref ?? request.image;
     const engine = known?.container?.engine ?? request.engine;
     const complaint = await pullImage(engine, ref);

@@ -94,6 +94,9 @@ export class AwsBatchScheduler {
     return states.every((s) => s === 'SUCCEEDED') ? 'ok' : 'wait';
   }
 
+  /** Free vCPUs per compute environment during a tick. */
+  private freeThisTick: Map<string, number> | undefined;
+
   /** Free vCPUs of a queue's first compute environment with room for `need`, or undefined. */
   private placement(job: Job, need: number): string | undefined {
     const queue = this.store.jobQueue(job.jobQueue);
@@ -102,9 +105,15 @@ export class AwsBatchScheduler {
       const ce = this.store.computeEnvironment(computeEnvironment);
       if (ce?.state !== 'ENABLED' || ce.status !== 'VALID') continue;
       const max = ce.type === 'UNMANAGED' ? this.options.unmanagedvCpus : Number(ce.computeResources?.maxvCpus ?? 0);
-      let used = 0;
-      for (const j of this.store.jobs.values()) if (j.computeEnvironment === ce.computeEnvironmentArn) used += j.vcpus;
-      if (used + need <= max) return ce.computeEnvironmentArn;
+      // Free vCPUs are counted once per compute environment and tick (not once per waiting job: 10,000 children).
+      let free = this.freeThisTick?.get(ce.computeEnvironmentArn);
+      if (free === undefined) {
+        let used = 0;
+        for (const j of this.store.jobs.values()) if (j.computeEnvironment === ce.computeEnvironmentArn) used += j.vcpus;
+        free = max - used;
+      }
+      this.freeThisTick?.set(ce.computeEnvironmentArn, need <= free ? free - need : free);
+      if (need <= free) return ce.computeEnvironmentArn;
     }
     return undefined;
   }
@@ -113,6 +122,7 @@ export class AwsBatchScheduler {
   tick(): void {
     if (this.ticking) return;
     this.ticking = true;
+    this.freeThisTick = new Map();
     try {
       for (const job of this.store.jobs.values()) {
         if (isTerminal(job.status)) continue;
@@ -121,6 +131,7 @@ export class AwsBatchScheduler {
       }
     } finally {
       this.ticking = false;
+      this.freeThisTick = undefined;
     }
   }
 

@@ -38,7 +38,11 @@ export interface AwsBatchServiceOptions {
    * machine. Default: `MXN_RUNTIME` when it names one, else `container` when an engine answers, else `process`.
    */
   runtime?: AwsBatchRuntime;
-  /** How images run (as the Azure fake's `images`): a map or resolver; in `process` an unknown image runs the command as is. */
+  /**
+   * How images run (as the Azure fake's `images`): a map or resolver. An entry with `container` runs in the engine (in the
+   * `container` runtime), one without in its folder as a process; an unknown image is pulled (`container`) or its command
+   * run as is (`process`).
+   */
   images?: LocalImages;
   /** Container engine CLI. Default `docker`. */
   engine?: string;

@@ -12,7 +12,7 @@ export type AwsInjection =
       operation?: string | RegExp;
       /** Apply to the next N matching calls (default 1 unless `rate` is given, then unlimited). */
       times?: number;
-      /** Apply to this fraction (0..1) of matching calls instead of every one. */
+      /** Apply to this fraction (0..1) of matching calls instead of every one, evenly spread and the same on every run. */
       rate?: number;
     }
   | {
@@ -39,6 +39,8 @@ interface Active {
   injection: AwsInjection;
   remaining: number;
   hits: number;
+  /** Matching calls seen, for a `rate`: it applies to calls ⌊n·rate⌋ changes on, so runs repeat exactly. */
+  seen: number;
 }
 
 const matches = (op: string | RegExp | undefined, operation: string): boolean =>
@@ -49,7 +51,7 @@ export class AwsInjector {
 
   add(injection: AwsInjection): AwsInjectionHandle {
     const times = injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Number.POSITIVE_INFINITY);
-    const entry: Active = { injection, remaining: times, hits: 0 };
+    const entry: Active = { injection, remaining: times, hits: 0, seen: 0 };
     this.active.push(entry);
     return {
       get hits() {
@@ -80,13 +82,13 @@ export class AwsInjector {
 
   /** The injected error for this call, if any. */
   error(operation: string): AwsServiceError | undefined {
-    const hit = this.active.find(
-      (a) =>
-        a.remaining > 0 &&
-        'status' in a.injection &&
-        matches(a.injection.operation, operation) &&
-        (a.injection.rate === undefined || Math.random() < a.injection.rate),
-    );
+    const hit = this.active.find((a) => {
+      if (a.remaining <= 0 || !('status' in a.injection) || !matches(a.injection.operation, operation)) return false;
+      const { rate } = a.injection;
+      if (rate === undefined) return true;
+      a.seen++;
+      return Math.floor(a.seen * rate) > Math.floor((a.seen - 1) * rate);
+    });
     if (!hit || !('status' in hit.injection)) return undefined;
     hit.remaining--;
     hit.hits++;

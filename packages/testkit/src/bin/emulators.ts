@@ -33,6 +33,7 @@ const { registryAvailable, startRegistry } = await import('../registry/registry.
 const registry = registryAvailable() ? await startRegistry() : undefined;
 const emulators = await startEmulators({
   batch: { images: modelFolderImages(process.cwd()) },
+  awsBatch: { images: modelFolderImages(process.cwd()) },
   ...(registry ? { ecr: { registryUrl: registry.url } } : {}),
 });
 const container = 'mxn';
@@ -46,6 +47,7 @@ ${exportLines({ ...emulators.env, MXN_STAGING: `az://${emulators.blob.accountNam
 mxn run experiments/housing-demo.yaml --backend azure-batch
 # AWS Batch (loopback, ${emulators.awsBatch?.runtime} runtime) at ${emulators.awsBatch?.url}, queue ${emulators.awsBatch?.queueName}; \
 ECR API at ${emulators.ecr?.url}${registry ? `, images in the registry at ${registry.host}` : ' (no docker-registry installed)'}
+# its staging is S3: MXN_STAGING=s3://mxn/staging mxn run experiments/housing-demo.yaml --backend aws-batch
 # try: mxn sync ./data s3://mxn/data && mxn sync s3://mxn/data az://${emulators.blob.accountName}/${container}/data
 # Ctrl-C stops them.
 `);

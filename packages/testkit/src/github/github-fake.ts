@@ -1,6 +1,7 @@
 /**
  * A loopback fake of the few GitHub REST endpoints mxn's actions call: issue comments (list with
- * Link-header pagination, create, update) and a pull request's changed files. It checks the token,
+ * Link-header pagination, create, update), a pull request's changed files and a user's permission
+ * on the repository. It checks the token,
  * answers with GitHub's error shapes (401, 404, 422 with `errors`), and records every request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -30,10 +31,27 @@ export interface GitHubFake {
   comments(repo: string, issue: number): FakeComment[];
   /** Adds a comment as another user (e.g. a reviewer), so tests can check it is left alone. */
   addComment(repo: string, issue: number, body: string, login?: string): FakeComment;
+  /**
+   * Sets a user's role on a repository (what `GET /collaborators/{user}/permission` answers, as GitHub does:
+   * `permission` is the legacy level, maintain → write and triage → read; `role_name` the role). Unset → `none`.
+   */
+  setPermission(repo: string, login: string, role: RepositoryRole): void;
   /** Sets the files a pull request changes (what `GET /pulls/{n}/files` lists). */
   setPullFiles(repo: string, pull: number, files: string[]): void;
   stop(): Promise<void>;
 }
+
+/** A repository role as `role_name` names it (custom roles aside). */
+export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+const LEGACY_PERMISSION: Record<RepositoryRole, 'admin' | 'write' | 'read' | 'none'> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+  none: 'none',
+};
 
 export interface StartGitHubFakeOptions {
   /** The token requests must carry. Default `test-token`. */
@@ -52,6 +70,7 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
   const login = options.login ?? 'github-actions[bot]';
   const comments = new Map<string, FakeComment[]>();
   const pullFiles = new Map<string, string[]>();
+  const roles = new Map<string, RepositoryRole>();
   const requests: RecordedRequest[] = [];
   let nextId = 1000;
   let clock = Date.parse('2025-01-01T00:00:00Z');
@@ -120,6 +139,20 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
       comment.updated_at = now();
       return send(response, 200, comment);
     }
+    found = rest.match(/^collaborators\/([^/]+)\/permission$/);
+    if (found && method === 'GET') {
+      const user = decodeURIComponent(found[1]!);
+      const role = roles.get(`${repo}@${user}`) ?? 'none';
+      return send(response, 200, {
+        permission: LEGACY_PERMISSION[role],
+        role_name: role,
+        user: {
+          login: user,
+          type: 'User',
+          permissions: { admin: role === 'admin', push: role !== 'read' && role !== 'triage' && role !== 'none', pull: role !== 'none' },
+        },
+      });
+    }
     found = rest.match(/^pulls\/(\d+)\/files$/);
     if (found && method === 'GET') {
       const files = pullFiles.get(`${repo}#${found[1]}`);
@@ -145,6 +178,7 @@ export async function startGitHubFake(options: StartGitHubFakeOptions = {}): Pro
       list(repo, issue).push(comment);
       return comment;
     },
+    setPermission: (repo, login, role) => void roles.set(`${repo}@${login}`, role),
     setPullFiles: (repo, pull, files) => void pullFiles.set(`${repo}#${pull}`, files),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

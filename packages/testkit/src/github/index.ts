@@ -4,5 +4,6 @@ export {
   type FakeComment,
   type GitHubFake,
   type RecordedRequest as GitHubRecordedRequest,
+  type RepositoryRole,
   type StartGitHubFakeOptions,
 } from './github-fake.js';
