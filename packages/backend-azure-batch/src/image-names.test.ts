@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBuildContext, type LoadedExperiment, type TaskSpec } from '@mxn/core';
 import { imageForBuild as imagesImageForBuild, imageSourcesOf } from '@mxn/images';
-import { imagesOf } from './image-names.js';
+import { taskImages } from '@mxn/images';
 
 let root: string;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ const task = (id: string, model: string, folder: string | undefined, kind: TaskS
   ...(image ? { image } : {}),
 });
 
-describe('imagesOf', () => {
+describe('taskImages (the images an Azure Batch run pulls)', () => {
   it('names one image per build folder after its first model, as the images step does', async () => {
     // ridge and lasso share `linear`; the aggregate shares `trees` with forest; knn has a prebuilt image.
     const tasks = [
@@ -41,7 +41,7 @@ describe('imagesOf', () => {
       task('knn@d', 'knn', undefined, 'cell', 'hub/knn:1'),
       task('aggregate', 'aggregate', 'trees', 'aggregate'),
     ];
-    const images = await imagesOf(tasks, 'acr.example');
+    const images = await taskImages(tasks, 'acr.example');
     const byId = Object.fromEntries(tasks.map((t) => [t.id, images.get(t)]));
     const linear = (await hashBuildContext(path.join(root, 'linear'))).slice(0, 12);
     const trees = (await hashBuildContext(path.join(root, 'trees'))).slice(0, 12);
@@ -76,7 +76,7 @@ describe('imagesOf', () => {
 
   it('names an aggregate with its own folder `aggregate`, and refuses a task with neither image nor folder', async () => {
     const agg = task('aggregate', 'aggregate', 'linear', 'aggregate');
-    expect((await imagesOf([agg], 'r.example')).get(agg)).toMatch(/^r\.example\/aggregate:[0-9a-f]{12}$/);
-    await expect(imagesOf([task('x@d', 'x', undefined)])).rejects.toThrow(/neither an image nor a build folder/);
+    expect((await taskImages([agg], 'r.example')).get(agg)).toMatch(/^r\.example\/aggregate:[0-9a-f]{12}$/);
+    await expect(taskImages([task('x@d', 'x', undefined)])).rejects.toThrow(/neither an image nor a build folder/);
   });
 });

@@ -9,5 +9,4 @@ export { autoScaleFormula } from './pool.js';
 export { chunkTasks, submitTasks, type SubmitOptions, type SubmitResult } from './submit-tasks.js';
 export { TaskWatcher, type TaskCounts, type WatchOptions } from './watch-tasks.js';
 export { stagingSas, type StagingSas, type StagingSasOptions } from './staging-sas.js';
-export { imagesOf } from './image-names.js';
 export { aggregateTaskBody, CELL_INPUT_DIR, cellTaskBody, type TaskBody, type TaskBodySettings } from './task-bodies.js';

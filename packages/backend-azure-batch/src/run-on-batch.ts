@@ -5,7 +5,7 @@ import { listAll, openStore, type Store } from '@mxn/storage';
 import { writeAggregateInputs } from './aggregate-inputs.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
 import { jobIdFor } from './ids.js';
-import { imagesOf } from './image-names.js';
+import { taskImages } from '@mxn/images';
 import type { AzureBatchBackendOptions } from './options.js';
 import { outcomeOf, storedExitCode } from './outcomes.js';
 import type { NodeImage } from './node-image.js';
@@ -60,7 +60,7 @@ export async function runOnBatch(
     options.sasLifetimeSeconds ??
     Math.min(7 * 86_400, Math.max(3600, Math.ceil((2 * (timeoutMs || 3_600_000) * (spec.limits.retries + 1)) / 1000)));
   const sas = await stagingSas(store, lifetime, { containerRead: spec.aggregate !== undefined });
-  const images = await imagesOf(specs, options.registryPrefix);
+  const images = await taskImages(specs, options.registryPrefix);
 
   const slots = options.taskSlotsPerNode ?? 1;
   const concurrency = options.concurrency ?? spec.limits.concurrency;

@@ -1,4 +1,5 @@
 /** Test injection for the loopback AWS fakes: error answers (throttling, server errors, any code) and latency. */
+import { dueAtRate } from '../fault-rate.js';
 import { AwsServiceError } from './errors.js';
 
 /** A fault to inject. `operation` is an operation name (`SubmitJob`) or a RegExp; default: every operation. */
@@ -39,7 +40,7 @@ interface Active {
   injection: AwsInjection;
   remaining: number;
   hits: number;
-  /** Matching calls seen, for a `rate`: it applies to calls ⌊n·rate⌋ changes on, so runs repeat exactly. */
+  /** Matching calls seen, for a `rate` (see `dueAtRate`). */
   seen: number;
 }
 
@@ -84,10 +85,7 @@ export class AwsInjector {
   error(operation: string): AwsServiceError | undefined {
     const hit = this.active.find((a) => {
       if (a.remaining <= 0 || !('status' in a.injection) || !matches(a.injection.operation, operation)) return false;
-      const { rate } = a.injection;
-      if (rate === undefined) return true;
-      a.seen++;
-      return Math.floor(a.seen * rate) > Math.floor((a.seen - 1) * rate);
+      return dueAtRate(a, a.injection.rate);
     });
     if (!hit || !('status' in hit.injection)) return undefined;
     hit.remaining--;

@@ -2,6 +2,7 @@
  * Test injection for the loopback Batch service: errors (429 with Retry-After, 500, 503, any code),
  * added latency, and per-task `servererror` results in add-collection answers.
  */
+import { dueAtRate } from '../fault-rate.js';
 import { BatchServiceError } from './errors.js';
 import { specFacts } from './spec.js';
 
@@ -20,7 +21,7 @@ export type Injection =
       operation?: string | RegExp;
       /** Apply to the next N matching calls (default 1 unless `rate` is given, then unlimited). */
       times?: number;
-      /** Apply to this fraction (0..1) of matching calls instead of every one. */
+      /** Apply to this fraction (0..1) of matching calls instead of every one, evenly spread (see `dueAtRate`). */
       rate?: number;
     }
   | {
@@ -53,6 +54,8 @@ interface Active {
   injection: Injection;
   remaining: number;
   hits: number;
+  /** Matching calls seen, for a `rate` (see `dueAtRate`). */
+  seen: number;
 }
 
 const CODE_BY_STATUS: Record<number, string> = { 429: 'TooManyRequests', 500: 'InternalServerError', 503: 'ServerBusy' };
@@ -73,7 +76,7 @@ export class Injector {
         : 'uploadFailures' in injection
           ? injection.uploadFailures
           : (injection.times ?? ('status' in injection && injection.rate === undefined ? 1 : Infinity));
-    const entry: Active = { injection, remaining: times, hits: 0 };
+    const entry: Active = { injection, remaining: times, hits: 0, seen: 0 };
     this.active.push(entry);
     return {
       get hits() {
@@ -89,8 +92,8 @@ export class Injector {
     this.active = [];
   }
 
-  private take(pred: (i: Injection) => boolean): Active | undefined {
-    const found = this.active.find((a) => a.remaining > 0 && pred(a.injection));
+  private take(pred: (i: Injection, entry: Active) => boolean): Active | undefined {
+    const found = this.active.find((a) => a.remaining > 0 && pred(a.injection, a));
     if (!found) return undefined;
     found.remaining--;
     found.hits++;
@@ -112,7 +115,7 @@ export class Injector {
 
   /** The injected error for this call, if any. */
   error(operationId: string): BatchServiceError | undefined {
-    const hit = this.take((i) => 'status' in i && matches(i.operation, operationId) && (i.rate === undefined || Math.random() < i.rate));
+    const hit = this.take((i, a) => 'status' in i && matches(i.operation, operationId) && dueAtRate(a, i.rate));
     if (!hit || !('status' in hit.injection)) return undefined;
     const { status, code, retryAfterSeconds } = hit.injection;
     const retry = retryAfterSeconds ?? (status === 429 ? 1 : undefined);
