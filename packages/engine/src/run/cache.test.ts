@@ -54,6 +54,21 @@ describe('the cell cache', () => {
     ]);
   });
 
+  it('never shows a half-saved result: a harness killed mid-save leaves the cell uncached, with nothing to report', async () => {
+    const store = await cacheStore();
+    let writes = 0;
+    // The harness dies after its first write of the save (SIGKILL between the two objects).
+    const dying: Store = Object.assign(Object.create(store) as Store, {
+      write: (...args: Parameters<Store['write']>) => (++writes > 1 ? Promise.reject(new Error('killed')) : store.write(...args)),
+    });
+    await expect(cellCache(dying).save(result)).rejects.toThrow('killed');
+    const lines: string[] = [];
+    expect((await cellCache(store, { log: (line) => lines.push(line) }).lookup(['k1'])).size).toBe(0);
+    expect(lines).toEqual([]);
+    await cellCache(store).save(result);
+    expect((await cellCache(store).lookup(['k1'])).get('k1')).toEqual(result);
+  });
+
   it('seals aggregate results the same way', async () => {
     const store = await cacheStore();
     const cache = cellCache(store);

@@ -55,10 +55,14 @@ export function cellCache(store: Store, options: CellCacheOptions = {}): CellCac
     }
   }
 
+  /**
+   * The digest goes first: a result is listed only once its digest is there, so a harness killed
+   * between the two writes leaves an unused digest, never a result that looks tampered with.
+   */
   async function writeSealed(storedPath: string, value: unknown): Promise<void> {
     const text = `${JSON.stringify(value, null, 2)}\n`;
-    await store.write(storedPath, text, { contentType: 'application/json' });
     await store.write(cachePaths.digest(storedPath), `${cacheDigest(storedPath, text)}\n`, { contentType: 'text/plain' });
+    await store.write(storedPath, text, { contentType: 'application/json' });
   }
 
   return {
