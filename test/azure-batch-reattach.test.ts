@@ -3,12 +3,11 @@
 // twice, watches it to the end and writes complete results. The second case kills it after some cells
 // finished and were cached: the next run lists fewer cells under the same run id (and job), and each
 // must still be matched to its own task.
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorsHandle } from '@mxn/testkit';
-import { mxnBin, type E2eProject } from './support/project.js';
+import { killRunnerWhen, localRmse, rmseByCell } from './support/killed-run.js';
+import type { E2eProject } from './support/project.js';
 import { slowBatchProject } from './support/slow-batch-project.js';
 
 describe('mxn run re-attaches on azure-batch after the runner was killed', () => {
@@ -38,7 +37,7 @@ datasets:
   - { name: daegu, train: data/housing/daegu.parquet }
 models:
   - { name: quick, build: models/slow, command: [node, train.js], params: { i: [1, 2], sleep: 100 } }
-  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 4000 } }
+  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 10000 } }
 evaluation: { target: price, metrics: [rmse] }
 aggregate: { build: models/ensemble, command: [node, aggregate.js] }
 compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
@@ -49,19 +48,14 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
     await emulators?.stop();
   });
 
-  it('adds no duplicate task and finishes with complete results', { timeout: 60_000 }, async () => {
+  it('adds no duplicate task and finishes with complete results', { timeout: 120_000 }, async () => {
     const batch = emulators.batch!;
     batch.resetCalls();
-    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/slowish.yaml'], {
-      cwd: project.root,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
+    const signal = await killRunnerWhen(project, ['run', 'experiments/slowish.yaml'], env, () => Boolean(batch.calls.Task_AddCollection), {
+      timeoutMs: 30_000,
+      everyMs: 5,
     });
-    const closed = new Promise<NodeJS.Signals | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
-    const deadline = Date.now() + 30_000;
-    while (!batch.calls.Task_AddCollection && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-    runner.kill('SIGKILL');
-    expect(await closed).toBe('SIGKILL');
+    expect(signal).toBe('SIGKILL');
     const jobs = [...batch.store.jobs.values()];
     expect(jobs).toHaveLength(1);
     const jobId = jobs[0]!.id;
@@ -93,7 +87,7 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
   });
 
-  it('re-attaches each remaining cell to its own task after the finished cells were cached', { timeout: 90_000 }, async () => {
+  it('re-attaches each remaining cell to its own task after the finished cells were cached', { timeout: 180_000 }, async () => {
     const batch = emulators.batch!;
     batch.resetCalls();
     // The cache lives beside the staging container, where no task token reaches (core's storeAddresses).
@@ -104,16 +98,17 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
       return n;
     };
     const before = await cachedCount();
-    const runner = spawn(process.execPath, [mxnBin, 'run', 'experiments/halfcached.yaml'], {
-      cwd: project.root,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
-    const closed = new Promise<NodeJS.Signals | null>((resolve) => runner.on('close', (_code, signal) => resolve(signal)));
-    const deadline = Date.now() + 40_000;
-    while ((await cachedCount()) < before + 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    runner.kill('SIGKILL');
-    expect(await closed).toBe('SIGKILL');
+    const signal = await killRunnerWhen(
+      project,
+      ['run', 'experiments/halfcached.yaml'],
+      env,
+      async () => (await cachedCount()) >= before + 2,
+      {
+        timeoutMs: 40_000,
+        everyMs: 50,
+      },
+    );
+    expect(signal).toBe('SIGKILL');
     expect(await cachedCount()).toBe(before + 2);
     const job = [...batch.store.jobs.values()].find((j) =>
       [...j.tasks.values()].some((t) => String(t.spec.displayName).startsWith('quick')),
@@ -152,24 +147,8 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
     expect(results.aggregate?.status).toBe('succeeded');
     // Each cell's metrics are those of its own predictions (every variant predicts a different constant):
     // the same as a local run of the experiment, in a staging store of its own.
-    const local = await project.mxn(
-      [
-        'run',
-        'experiments/halfcached.yaml',
-        '--backend',
-        'local',
-        '--staging',
-        project.file('.local-staging'),
-        '--out',
-        project.file('results/halfcached-local'),
-      ],
-      { env: { NO_COLOR: '1' } },
-    );
-    expect(local.code, local.stdout + local.stderr).toBe(0);
-    const expected = JSON.parse(await readFile(project.file('results/halfcached-local/results.json'), 'utf8')) as typeof results;
-    const rmse = (r: typeof results) => Object.fromEntries(r.cells.map((cell) => [cell.id, cell.metrics.rmse]));
-    expect(new Set(Object.values(rmse(results))).size).toBe(4);
-    expect(rmse(results)).toEqual(rmse(expected));
+    expect(new Set(Object.values(rmseByCell(results))).size).toBe(4);
+    expect(rmseByCell(results)).toEqual(await localRmse(project, 'halfcached'));
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
   });
 });

@@ -50,8 +50,13 @@ describe('datasets that cannot be used, in a run with healthy ones', () => {
 
   it('fails the bad datasets’ cells with one line naming the dataset and the fix, runs the others, and writes results', async () => {
     await project.experiment('bad-data', experiment);
+    // The footer's null count shows the target has no value: validate refuses it (the damaged pages it cannot see).
+    const unpricedLine =
+      'target column "price" has no value in any of the 8000 rows of inputs/unpriced.parquet; ' +
+      'fill in the target, or choose another evaluation.target';
     const valid = await project.mxn(['validate', 'experiments/bad-data.yaml']);
-    expect([valid.code, valid.stdout.trim()]).toEqual([0, 'ok bad-data: 4 datasets, 1 models (2 variants), 8 cells']);
+    expect([valid.code, valid.stderr.trim().split('\n')[0]]).toEqual([2, `experiments/bad-data.yaml:6:30: ${unpricedLine}`]);
+    expect(valid.stderr).not.toContain('damaged');
 
     const run = await project.mxn(['run', 'experiments/bad-data.yaml']);
     expect(run.code).toBe(1);
@@ -64,10 +69,9 @@ describe('datasets that cannot be used, in a run with healthy ones', () => {
     // The CSV holds the same rows as seoul's parquet, so the same split gives the same scores.
     expect(byDataset('homes').map((cell) => cell.metrics.rmse)).toEqual(byDataset('seoul').map((cell) => cell.metrics.rmse));
     const damagedLine = 'dataset damaged: data: damaged.parquet: cannot decode';
-    const unpricedLine = 'dataset unpriced: data: target column "price" has no value in any of the 6400 training rows';
     for (const [name, line, fix] of [
       ['damaged', damagedLine, 'the file is damaged or was cut short: write it again'],
-      ['unpriced', unpricedLine, 'fill in the target, or choose another evaluation.target'],
+      ['unpriced', `dataset unpriced: ${unpricedLine}`, 'fill in the target, or choose another evaluation.target'],
     ] as const) {
       for (const cell of byDataset(name)) {
         expect(cell).toMatchObject({ status: 'failed', attempts: 0 });

@@ -49,7 +49,7 @@ compute: { concurrency: 2, retries: 0 }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
-    expect(Date.now() - interruptedAt).toBeLessThan(3000);
+    expect(Date.now() - interruptedAt).toBeLessThan(10_000);
     const stopped = await project.results('slow');
     const done = stopped.cells.filter((cell) => cell.status === 'succeeded').map((cell) => cell.id);
     expect(done.length).toBeGreaterThanOrEqual(2);
@@ -135,14 +135,16 @@ compute: { concurrency: 2, retries: 0 }
     await new Promise((resolve) => setTimeout(resolve, 150)); // signals sent together would arrive as one
     child.kill('SIGINT');
     expect(await closed).toBe(130);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    for (const pid of pids) expect(await isRunning(pid)).toBe(false);
+    for (const pid of pids) {
+      for (let tries = 0; tries < 100 && (await isRunning(pid)); tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await isRunning(pid)).toBe(false);
+    }
   });
 });
 
 /** The pids the slow model wrote into its output folders, once `count` of them exist. */
 async function waitForPids(root: string, count: number): Promise<number[]> {
-  for (let tries = 0; tries < 100; tries++) {
+  for (let tries = 0; tries < 400; tries++) {
     const files = (await readdir(path.join(root, '.mxn', 'cells'), { recursive: true }).catch(() => [])).filter((file) =>
       String(file).endsWith('pid'),
     );

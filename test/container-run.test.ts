@@ -30,7 +30,8 @@ const secrets = {
   AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=e2e-key',
 };
 
-describe.skipIf(skipWithoutDocker())('mxn run in containers', () => {
+// Image builds (each demo Dockerfile runs `npm install`) can take minutes on a loaded machine.
+describe.skipIf(skipWithoutDocker())('mxn run in containers', { timeout: 300_000 }, () => {
   let project: E2eProject;
   const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
   // The demo Dockerfiles run `npm install`: on this daemon (no bridge) build steps use the host's network.

@@ -1,6 +1,7 @@
 // Failures you can read and run history, end to end through the mxn CLI (process runtime): a failing
 // cell's stderr tail in the terminal and in `mxn logs`, cached failures in plan and progress, the
 // retry rule, `--only` with alternatives, run records with a merged results.json, and baselines.
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +114,67 @@ describe('failures you can read, and run history', () => {
     expect(refused.stderr.split('\n')[0]).toMatch(
       /^error --baseline elsewhere\/results\.json is a run of experiment "other" \(regression of price\), not of experiment "history"/,
     );
+  });
+
+  it('compares with the run before as the merged view of its time, never with the run itself, and with a git ref', {
+    timeout: 120_000,
+  }, async () => {
+    const project = await createProject('baselines');
+    const run = (...args: string[]) => project.mxn(['run', 'experiments/baselines.yaml', ...args]);
+    const report = (baseline: string) => project.mxn(['report', 'results/baselines/results.json', '--baseline', baseline]);
+    const summary = () => readFile(project.file('results/baselines/summary.md'), 'utf8');
+    expect((await run()).code).toBe(1);
+    expect((await run('--only', 'dataset=seoul')).code).toBe(0);
+    // a full run compared with the --only run: daegu's cells come from the run before that one, not "(new)"
+    expect((await run('--rerun', 'all', '--baseline', 'previous')).code).toBe(1);
+    expect(await summary()).toMatch(/Compared with run `baselines-/);
+    expect(await summary()).not.toContain('(new)');
+
+    // the two full runs share their run id (a hash of the plan): the reported run is never its own baseline
+    const names = (await readdir(project.file('results/baselines/runs'))).map((name) => name.replace(/\.json$/, '')).sort();
+    expect(names).toHaveLength(3);
+    const { runId } = await project.results('baselines');
+    expect(names.filter((name) => name.endsWith(`-${runId}`))).toEqual([names[0], names[2]]);
+    const other = await report(runId);
+    expect(other.code).toBe(0);
+    expect(other.stderr).toContain(`compared with run ${runId} (started ${names[0]!.slice(0, 4)}-`);
+    const startedOf = (name: string) => name.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z-.*$/, '$1-$2-$3T$4:$5:$6.$7Z');
+    expect(other.stderr).toContain(`(started ${startedOf(names[0]!)})`);
+    expect((await project.results('baselines')).startedAt).toBe(startedOf(names[2]!));
+
+    // a third full run: the id names two other runs, and the error lists them to choose from
+    expect((await run()).code).toBe(1);
+    const latest = (await readdir(project.file('results/baselines/runs'))).map((name) => name.replace(/\.json$/, '')).sort();
+    const ambiguous = await report(runId);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr.split('\n')[0]).toBe(`error --baseline ${runId}: 2 kept runs have that run id: ${names[0]}, ${names[2]}`);
+    expect(ambiguous.stderr).not.toContain(latest.at(-1));
+    const chosen = await report(names[2]!);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stderr).toContain(`(started ${startedOf(names[2]!)})`);
+
+    // a git ref: the results.json committed there
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: project.root,
+        env: { ...process.env, GIT_AUTHOR_NAME: 'd', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'd', GIT_COMMITTER_EMAIL: 'd@e.x' },
+      });
+    const notRepo = await report('main');
+    expect(notRepo.code).toBe(2);
+    expect(notRepo.stderr.split('\n')[0]).toMatch(
+      /^error --baseline main: no such run in .*, no such file, and as a git ref: .* is not in a git/,
+    );
+    git('init', '--quiet', '--initial-branch=main');
+    const noResults = await report('main');
+    expect(noResults.code).toBe(2);
+    expect(noResults.stderr.split('\n')[0]).toMatch(/^error --baseline main: .*as a git ref: main is not a git ref/);
+    git('add', 'results/baselines/results.json');
+    git('commit', '--quiet', '-m', 'results');
+    const committed = (await project.results('baselines')).startedAt;
+    expect((await run()).code).toBe(1);
+    const fromMain = await report('main');
+    expect(fromMain.code).toBe(0);
+    expect(fromMain.stderr).toContain(`compared with run ${runId} (started ${committed})`);
   });
 
   it('refuses --verbose when more than one cell would run, and streams one cell', { timeout: 60_000 }, async () => {

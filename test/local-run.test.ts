@@ -202,7 +202,7 @@ describe('mxn on malformed experiment files', () => {
     [
       'wrong type',
       base(ridgeAndKnn).replace('concurrency: 2', 'concurrency: lots'),
-      /experiments\/bad\.yaml:13:25: compute\.concurrency: .*expected number/,
+      /experiments\/bad\.yaml:13:25: compute\.concurrency: "lots" is not a number; write a number/,
     ],
     [
       'duplicate name',
@@ -212,7 +212,7 @@ describe('mxn on malformed experiment files', () => {
     [
       'missing target column',
       base(ridgeAndKnn).replace('target: price', 'target: cost'),
-      /experiments\/bad\.yaml:3:27: target column "cost" is missing from seoul\.parquet/,
+      /experiments\/bad\.yaml:3:27: target column "cost" is missing from data\/housing\/seoul\.parquet/,
     ],
     [
       'missing dataset file',

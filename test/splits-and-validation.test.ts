@@ -87,12 +87,53 @@ compute:
     const lines = result.stderr.trim().split('\n');
     const at = (line: number, column: number, text: string) =>
       expect(lines).toContainEqual(expect.stringContaining(`experiments/five.yaml:${line}:${column}: ${text}`));
-    at(4, 12, 'target column "prize" is missing from seoul.parquet; did you mean "price"?');
+    at(4, 12, 'target column "prize" is missing from data/housing/seoul.parquet; did you mean "price"?');
     at(7, 12, 'build folder models/nope does not exist');
     at(11, 9, 'evaluation.task: unknown task "regresion"; did you mean "regression"?');
     at(12, 19, 'unknown regression metric "r3"; did you mean "r2"?');
     at(14, 12, 'compute.backend: unknown backend "azure"; did you mean "azure-batch"?');
     at(15, 12, 'timeout "soon" is not a duration');
+  });
+
+  it('validate checks compute under an unknown backend, and an ordered split against the footers, in one pass', async () => {
+    await project.experiment(
+      'pass',
+      `name: pass
+datasets:
+  - { name: seoul, train: data/housing/seoul.parquet }
+  - { name: dated, train: data/dated.parquet }
+models:
+  - { name: mean, build: models/checker, command: [node, train.js] }
+evaluation:
+  target: price
+  split: { by: area_m2, test_from: 100000 }
+compute:
+  backend: azur
+  runtime: proces
+  concurrency: -1
+  retries: many
+`,
+    );
+    const result = await project.mxn(['validate', 'experiments/pass.yaml']);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    const emptyTest = (file: string, dataset: string) =>
+      expect.stringMatching(
+        new RegExp(
+          `^experiments/pass\\.yaml:9:36: split area_m2 >= 100000 leaves the test side empty: column "area_m2" of ${file} ` +
+            `\\(dataset ${dataset}\\) runs from [\\d.]+ to [\\d.]+; choose a test_from inside that range$`,
+        ),
+      );
+    expect(lines.slice(0, 7)).toEqual([
+      emptyTest('data/housing/seoul\\.parquet', 'seoul'),
+      emptyTest('data/dated\\.parquet', 'dated'),
+      'experiments/pass.yaml:11:12: compute.backend: unknown backend "azur"; did you mean "azure-batch"? ' +
+        '(backends: local, azure-batch, aws-batch)',
+      'experiments/pass.yaml:12:12: compute.runtime: unknown runtime "proces"; did you mean "process"?',
+      'experiments/pass.yaml:13:16: compute.concurrency: -1 is too small; write 1 or more',
+      'experiments/pass.yaml:14:12: compute.retries: "many" is not a number; write a number, e.g. 2',
+      '6 problems; nothing was run',
+    ]);
   });
 
   it('a dataset too small for its split: validate refuses it, plan shows it, run fails only its cells and writes results', async () => {

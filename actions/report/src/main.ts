@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     ...(commit ? { commit: { event: context, ...(core.getInput('branch') ? { branch: core.getInput('branch') } : {}) } } : {}),
     ...(expectedHead ? { expectedHead } : {}),
     repositoryUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${context.repo.owner}/${context.repo.repo}`,
+    log: stepLogger(core),
   });
   if (result.comment) core.setOutput('comment-id', String(result.comment.id));
   core.setOutput('commit', result.commit.sha ?? '');

@@ -5,7 +5,7 @@ import { MxnError } from '@mxn/errors';
 import { awsErrorText, createBatchClient } from './client.js';
 import { runTag } from './names.js';
 import type { AwsBatchBackendOptions } from './options.js';
-import { openQueue } from './queue.js';
+import { openQueue, queueExists, queueName } from './queue.js';
 import { runOnAwsBatch, terminate, type RunReport } from './run-on-aws-batch.js';
 
 /**
@@ -30,11 +30,16 @@ export function awsBatchBackend(options: AwsBatchBackendOptions & { onReport?: (
         return fail(error);
       }
     },
-    /** Terminates every unfinished job of the run (its array jobs' children with them), found by name in the queue. */
+    /**
+     * Terminates every unfinished job of the run (its array jobs' children with them), found by name in the queue.
+     * Only looks things up: a managed compute environment or queue is never created or resized here.
+     */
     async cancel(runId) {
       try {
         const batch = getClient();
-        const { queue } = await openQueue(batch, { ...options, log: undefined }, options.concurrency ?? 1);
+        const queue = queueName(options);
+        // A managed queue that does not exist yet never ran anything.
+        if (options.managed && !(await queueExists(batch, queue))) return;
         const ids: string[] = [];
         let nextToken: string | undefined;
         do {

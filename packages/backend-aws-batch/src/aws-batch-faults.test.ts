@@ -2,6 +2,7 @@
 // failures, platform failures, throttling, re-attach after the runner is gone, cancel, and what the
 // presigned URLs a task gets can do.
 import { createHash, createHmac } from 'node:crypto';
+import { BatchClient, CreateComputeEnvironmentCommand, CreateJobQueueCommand } from '@aws-sdk/client-batch';
 import type { TaskEvent } from '@mxn/core';
 import { joinKey, listAll, readText, type Store } from '@mxn/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,22 +72,42 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
   });
 
-  it('rides out a storm of throttling errors (TooManyRequestsException) and server errors', async () => {
+  // Adaptive retry slows calls by the clock: under load this takes half a minute.
+  it('rides out a storm of throttling errors (TooManyRequestsException) and 500/502/503/504 server errors', {
+    timeout: 120_000,
+  }, async () => {
     const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const throttled = loop.batch.inject({ status: 429, operation: 'SubmitJob', times: 4 });
     const busy = loop.batch.inject({ status: 429, rate: 0.3 });
     const broken = loop.batch.inject({ status: 500, operation: 'DescribeJobs', times: 2 });
+    const transient = [502, 503, 504].map((status) =>
+      loop.batch.inject({ status, code: 'ServerException', operation: /^(Submit|Describe)Job/ }),
+    );
     const outcome = await loop.backend().run(spec);
     busy.remove();
     expect(throttled.hits).toBe(4);
     expect(busy.hits).toBeGreaterThan(0);
     expect(broken.hits).toBe(2);
+    expect(transient.map((injection) => injection.hits)).toEqual([1, 1, 1]);
     expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
     // Nothing was submitted twice: one array job and the aggregate.
     expect(
       [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined),
     ).toHaveLength(2);
+  });
+
+  it('fails fast on a 501 (a server error the SDK does not retry), saying so in one line', async () => {
+    const { spec } = await staged([{ id: 'a' }, { id: 'b' }]);
+    const calls = loop.batch.calls.DescribeJobQueues ?? 0;
+    const submits = loop.batch.calls.SubmitJob ?? 0;
+    const unimplemented = loop.batch.inject({ status: 501, operation: 'DescribeJobQueues', message: 'Not Implemented' });
+    await expect(loop.backend().run(spec)).rejects.toThrow(
+      /^backend: aws-batch: ServerException \(HTTP 501, not retried\): Not Implemented$/,
+    );
+    expect(unimplemented.hits).toBe(1);
+    expect((loop.batch.calls.DescribeJobQueues ?? 0) - calls).toBe(1);
+    expect(loop.batch.calls.SubmitJob ?? 0).toBe(submits);
   });
 
   it('re-attaches after the runner is gone: the next run submits nothing and collects every cell', async () => {
@@ -158,6 +179,69 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     while (ours().some((job) => job.status !== 'FAILED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(ours().map((job) => job.status)).toEqual(ours().map(() => 'FAILED'));
     expect(ours().length).toBe(4);
+  });
+
+  it('re-attaches to the rescued aggregate: a run killed after the rescue submits no second one', async () => {
+    const { spec, store } = await staged([{ id: 'ok' }, { id: 'nopull', image: MISSING_IMAGE }], {
+      limits: { concurrency: 4, retries: 0, timeoutMs: 60_000 },
+    });
+    const rescues = () => [...loop.batch.store.jobs.values()].filter((job) => job.jobName.endsWith(`${spec.runId}-g1-aggregate-r`));
+    const controller = new AbortController();
+    // The runner goes away as soon as it has submitted the rescue job (it polls every 500 ms: it is asleep then).
+    const watch = setInterval(() => {
+      if (rescues().length > 0) controller.abort();
+    }, 5);
+    const gone = await loop.backend({ detachOnAbort: true, pollIntervalMs: 500 }).run(spec, { signal: controller.signal });
+    clearInterval(watch);
+    expect(gone.cancelled).toBe(true);
+    expect(rescues()).toHaveLength(1);
+    const submits = loop.batch.calls.SubmitJob;
+    let report: RunReport | undefined;
+    const outcome = await loop.backend({ onReport: (r) => (report = r) }).run(spec);
+    expect(report?.submitted).toBe(0);
+    expect(loop.batch.calls.SubmitJob).toBe(submits);
+    expect(rescues()).toHaveLength(1);
+    expect(outcome.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['ok', 'succeeded'],
+      ['nopull', 'failed'],
+    ]);
+    expect(outcome.aggregate?.status).toBe('succeeded');
+    expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
+  });
+
+  it('cancel(runId) with managed settings only looks things up: it creates and resizes nothing', async () => {
+    const mutations = () =>
+      ['CreateComputeEnvironment', 'UpdateComputeEnvironment', 'CreateJobQueue', 'UpdateJobQueue'].map((op) => loop.batch.calls[op] ?? 0);
+    const before = mutations();
+    // Never created: nothing to cancel, and nothing is created.
+    await loop.backend({ managed: { name: 'never-made', type: 'EC2', subnets: ['subnet-loopback'] } }).cancel!('t-none');
+    expect(loop.batch.store.computeEnvironments.has('never-made')).toBe(false);
+    // One mxn made for 16 vCPUs: cancel (whose concurrency would size it at 1) leaves it as it is.
+    const client = new BatchClient({
+      endpoint: loop.batch.url,
+      region: loop.batch.region,
+      credentials: { accessKeyId: loop.s3.accessKeyId, secretAccessKey: loop.s3.secretAccessKey },
+    });
+    await client.send(
+      new CreateComputeEnvironmentCommand({
+        computeEnvironmentName: 'made-before',
+        type: 'MANAGED',
+        computeResources: { type: 'EC2', minvCpus: 0, maxvCpus: 16, subnets: ['subnet-loopback'], instanceRole: 'ecsInstanceRole' },
+        tags: { 'mxn:managed': 'true' },
+      }),
+    );
+    await client.send(
+      new CreateJobQueueCommand({
+        jobQueueName: 'made-before-queue',
+        priority: 1,
+        computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'made-before' }],
+      }),
+    );
+    const made = mutations();
+    expect(made).not.toEqual(before);
+    await loop.backend({ managed: { name: 'made-before', type: 'EC2', subnets: ['subnet-loopback'] } }).cancel!('t-none');
+    expect(mutations()).toEqual(made);
+    expect(loop.batch.store.computeEnvironments.get('made-before')?.computeResources).toMatchObject({ maxvCpus: 16 });
   });
 
   it('gives each task presigned URLs: inputs read-only, its bundle write-only; no URL reaches the labels', async () => {

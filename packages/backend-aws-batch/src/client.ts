@@ -29,9 +29,19 @@ export function awsErrorCode(error: unknown): string | undefined {
   return typeof name === 'string' && (error as { $metadata?: unknown }).$metadata !== undefined ? name : undefined;
 }
 
-/** One line: `Code: message` (presigned URL signatures masked). */
+/**
+ * One line: `Code (HTTP status, after N attempts): message` (presigned URL signatures masked), so an error the
+ * SDK gave up on says whether it was retried.
+ */
 export function awsErrorText(error: unknown): string {
   const code = awsErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  return redact(code && !message.startsWith(code) ? `${code}: ${message}` : message).split('\n')[0]!;
+  const meta = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } } | undefined)?.$metadata;
+  const how = [
+    ...(meta?.httpStatusCode ? [`HTTP ${meta.httpStatusCode}`] : []),
+    ...(meta?.attempts ? [meta.attempts === 1 ? 'not retried' : `after ${meta.attempts} attempts`] : []),
+  ].join(', ');
+  const head = code ? `${code}${how ? ` (${how})` : ''}` : '';
+  const body = code && message.startsWith(code) ? message.slice(code.length).replace(/^:\s*/, '') : message;
+  return redact(head ? `${head}: ${body}` : message).split('\n')[0]!;
 }

@@ -33,16 +33,28 @@ const MANAGED_TAG = 'mxn:managed';
 const platformOf = (ce: ComputeEnvironmentDetail | undefined): PlatformCapability =>
   ce?.computeResources?.type?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
 
-/** The queue the run submits to, created first when the options ask for a managed one. */
-export async function openQueue(client: BatchClient, options: AwsBatchBackendOptions, concurrency: number): Promise<RunQueue> {
-  if (options.managed) return ensureManaged(client, options.managed, Math.max(1, concurrency) * (options.vcpus ?? 1), options.log);
-  const queue = options.queue;
-  if (!queue) {
+/** The name of the queue the options point at (a managed one's included), without looking anything up or creating it. */
+export function queueName(options: Pick<AwsBatchBackendOptions, 'queue' | 'managed'>): string {
+  if (options.managed) return `${options.managed.name ?? 'mxn'}-queue`;
+  if (!options.queue) {
     throw new BackendError('aws-batch: no job queue', {
       code: 'Config',
       hint: 'set compute.queue (or MXN_AWS_BATCH_QUEUE), or compute.managed to have mxn create one',
     });
   }
+  return options.queue;
+}
+
+/** Whether a queue exists (DescribeJobQueues; nothing is created). */
+export async function queueExists(client: BatchClient, queue: string): Promise<boolean> {
+  const { jobQueues = [] } = await client.send(new DescribeJobQueuesCommand({ jobQueues: [queue] }));
+  return jobQueues.length > 0;
+}
+
+/** The queue the run submits to, created first when the options ask for a managed one. */
+export async function openQueue(client: BatchClient, options: AwsBatchBackendOptions, concurrency: number): Promise<RunQueue> {
+  if (options.managed) return ensureManaged(client, options.managed, Math.max(1, concurrency) * (options.vcpus ?? 1), options.log);
+  const queue = queueName(options);
   const { jobQueues = [] } = await client.send(new DescribeJobQueuesCommand({ jobQueues: [queue] }));
   const found = jobQueues[0];
   if (!found) {
@@ -67,7 +79,7 @@ async function ensureManaged(
   log?: (line: string) => void,
 ): Promise<RunQueue> {
   const name = managed.name ?? 'mxn';
-  const queueName = `${name}-queue`;
+  const queue = queueName({ managed });
   const maxvCpus = managed.maxvCpus ?? defaultMax;
   const type = managed.type ?? 'EC2';
   const fargate = type.startsWith('FARGATE');
@@ -91,7 +103,7 @@ async function ensureManaged(
         tags: { [MANAGED_TAG]: 'true' },
       }),
     );
-    log?.(`aws-batch: created compute environment ${name} (${type}, 0–${maxvCpus} vCPUs) and queue ${queueName}`);
+    log?.(`aws-batch: created compute environment ${name} (${type}, 0–${maxvCpus} vCPUs) and queue ${queue}`);
   } else {
     if (ce.tags?.[MANAGED_TAG] !== 'true') {
       throw new BackendError(`aws-batch: compute environment ${name} exists and was not created by mxn`, {
@@ -109,11 +121,11 @@ async function ensureManaged(
       );
     }
   }
-  const { jobQueues = [] } = await client.send(new DescribeJobQueuesCommand({ jobQueues: [queueName] }));
+  const { jobQueues = [] } = await client.send(new DescribeJobQueuesCommand({ jobQueues: [queue] }));
   if (!jobQueues[0]) {
     await client.send(
       new CreateJobQueueCommand({
-        jobQueueName: queueName,
+        jobQueueName: queue,
         state: 'ENABLED',
         priority: 1,
         computeEnvironmentOrder: [{ order: 1, computeEnvironment: name }],
@@ -121,5 +133,5 @@ async function ensureManaged(
       }),
     );
   }
-  return { queue: queueName, platform: fargate ? 'FARGATE' : 'EC2', maxvCpus, managed: true };
+  return { queue, platform: fargate ? 'FARGATE' : 'EC2', maxvCpus, managed: true };
 }

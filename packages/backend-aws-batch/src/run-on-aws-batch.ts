@@ -15,6 +15,7 @@ import {
   attachedGroups,
   findJobs,
   planGroups,
+  rescueJobName,
   submitAggregate,
   submitCellGroups,
   submitRescue,
@@ -96,11 +97,15 @@ export async function runOnAwsBatch(
     submitted += result.submitted;
   }
   const submitMs = performance.now() - started;
+  // Re-attach after the aggregate was rescued: follow the rescue job (the first one stays failed), never submit another.
+  const rescueJob = aggregateJob ? existing.get(rescueJobName(context))?.jobId : undefined;
 
   const watcher = new JobWatcher(
     client,
     groups.filter((group) => group.jobId),
-    spec.aggregate && aggregateJob ? { spec: spec.aggregate, jobId: aggregateJob } : undefined,
+    spec.aggregate && aggregateJob
+      ? { spec: spec.aggregate, jobId: rescueJob ?? aggregateJob, ...(rescueJob ? { rescued: true } : {}) }
+      : undefined,
     {
       store,
       timeoutMs: limits.timeoutMs,

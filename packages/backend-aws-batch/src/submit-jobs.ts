@@ -257,6 +257,10 @@ export async function aggregateEnvironment(context: SubmitContext, aggregate: Ta
 export const aggregateJobName = (context: Pick<SubmitContext, 'spec' | 'generation'>): string =>
   jobName(context.spec.runId, context.generation, 'aggregate');
 
+/** The name of the aggregate's rescue job of a generation (see `submitRescue`). */
+export const rescueJobName = (context: Pick<SubmitContext, 'spec' | 'generation'>): string =>
+  jobName(context.spec.runId, context.generation, 'aggregate-r');
+
 /**
  * The aggregate's job, submitted unless it exists, with the `environment` of `aggregateEnvironment`:
  * it depends on every cell job (through gates past 20).
@@ -319,7 +323,7 @@ export async function submitRescue(
 ): Promise<string> {
   const result = await context.client.send(
     new SubmitJobCommand({
-      jobName: jobName(context.spec.runId, context.generation, 'aggregate-r'),
+      jobName: rescueJobName(context),
       jobQueue: context.queue,
       jobDefinition: failed.jobDefinition!,
       ...shape,

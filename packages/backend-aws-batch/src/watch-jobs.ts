@@ -2,10 +2,16 @@
  * Follows a run's jobs and turns them into the cell events every backend emits. Each poll is one
  * DescribeJobs of the cell jobs and the aggregate (up to 100 ids per call: one call for any run of
  * up to 99 array jobs, however many cells), whose `arrayProperties.statusSummary` counts the children
- * per status. Only when a count changed does it list children, with ListJobs by `arrayJobId` and the
- * status that changed (RUNNING, SUCCEEDED, FAILED; pages of 1000). A child that SUCCEEDED has
- * uploaded its bundle: the watcher reads it (one S3 GET), writes its files under the cell's output
- * prefix and emits the cell's attempts. The aggregate's events come after every cell's.
+ * per status. Only when the summary changed does it look at children, and only at those that changed:
+ * - the RUNNING children, with ListJobs by `arrayJobId` (bounded by how many run at once);
+ * - a child that left RUNNING since the last poll, and (while the summary counts more ended children
+ *   than the watcher has seen) a few of the lowest children not seen ending, with DescribeJobs of their
+ *   ids (`<array job id>:<index>`, 100 per call, at most `PROBE_MAX` probed per poll);
+ * - the FAILED children with ListJobs, only when that count rose (rare: the wrapper exits 0).
+ * So the calls per poll are bounded by the concurrency, not by the matrix: finished children are never
+ * listed again. A child that SUCCEEDED has uploaded its bundle: the watcher reads it (one S3 GET),
+ * writes its files under the cell's output prefix and emits the cell's attempts. The aggregate's events
+ * come after every cell's.
  */
 import {
   DescribeJobsCommand,
@@ -33,6 +39,8 @@ export interface JobWatchOptions {
 }
 
 const DESCRIBE_MAX = 100;
+/** Most children that ended unseen (between two polls) one poll looks for, per array job: 3 DescribeJobs. */
+const PROBE_MAX = 300;
 const FINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED']);
 
 interface GroupState {
@@ -41,7 +49,15 @@ interface GroupState {
   tasks: Array<WatchedTask | undefined>;
   /** Indexes collected or failed (and those of cells this run does not follow). */
   settled: Set<number>;
+  /** Children the last RUNNING listing showed. */
+  running: Set<number>;
+  /** Children seen ending, with how they ended (followed or not: they count in the summary either way). */
+  ended: Map<number, EndStatus>;
+  /** Where the next probe for children that ended unseen starts (the lowest index when 0). */
+  probeFrom: number;
 }
+
+type EndStatus = 'SUCCEEDED' | 'FAILED';
 
 export class JobWatcher {
   readonly tasks = new Map<string, WatchedTask>();
@@ -53,7 +69,8 @@ export class JobWatcher {
   constructor(
     private readonly client: BatchClient,
     groups: CellGroup[],
-    aggregate: { spec: TaskSpec; jobId: string } | undefined,
+    /** The aggregate's job; `rescued` when it is the rescue job (found again on re-attach): no second rescue. */
+    aggregate: { spec: TaskSpec; jobId: string; rescued?: boolean } | undefined,
     private readonly options: JobWatchOptions,
   ) {
     this.groups = groups.map((group) => {
@@ -65,12 +82,12 @@ export class JobWatcher {
         if (task) this.tasks.set(task.spec.id, task);
         return task;
       });
-      return { group, settled, tasks };
+      return { group, settled, tasks, running: new Set<number>(), ended: new Map<number, EndStatus>(), probeFrom: 0 };
     });
     if (aggregate) {
       const task: WatchedTask = { spec: aggregate.spec, attempt: 1, running: false };
       this.tasks.set(aggregate.spec.id, task);
-      this.aggregate = { task, jobId: aggregate.jobId, rescued: false };
+      this.aggregate = { task, jobId: aggregate.jobId, rescued: aggregate.rescued ?? false };
     }
   }
 
@@ -116,35 +133,54 @@ export class JobWatcher {
       return;
     }
     const summary = job.arrayProperties?.statusSummary ?? {};
-    const key = JSON.stringify(summary);
-    if (key === state.summary && !FINAL.has(job.status ?? '')) return;
-    state.summary = key;
     const count = (status: JobStatus) => summary[status] ?? 0;
-    const settledNow = state.settled.size;
-    // The RUNNING children first, then the ended ones (listed at least as late): a child that ended meanwhile is in
-    // the second list, so its end is reported before the start of the child that took its place.
-    const running = count('RUNNING') > 0 ? await this.listChildren(job.jobId!, 'RUNNING') : [];
-    const runningNow = new Set(running.map((child) => child.arrayProperties?.index));
-    const vanished = state.tasks.some((task, index) => task?.running && !task.terminal && !runningNow.has(index));
-    const ended: JobStatus[] = [];
-    if (count('SUCCEEDED') + count('FAILED') > settledNow || FINAL.has(job.status ?? '') || vanished) {
-      if (count('SUCCEEDED') > 0 || vanished) ended.push('SUCCEEDED');
-      if (count('FAILED') > 0 || vanished) ended.push('FAILED');
-    }
-    for (const status of ended) {
-      const children = await this.listChildren(job.jobId!, status);
-      await runPool(children, 16, async (child) => {
+    const seen = (status: EndStatus) => [...state.ended.values()].filter((ended) => ended === status).length;
+    const parentEnded = FINAL.has(job.status ?? '');
+    const key = JSON.stringify(summary);
+    const unseen = () => count('SUCCEEDED') + count('FAILED') - state.ended.size;
+    if (key === state.summary && !parentEnded && unseen() <= 0) return;
+    state.summary = key;
+    const arrayJobId = job.jobId!;
+    // The RUNNING children first, then the ended ones (looked up at least as late): a child that ended meanwhile is
+    // among the second, so its end is reported before the start of the child that took its place.
+    const running = count('RUNNING') > 0 || state.running.size > 0 ? await this.listChildren(arrayJobId, 'RUNNING') : [];
+    const runningNow = new Set(
+      running.map((child) => child.arrayProperties?.index).filter((index): index is number => index !== undefined),
+    );
+    const endedNow: Array<JobSummary | JobDetail> = [];
+    const noteEnded = (index: number, child: JobSummary | JobDetail) => {
+      if (state.ended.has(index) || !FINAL.has(child.status ?? '')) return;
+      state.ended.set(index, child.status as EndStatus);
+      endedNow.push(child);
+    };
+    if (count('FAILED') > seen('FAILED')) {
+      for (const child of await this.listChildren(arrayJobId, 'FAILED')) {
         const index = child.arrayProperties?.index;
-        if (index !== undefined) await this.settleChild(state, index, child);
-      });
+        if (index !== undefined) noteEnded(index, child);
+      }
     }
+    // Children that left RUNNING: ended, or back to RUNNABLE for one of Batch's own retries.
+    const left = [...state.running].filter((index) => !runningNow.has(index) && !state.ended.has(index));
+    const probe = this.probeWindow(state, runningNow, new Set(left), unseen() - left.length);
+    const described = await this.describeChildren(arrayJobId, [...left, ...probe]);
+    for (const child of described) {
+      const index = child.arrayProperties?.index ?? Number(child.jobId?.split(':').pop());
+      if (Number.isInteger(index)) noteEnded(index, child);
+    }
+    // The next probe starts after this one while children that ended unseen are still missing; from the lowest once none is.
+    const last = probe[probe.length - 1];
+    state.probeFrom = unseen() > 0 && last !== undefined ? last + 1 : 0;
+    state.running = runningNow;
+    await runPool(endedNow, 16, async (child) => {
+      const index = child.arrayProperties?.index ?? Number(child.jobId?.split(':').pop());
+      await this.settleChild(state, index, child);
+    });
     for (const child of running) {
       const index = child.arrayProperties?.index;
       if (index !== undefined) await this.settleChild(state, index, child);
     }
-    const lists = [...(running.length ? ['RUNNING'] : []), ...ended];
-    // The parent ended and some children were never listed as ended: they never ran (the job was terminated).
-    if (FINAL.has(job.status ?? '') && state.settled.size < state.tasks.length && lists.length === 0) {
+    // The parent ended and every ended child the summary counts was seen, yet some cells never ended: they never ran.
+    if (parentEnded && unseen() <= 0 && runningNow.size === 0 && state.settled.size < state.tasks.length) {
       state.tasks.forEach((task, index) => {
         if (task && !state.settled.has(index)) {
           state.settled.add(index);
@@ -152,6 +188,34 @@ export class JobWatcher {
         }
       });
     }
+  }
+
+  /**
+   * Which children to look up for having ended unseen (started and ended between two polls): `missing` of them
+   * (at most PROBE_MAX), lowest index first from `probeFrom` (Batch starts children in index order), among those
+   * neither seen ending, running now, nor already looked up this poll.
+   */
+  private probeWindow(state: GroupState, runningNow: Set<number>, looked: Set<number>, missing: number): number[] {
+    const want = Math.min(PROBE_MAX, missing);
+    if (want <= 0) return [];
+    const candidates: number[] = [];
+    for (let index = 0; index < state.tasks.length; index++) {
+      if (!state.ended.has(index) && !runningNow.has(index) && !looked.has(index)) candidates.push(index);
+    }
+    const from = candidates.findIndex((index) => index >= state.probeFrom);
+    const ordered = from > 0 ? [...candidates.slice(from), ...candidates.slice(0, from)] : candidates;
+    return ordered.slice(0, want);
+  }
+
+  /** DescribeJobs of children by index (100 per call). */
+  private async describeChildren(arrayJobId: string, indexes: number[]): Promise<JobDetail[]> {
+    const details: JobDetail[] = [];
+    for (let start = 0; start < indexes.length; start += DESCRIBE_MAX) {
+      const jobs = indexes.slice(start, start + DESCRIBE_MAX).map((index) => `${arrayJobId}:${index}`);
+      const page = await this.call('describing array children', () => this.client.send(new DescribeJobsCommand({ jobs })));
+      details.push(...(page.jobs ?? []));
+    }
+    return details;
   }
 
   /** A child (or a plain job): RUNNING → running; SUCCEEDED → its bundle; FAILED → Batch's reason. */
@@ -213,6 +277,9 @@ export class JobWatcher {
       group: { group: 'aggregate', jobName: '', image: '', cells: [aggregate.task.spec], jobId: aggregate.jobId },
       tasks: [aggregate.task],
       settled: new Set(),
+      running: new Set(),
+      ended: new Map(),
+      probeFrom: 0,
     };
     await this.settleChild(fake, 0, job);
   }

@@ -193,7 +193,7 @@ describe('what describe() reads, on an account that does not answer', { timeout:
     try {
       const started = Date.now();
       const [refused, unanswered] = await Promise.all([backendAt(closedUrl).describe?.(), backendAt(silentUrl).describe?.()]);
-      expect(Date.now() - started).toBeLessThan(7000);
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(refused?.[0]).toBe(
         'pool mxn: microsoft-dsvm/ubuntu-hpc/2404 (batch.node.ubuntu 24.04), end of support unknown; vmSize standard_d2s_v3',
       );

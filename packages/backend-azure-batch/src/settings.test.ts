@@ -73,13 +73,15 @@ describe('azure-batch settings in an experiment file', () => {
 
   it('refuses wrong values, a pool with autoPool, and a backend that does not exist', async () => {
     expect(await problems('  backend: azure-batch\n  maxNodes: 0\n  pool: my pool\n')).toEqual([
-      '7:13: compute.maxNodes: Too small: expected number to be >=1',
+      '7:13: compute.maxNodes: 0 is too small; write 1 or more',
       '8:9: compute.pool: a Batch pool id has at most 64 letters, digits, "-" and "_"',
     ]);
     expect(await problems('  backend: azure-batch\n  pool: shared\n  autoPool: true\n')).toEqual([
       '8:13: compute.autoPool: autoPool: true runs on a pool of its own; remove pool (or autoPool)',
     ]);
-    expect(await problems('  backend: azure\n')).toEqual(['6:12: compute.backend: unknown backend "azure"; did you mean "azure-batch"?']);
+    expect(await problems('  backend: azure\n')).toEqual([
+      '6:12: compute.backend: unknown backend "azure"; did you mean "azure-batch"? (backends: local, azure-batch, aws-batch)',
+    ]);
     expect(
       await problems('  backend: azure-batch\n  image: microsoft-dsvm:ubuntu-hpc:2404\n  nodeAgent: batch.node.ubuntu 24.04\n'),
     ).toEqual([

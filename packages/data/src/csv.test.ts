@@ -65,3 +65,24 @@ describe('readCsv', () => {
     expect(() => readCsv(Buffer.from(''), 'data/empty.csv')).toThrow('data/empty.csv: no header row');
   });
 });
+
+describe('readCsv header names', () => {
+  it('leaves out the unnamed first column pandas to_csv() writes for the index', () => {
+    const text = ',district,price\n0,Mapo,10.5\n1,Jung,20\n';
+    const table = readCsv(new TextEncoder().encode(text), 'data/homes.csv');
+    expect(table.names).toEqual(['district', 'price']);
+    expect(Object.keys(table.columns)).toEqual(['district', 'price']);
+    expect(describeColumnTypes(readCsvSchema(new TextEncoder().encode(text)).columns)).toBe('district: string, price: double');
+  });
+
+  it('refuses any other column without a name, naming the file, the column and the fix', () => {
+    expect(() => readCsv(new TextEncoder().encode('district,,price\nMapo,1,2\n'), 'data/homes.csv')).toThrow(
+      expect.objectContaining({
+        code: 'InvalidCsv',
+        exitClass: 'input',
+        message: 'data: data/homes.csv: column 2 of the header has no name; name it in the first line',
+      }),
+    );
+    expect(() => readCsv(new TextEncoder().encode(',,price\n0,1,2\n'), 'x.csv')).toThrow(/column 2 of the header has no name/);
+  });
+});

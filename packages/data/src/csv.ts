@@ -17,7 +17,8 @@ export function isCsvName(name: string): boolean {
  * Parses CSV bytes (gzip-compressed when they start with the gzip magic) with a header row into a
  * table. Each column's type is inferred from all its non-empty values, in this order: int64, double,
  * bool (`true`/`false`), date (`2024-01-31`), timestamp (`2024-01-31T12:00:00`, with `Z` or an
- * offset for UTC), else string. `name` is used in messages.
+ * offset for UTC), else string. A first column with an empty name (the index pandas' `to_csv()` writes)
+ * is left out; any other column without a name is refused. `name` is used in messages.
  */
 export function readCsv(bytes: Uint8Array, name = 'CSV bytes'): Table {
   const text = decompress(bytes, name).toString('utf8');
@@ -30,6 +31,13 @@ export function readCsv(bytes: Uint8Array, name = 'CSV bytes'): Table {
   const header = rows[0];
   if (!header || header.length === 0)
     throw new DataError('InvalidCsv', `${name}: no header row`, { hint: 'the first line names the columns' });
+  // pandas' `to_csv()` writes the index first, under an empty name: row labels, not a feature.
+  const skip = header.length > 1 && header[0]!.trim() === '' ? 1 : 0;
+  const unnamed = header.findIndex((column, at) => at >= skip && column.trim() === '');
+  if (unnamed >= 0)
+    throw new DataError('InvalidCsv', `${name}: column ${unnamed + 1} of the header has no name; name it in the first line`, {
+      hint: 'only an unnamed first column is read as a pandas index and left out',
+    });
   const seen = new Set<string>();
   for (const column of header) {
     if (seen.has(column)) throw new DataError('InvalidCsv', `${name}: column "${column}" appears twice in the header`);
@@ -38,13 +46,15 @@ export function readCsv(bytes: Uint8Array, name = 'CSV bytes'): Table {
   const body = rows.slice(1);
   const columns: Record<string, Column> = {};
   const types: Record<string, ColumnType> = {};
-  header.forEach((column, at) => {
+  const names = header.slice(skip);
+  names.forEach((column, index) => {
+    const at = index + skip;
     const raw = body.map((row) => (row[at] === '' || row[at] === undefined ? null : (row[at] as string)));
     const [type, values] = inferColumn(raw);
     columns[column] = values;
     types[column] = type;
   });
-  return { names: [...header], columns, numRows: body.length, types };
+  return { names, columns, numRows: body.length, types };
 }
 
 /** Column names, kinds and inferred types plus the row count of CSV bytes (the whole file is parsed). */

@@ -18,3 +18,5 @@ export { KNOWN_METRICS, PREDICTION_COLUMN, PROBA_PREFIX, score } from './score.j
 export type { ScoreInput, Task } from './score.js';
 export { regressionMetrics } from './metrics-regression.js';
 export type { RegressionMetric, RegressionMetrics } from './metrics-regression.js';
+export { countSplitSidesOfFiles } from './split-sides.js';
+export type { CountedSides, NamedRanges } from './split-sides.js';

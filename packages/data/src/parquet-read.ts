@@ -57,8 +57,7 @@ export async function readParquetFile(path: string, options: ReadParquetOptions 
   try {
     const fh = handle;
     const { size } = await fh.stat();
-    if (size < 12) throw new DataError('InvalidParquet', `${path}: too short to be a parquet file (${size} bytes)`);
-    const readRange = async (start: number, end: number): Promise<ArrayBuffer> => {
+    const read = async (start: number, end: number): Promise<Uint8Array> => {
       const buf = new Uint8Array(end - start);
       let done = 0;
       while (done < buf.length) {
@@ -66,16 +65,45 @@ export async function readParquetFile(path: string, options: ReadParquetOptions 
         if (bytesRead === 0) throw new DataError('FileError', `${path}: file ended at byte ${start + done}, expected ${end}`);
         done += bytesRead;
       }
-      return buf.buffer;
+      return buf;
     };
-    const footerLength = new DataView(await readRange(Math.max(0, size - 8), size)).getUint32(0, true);
-    const tailStart = Math.max(0, size - footerLength - 8);
-    const metadata = parseFooter(new Uint8Array(await readRange(tailStart, size)), path);
-    const file: AsyncBuffer = { byteLength: size, slice: (start, end = size) => readRange(start, end) };
-    return await decode(file, metadata, options, path);
+    return await readParquetRanges({ size, read }, { name: path, ...options });
   } finally {
     await handle.close();
   }
+}
+
+/** A file read by byte ranges (a local file, or an object in a store): its size and `read(start, end)`, end exclusive. */
+export interface ByteRanges {
+  size: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** The parsed footer of a parquet file read by ranges (its last bytes only). */
+export async function readFooterRanges(source: ByteRanges, what: string): Promise<FileMetaData> {
+  const { size } = source;
+  if (size < 12) throw new DataError('InvalidParquet', `${what}: too short to be a parquet file (${size} bytes)`);
+  const trailer = await source.read(size - 8, size);
+  const footerLength = new DataView(trailer.buffer, trailer.byteOffset, 8).getUint32(0, true);
+  if (footerLength + 8 > size) return parseFooter(trailer, what);
+  return parseFooter(await source.read(size - footerLength - 8, size), what);
+}
+
+/**
+ * Reads a parquet file by byte ranges into a column table (see `readParquet`): the footer, then only
+ * the column chunks of `options.columns`, so reading one column of a large file reads little of it.
+ */
+export async function readParquetRanges(source: ByteRanges, options: ReadParquetOptions = {}): Promise<Table> {
+  const what = options.name ?? 'parquet bytes';
+  const metadata = await readFooterRanges(source, what);
+  const file: AsyncBuffer = {
+    byteLength: source.size,
+    slice: async (start, end = source.size) => {
+      const bytes = await source.read(start, end);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+  return decode(file, metadata, options, what);
 }
 
 async function decode(file: AsyncBuffer, metadata: FileMetaData, options: ReadParquetOptions, what: string): Promise<Table> {

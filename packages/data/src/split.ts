@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DataError } from './errors.js';
 import { shuffledIndices } from './random.js';
 import { listNames, selectRows } from './table-ops.js';
-import type { Column, Table } from './table.js';
+import type { Column, ColumnType, Table } from './table.js';
 
 export interface SplitOptions {
   /** Fraction of rows held out for testing, strictly between 0 and 1 (e.g. 0.2). */
@@ -77,6 +77,31 @@ export function splitTable(table: Table, options: SplitSpec, target?: string): {
   return { train: selectRows(table, idx.train), test: selectRows(table, idx.test) };
 }
 
+/** Rows on each side of a split. */
+export interface SideCounts {
+  train: number;
+  test: number;
+}
+
+/**
+ * The one column a split reads besides the row count: `by`, `group`, or the target of a stratified
+ * split; none for a random split, whose sides follow from the row count alone.
+ */
+export function splitColumn(options: SplitSpec, target: string): string | undefined {
+  if (options.by !== undefined) return options.by;
+  if (options.group !== undefined) return options.group;
+  return options.stratify ? target : undefined;
+}
+
+/**
+ * How many rows each side of the split gets, from a table that needs only the `splitColumn`: the same
+ * rows `splitTable` would choose, so the plan can say it before the dataset is staged. Throws as `splitTable` does.
+ */
+export function countSplitSides(table: Table, options: SplitSpec, target: string): SideCounts {
+  const idx = splitRows(table, options, target);
+  return { train: idx.train.length, test: idx.test.length };
+}
+
 /** The rows of each side of `table` under `options` (see `SplitSpec`). */
 function splitRows(table: Table, options: SplitSpec, target?: string): SplitIndices {
   if (options.by !== undefined) return orderedSplit(table, options.by, options.test_from);
@@ -125,11 +150,7 @@ function orderedSplit(table: Table, by: string, from: string | number | undefine
   let isTest: (row: number) => boolean;
   let nulls = 0;
   if (values instanceof Float64Array) {
-    const bound = kind === 'date' || kind === 'timestamp' ? instantOf(from) : Number(from);
-    if (Number.isNaN(bound))
-      throw new DataError('InvalidSplit', `split.test_from ${JSON.stringify(from)} is not a ${kind ?? 'number'} like the column "${by}"`, {
-        hint: kind === 'date' || kind === 'timestamp' ? 'write a date such as 2024-01-01 or 2024-01-01T00:00:00Z' : 'write a number',
-      });
+    const bound = numericBound(by, from, kind);
     for (const value of values) if (Number.isNaN(value)) nulls++;
     isTest = (row) => (values[row] as number) >= bound;
   } else {
@@ -148,6 +169,16 @@ function orderedSplit(table: Table, by: string, from: string | number | undefine
     isTest,
     (side) => `split ${by} >= ${String(from)} leaves the ${side} side empty; choose a test_from inside the range of ${by}`,
   );
+}
+
+/** The number a numeric, date or timestamp `by` column is compared with (dates and timestamps as epoch milliseconds). */
+export function numericBound(by: string, from: string | number, kind: ColumnType['kind'] | undefined): number {
+  const bound = kind === 'date' || kind === 'timestamp' ? instantOf(from) : Number(from);
+  if (Number.isNaN(bound))
+    throw new DataError('InvalidSplit', `split.test_from ${JSON.stringify(from)} is not a ${kind ?? 'number'} like the column "${by}"`, {
+      hint: kind === 'date' || kind === 'timestamp' ? 'write a date such as 2024-01-01 or 2024-01-01T00:00:00Z' : 'write a number',
+    });
+  return bound;
 }
 
 /** Epoch milliseconds of a date or timestamp written in the file; a time without a zone is UTC, as the column stores it. */

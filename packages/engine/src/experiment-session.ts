@@ -33,7 +33,8 @@ import { allowedLocations, checkLocations, checkStateFolder } from './location-p
 import { publishOutputs, type PublishReport } from './publish-outputs.js';
 import { cellCache } from './run/cache.js';
 import { readCellLogs } from './run/cell-logs.js';
-import { previousResults, resolveBaseline, runRecord, writeRunRecord } from './run/run-history.js';
+import { resolveBaseline } from './run/baseline.js';
+import { previousResults, runRecord, writeRunRecord } from './run/run-history.js';
 import { backendPlanOptions, countStatuses, runExperiment, type RunExperimentOptions } from './run/run-experiment.js';
 
 export interface OpenExperimentOptions {
@@ -86,9 +87,9 @@ export interface SessionRunOptions
   /** Results folder. Default `results/<experiment>` under the project root. */
   outDir?: string;
   /**
-   * Earlier results to compare with in summary.md and report.html; or, as text, `previous`, a run id
-   * kept in the results folder's `runs/` or a results file (see `resolveBaseline`: another
-   * experiment's or task's run is refused).
+   * Earlier results to compare with in summary.md and report.html; or, as text, `previous`, a run
+   * kept in the results folder's `runs/` (record name or run id), a results file or a git ref (see
+   * `resolveBaseline`: another experiment's or task's run is refused).
    */
   baseline?: ExperimentResults | string;
   /** Overrides the experiment's `outputs:` store. */

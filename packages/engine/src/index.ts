@@ -9,7 +9,9 @@ export {
 } from './experiment-session.js';
 export { buildImages, IMAGE_STATES, loadForBuild, type BuildOptions, type BuildReport, type ImageState } from './build.js';
 export { parseOnly, parseOnlyFlags } from './cell-filters.js';
-export { resolveBaseline } from './run/run-history.js';
+export { resolveBaseline } from './run/baseline.js';
+export { baselineMismatch, type BaselineSubject } from './run/run-history.js';
+export { resultsAtGitRef, type ResultsAtRef } from './run/results-at-git-ref.js';
 export type { RunEvent } from './run/event-relay.js';
 export type { OutputStream } from './run/follow-output.js';
 export { exitCodeOfOutcome, runOutcomeClass, type RunOutcomeClass } from './exit-class.js';

@@ -1,9 +1,13 @@
 /**
  * The baseline a run is compared with: `results/<name>/results.json` as committed on the base
- * branch; when the base has none yet, the one committed on this branch by the previous run.
+ * branch; when the base has none yet, the one committed on this branch by the previous run. It is
+ * read by the engine's one reader of committed results (`resultsAtGitRef`) and checked by the one
+ * baseline policy (`baselineMismatch`, as `mxn run/report --baseline`): results of another
+ * experiment, task or target are not compared, and the step logs why instead.
  */
 import type { ExperimentResults } from '@mxn/core';
-import { projectPaths, RESULTS_VERSION } from '@mxn/core';
+import { projectPaths } from '@mxn/core';
+import { baselineMismatch, resultsAtGitRef, type BaselineSubject } from '@mxn/engine';
 import { inlineCode } from '@mxn/report';
 import { git } from './git.js';
 
@@ -16,7 +20,8 @@ export interface Baseline {
 export interface BaselineOptions {
   /** The checkout. */
   cwd: string;
-  experiment: string;
+  /** What the baseline must be a run of: the experiment, its task and target. */
+  current: BaselineSubject;
   /** Base branch of the pull request. */
   baseRef?: string;
   /** Default `origin`. */
@@ -25,29 +30,35 @@ export interface BaselineOptions {
   resultsDir?: string;
 }
 
-export async function readBaseline(options: BaselineOptions): Promise<Baseline | undefined> {
-  const dir = options.resultsDir ? `${options.resultsDir}/${options.experiment}` : projectPaths.results(options.experiment);
-  const file = `${dir}/results.json`;
+/** The baseline to compare with (none on a first run), or a `note` for the log saying why the committed one is not used. */
+export interface BaselineChoice {
+  baseline?: Baseline;
+  note?: string;
+}
+
+export async function readBaseline(options: BaselineOptions): Promise<BaselineChoice> {
+  const { experiment } = options.current;
+  const file = options.resultsDir ? `${options.resultsDir}/${experiment}/results.json` : `${projectPaths.results(experiment)}/results.json`;
+  let found: { results: ExperimentResults; label: string; plain: string } | undefined;
   if (options.baseRef) {
     const fetched = await git(options.cwd, ['fetch', '--quiet', '--depth=1', options.remote ?? 'origin', options.baseRef], {
       check: false,
     });
-    if (fetched.code === 0) {
-      const results = await show(options.cwd, `FETCH_HEAD:${file}`);
-      if (results) return { results, label: `${inlineCode(options.baseRef)} (base branch)` };
-    }
+    const committed = fetched.code === 0 ? await resultsAtGitRef(options.cwd, 'FETCH_HEAD', file) : undefined;
+    if (committed && 'results' in committed)
+      found = { results: committed.results, label: `${inlineCode(options.baseRef)} (base branch)`, plain: `${options.baseRef}:${file}` };
   }
-  const previous = await show(options.cwd, `HEAD:${file}`);
-  return previous ? { results: previous, label: 'the previous run on this branch (the base branch has no results yet)' } : undefined;
-}
-
-async function show(cwd: string, spec: string): Promise<ExperimentResults | undefined> {
-  const shown = await git(cwd, ['show', spec], { check: false });
-  if (shown.code !== 0) return undefined;
-  try {
-    const parsed = JSON.parse(shown.stdout) as ExperimentResults;
-    return parsed.version === RESULTS_VERSION && Array.isArray(parsed.cells) ? parsed : undefined;
-  } catch {
-    return undefined;
+  if (!found) {
+    const previous = await resultsAtGitRef(options.cwd, 'HEAD', file);
+    if ('results' in previous)
+      found = {
+        results: previous.results,
+        label: 'the previous run on this branch (the base branch has no results yet)',
+        plain: `HEAD:${file}`,
+      };
   }
+  if (!found) return {};
+  const mismatch = baselineMismatch(found.results, options.current);
+  if (mismatch) return { note: `not compared with ${found.plain}: it is ${mismatch}` };
+  return { baseline: { results: found.results, label: found.label } };
 }

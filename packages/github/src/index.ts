@@ -20,7 +20,7 @@ export { isTrustedPullRequest, TRUSTED_ASSOCIATIONS, untrustedReason, type PullR
 export { APPROVAL_LABEL, isApprovalEvent, planNote, recordedCommit, type ApprovalCheck } from './approval.js';
 export { experimentOfResults } from './results-artifact.js';
 export { changedExperiments, experimentNameOf, type ChangedExperimentsOptions } from './changed-experiments.js';
-export { readBaseline, type Baseline, type BaselineOptions } from './baseline.js';
+export { readBaseline, type Baseline, type BaselineChoice, type BaselineOptions } from './baseline.js';
 export { BOT_EMAIL, BOT_NAME, commitResults, type CommitResult, type CommitResultsOptions } from './commit-results.js';
 export { commitTarget, type CommitTarget } from './commit-target.js';
 export { appendJobSummary } from './job-summary.js';

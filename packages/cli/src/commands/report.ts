@@ -5,11 +5,14 @@ import { onePositional, parse } from '../args.js';
 import type { Output } from '../output.js';
 import { help } from './validate.js';
 
-const reportHelp = `usage: mxn report <results.json> [--baseline previous | RUN-ID | other-results.json] [--out DIR]
+const reportHelp = `usage: mxn report <results.json> [--baseline previous | RECORD | RUN-ID | other-results.json | GIT-REF] [--out DIR]
 
 Renders summary.md and report.html from a results file (into its folder unless --out is given).
---baseline previous compares with the run before the latest (kept in the runs/ folder beside the
-results file), RUN-ID with a kept run; a run of another experiment, task or target is refused.`;
+--baseline REF compares with, the first that matches: previous (the run before the latest, kept in the
+runs/ folder beside the results file), a kept run by record name (runs/<record>.json) or by run id
+(when only one kept run has it), a results file, or a git ref (main, a sha: this results.json as
+committed there). A partial (--only) run is compared as the merged view of its time. The run being
+reported is never its own baseline; a run of another experiment, task or target is refused.`;
 
 export async function reportCommand(argv: string[], output: Output): Promise<number> {
   const { values, positionals } = parse('report', argv, { baseline: { type: 'string' }, out: { type: 'string' } });

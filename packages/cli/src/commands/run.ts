@@ -25,8 +25,10 @@ results/<experiment>/{results.json,summary.md,report.html}.
 MXN_STAGING, the backend's, else .mxn)
   --outputs URI                    also copy results and cell outputs there (default: the experiment's outputs)
   --out DIR                        results folder (default: results/<experiment> under the project root)
-  --baseline REF                   compare in summary.md with: previous (the last run), a run id kept in
-                                   results/<experiment>/runs, or a results.json of the same experiment
+  --baseline REF                   compare in summary.md with, the first that matches: previous (the last
+                                   run), a run in results/<experiment>/runs (record name, or a run id
+                                   only one kept run has), a results.json, or a git ref (e.g. main);
+                                   of the same experiment, task and target only
   --verbose                        one cell only: show the model's output as it runs
   --json                           print the results as JSON instead of tables
   --cancel                         stop this experiment's run on a cloud backend (from any machine)

@@ -37,7 +37,12 @@ export function renderPlan(plan: Plan, output: Output, backendLines: string[] = 
 function datasetLines(plan: Plan, output: Output): string {
   const lines = plan.datasets.flatMap((name) => {
     const split = plan.splits?.[name];
-    const sides = split?.train !== undefined && split.test !== undefined ? `: ${split.train} train / ${split.test} test` : '';
+    const sides =
+      split?.train !== undefined && split.test !== undefined
+        ? `: ${split.train} train / ${split.test} test`
+        : split?.problem
+          ? `: sides not counted (${split.problem}); its cells fail when staged`
+          : '';
     const columns = plan.csvColumns?.[name];
     return [
       ...(split ? [`${terminalText(name)}: ${terminalText(split.split)} · ${split.rows} rows${sides}`] : []),

@@ -1,10 +1,12 @@
 /** Opens every dataset named by an experiment and checks its parquet files and target column. */
-import { emptySplitProblem, isCsvName, readCsvSchema, readParquetSchema, type ColumnInfo } from '@mxn/data';
+import type { FileMetaData } from 'hyparquet';
+import { emptySplitProblem, isCsvName, readCsvSchema, readParquetSchema, type ColumnInfo, type ParquetSchemaInfo } from '@mxn/data';
 import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
 import type { DatasetSpec, SplitConfig } from '../schema/experiment.js';
-import { resolveDataSource, type DataSource } from './data-source.js';
+import { resolveDataSource, shownPath, type DataSource } from './data-source.js';
 import { didYouMean } from './did-you-mean.js';
+import { columnFacts, emptyTargetProblem, footerMetadata, mergeFacts, orderedSplitProblem, type ColumnFacts } from './footer-checks.js';
 
 export interface ResolvedDataset {
   name: string;
@@ -47,10 +49,16 @@ export async function checkDatasets(
         }
         let columns: ColumnInfo[] = [];
         let rows = 0;
+        // The target's and the ordered split's column, over every file of this side (from the footers' statistics).
+        const byColumn = !dataset.test && field === 'train' && split?.by !== undefined ? split.by : undefined;
+        let targetFacts: ColumnFacts | undefined;
+        let byFacts: ColumnFacts | undefined;
         for (const file of source.files) {
+          const name = shownPath(source, file);
           const footer = await readFooter(source.store, file).catch((error: Error) => {
             const kind = isCsvName(file.key) ? 'CSV' : 'parquet';
-            problems.push(issue(where, `${file.key} is not a readable ${kind} file: ${error.message}`));
+            const fix = kind === 'CSV' ? 'fix the line named, or write the data as parquet' : 'write it again as parquet, or name a .csv';
+            problems.push(issue(where, redact(`${name} is not a readable ${kind} file: ${error.message}; ${fix}`)));
             return undefined;
           });
           if (!footer) return undefined;
@@ -62,8 +70,10 @@ export async function checkDatasets(
             problems.push(
               issue(
                 where,
-                `target column "${target}" is missing from ${file.key}` +
-                  `${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`,
+                redact(
+                  `target column "${target}" is missing from ${name}` +
+                    `${guess ? `; did you mean "${guess}"?` : ` (columns: ${footer.columns.map((c) => c.name).join(', ')})`}`,
+                ),
               ),
             );
             return undefined;
@@ -79,23 +89,55 @@ export async function checkDatasets(
             problems.push(
               issue(
                 ['evaluation', 'split', role],
-                `split.${role} column "${splitColumn}" is missing from ${file.key} (dataset ${dataset.name})` +
-                  `${guess ? `; did you mean "${guess}"?` : `; columns: ${footer.columns.map((c) => c.name).join(', ')}`}`,
+                redact(
+                  `split.${role} column "${splitColumn}" is missing from ${name} (dataset ${dataset.name})` +
+                    `${guess ? `; did you mean "${guess}"?` : `; columns: ${footer.columns.map((c) => c.name).join(', ')}`}`,
+                ),
               ),
             );
           }
+          const facts = (column: string): ColumnFacts =>
+            footer.metadata
+              ? columnFacts(
+                  footer.metadata,
+                  column,
+                  footer.columns.find((item) => item.name === column),
+                )
+              : {};
+          targetFacts = mergeFacts(targetFacts, facts(target));
+          if (byColumn !== undefined) byFacts = mergeFacts(byFacts, facts(byColumn));
           columns = footer.columns;
           rows += footer.numRows;
         }
-        return { source, columns, rows };
+        const shown = source.files.length === 1 ? shownPath(source, source.files[0]!) : value;
+        return { source, columns, rows, shown, targetFacts, byFacts };
       };
       const train = await check('train', dataset.train);
       const test = dataset.test ? await check('test', dataset.test) : undefined;
       // Row counts from the footers, against the split: a dataset that cannot be split fails here, not in the run.
       // A problem of this dataset's data alone: a run fails its cells and runs the rest (see `ExperimentIssue.dataset`).
-      const tooFew = (field: 'train' | 'test', why: string | undefined) => {
-        if (why) problems.push({ ...issue(['datasets', index, field], `${dataset[field]}: ${why}`), dataset: dataset.name });
+      const tooFew = (field: 'train' | 'test', why: string | undefined, prefixed = true) => {
+        if (why)
+          problems.push({ ...issue(['datasets', index, field], prefixed ? `${dataset[field]}: ${why}` : why), dataset: dataset.name });
       };
+      // What the footers' statistics show: a target with no value, an ordered split that cannot split this dataset.
+      for (const [field, side] of [
+        ['train', train],
+        ['test', test],
+      ] as const) {
+        if (side) tooFew(field, emptyTargetProblem(target, side.targetFacts, side.rows, side.shown), false);
+      }
+      const byColumn = train && split?.by !== undefined ? train.columns.find((column) => column.name === split.by) : undefined;
+      if (train && byColumn && split?.test_from !== undefined && train.rows > 0) {
+        const problem = orderedSplitProblem(
+          { by: byColumn.name, test_from: split.test_from },
+          byColumn,
+          train.byFacts,
+          dataset.name,
+          train.shown,
+        );
+        if (problem) problems.push({ ...issue(['evaluation', 'split', 'test_from'], redact(problem)), dataset: dataset.name });
+      }
       if (train && test) {
         tooFew('train', train.rows === 0 ? 'has no rows; a model needs training rows' : undefined);
         tooFew('test', test.rows === 0 ? 'has no rows; the held-out side needs rows to score' : undefined);
@@ -113,8 +155,8 @@ export async function checkDatasets(
   return resolved.filter((dataset): dataset is ResolvedDataset => dataset !== undefined);
 }
 
-/** Reads just the footer of a parquet object (its last bytes), whatever store holds it; a CSV is read whole. */
-async function readFooter(store: Store, info: ObjectInfo) {
+/** Reads just the footer of a parquet object (its last bytes, with its statistics), whatever store holds it; a CSV is read whole. */
+async function readFooter(store: Store, info: ObjectInfo): Promise<ParquetSchemaInfo & { metadata?: FileMetaData }> {
   if (isCsvName(info.key)) return readCsvSchema(await readBytes(store, info.key), info.key);
   if (info.size < 12) throw new Error(`only ${info.size} bytes; too small to be parquet`);
   const tailSize = Math.min(info.size, 64 * 1024);
@@ -123,7 +165,8 @@ async function readFooter(store: Store, info: ObjectInfo) {
   if (tail.subarray(tail.length - 4).toString('latin1') !== 'PAR1') throw new Error('no parquet magic bytes at the end');
   if (footerLength + 8 > info.size) throw new Error('footer length is larger than the file');
   if (footerLength + 8 > tail.length) tail = await readRange(store, info, info.size - footerLength - 8);
-  return readParquetSchema(new Uint8Array(tail.buffer, tail.byteOffset, tail.length));
+  const bytes = new Uint8Array(tail.buffer, tail.byteOffset, tail.length);
+  return { ...readParquetSchema(bytes), metadata: footerMetadata(bytes) };
 }
 
 async function readRange(store: Store, info: ObjectInfo, start: number): Promise<Buffer> {

@@ -65,3 +65,17 @@ export function globToRegExp(glob: string): RegExp {
   }
   return new RegExp(`^${out}$`);
 }
+
+/**
+ * An object of a source as messages name it: the path as written in the experiment (relative to the
+ * project root) for one file, else the folder or the part before the glob, then the object's key.
+ */
+export function shownPath(source: DataSource, info: ObjectInfo): string {
+  const cut = isRemoteUri(source.spec) ? source.spec.indexOf('?') : -1;
+  const spec = cut >= 0 ? source.spec.slice(0, cut) : source.spec;
+  if (spec === info.key || spec.endsWith(`/${info.key}`)) return spec;
+  const segments = spec.split('/');
+  const firstGlob = segments.findIndex((segment) => GLOB.test(segment));
+  const base = (firstGlob >= 0 ? segments.slice(0, firstGlob).join('/') : spec).replace(/\/+$/, '');
+  return base ? `${base}/${info.key}` : info.key;
+}

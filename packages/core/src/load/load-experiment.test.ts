@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeParquetFile } from '@mxn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ExperimentError } from '../errors.js';
+import { experimentSchemaFor } from '../schema/experiment.js';
 import { loadExperiment } from './load-experiment.js';
 
 let root: string;
@@ -83,16 +85,22 @@ describe('loadExperiment', () => {
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/:5:11: duplicate dataset name "a" \(also datasets\[0\]\)/);
     expect(lines[1]).toMatch(/:14:19: unknown regression metric "r3"; did you mean "r2"\?/);
-    expect(lines[2]).toMatch(/:16:16: compute\.concurrency: .*expected number/);
+    expect(lines[2]).toMatch(/:16:16: compute\.concurrency: "two" is not a number; write a number, e\.g\. 2$/);
     expect(lines[3]).toMatch(/:17:12: timeout "soon" is not a duration/);
   });
 
   it('names a missing target column, a missing file and an unreadable parquet file', async () => {
     const lines = await problems(good.replace('target: price', 'target: prize').replace('data/b.parquet', 'data/nope.parquet').concat(''));
-    expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet; did you mean "price"\?/.test(line))).toBe(true);
+    expect(lines.some((line) => /:4:12: target column "prize" is missing from data\/a\.parquet; did you mean "price"\?/.test(line))).toBe(
+      true,
+    );
     expect(lines.some((line) => /:6:12: no parquet file matches data\/nope\.parquet/.test(line))).toBe(true);
     const broken = await problems(good.replace('data/b.parquet', 'data/broken.parquet'));
-    expect(broken.some((line) => /:6:12: broken\.parquet is not a readable parquet file/.test(line))).toBe(true);
+    expect(
+      broken.some((line) =>
+        /:6:12: data\/broken\.parquet is not a readable parquet file: .*; write it again as parquet, or name a \.csv$/.test(line),
+      ),
+    ).toBe(true);
   });
 
   it('refuses an empty parameter list, which would make no variant', async () => {
@@ -109,8 +117,8 @@ describe('loadExperiment', () => {
         .replace('  - name: b\n', '  - name: a\n'),
     );
     expect(lines.some((line) => /unknown key "comand"/.test(line))).toBe(true);
-    expect(lines.some((line) => /:4:12: target column "prize" is missing from a\.parquet/.test(line))).toBe(true);
-    expect(lines.some((line) => /:6:12: target column "prize" is missing from b\.parquet/.test(line))).toBe(true);
+    expect(lines.some((line) => /:4:12: target column "prize" is missing from data\/a\.parquet/.test(line))).toBe(true);
+    expect(lines.some((line) => /:6:12: target column "prize" is missing from data\/b\.parquet/.test(line))).toBe(true);
     const semantic = await problems(good.replace('target: price', 'target: prize').replace('  - name: b\n', '  - name: a\n'));
     expect(semantic.some((line) => /duplicate dataset name "a"/.test(line))).toBe(true);
     expect(semantic.some((line) => /target column "prize" is missing/.test(line))).toBe(true);
@@ -128,7 +136,9 @@ describe('loadExperiment', () => {
       ),
     ]);
     expect(await problems(`${good}compute:\n  backend: loca\n`)).toEqual([
-      expect.stringMatching(/:16:12: compute\.backend: unknown backend "loca"; did you mean "local"\?$/),
+      expect.stringMatching(
+        /:16:12: compute\.backend: unknown backend "loca"; did you mean "local"\? \(backends: local, azure-batch, aws-batch\)$/,
+      ),
     ]);
     expect(await problems(`${good}compute:\n  backend: 3\n`)).toEqual([
       expect.stringMatching(/:16:12: compute\.backend: unknown backend 3; expected one of: local, azure-batch, aws-batch$/),
@@ -163,8 +173,8 @@ describe('loadExperiment', () => {
     ]);
     const missing = await problems(good.concat('  split: { group: aera }\n'));
     expect(missing).toEqual([
-      expect.stringMatching(/:15:19: split\.group column "aera" is missing from a\.parquet \(dataset a\); did you mean "area"\?/),
-      expect.stringMatching(/:15:19: split\.group column "aera" is missing from b\.parquet \(dataset b\); did you mean "area"\?/),
+      expect.stringMatching(/:15:19: split\.group column "aera" is missing from data\/a\.parquet \(dataset a\); did you mean "area"\?/),
+      expect.stringMatching(/:15:19: split\.group column "aera" is missing from data\/b\.parquet \(dataset b\); did you mean "area"\?/),
     ]);
     const loaded = await loadExperiment(await write('by.yaml', good.concat('  split: { by: area, test_from: 8 }\n')));
     expect(loaded.spec.evaluation.split).toMatchObject({ by: 'area', test_from: 8 });
@@ -187,5 +197,37 @@ describe('loadExperiment', () => {
       (error: ExperimentError) => error.issues.map((issue) => issue.message),
     );
     expect(both).toEqual([expect.stringMatching(/one\.parquet/), expect.stringMatching(/unknown regression metric "r3"/)]);
+  });
+
+  it("checks the rest of compute when the backend is unknown: the shared keys and each backend's settings", async () => {
+    const schema = experimentSchemaFor({ local: z.strictObject({ runtime: z.enum(['container', 'process']).optional() }) });
+    const file = await write(
+      'azur.yaml',
+      `${good}compute:\n  backend: azur\n  runtime: proces\n  concurrency: -1\n  retries: many\n  maxNode: 2\n`,
+    );
+    const error = await loadExperiment(file, { schema }).catch((caught: ExperimentError) => caught);
+    expect((error as ExperimentError).issues.map((issue) => `${issue.line}:${issue.column}: ${issue.message}`)).toEqual([
+      '16:12: compute.backend: unknown backend "azur"; did you mean "azure-batch"? (backends: local, azure-batch, aws-batch)',
+      '17:12: compute.runtime: unknown runtime "proces"; did you mean "process"?',
+      '18:16: compute.concurrency: -1 is too small; write 1 or more',
+      '19:12: compute.retries: "many" is not a number; write a number, e.g. 2',
+      expect.stringMatching(/^20:3: unknown key "maxNode" in compute; expected one of: backend, concurrency, .*runtime$/),
+    ]);
+  });
+
+  it("words zod's problems plainly, with the fix", async () => {
+    const lines = await problems(
+      good
+        .replace('metrics: [rmse, r2]', 'metrics: []')
+        .concat('  split: { test: 1, seed: 1.5 }\ncompute:\n  concurrency: 0\n  retries: 11\n  timeout:\n'),
+    );
+    expect(lines.map((line) => line.replace(/^.*bad\.yaml:/, ''))).toEqual([
+      '14:12: evaluation.metrics: is an empty list; give at least one item',
+      '15:18: evaluation.split.test: 1 is too large; write a number below 1',
+      '15:27: evaluation.split.seed: 1.5 is not a whole number; write an integer, e.g. 1',
+      '17:16: compute.concurrency: 0 is too small; write 1 or more',
+      '18:12: compute.retries: 11 is too large; write 10 or less',
+      '19:11: compute.timeout: has no value; write text (quote it if it looks like a number)',
+    ]);
   });
 });

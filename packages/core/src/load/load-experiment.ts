@@ -4,8 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Document } from 'yaml';
-import type { z } from 'zod';
 import { KNOWN_METRICS } from '@mxn/data';
 import { ExperimentError, type ExperimentIssue } from '../errors.js';
 import { parseDuration } from '../duration.js';
@@ -26,7 +24,7 @@ import { paramValueProblem } from './param-values.js';
 import { parseExperimentText, readExperimentText } from './experiment-text.js';
 import { locate } from './locate.js';
 import { projectPathProblem, resolveInProject } from './project-path.js';
-import { keysAt, otherAlternatives } from './schema-keys.js';
+import { describe, issuesFromZod, plainZodMessage } from './zod-issues.js';
 import { DEFAULT_MAX_CELLS, expandVariants, variantCount } from '../plan/variants.js';
 
 export interface LoadedExperiment {
@@ -88,10 +86,10 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
   });
 
   const schema = options.schema ?? experimentSchema;
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { error: plainZodMessage });
   if (!parsed.success) {
     // Report the semantic problems of the parts that parsed too, so the user sees everything at once.
-    const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => fromZod(zodIssue, doc, issue, schema, raw)));
+    const issues = dropMissingExplainedByTypos(parsed.error.issues.flatMap((zodIssue) => issuesFromZod(zodIssue, doc, issue, schema, raw)));
     const safe = withDefaults(raw);
     issues.push(...bestEffort(() => checkSemantics(safe, root, issue, untrusted)), ...bestEffort(() => checkSplit(safe, issue)));
     // The datasets that parsed are still opened, so a wrong target column shows up now, not on the next try.
@@ -127,52 +125,6 @@ export async function loadExperiment(file: string, options: LoadOptions = {}): P
 }
 
 type IssueAt = (where: readonly (string | number)[], message: string, atKey?: boolean) => ExperimentIssue;
-
-function fromZod(zodIssue: z.core.$ZodIssue, doc: Document, issue: IssueAt, schema: ExperimentSchema, raw: unknown): ExperimentIssue[] {
-  const where = zodIssue.path.filter((key): key is string | number => typeof key !== 'symbol');
-  if (zodIssue.code === 'unrecognized_keys') {
-    const allowed = keysAt(schema, where, raw).filter((key) => key !== '$schema');
-    return zodIssue.keys.map((key) => {
-      const guess = didYouMean(key, allowed);
-      // A key of another alternative (`maxNodes` under `backend: local`) says whose it is.
-      const other = guess ? undefined : otherAlternatives(schema, where, raw, key);
-      const owner =
-        other && other.accepting.length > 0
-          ? `${key} is a setting of ${other.discriminator} ${other.accepting.join(' or ')}, ` +
-            `and ${describe([...where, other.discriminator])} is ${String(other.selected)}`
-          : undefined;
-      const hint = guess ? `did you mean "${guess}"?` : (owner ?? `expected one of: ${allowed.join(', ')}`);
-      return issue([...where, key], `unknown key "${key}" in ${describe(where)}; ${hint}`, true);
-    });
-  }
-  if (zodIssue.code === 'invalid_union' && 'discriminator' in zodIssue && typeof zodIssue.discriminator === 'string') {
-    // A discriminator no alternative has (`backend: azure`): name the choices, or the one meant.
-    const choices = ((zodIssue as { options?: unknown[] }).options ?? []).filter((value): value is string => typeof value === 'string');
-    const value = doc.getIn(where);
-    const guess =
-      typeof value === 'string'
-        ? (didYouMean(value, choices) ?? choices.find((choice) => value.length >= 3 && choice.startsWith(value)))
-        : undefined;
-    const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-    const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
-    return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
-  }
-  if (zodIssue.code === 'invalid_value' && zodIssue.values.every((value) => typeof value === 'string')) {
-    // An enum value misspelt (`task: regresion`): the one meant, else the choices.
-    const choices = zodIssue.values as string[];
-    const value = doc.getIn(where);
-    const guess = typeof value === 'string' ? didYouMean(value, choices) : undefined;
-    const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
-    const hint = guess ? `did you mean "${guess}"?` : `expected one of: ${choices.join(', ')}`;
-    return [issue(where, `${describe(where)}: unknown ${String(where.at(-1))} ${shown}; ${hint}`)];
-  }
-  const present = doc.hasIn(where);
-  if (!present && zodIssue.code === 'invalid_type') {
-    const last = where.at(-1);
-    return [issue(where, `${describe(where.slice(0, -1))} is missing "${String(last)}"`)];
-  }
-  return [issue(where, `${describe(where)}: ${zodIssue.message}`)];
-}
 
 function checkSemantics(spec: ExperimentSpec, root: string, issue: IssueAt, untrusted: boolean): ExperimentIssue[] {
   const issues: ExperimentIssue[] = [];
@@ -399,11 +351,6 @@ function withDefaults(raw: unknown): ExperimentSpec {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
-}
-
-function describe(where: readonly (string | number)[]): string {
-  if (where.length === 0) return 'the experiment';
-  return where.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
 }
 
 function sortIssues(issues: ExperimentIssue[]): ExperimentIssue[] {

@@ -43,6 +43,27 @@ export function otherAlternatives(
   return { discriminator, selected, accepting };
 }
 
+/**
+ * The keys of every alternative of the union at `path` but its discriminator, each with its schema
+ * (the first alternative's where two share a key): what an object whose discriminator names no
+ * alternative (`backend: azur`) can still be checked against. Undefined when `path` holds no such union.
+ */
+export function mergedAlternatives(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+  discriminator: string,
+): Record<string, z.ZodType> | undefined {
+  const node = nodeAt(schema, path, undefined);
+  const def = node?.schema._zod.def;
+  if (!node || def?.type !== 'union' || def.discriminator !== discriminator) return undefined;
+  const shape: Record<string, z.ZodType> = {};
+  for (const option of (def.options as AnySchema[]).map(unwrap)) {
+    for (const [key, value] of Object.entries((option._zod.def.shape ?? {}) as Record<string, z.ZodType>))
+      if (key !== discriminator && !(key in shape)) shape[key] = value;
+  }
+  return shape;
+}
+
 /** The (unwrapped, not yet selected) schema at `path` and the data there. */
 function nodeAt(schema: z.ZodType, path: readonly PropertyKey[], data: unknown): { schema: AnySchema; data: unknown } | undefined {
   let current = unwrap(schema as AnySchema);

@@ -1,3 +1,4 @@
+import { type SplitSpec, splitTable, type Table } from '@mxn/data';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from '../load/load-experiment.js';
 import type { CellResult } from '../results.js';
@@ -74,6 +75,35 @@ describe('planExperiment', () => {
     const all = [plain, ...kinds].flat();
     expect(new Set(all).size).toBe(all.length);
     expect(await keys('{ by: x, test_from: 5 }')).toEqual(kinds[0]);
+  });
+
+  it('says the rows on each side of every split kind, reading at most the one column the split needs', async () => {
+    const { project } = await setup();
+    const n = 50;
+    const labelled: Table = {
+      names: ['x', 'building', 'label'],
+      columns: {
+        x: Float64Array.from({ length: n }, (_, i) => i),
+        building: Array.from({ length: n }, (_, i) => `b${i % 7}`),
+        label: Array.from({ length: n }, (_, i) => (i % 5 < 3 ? 'a' : 'b')),
+      },
+      numRows: n,
+    };
+    await project.writeTable('data/labelled.parquet', labelled);
+    const sides = async (split: string) => {
+      const text = experiment
+        .replace(/datasets:\n(.*\n){2}/, 'datasets:\n  - { name: labelled, train: data/labelled.parquet }\n')
+        .replace('{ target: y }', `{ target: label, task: classification, metrics: [accuracy], split: ${split} }`);
+      const plan = await planExperiment(await loadExperiment(await project.write('experiments/sides.yaml', text)));
+      return plan.splits?.labelled;
+    };
+    const expected = (spec: SplitSpec) => {
+      const { train, test } = splitTable(labelled, spec, 'label');
+      return { rows: n, train: train.numRows, test: test.numRows };
+    };
+    expect(await sides('{ by: x, test_from: 40 }')).toMatchObject({ rows: 50, train: 40, test: 10 });
+    expect(await sides('{ group: building, seed: 3 }')).toMatchObject(expected({ test: 0.2, seed: 3, group: 'building' }));
+    expect(await sides('{ stratify: true }')).toMatchObject({ ...expected({ test: 0.2, seed: 42, stratify: true }), train: 40, test: 10 });
   });
 
   it('keys every cell by its runtime, so a process result is never a container result', async () => {

@@ -12,6 +12,7 @@ import { resolveInProject } from '../load/project-path.js';
 import type { CellResult } from '../results.js';
 import type { AggregateSpec, ModelSpec, Runtime } from '../schema/experiment.js';
 import { hashBuildContext } from './build-context.js';
+import { plannedSides } from './split-sides.js';
 import { fingerprintSource } from './fingerprint.js';
 import { unsafeIdReason } from './ids.js';
 import { DEFAULT_MAX_CELLS, expandVariants, variantCount } from './variants.js';
@@ -68,7 +69,7 @@ export interface Plan {
   aggregate?: PlannedAggregate;
   /**
    * How each planned dataset's held-out rows are chosen (`describeSplit`, or its own test file), its
-   * rows (from the files' footers) and, for a random split, the rows each side will get.
+   * rows (from the files' footers) and the rows each side will get (see `PlannedSplit`).
    */
   splits?: Record<string, PlannedSplit>;
   /** The column types inferred from each CSV dataset (`describeColumnTypes`), by dataset name. */
@@ -81,9 +82,14 @@ export interface PlannedSplit {
   split: string;
   /** Rows of the training files. */
   rows: number;
-  /** A random split's sides, known from the row count alone (others are counted when staged). */
+  /**
+   * The rows each side gets: a random split's from the row count, an ordered split's from the footers'
+   * row-group statistics or its `by` column, a group or stratified split's from that one column.
+   */
   train?: number;
   test?: number;
+  /** Why the sides could not be counted (the split would leave a side empty, a `by` column has nulls): staging fails the dataset. */
+  problem?: string;
 }
 
 export type Rerun = 'none' | 'failed' | 'all';
@@ -196,24 +202,35 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     datasets: datasets.map((dataset) => dataset.name).filter((name) => selectedDatasets.has(name)),
     cells: selected,
     aggregate,
-    ...datasetNotes(loaded, selectedDatasets),
+    ...(await datasetNotes(loaded, selectedDatasets)),
   };
 }
 
-/** What the plan says of each selected dataset: its split, a CSV's inferred column types, and its problems. */
-function datasetNotes(loaded: LoadedExperiment, selected: Set<string>): Pick<Plan, 'splits' | 'csvColumns' | 'datasetProblems'> {
+/**
+ * What the plan says of each selected dataset: its split and the rows each side gets (see `plannedSides`),
+ * a CSV's inferred column types, and its problems.
+ */
+async function datasetNotes(
+  loaded: LoadedExperiment,
+  selected: Set<string>,
+): Promise<Pick<Plan, 'splits' | 'csvColumns' | 'datasetProblems'>> {
   const splits: Record<string, PlannedSplit> = {};
   const csvColumns: Record<string, string> = {};
-  const split = loaded.spec.evaluation.split;
-  const random = split.by === undefined && split.group === undefined && split.stratify !== true;
-  for (const dataset of loaded.datasets.filter((item) => selected.has(item.name))) {
-    const test = Math.round(dataset.rows * split.test);
+  const { split, target } = loaded.spec.evaluation;
+  const datasetProblems = (loaded.datasetProblems ?? []).filter((item) => item.dataset !== undefined && selected.has(item.dataset));
+  const failing = new Set(datasetProblems.map((item) => item.dataset));
+  const datasets = loaded.datasets.filter((item) => selected.has(item.name));
+  // A dataset whose cells will fail anyway (its problem is listed) is not read.
+  const sides = await Promise.all(
+    datasets.map((dataset) => (dataset.test || failing.has(dataset.name) ? undefined : plannedSides(dataset, split, target))),
+  );
+  datasets.forEach((dataset, at) => {
+    const counted = sides[at];
     splits[dataset.name] = dataset.test
       ? { split: 'its own test file', rows: dataset.rows }
-      : { split: describeSplit(split), rows: dataset.rows, ...(random ? { train: dataset.rows - test, test } : {}) };
+      : { split: describeSplit(split), rows: dataset.rows, ...(counted ?? {}) };
     if (dataset.train.files.some((file) => isCsvName(file.key))) csvColumns[dataset.name] = describeColumnTypes(dataset.columns);
-  }
-  const datasetProblems = (loaded.datasetProblems ?? []).filter((item) => item.dataset !== undefined && selected.has(item.dataset));
+  });
   return { splits, csvColumns, datasetProblems };
 }
 

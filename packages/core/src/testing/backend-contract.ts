@@ -4,7 +4,7 @@
  * script (see backend-contract/task-script.ts), so a backend needs nothing but Node.js. Exported as
  * `@mxn/core/testing`, next to the Backend interface it checks; only that subpath needs vitest.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -251,7 +251,12 @@ export function testBackend(name: string, makeBackend: () => Promise<BackendUnde
         expect(statesOf(events, 'aggregate')).not.toContain('running');
         expect(outcome.aggregate?.status ?? 'cancelled').toBe('cancelled');
         if (shared) {
-          for (const file of pidFiles) expect(isAlive(Number(await readFile(file, 'utf8')))).toBe(false);
+          // A killed process can linger a moment as a zombie until its parent reaps it: give it a few seconds.
+          for (const file of pidFiles) {
+            const pid = Number(await readFile(file, 'utf8'));
+            await waitFor(() => !isAlive(pid), 5_000);
+            expect(isAlive(pid)).toBe(false);
+          }
         }
       },
     );
@@ -277,11 +282,17 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
+/** Whether `pid` is a live process: a zombie (killed, not yet reaped by its parent) counts as gone. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc');
   }
 }

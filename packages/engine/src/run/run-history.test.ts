@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExperimentResults } from '@mxn/core';
 import { sampleResults } from '@mxn/report/testing';
 import { describe, expect, it } from 'vitest';
-import { recordName, resolveBaseline, runRecord, runRecordNames, writeRunRecord } from './run-history.js';
+import { baselineMismatch, recordName, recordView, runRecord, runRecordNames, writeRunRecord } from './run-history.js';
 
 const at = (minute: number): ExperimentResults => ({
   ...sampleResults(),
@@ -55,19 +55,36 @@ describe('run history', () => {
     expect(record.cells).toHaveLength(100_000);
   });
 
-  it('finds the previous run or a run id, and refuses another experiment or task with one line', async () => {
+  it("reads an --only run's record as the merged view of its time: the cells it did not run from the runs before", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mxn-history-'));
-    for (const minute of [1, 2, 3]) await writeRunRecord(dir, at(minute));
-    expect((await resolveBaseline('previous', { resultsDir: dir, current: at(3) })).runId).toBe('run-2');
-    expect((await resolveBaseline('previous', { resultsDir: dir, current: at(9) })).runId).toBe('run-3');
-    expect((await resolveBaseline('run-1', { resultsDir: dir, current: at(3) })).runId).toBe('run-1');
-    await expect(resolveBaseline('previous', { resultsDir: dir, current: at(1) })).rejects.toThrow(/no earlier run of .* is kept in/);
-    await expect(resolveBaseline('run-8', { resultsDir: dir, current: at(3) })).rejects.toThrow(/no such run in .*, and no such file/);
+    const full = at(1);
+    await writeRunRecord(dir, full);
+    // the second run ran one cell (of jeju) only, with another value
+    const second = { ...at(2), cells: full.cells.map((cell) => ({ ...cell, metrics: { rmse: 1 } })) };
+    const jeju = second.cells.filter((cell) => cell.dataset === 'jeju');
+    await writeRunRecord(dir, runRecord(second, jeju.slice(0, 1)));
+    // a record of another task is never merged in
+    const other = { ...at(3), evaluation: { ...full.evaluation, task: 'classification' as const } };
+    await writeRunRecord(dir, runRecord(other, other.cells.slice(0, 1)));
+    const [, name] = await runRecordNames(dir);
+    const view = await recordView(dir, name!);
+    expect(view.runId).toBe('run-2');
+    expect(view.cells).toHaveLength(full.cells.length);
+    expect(view.cells.find((cell) => cell.id === jeju[0]!.id)?.metrics).toEqual({ rmse: 1 });
+    expect(view.cells.filter((cell) => cell.metrics.rmse === 1)).toHaveLength(1);
+    expect(new Set(view.datasets)).toEqual(new Set(full.datasets));
+    expect(new Set(view.variants)).toEqual(new Set(full.variants));
+    expect(Object.values(view.totals).reduce((a, b) => a + b, 0)).toBe(full.cells.length);
+    // the file itself stays the run's own cells
+    expect((await recordView(dir, (await runRecordNames(dir))[0]!)).cells).toHaveLength(full.cells.length);
+  });
 
-    const other = path.join(dir, 'other.json');
-    await writeFile(other, JSON.stringify({ ...at(0), experiment: 'other' }));
-    await expect(resolveBaseline(other, { resultsDir: dir, current: at(3) })).rejects.toThrow(/is a run of experiment "other"/);
-    const task = { ...at(3), evaluation: { ...at(3).evaluation, task: 'classification' as const } };
-    await expect(resolveBaseline('previous', { resultsDir: dir, current: task })).rejects.toThrow(/refusing to compare them/);
+  it('says why a baseline of another experiment, task or target may not be compared, in one line', () => {
+    const base = at(1);
+    expect(baselineMismatch(base, base)).toBeUndefined();
+    expect(baselineMismatch({ ...base, experiment: 'other' }, base)).toBe(
+      'a run of experiment "other" (regression of price), not of experiment "housing-demo" (regression of price)',
+    );
+    expect(baselineMismatch({ ...base, evaluation: { ...base.evaluation, target: 'rent' } }, base)).toMatch(/\(regression of rent\), not/);
   });
 });

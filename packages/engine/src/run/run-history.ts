@@ -2,12 +2,12 @@
  * Run history: every run keeps its own results as `runs/<record>.json` beside `results.json` (the
  * latest merged view), the last `RUN_RECORDS_KEPT` of them. A record is named by its start time and
  * run id (`20261130T101500123Z-<run id>`), so names sort in time, and a rerun of the same plan (the same
- * run id) is a record of its own. `--baseline previous` or `--baseline <run id>` finds one here.
+ * run id) is a record of its own. A record holds only the run's own cells; `recordView` merges in the
+ * cells it did not run from older records, and `resolveBaseline` (./baseline.ts) reads records through it.
  */
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CellResult, ExperimentResults } from '@mxn/core';
-import { MxnError } from '@mxn/errors';
 import { readResults } from '@mxn/report';
 import { countStatuses } from './run-experiment.js';
 
@@ -67,46 +67,57 @@ export async function previousResults(resultsDir: string, experiment: string): P
 }
 
 /**
- * The results a `--baseline` names: `previous` (the newest record of a run that started before
- * `current`), a record name or run id kept under `resultsDir/runs`, or a results file. A baseline of
- * another experiment, task or target is refused: it would compare two different things under one name.
+ * The merged view as of record `name` (what `results.json` held after that run): its own cells, and
+ * each cell it did not run (an `--only` run's record holds only its selection) from the newest older
+ * record of the same experiment, task and target that has it. Records stay small (their own cells);
+ * the merge is done when a baseline is read.
  */
-export async function resolveBaseline(
-  ref: string,
-  options: { resultsDir: string; current: Pick<ExperimentResults, 'experiment' | 'startedAt' | 'runId' | 'evaluation'> },
-): Promise<ExperimentResults> {
-  const { resultsDir, current } = options;
-  const names = await runRecordNames(resultsDir);
+export async function recordView(resultsDir: string, name: string): Promise<ExperimentResults> {
   const where = path.join(resultsDir, RUNS);
-  let baseline: ExperimentResults;
-  let label = ref;
-  if (ref === 'previous') {
-    const before = recordName(current);
-    const name = names.filter((item) => item < before).at(-1);
-    if (!name)
-      throw new MxnError('Usage', `--baseline previous: no earlier run of ${current.experiment} is kept in ${where}`, {
-        hint: 'run the experiment again first, or pass --baseline <run id | results.json>',
-      });
-    baseline = await readResults(path.join(where, `${name}.json`));
-    label = `previous (${name})`;
-  } else {
-    const name = names.filter((item) => item === ref || item.endsWith(`-${ref}`)).at(-1);
-    if (name) baseline = await readResults(path.join(where, `${name}.json`));
-    else if (await stat(ref).catch(() => undefined)) baseline = await readResults(ref);
-    else
-      throw new MxnError('Usage', `--baseline ${ref}: no such run in ${where}, and no such file`, {
-        hint: names.length ? `kept runs: ${names.slice(-5).join(', ')}; or pass previous` : 'pass previous, a run id or a results.json',
-      });
+  const record = await readResults(path.join(where, `${name}.json`));
+  const older = (await runRecordNames(resultsDir)).filter((item) => item < name).reverse();
+  const cells = [...record.cells];
+  const ids = new Set(cells.map((cell) => cell.id));
+  const pairs = new Set(cells.map((cell) => `${cell.variant}\u0000${cell.dataset}`));
+  let splits = record.splits;
+  for (const each of older) {
+    const earlier = await readResults(path.join(where, `${each}.json`)).catch(() => undefined);
+    if (!earlier || !sameSubject(earlier, record)) continue;
+    for (const cell of earlier.cells) {
+      const pair = `${cell.variant}\u0000${cell.dataset}`;
+      if (ids.has(cell.id) || pairs.has(pair)) continue;
+      ids.add(cell.id);
+      pairs.add(pair);
+      cells.push(cell);
+    }
+    if (earlier.splits) splits = { ...earlier.splits, ...splits };
   }
-  const what = (results: Pick<ExperimentResults, 'experiment' | 'evaluation'>) =>
+  if (cells.length === record.cells.length) return record;
+  const variants = [...new Set([...record.variants, ...cells.map((cell) => cell.variant)])];
+  const datasets = [...new Set([...record.datasets, ...cells.map((cell) => cell.dataset)])];
+  return { ...record, variants, datasets, ...(splits ? { splits } : {}), cells, totals: countStatuses(cells) };
+}
+
+/** The same experiment, task and target: results that may be compared, or merged. */
+function sameSubject(a: BaselineSubject, b: BaselineSubject): boolean {
+  return a.experiment === b.experiment && a.evaluation.task === b.evaluation.task && a.evaluation.target === b.evaluation.target;
+}
+
+/** What a baseline must share with the run it is compared with. */
+export interface BaselineSubject {
+  experiment: string;
+  evaluation: Pick<ExperimentResults['evaluation'], 'task' | 'target'>;
+}
+
+/**
+ * Why `baseline` may not be compared with `current` (another experiment, task or target: two
+ * different things under one name), e.g. `a run of experiment "b" (regression of price), not of
+ * experiment "a" (classification of price)`; undefined when it may. The one policy of the CLI's
+ * `--baseline` and the GitHub steps' base-branch baseline.
+ */
+export function baselineMismatch(baseline: BaselineSubject, current: BaselineSubject): string | undefined {
+  if (sameSubject(baseline, current)) return undefined;
+  const what = (results: BaselineSubject) =>
     `experiment "${results.experiment}" (${results.evaluation.task} of ${results.evaluation.target})`;
-  if (
-    baseline.experiment !== current.experiment ||
-    baseline.evaluation.task !== current.evaluation.task ||
-    baseline.evaluation.target !== current.evaluation.target
-  )
-    throw new MxnError('Usage', `--baseline ${label} is a run of ${what(baseline)}, not of ${what(current)}: refusing to compare them`, {
-      hint: `pass a run of ${current.experiment} with the same task and target, e.g. --baseline previous`,
-    });
-  return baseline;
+  return `a run of ${what(baseline)}, not of ${what(current)}`;
 }

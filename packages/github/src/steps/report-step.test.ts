@@ -10,6 +10,7 @@ import { sampleResults } from '@mxn/report/testing';
 import { startGitHubFake, type GitHubFake } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubApi } from '../github-api.js';
+import { stepLogger } from '../step-log.js';
 import type { PullRequestInfo } from '../event-context.js';
 import { reportStep } from './report-step.js';
 
@@ -22,6 +23,8 @@ const git = (cwd: string, ...args: string[]) =>
     encoding: 'utf8',
     env: { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'd@e.x' },
   }).trim();
+
+const dir = (origin: string) => path.dirname(origin);
 
 /** origin with `main` (the default branch) and a checkout of it holding fresh results of `housing-demo`. */
 async function checkout(error?: string) {
@@ -166,6 +169,58 @@ describe('reportStep', () => {
       expect(text).not.toContain('Approved by');
       expect(text).not.toContain('<script>alert');
     }
+  });
+
+  it("logs, escaped, and does not compare with a base branch's results of another task or target (the CLI's policy)", async () => {
+    const { origin, work, head } = await checkout();
+    const results = sampleResults();
+    // main's results.json of this experiment, for another target (a name that would be a workflow command)
+    const base = path.join(dir(origin), 'base');
+    git(dir(origin), 'clone', '--quiet', origin, base);
+    await writeResults(
+      { ...results, evaluation: { ...results.evaluation, target: 'rent\n::error::forged' } },
+      path.join(base, 'results/housing-demo'),
+    );
+    git(base, 'add', '.');
+    git(base, 'commit', '--quiet', '-m', 'base results');
+    git(base, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+    git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/exp');
+    const lines: string[] = [];
+    const summaryFile = path.join(work, 'step-other-target.md');
+    await reportStep({
+      root: work,
+      experiment: 'housing-demo',
+      baseRef: 'main',
+      comment: comment(16),
+      stepSummaryFile: summaryFile,
+      commit: { event: { pullRequest: pr({ headRef: 'exp', baseRef: 'main', number: 16 }), defaultBranch: 'main' } },
+      expectedHead: head,
+      log: stepLogger({ info: (line) => lines.push(line) }),
+    });
+    expect(lines).toEqual([
+      'not compared with main:results/housing-demo/results.json: it is a run of experiment "housing-demo" (regression of rent',
+      '\\::error::forged), not of experiment "housing-demo" (regression of price)',
+    ]);
+    for (const text of [github.comments('acme/pricing', 16)[0]!.body, await readFile(summaryFile, 'utf8')]) {
+      expect(text).not.toContain('Baseline:');
+      expect(text).not.toContain('Compared with run');
+    }
+
+    // the same task and target: compared
+    await writeResults(results, path.join(base, 'results/housing-demo'));
+    git(base, 'commit', '--quiet', '-am', 'base results of price');
+    git(base, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+    const again: string[] = [];
+    await reportStep({
+      root: work,
+      experiment: 'housing-demo',
+      baseRef: 'main',
+      comment: comment(16),
+      stepSummaryFile: summaryFile,
+      log: (line) => again.push(line),
+    });
+    expect(again).toEqual([]);
+    expect(github.comments('acme/pricing', 16).at(-1)!.body).toContain('Baseline: `main` (base branch).');
   });
 
   it('refuses an artifact whose results.json fails the results schema, in one line, committing and posting nothing', async () => {

@@ -51,6 +51,8 @@ export interface ReportStepOptions {
   resultsDir?: string;
   /** The commit the results are of, recorded in the comment (the approval check reads it; see `commitRecord`). */
   recordCommit?: string;
+  /** Log lines (e.g. why the base branch's results are not compared); the action passes `stepLogger`, which escapes them. */
+  log?: (line: string) => void;
 }
 
 export interface ReportStepResult {
@@ -75,11 +77,13 @@ export async function reportStep(options: ReportStepOptions): Promise<ReportStep
         hint: `pass the results of ${options.experiment}, or leave the experiment input empty to take the artifact's`,
       },
     );
-  const baseline = await readBaseline({
+  // the base branch's results, only when they are of this experiment, task and target (the CLI's policy)
+  const { baseline, note } = await readBaseline({
     cwd: options.root,
-    experiment: options.experiment,
+    current: results,
     ...(options.baseRef ? { baseRef: options.baseRef } : {}),
   });
+  if (note) options.log?.(note);
   // the files committed and linked are this step's rendering of the checked results, never the artifact's own
   await writeResults(results, dir, baseline ? { baseline: baseline.results } : {});
   const summaryWritten = await appendJobSummary(

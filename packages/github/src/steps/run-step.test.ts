@@ -1,5 +1,6 @@
 // The run step copies the results and every cell's outputs to the experiment's `outputs:` store,
 // as `mxn run` does.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,5 +79,50 @@ compute: { runtime: process }
     });
     expect(existsSync(path.join(root, '.mxn'))).toBe(false);
     expect(existsSync(path.join(root, 'results'))).toBe(false);
+  });
+});
+
+describe('runStep baseline', () => {
+  it('compares with the committed results of the same experiment and task only, and logs why it does not otherwise', {
+    timeout: 60_000,
+  }, async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-baseline-'));
+    for (const link of ['models', 'data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(root, link));
+    await mkdir(path.join(root, 'experiments'));
+    await writeFile(
+      path.join(root, 'experiments/compared.yaml'),
+      `name: compared
+datasets: [{ name: seoul, train: data/housing/seoul.parquet }]
+models: [{ name: ridge, build: models/ridge, command: [node, train.js] }]
+evaluation: { target: price, metrics: [rmse] }
+compute: { retries: 0, staging: .mxn-staging }
+`,
+    );
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: root,
+        env: { ...process.env, GIT_AUTHOR_NAME: 'd', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'd', GIT_COMMITTER_EMAIL: 'd@e.x' },
+      });
+    git('init', '--quiet', '--initial-branch=main');
+    // the branch holds results of this experiment for another task: not compared, and the log says why
+    const first = await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local' });
+    const results = path.join(root, 'results/compared/results.json');
+    await writeFile(results, JSON.stringify({ ...first.results, evaluation: { ...first.results.evaluation, task: 'classification' } }));
+    git('add', 'results/compared/results.json');
+    git('commit', '--quiet', '-m', 'results');
+    const logs: string[] = [];
+    await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local', log: (line) => logs.push(line) });
+    expect(logs).toContain(
+      'not compared with HEAD:results/compared/results.json: it is a run of experiment "compared" (classification of price), ' +
+        'not of experiment "compared" (regression of price)',
+    );
+    expect(await readFile(path.join(root, 'results/compared/summary.md'), 'utf8')).not.toContain('Compared with run');
+
+    // the same task: compared
+    git('commit', '--quiet', '-am', 'results of this task');
+    const again: string[] = [];
+    await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local', log: (line) => again.push(line) });
+    expect(again.join('\n')).not.toContain('not compared');
+    expect(await readFile(path.join(root, 'results/compared/summary.md'), 'utf8')).toContain('Compared with run');
   });
 });

@@ -61,11 +61,13 @@ export async function runStep(options: RunStepOptions): Promise<RunStepResult> {
   const { loaded } = session;
   const backend = session.backend!;
   for (const line of await session.describe()) log(line);
-  const baseline = await readBaseline({
+  // the base branch's results, only when they are of this experiment, task and target (the CLI's policy)
+  const { baseline, note } = await readBaseline({
     cwd: options.root,
-    experiment: loaded.spec.name,
+    current: { experiment: loaded.spec.name, evaluation: loaded.spec.evaluation },
     ...(options.baseRef ? { baseRef: options.baseRef } : {}),
   });
+  if (note) log(note);
   const report = await session.run({
     rerun: options.rerun ?? 'none',
     ...(options.only ? { only: options.only } : {}),

@@ -2,6 +2,8 @@
 // move data through presigned URLs of the S3 emulator; signatures, validation, throttling and failures.
 import {
   BatchClient,
+  CreateComputeEnvironmentCommand,
+  CreateJobQueueCommand,
   DescribeJobsCommand,
   type JobDetail,
   ListJobsCommand,
@@ -254,6 +256,206 @@ describe('loopback AWS Batch service', () => {
     expect(await submit({ jobName: '-starts-with-hyphen' })).toMatchObject({ name: 'ClientException', message: /jobName.*pattern/ });
     expect(await submit({ jobName: 'a'.repeat(129) })).toMatchObject({ name: 'ClientException' });
     expect(await submit({ jobQueue: 'nope' })).toMatchObject({ name: 'ClientException', message: /nope/ });
+  });
+});
+
+describe('loopback AWS Batch scheduler: array dependencies', () => {
+  /** [startedAt, stoppedAt] of child `i` of an array job. */
+  const span = async (arrayId: string, i: number): Promise<[number, number]> => {
+    const child = await describe1(`${arrayId}:${i}`);
+    expect(child.status).toBe('SUCCEEDED');
+    return [child.startedAt!, child.stoppedAt!];
+  };
+
+  it('N_TO_N: child i of B waits for child i of A only, not for the whole of A', async () => {
+    // Child i of A runs (3 - i) × 400 ms: A:2 ends first, A:0 last.
+    const a = await registerNode('n-to-n-a', 'setTimeout(() => {}, (3 - Number(process.env.AWS_BATCH_JOB_ARRAY_INDEX)) * 400)');
+    const b = await registerNode('n-to-n-b', 'process.exit(0)');
+    const first = await client.send(
+      new SubmitJobCommand({ jobName: 'n-to-n-a', jobQueue: batch.queueName!, jobDefinition: a, arrayProperties: { size: 3 } }),
+    );
+    const second = await client.send(
+      new SubmitJobCommand({
+        jobName: 'n-to-n-b',
+        jobQueue: batch.queueName!,
+        jobDefinition: b,
+        arrayProperties: { size: 3 },
+        dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }],
+      }),
+    );
+    expect((await until(second.jobId!)).status).toBe('SUCCEEDED');
+    const as = await Promise.all([0, 1, 2].map((i) => span(first.jobId!, i)));
+    const bs = await Promise.all([0, 1, 2].map((i) => span(second.jobId!, i)));
+    for (let i = 0; i < 3; i++) expect(bs[i]![0], `B:${i} starts after A:${i} ends`).toBeGreaterThanOrEqual(as[i]![1]);
+    // B:2 did not wait for A:0 (a plain dependency on A would have held it until every child of A ended).
+    expect(bs[2]![0]).toBeLessThan(as[0]![1]);
+    // An N_TO_N dependency needs two array jobs of the same size.
+    const mismatch = await client
+      .send(
+        new SubmitJobCommand({
+          jobName: 'n-to-n-c',
+          jobQueue: batch.queueName!,
+          jobDefinition: b,
+          arrayProperties: { size: 2 },
+          dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }],
+        }),
+      )
+      .catch((e: unknown) => e as Error);
+    expect(mismatch).toMatchObject({ name: 'ClientException' });
+  });
+
+  it('SEQUENTIAL: the children run one after another, in index order, never two at once', async () => {
+    const def = await registerNode('sequential', 'setTimeout(() => {}, 150)');
+    const array = await client.send(
+      new SubmitJobCommand({
+        jobName: 'sequential',
+        jobQueue: batch.queueName!,
+        jobDefinition: def,
+        arrayProperties: { size: 4 },
+        dependsOn: [{ type: 'SEQUENTIAL' }],
+      }),
+    );
+    // While child 0 runs, child 1 is held (PENDING), though the compute environment has room for all four.
+    const deadline = Date.now() + 10_000;
+    while (batch.job(`${array.jobId}:0`)?.status !== 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(batch.job(`${array.jobId}:1`)?.status).toBe('PENDING');
+    expect((await until(array.jobId!)).status).toBe('SUCCEEDED');
+    const spans = await Promise.all([0, 1, 2, 3].map((i) => span(array.jobId!, i)));
+    for (let i = 1; i < 4; i++)
+      expect(spans[i]![0], `child ${i} starts after child ${i - 1} ends`).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+  });
+});
+
+describe('loopback AWS Batch service: ListJobs filters and retry/platform checks, as the description says', () => {
+  it('takes one filter at a time, matches JOB_NAME case-insensitively, lists newest first, 100 per page with a filter', async () => {
+    // A queue whose compute environment is DISABLED: its jobs stay RUNNABLE, so 105 of them cost no processes.
+    const idle = await startAwsBatchService({ runtime: 'process', region: s3.region, queue: false });
+    const sdk = new BatchClient({ endpoint: idle.url, region: s3.region, credentials: idle.credentials[0]! });
+    try {
+      await sdk.send(new CreateComputeEnvironmentCommand({ computeEnvironmentName: 'idle-ce', type: 'UNMANAGED', state: 'DISABLED' }));
+      await sdk.send(
+        new CreateJobQueueCommand({
+          jobQueueName: 'idle',
+          priority: 1,
+          computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'idle-ce' }],
+        }),
+      );
+      const { jobDefinitionArn } = await sdk.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'idle',
+          type: 'container',
+          containerProperties: { image: 'loopback/node:20', command: ['true'] },
+        }),
+      );
+      const names = Array.from({ length: 105 }, (_, i) => `Run-${String(i).padStart(3, '0')}`);
+      for (const jobName of names) await sdk.send(new SubmitJobCommand({ jobName, jobQueue: 'idle', jobDefinition: jobDefinitionArn! }));
+      const deadline = Date.now() + 10_000;
+      while ([...idle.store.jobs.values()].some((j) => j.status !== 'RUNNABLE') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+
+      const byName = await sdk.send(new ListJobsCommand({ jobQueue: 'idle', filters: [{ name: 'JOB_NAME', values: ['run-00*'] }] }));
+      // "a case-insensitive match for the job name"; "sorted by the createdAt field, with the most recent jobs being first"
+      expect(byName.jobSummaryList?.map((j) => j.jobName)).toEqual(names.slice(0, 10).reverse());
+      const exact = await sdk.send(new ListJobsCommand({ jobQueue: 'idle', filters: [{ name: 'JOB_NAME', values: ['RUN-007'] }] }));
+      expect(exact.jobSummaryList?.map((j) => j.jobName)).toEqual(['Run-007']);
+
+      // "When --filters is used, Batch returns up to 100 values" (maxResults 1000 is lowered, not refused).
+      const filtered = await sdk.send(
+        new ListJobsCommand({ jobQueue: 'idle', filters: [{ name: 'JOB_NAME', values: ['run-*'] }], maxResults: 1000 }),
+      );
+      expect(filtered.jobSummaryList).toHaveLength(100);
+      expect(filtered.jobSummaryList?.[0]?.jobName).toBe('Run-104');
+      const rest = await sdk.send(
+        new ListJobsCommand({ jobQueue: 'idle', filters: [{ name: 'JOB_NAME', values: ['run-*'] }], nextToken: filtered.nextToken! }),
+      );
+      expect(rest.jobSummaryList?.map((j) => j.jobName)).toEqual(names.slice(0, 5).reverse());
+      expect(rest.nextToken).toBeUndefined();
+      // "When --job-status is used, Batch returns up to 1000 values".
+      const byStatus = await sdk.send(new ListJobsCommand({ jobQueue: 'idle', jobStatus: 'RUNNABLE', maxResults: 1000 }));
+      expect(byStatus.jobSummaryList).toHaveLength(105);
+      expect(byStatus.nextToken).toBeUndefined();
+
+      // "Only one filter can be used at a time."
+      const two = await sdk
+        .send(
+          new ListJobsCommand({
+            jobQueue: 'idle',
+            filters: [
+              { name: 'JOB_NAME', values: ['run-*'] },
+              { name: 'AFTER_CREATED_AT', values: ['0'] },
+            ],
+          }),
+        )
+        .catch((e: unknown) => e as Error);
+      expect(two).toMatchObject({ name: 'ClientException', message: /filters.*less than or equal to 1/ });
+      expect(awsBatchSpecFacts.limits['ListJobsRequest.maxResults']).toEqual({ min: 1, pageMax: 1000, filteredPageMax: 100 });
+    } finally {
+      sdk.destroy();
+      await idle.stop();
+    }
+  });
+
+  it('refuses evaluateOnExit without attempts, and Fargate resources the description does not list', async () => {
+    // "If this parameter is specified, then the attempts parameter must also be specified."
+    const noAttempts = await registerNode('eoe', 'process.exit(0)', {
+      retryStrategy: { evaluateOnExit: [{ onExitCode: '1', action: 'RETRY' }] },
+    }).catch((e: unknown) => e as Error);
+    expect(noAttempts).toMatchObject({ name: 'ClientException', message: /retryStrategy\.attempts/ });
+    const def = await registerNode('eoe-ok', 'process.exit(0)', {
+      retryStrategy: { attempts: 2, evaluateOnExit: [{ onExitCode: '1', action: 'RETRY' }] },
+    });
+    const submitted = await client
+      .send(
+        new SubmitJobCommand({
+          jobName: 'eoe',
+          jobQueue: batch.queueName!,
+          jobDefinition: def,
+          retryStrategy: { evaluateOnExit: [{ onExitCode: '1', action: 'EXIT' }] },
+        }),
+      )
+      .catch((e: unknown) => e as Error);
+    expect(submitted).toMatchObject({ name: 'ClientException', message: /retryStrategy\.attempts/ });
+
+    // Fargate: MEMORY "must match one of the supported values and the VCPU values must be one of the values supported for that
+    // memory value"; "GPUs aren't available for jobs that are running on Fargate resources".
+    const fargate = (requirements: { type: 'VCPU' | 'MEMORY' | 'GPU'; value: string }[]) =>
+      client
+        .send(
+          new RegisterJobDefinitionCommand({
+            jobDefinitionName: 'fargate',
+            type: 'container',
+            platformCapabilities: ['FARGATE'],
+            containerProperties: { image: 'loopback/node:20', command: ['true'], resourceRequirements: requirements },
+          }),
+        )
+        .catch((e: unknown) => e as Error);
+    expect(awsBatchSpecFacts.limits['ResourceRequirement.value']?.combinations?.['2048']).toEqual(['0.25', '0.5', '1']);
+    expect(
+      await fargate([
+        { type: 'VCPU', value: '1' },
+        { type: 'MEMORY', value: '2048' },
+      ]),
+    ).toMatchObject({ revision: 1 });
+    expect(
+      await fargate([
+        { type: 'VCPU', value: '4' },
+        { type: 'MEMORY', value: '2048' },
+      ]),
+    ).toMatchObject({ name: 'ClientException', message: /VCPU 4 is not supported with MEMORY 2048/ });
+    expect(
+      await fargate([
+        { type: 'VCPU', value: '1' },
+        { type: 'MEMORY', value: '1000' },
+      ]),
+    ).toMatchObject({ name: 'ClientException', message: /MEMORY 1000/ });
+    expect(
+      await fargate([
+        { type: 'VCPU', value: '1' },
+        { type: 'MEMORY', value: '2048' },
+        { type: 'GPU', value: '1' },
+      ]),
+    ).toMatchObject({ name: 'ClientException', message: /GPU/ });
   });
 });
 

@@ -21,6 +21,9 @@ import type { AwsBatchScheduler } from './scheduler.js';
 
 const client = (message: string) => new AwsServiceError('ClientException', message, 400);
 
+/** `arn:…:job-definition/name:3` → `name`. */
+const definitionNameOf = (arn: string): string => arn.split('/').pop()!.replace(/:\d+$/, '');
+
 /** An opaque page token: the offset, base64. */
 const pageToken = (offset: number): string => Buffer.from(`loopback:${offset}`).toString('base64');
 function pageOffset(token: unknown): number {
@@ -125,7 +128,10 @@ function containerFor(definition: Json | undefined, overrides: Json | undefined)
 
 export function awsBatchHandlers(store: AwsBatchStore, scheduler: AwsBatchScheduler, facts: AwsSpecFacts, clock: () => Date) {
   const now = () => clock().getTime();
-  const pageMax = facts.limits['ListJobsRequest.maxResults']?.pageMax ?? 1000;
+  const listLimits = facts.limits['ListJobsRequest.maxResults'];
+  const pageMax = listLimits?.pageMax ?? 1000;
+  const filteredPageMax = listLimits?.filteredPageMax ?? pageMax;
+  const fargateMemory = facts.limits['ResourceRequirement.value']?.combinations ?? {};
 
   const submitJob: AwsHandler = (input) => {
     const queue = store.jobQueue(String(input.jobQueue));
@@ -210,21 +216,35 @@ export function awsBatchHandlers(store: AwsBatchStore, scheduler: AwsBatchSchedu
     } else {
       throw client('One of jobQueue, arrayJobId or multiNodeJobId must be given.');
     }
-    const filters = (input.filters as { name?: string; values?: string[] }[] | undefined) ?? [];
-    if (filters.length) {
-      for (const { name, values = [] } of filters) {
-        const test = (v: string) => values.some((p) => (p.endsWith('*') ? v.startsWith(p.slice(0, -1)) : v === p));
-        if (name === 'JOB_NAME') jobs = jobs.filter((j) => test(j.jobName));
-        else if (name === 'JOB_DEFINITION') jobs = jobs.filter((j) => test(j.jobDefinition) || test(j.jobDefinition.split('/').pop()!));
-        else if (name === 'AFTER_CREATED_AT') jobs = jobs.filter((j) => j.createdAt > Number(values[0]));
-        else if (name === 'BEFORE_CREATED_AT') jobs = jobs.filter((j) => j.createdAt < Number(values[0]));
-        else throw client(`Unknown filter ${name}.`);
-      }
+    // "Only one filter can be used at a time": the facts limit `filters` to one item (validation answers ClientException).
+    const filter = (input.filters as { name?: string; values?: string[] }[] | undefined)?.[0];
+    if (filter) {
+      const { name, values = [] } = filter;
+      // "If the value ends with an asterisk (*), the filter matches any job name that begins with the string before the '*'."
+      const test = (v: string, p: string) => (p.endsWith('*') ? v.startsWith(p.slice(0, -1)) : v === p);
+      const any = (v: string) => values.some((p) => test(v, p));
+      // JOB_NAME: "The value of the filter is a case-insensitive match for the job name."
+      const anyName = (v: string) => values.some((p) => test(v.toLowerCase(), p.toLowerCase()));
+      // JOB_DEFINITION: "The value is case sensitive." (by name: any revision; by ARN: that revision)
+      if (name === 'JOB_NAME') jobs = jobs.filter((j) => anyName(j.jobName));
+      else if (name === 'JOB_DEFINITION') jobs = jobs.filter((j) => any(j.jobDefinition) || any(definitionNameOf(j.jobDefinition)));
+      else if (name === 'AFTER_CREATED_AT') jobs = jobs.filter((j) => j.createdAt > Number(values[0]));
+      else if (name === 'BEFORE_CREATED_AT') jobs = jobs.filter((j) => j.createdAt < Number(values[0]));
+      else throw client(`Unknown filter ${name}.`);
+      // "The results are sorted by the createdAt field, with the most recent jobs being first."
+      jobs = jobs
+        .map((j, i) => ({ j, i }))
+        .sort((a, b) => b.j.createdAt - a.j.createdAt || b.i - a.i)
+        .map(({ j }) => j);
     } else {
+      // "If the filters parameter is specified, the jobStatus parameter is ignored … If you don't specify a status,
+      // only RUNNING jobs are returned."
       const status = String(input.jobStatus ?? 'RUNNING');
       jobs = jobs.filter((j) => j.status === status);
     }
-    const { items, nextToken } = page(jobs, input, pageMax);
+    // "When --job-status is used, Batch returns up to 1000 values. When --filters is used, Batch returns up to 100 values."
+    // (a larger maxResults is lowered to that, not refused: the facts' pageMax and filteredPageMax).
+    const { items, nextToken } = page(jobs, input, filter ? filteredPageMax : pageMax);
     return { jobSummaryList: items.map(jobSummary), ...(nextToken ? { nextToken } : {}) };
   };
 
@@ -237,6 +257,23 @@ export function awsBatchHandlers(store: AwsBatchStore, scheduler: AwsBatchSchedu
       return {};
     };
 
+  /**
+   * Fargate resources, per `ResourceRequirement.value`: "GPUs aren't available for jobs that are running on Fargate
+   * resources"; MEMORY "must match one of the supported values and the VCPU values must be one of the values supported for
+   * that memory value" (the facts' `combinations`).
+   */
+  const checkFargateResources = (requirements: unknown): void => {
+    const list = (Array.isArray(requirements) ? requirements : []) as { type?: string; value?: string }[];
+    const of = (type: string) => list.find((r) => r.type === type)?.value;
+    if (of('GPU') !== undefined) throw client("GPUs aren't available for jobs that are running on Fargate resources.");
+    const memory = of('MEMORY');
+    const vcpu = of('VCPU');
+    if (memory === undefined || vcpu === undefined) throw client('Fargate job definitions need VCPU and MEMORY resourceRequirements.');
+    const allowed = fargateMemory[memory];
+    if (!allowed) throw client(`Fargate resource requirements: MEMORY ${memory} is not a supported value.`);
+    if (!allowed.includes(vcpu)) throw client(`Fargate resource requirements: VCPU ${vcpu} is not supported with MEMORY ${memory}.`);
+  };
+
   const registerJobDefinition: AwsHandler = (input) => {
     const name = String(input.jobDefinitionName);
     if (input.type === 'container' && !input.containerProperties && !input.ecsProperties && !input.eksProperties) {
@@ -244,6 +281,8 @@ export function awsBatchHandlers(store: AwsBatchStore, scheduler: AwsBatchSchedu
     }
     const image = (input.containerProperties as Json | undefined)?.image;
     if (input.containerProperties && typeof image !== 'string') throw client('containerProperties.image is required.');
+    const platforms = (input.platformCapabilities as string[] | undefined) ?? [];
+    if (platforms.includes('FARGATE')) checkFargateResources((input.containerProperties as Json | undefined)?.resourceRequirements);
     const revision = store.jobDefinitions.filter((d) => d.jobDefinitionName === name).length + 1;
     const jobDefinitionArn = store.arn('job-definition', `${name}:${revision}`);
     store.jobDefinitions.push({

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalImages } from '../batch/runner.js';
 import { dockerAvailableSync } from '../docker/engine.js';
-import { AwsServiceError } from '../aws/errors.js';
 import { loadFacts, type AwsSpecFacts } from '../aws/facts.js';
 import { startAwsHttp, type AwsRecordedRequest } from '../aws/http-service.js';
 import { AwsInjector, type AwsInjection, type AwsInjectionHandle } from '../aws/inject.js';
@@ -88,7 +87,10 @@ export interface AwsBatchService {
   logs(jobId: string): Promise<{ stdout: string; stderr: string }>;
   /** Every environment a job attempt was started with, by job id (for "no credentials reached the job" checks). */
   environments: { jobId: string; env: Record<string, string> }[];
-  /** Request bodies and job environments that carry a secret key, session token or storage key (empty when none). */
+  /**
+   * Requests (bodies, headers, URLs) and job environments that carry a secret key or storage key anywhere, or a session token
+   * anywhere but the `x-amz-security-token` header and presigned URLs' `X-Amz-Security-Token` (empty when none).
+   */
   secretLeaks(extra?: readonly string[]): SecretLeak[];
   /** Throws, naming where, when `secretLeaks()` finds any. */
   assertNoSecrets(extra?: readonly string[]): void;
@@ -154,19 +156,19 @@ export async function startAwsBatchService(options: AwsBatchServiceOptions = {})
     region,
     injector,
     port: options.port,
-    validationError: (e) => new AwsServiceError('ClientException', `1 validation error detected: ${e.message}`, 400),
   });
   scheduler.start();
-  const secretValues = (extra: readonly string[] = []) => [
-    ...credentials.flatMap((c) => [c.secretAccessKey, ...(c.sessionToken ? [c.sessionToken] : [])]),
-    ...(options.secrets ?? []),
-    ...extra,
-  ];
-  const secretLeaks = (extra?: readonly string[]) =>
+  // The rule (see aws/secrets.ts): secret keys appear nowhere; a session token only as the x-amz-security-token header of
+  // the call it signs and as a presigned URL's X-Amz-Security-Token (inherent to presigning with temporary credentials).
+  const secretLeaks = (extra: readonly string[] = []) =>
     findSecretLeaks(
-      secretValues(extra),
+      {
+        keys: [...credentials.map((c) => c.secretAccessKey), ...(options.secrets ?? []), ...extra],
+        sessionTokens: credentials.flatMap((c) => (c.sessionToken ? [c.sessionToken] : [])),
+      },
       http.requests.map((r) => ({ where: `request ${r.operation} body`, text: r.body })),
       environments.map((e) => ({ where: `environment of job ${e.jobId}`, env: e.env })),
+      http.requests.map((r) => ({ where: `request ${r.operation}`, headers: { ...r.headers, url: r.url } })),
     );
   return {
     url: http.url,

@@ -42,6 +42,20 @@ const NAME_RULE = new RegExp(
 const nameLimit = (m: RegExpExecArray): AwsLimit =>
   m[2] ? { pattern: `[a-zA-Z0-9][a-zA-Z0-9_-]{0,${int(m[1]) - 1}}` } : { pattern: `[a-zA-Z0-9_-]{1,${int(m[1])}}` };
 const PAGE_RULE = /This value can be between (\d+) and (\d+)\./;
+/** "value = 5120, 6144, or 7168 VCPU = 1 or 2 …" → memory → the VCPU values allowed with it. */
+function fargateMemory(text: string): Record<string, string[]> {
+  const list = (s: string) =>
+    s
+      .split(/,|\bor\b/)
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const table: Record<string, string[]> = {};
+  for (const m of text.matchAll(/value = ([\d, or]+?) VCPU = ([\d., or]+?)(?= value =|$)/g)) {
+    for (const memory of list(m[1]!)) table[memory] = list(m[2]!);
+  }
+  if (Object.keys(table).length === 0) throw new Error('derive-spec-facts: no Fargate MEMORY/VCPU table in ResourceRequirement.value');
+  return table;
+}
 
 export const AWS_BATCH: ServiceConfig = {
   specPath: '../shared/specs/aws-batch/batch-2016-08-10.service-2.json',
@@ -91,8 +105,22 @@ export const AWS_BATCH: ServiceConfig = {
     { doc: 'DescribeJobsRequest.jobs', match: /A list of up to (\d+) job IDs/, limit: (m) => ({ max: int(m[1]) }) },
     {
       doc: 'ListJobsRequest.maxResults',
-      match: /The minimum value is (\d+)\.[\s\S]*?When --job-status is used, Batch returns up to (\d+) values/,
-      limit: (m) => ({ min: int(m[1]), pageMax: int(m[2]) }),
+      match: new RegExp(
+        'The minimum value is (\\d+)\\.[\\s\\S]*?When --job-status is used, Batch returns up to (\\d+) values\\. ' +
+          'When --filters is used, Batch returns up to (\\d+) values',
+      ),
+      limit: (m) => ({ min: int(m[1]), pageMax: int(m[2]), filteredPageMax: int(m[3]) }),
+    },
+    { doc: 'ListJobsRequest.filters', match: /Only (one) filter can be used at a time/, limit: () => ({ max: 1 }) },
+    {
+      doc: 'RetryStrategy.evaluateOnExit',
+      match: /If this parameter is specified, then the (\w+) parameter must also be specified/,
+      limit: (m) => ({ requires: [m[1]!] }),
+    },
+    {
+      doc: 'ResourceRequirement.value',
+      match: /For jobs that are running on Fargate resources, then value is the hard limit \(in MiB\)[\s\S]*?(?= type="VCPU")/,
+      limit: (m) => ({ combinations: fargateMemory(m[0]) }),
     },
     { doc: 'RegisterJobDefinitionRequest.jobDefinitionName', match: NAME_RULE, limit: nameLimit },
     {

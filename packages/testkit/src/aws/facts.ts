@@ -21,6 +21,15 @@ export interface AwsLimit {
   pattern?: string;
   /** Lists of results: the most one answer holds (a larger `maxResults` is lowered to it, not refused). */
   pageMax?: number;
+  /** Lists of results asked for with `filters`: the most one answer holds (ListJobs: 100, where `pageMax` is 1000). */
+  filteredPageMax?: number;
+  /** Members of the same structure that must be given when this one is (`evaluateOnExit` needs `attempts`). */
+  requires?: string[];
+  /**
+   * Documented pairs of values: this member's value → the values the paired resource may take with it (Fargate's
+   * MEMORY → allowed VCPU values, from `ResourceRequirement.value`).
+   */
+  combinations?: Record<string, string[]>;
 }
 
 export interface AwsStructureFacts {
@@ -57,6 +66,17 @@ export class AwsValidationError extends Error {
     super(`Value at '${member}' failed to satisfy constraint: ${constraint}`);
     this.name = 'AwsValidationError';
   }
+}
+
+/**
+ * The error a fake answers a body that breaks the facts with: the first of the operation's documented
+ * `errors` that names bad input (ECR: `InvalidParameterException`; AWS Batch: `ClientException`).
+ */
+export function validationErrorCode(facts: AwsSpecFacts, operation: string): string {
+  const errors = facts.operations[operation]?.errors ?? [];
+  const code = errors.find((e) => /^(InvalidParameter|Validation|Client)Exception$/.test(e));
+  if (!code) throw new Error(`testkit: the facts of ${operation} name no error for bad input (${errors.join(', ')})`);
+  return code;
 }
 
 /** Loads a facts file kept beside the fake (in src/; from dist/ the package's src/ copy). */
@@ -100,6 +120,11 @@ function checkStructure(facts: AwsSpecFacts, name: string, body: Record<string, 
     checkValue(facts, type, value, at(member));
     const limit = facts.limits[`${name}.${member}`];
     if (limit) checkLimit(limit, value, at(member));
+    for (const needed of limit?.requires ?? []) {
+      if (body[needed] === undefined || body[needed] === null) {
+        throw new AwsValidationError(at(needed), null, `Member must not be null when '${member}' is given`);
+      }
+    }
   }
 }
 

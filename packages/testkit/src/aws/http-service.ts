@@ -1,13 +1,13 @@
 /**
  * The HTTP side shared by the loopback AWS fakes: finds the operation (rest-json by method and path,
  * JSON 1.1 by `X-Amz-Target`), records the request, adds injected latency, checks the SigV4 signature,
- * answers injected faults, validates the body against the spec facts, calls the handler and writes
- * its answer or error in the service's shape.
+ * answers injected faults, validates the body against the spec facts (answering the operation's documented
+ * bad-input error), calls the handler and writes its answer or error in the service's shape.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsServiceError, errorResponse } from './errors.js';
-import { AwsValidationError, validateInput, type AwsSpecFacts } from './facts.js';
+import { AwsValidationError, type AwsSpecFacts, validateInput, validationErrorCode } from './facts.js';
 import type { AwsInjector } from './inject.js';
 import { verifySigV4, type AwsCredentials } from './sigv4.js';
 
@@ -34,8 +34,6 @@ export interface AwsHttpOptions {
   /** The region the signature's credential scope must name. */
   region: string;
   injector: AwsInjector;
-  /** Turns a body that breaks the facts into the service's error (Batch: ClientException; ECR: ValidationException). */
-  validationError: (error: AwsValidationError, operation: string) => AwsServiceError;
   port?: number;
 }
 
@@ -125,7 +123,10 @@ export async function startAwsHttp(options: AwsHttpOptions): Promise<AwsHttpServ
       try {
         validateInput(facts, operation, input as Record<string, unknown>);
       } catch (e) {
-        if (e instanceof AwsValidationError) throw options.validationError(e, operation);
+        // The error the operation's description lists for bad input (Batch: ClientException; ECR: InvalidParameterException).
+        if (e instanceof AwsValidationError) {
+          throw new AwsServiceError(validationErrorCode(facts, operation), `1 validation error detected: ${e.message}`, 400);
+        }
         throw e;
       }
       const handler = options.handlers[operation];

@@ -29,6 +29,9 @@ describe('AWS Batch limits from the documentation', () => {
     expect(awsBatchSpecFacts.limits['ArrayProperties.size']).toEqual({ min: 2, max: 10_000 });
     expect(awsBatchSpecFacts.limits['SubmitJobRequest.dependsOn']).toEqual({ max: 20 });
     expect(awsBatchSpecFacts.limits['SubmitJobRequest.jobName']).toEqual({ pattern: '[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}' });
+    expect(awsBatchSpecFacts.limits['ListJobsRequest.filters']).toEqual({ max: 1 });
+    expect(awsBatchSpecFacts.limits['RetryStrategy.evaluateOnExit']).toEqual({ max: 5, requires: ['attempts'] });
+    expect(awsBatchSpecFacts.limits['ResourceRequirement.value']?.combinations?.['512']).toEqual(['0.25']);
     expect(awsBatchSpecFacts.enums.JobStatus).toEqual(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED']);
     expect(ecrSpecFacts.service).toMatchObject({
       protocol: 'json',

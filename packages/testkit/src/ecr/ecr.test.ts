@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOPBACK_AWS_CREDENTIALS } from '../aws-batch/service.js';
 import { pushTestImage, skipWithoutRegistry, startRegistry, type RegistryHandle } from '../registry/registry.js';
-import { startEcrService, type EcrService } from './service.js';
+import { ecrSpecFacts, startEcrService, type EcrService } from './service.js';
 
 describe.skipIf(skipWithoutRegistry())('loopback ECR service', () => {
   let registry: RegistryHandle;
@@ -82,11 +82,26 @@ describe.skipIf(skipWithoutRegistry())('loopback ECR service', () => {
     });
     bad.destroy();
     await expect(client.send(new CreateRepositoryCommand({ repositoryName: 'Upper/Case' }))).rejects.toMatchObject({
-      name: 'ValidationException',
+      // The error CreateRepository's description lists for bad input (its `errors`: no ValidationException).
+      name: 'InvalidParameterException',
       message: /repositoryName.*pattern/,
     });
     await expect(
       client.send(new CreateRepositoryCommand({ repositoryName: 'mxn/x', imageTagMutability: 'SOMETIMES' as 'MUTABLE' })),
-    ).rejects.toMatchObject({ name: 'ValidationException', message: /enum value set/ });
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: /enum value set/ });
+    expect(ecrSpecFacts.operations.CreateRepository?.errors).toContain('InvalidParameterException');
+    // Each operation answers bad input with the error its own description lists.
+    for (const op of ['CreateRepository', 'DescribeImages', 'DescribeRepositories', 'GetAuthorizationToken']) {
+      expect(ecrSpecFacts.operations[op]?.errors).toContain('InvalidParameterException');
+    }
+    await expect(client.send(new DescribeImagesCommand({ repositoryName: 'mxn/forest', maxResults: 0 }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: /maxResults/,
+    });
+    await expect(
+      client.send(new GetAuthorizationTokenCommand({ registryIds: Array.from({ length: 11 }, () => ecr.accountId) })),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
   });
 });

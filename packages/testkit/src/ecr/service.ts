@@ -174,7 +174,6 @@ export async function startEcrService(options: EcrServiceOptions = {}): Promise<
     region,
     injector,
     port: options.port,
-    validationError: (e) => new AwsServiceError('ValidationException', `1 validation error detected: ${e.message}`, 400),
   });
   return {
     url: http.url,

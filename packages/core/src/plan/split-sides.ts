@@ -1,0 +1,44 @@
+/**
+ * The rows each side of a dataset's split will get, as the plan shows them: a random split's from the
+ * row count; an ordered split's from the footers' row-group statistics, or its `by` column; a group or
+ * stratified split's from its one column (the group column, or the target). No other column is read.
+ */
+import { countSplitSidesOfFiles, type NamedRanges } from '@mxn/data';
+import { MxnError } from '@mxn/errors';
+import type { ObjectInfo, Store } from '@mxn/storage';
+import type { ResolvedDataset } from '../load/check-datasets.js';
+import type { SplitConfig } from '../schema/experiment.js';
+
+/** Sides counted, or why they could not be (the split as staging would refuse it). */
+export type PlannedSides = { train: number; test: number } | { problem: string };
+
+export async function plannedSides(dataset: ResolvedDataset, split: SplitConfig, target: string): Promise<PlannedSides> {
+  const random = split.by === undefined && split.group === undefined && split.stratify !== true;
+  if (random) {
+    const test = Math.round(dataset.rows * split.test);
+    return { train: dataset.rows - test, test };
+  }
+  const files = dataset.train.files.map((info) => byteRanges(dataset.train.store, info));
+  try {
+    const { train, test } = await countSplitSidesOfFiles(files, split, target);
+    return { train, test };
+  } catch (error) {
+    if (error instanceof MxnError && error.exitClass === 'input') return { problem: error.message };
+    throw error;
+  }
+}
+
+/** An object of a store read by byte ranges (`Store.read` ranges are inclusive at both ends). */
+function byteRanges(store: Store, info: ObjectInfo): NamedRanges {
+  return {
+    name: info.key,
+    size: info.size,
+    read: async (start, end) => {
+      const chunks: Buffer[] = [];
+      if (end <= start) return new Uint8Array(0);
+      for await (const chunk of await store.read(info.key, { start, end: end - 1 })) chunks.push(Buffer.from(chunk as Uint8Array));
+      const bytes = Buffer.concat(chunks);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  };
+}
