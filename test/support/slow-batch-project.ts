@@ -1,5 +1,6 @@
 /**
- * A throwaway project with a slow model (`models/slow`, sleeping `params.sleep` ms, default 1500) and
+ * A throwaway project with a slow model (`models/slow`, sleeping `params.sleep` ms, default 1500, then
+ * exiting with code `params.fail` after a line on stderr when that is set) and
  * the emulators of one cloud backend, for tests that interrupt runs: azure-batch (the loopback Batch
  * service, staging in Azurite) or aws-batch (the loopback AWS Batch service, staging in the S3 emulator).
  */
@@ -12,6 +13,10 @@ import { e2eProject, repoRoot, type E2eProject } from './project.js';
 const SLOW_MODEL = `import { readTaskInputs, writePredictions } from '@mxn/model-kit';
 const { test, params } = await readTaskInputs();
 await new Promise((resolve) => setTimeout(resolve, Number(params.sleep ?? 1500)));
+if (params.fail) {
+  console.error(\`slow: giving up on variant \${params.i} as asked\`);
+  process.exit(Number(params.fail));
+}
 await writePredictions(new Float64Array(test.numRows).fill(Number(params.i ?? 1) * 1e5));
 `;
 
