@@ -1,9 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { parquetRead } from 'hyparquet';
-import type { AsyncBuffer, ColumnData, FileMetaData, ParquetParsers } from 'hyparquet';
+import type { AsyncBuffer, ColumnData, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { DataError } from './errors.js';
-import { checkCodecs, parseFooter, topLevelColumns } from './parquet-schema.js';
+import { checkCodecs, PARSERS, parseFooter, topLevelColumns } from './parquet-schema.js';
 import type { Column, ColumnInfo, ColumnType, Table } from './table.js';
 
 export interface ReadParquetOptions {
@@ -12,16 +12,6 @@ export interface ReadParquetOptions {
   /** What messages call the bytes given to `readParquet`, e.g. the file they came from (default `parquet bytes`). */
   name?: string;
 }
-
-const MS_PER_DAY = 86_400_000;
-
-/** Dates and timestamps as epoch milliseconds (a fraction below one), never `Date`s that drop microseconds. */
-const PARSERS: Partial<ParquetParsers> = {
-  timestampFromMilliseconds: (millis) => Number(millis),
-  timestampFromMicroseconds: (micros) => Number(micros / 1000n) + Number(micros % 1000n) / 1000,
-  timestampFromNanoseconds: (nanos) => Number(nanos / 1_000_000n) + Number(nanos % 1_000_000n) / 1e6,
-  dateFromDays: (days) => days * MS_PER_DAY,
-};
 
 /**
  * Decodes a whole parquet file held in memory into a column table.

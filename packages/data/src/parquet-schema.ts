@@ -1,10 +1,23 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parquetMetadata, parquetSchema } from 'hyparquet';
-import type { FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
+import type { FileMetaData, ParquetParsers, SchemaElement, SchemaTree } from 'hyparquet';
 import { DataError } from './errors.js';
 import type { ColumnInfo, ColumnType, ParquetSchemaInfo } from './table.js';
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Dates and timestamps as epoch milliseconds (a fraction below one), never `Date`s that drop microseconds:
+ * for the rows read and for the footer's statistics alike, so a statistic compares as the split compares a value.
+ */
+export const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (millis) => Number(millis),
+  timestampFromMicroseconds: (micros) => Number(micros / 1000n) + Number(micros % 1000n) / 1000,
+  timestampFromNanoseconds: (nanos) => Number(nanos / 1_000_000n) + Number(nanos % 1_000_000n) / 1e6,
+  dateFromDays: (days) => days * MS_PER_DAY,
+};
 
 /**
  * Reads a parquet file's footer (schema and row count) without decoding any rows.
@@ -144,7 +157,7 @@ export function parseFooter(bytes: Uint8Array, what: string): FileMetaData {
   const start = bytes.length - metaLength - 8;
   const tail = bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length) as ArrayBuffer;
   try {
-    return parquetMetadata(tail);
+    return parquetMetadata(tail, { parsers: PARSERS });
   } catch (error) {
     throw new DataError('InvalidParquet', `${what}: unreadable parquet footer (${(error as Error).message})`, { cause: error });
   }

@@ -80,6 +80,22 @@ describe('countSplitSidesOfFiles', () => {
     });
   });
 
+  it('counts micro timestamps before 1970 from statistics exactly, as the split compares them', async () => {
+    // 8 rows from -4.5 ms to -1 ms by 0.5 ms, in row groups of 4: the test side starts at -2.5 ms, the second group.
+    const at = Float64Array.from({ length: 8 }, (_, i) => -4.5 + i * 0.5);
+    const micros: Table = {
+      names: ['at', 'y'],
+      columns: { at, y: at },
+      numRows: 8,
+      types: { at: { kind: 'timestamp', unit: 'MICROS', utc: true } },
+    };
+    const spec: SplitSpec = { test: 0.2, seed: 1, by: 'at', test_from: -2.5 };
+    const split = splitTable(micros, spec, 'y');
+    const counted = await countSplitSidesOfFiles([ranges(writeParquet(micros, { rowGroupSize: 4 }))], spec, 'y');
+    expect(counted).toEqual({ train: split.train.numRows, test: split.test.numRows, counted: 'statistics' });
+    expect(counted.train).toBe(4);
+  });
+
   it('throws as the split does when a side would be empty', async () => {
     const file = ranges(writeParquet(table()));
     await expect(countSplitSidesOfFiles([file], { test: 0.2, seed: 1, by: 'sold', test_from: '2030-01-01' }, 'label')).rejects.toThrow(

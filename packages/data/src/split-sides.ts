@@ -8,7 +8,8 @@ import { isCsvName, readCsv } from './csv.js';
 import { DataError } from './errors.js';
 import { type ByteRanges, readFooterRanges, readParquetRanges } from './parquet-read.js';
 import { topLevelColumns } from './parquet-schema.js';
-import { countSplitSides, numericBound, type SideCounts, type SplitSpec, splitColumn } from './split.js';
+import { rowGroupFacts } from './parquet-stats.js';
+import { countSplitSides, numericTestFrom, type SideCounts, type SplitSpec, splitColumn } from './split.js';
 import { concatTables, selectColumns } from './table-ops.js';
 
 /** One file of a dataset, read by byte ranges; `name` (its key) says whether it is CSV and names it in messages. */
@@ -45,7 +46,7 @@ export async function countSplitSidesOfFiles(files: NamedRanges[], spec: SplitSp
   return { ...countSplitSides(table, spec, target), counted: 'column' };
 }
 
-/** Kinds whose statistics compare like the split's values (floats are left out: NaN is in no statistic). */
+/** Kinds whose statistics order every value the split compares (floats are left out: NaN is in no statistic). */
 const ORDERED_KINDS = new Set(['int32', 'int64', 'date', 'timestamp']);
 
 /**
@@ -69,39 +70,17 @@ async function orderedSidesFromStatistics(files: NamedRanges[], by: string, from
 function rowGroupSides(metadata: FileMetaData, by: string, from: string | number): SideCounts | undefined {
   const detail = topLevelColumns(metadata).find((column) => column.name === by)?.detail;
   if (detail === undefined || !ORDERED_KINDS.has(detail.kind)) return undefined;
-  let bound: number;
-  try {
-    bound = numericBound(by, from, detail.kind);
-  } catch {
-    return undefined;
-  }
-  // Micro- and nanosecond statistics come as `Date`s truncated toward zero: exact enough against a
-  // whole-millisecond bound at or after 1970, else widened by a millisecond.
-  const truncated = detail.kind === 'timestamp' && detail.unit !== 'MILLIS';
-  const slack = (value: number) => (truncated && (value < 0 || !Number.isInteger(bound)) ? 1 : 0);
+  const bound = numericTestFrom(from, detail.kind);
+  if (Number.isNaN(bound)) return undefined;
   const sides = { train: 0, test: 0 };
-  for (const group of metadata.row_groups) {
-    const chunk = group.columns.find((item) => item.meta_data?.path_in_schema.length === 1 && item.meta_data.path_in_schema[0] === by);
-    const meta = chunk?.meta_data;
-    const stats = meta?.statistics;
-    if (!meta || meta.type === 'INT96' || !stats || stats.null_count === undefined || Number(stats.null_count) !== 0) return undefined;
-    const min = statisticValue(stats.min_value ?? stats.min);
-    const max = statisticValue(stats.max_value ?? stats.max);
-    const rows = Number(group.num_rows);
-    if (max !== undefined && max + slack(max) < bound) sides.train += rows;
-    else if (min !== undefined && min - slack(min) >= bound) sides.test += rows;
+  for (const group of rowGroupFacts(metadata, by) ?? []) {
+    if (group.rows === 0) continue;
+    if (group.nulls !== 0 || typeof group.min !== 'number' || typeof group.max !== 'number') return undefined;
+    if (group.max < bound) sides.train += group.rows;
+    else if (group.min >= bound) sides.test += group.rows;
     else return undefined;
   }
   return sides;
-}
-
-/** A statistic as a number comparable with the split's bound (a date or timestamp as epoch milliseconds). */
-function statisticValue(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  const safe = BigInt(Number.MAX_SAFE_INTEGER);
-  if (typeof value === 'bigint') return value <= safe && value >= -safe ? Number(value) : undefined;
-  if (value instanceof Date) return value.getTime();
-  return undefined;
 }
 
 /** The file with its last read of the tail (its footer) kept, so statistics and then the column read it once. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32, shuffledIndices } from './random.js';
-import { splitIndices, splitTable } from './split.js';
+import { numericTestFrom, splitIndices, splitTable } from './split.js';
 import type { Table } from './table.js';
 
 function numbered(n: number): Table {
@@ -198,3 +198,15 @@ function selectRowsReversed(table: Table): Table {
   );
   return { ...table, columns };
 }
+
+describe('numericTestFrom', () => {
+  it('reads a date or time as epoch ms (UTC without a zone), a number as itself, anything else as NaN', () => {
+    expect(numericTestFrom('2024-01-02', 'date')).toBe(Date.UTC(2024, 0, 2));
+    expect(numericTestFrom('2024-01-02 03:04:05', 'timestamp')).toBe(Date.UTC(2024, 0, 2, 3, 4, 5));
+    expect(numericTestFrom('2024-01-02T03:04:05+01:00', 'timestamp')).toBe(Date.UTC(2024, 0, 2, 2, 4, 5));
+    expect(numericTestFrom(-2.5, 'timestamp')).toBe(-2.5);
+    expect(numericTestFrom('7', 'int32')).toBe(7);
+    expect(numericTestFrom('soon', 'date')).toBeNaN();
+    expect(numericTestFrom('2024-01-02', 'double')).toBeNaN();
+  });
+});

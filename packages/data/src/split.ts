@@ -172,13 +172,21 @@ function orderedSplit(table: Table, by: string, from: string | number | undefine
 }
 
 /** The number a numeric, date or timestamp `by` column is compared with (dates and timestamps as epoch milliseconds). */
-export function numericBound(by: string, from: string | number, kind: ColumnType['kind'] | undefined): number {
-  const bound = kind === 'date' || kind === 'timestamp' ? instantOf(from) : Number(from);
+function numericBound(by: string, from: string | number, kind: ColumnType['kind'] | undefined): number {
+  const bound = numericTestFrom(from, kind);
   if (Number.isNaN(bound))
     throw new DataError('InvalidSplit', `split.test_from ${JSON.stringify(from)} is not a ${kind ?? 'number'} like the column "${by}"`, {
       hint: kind === 'date' || kind === 'timestamp' ? 'write a date such as 2024-01-01 or 2024-01-01T00:00:00Z' : 'write a number',
     });
   return bound;
+}
+
+/**
+ * The number a numeric, date or timestamp column's values are compared with at `test_from`: a date or
+ * timestamp as epoch milliseconds, anything else as a number; NaN when `from` is not one.
+ */
+export function numericTestFrom(from: string | number, kind: ColumnType['kind'] | undefined): number {
+  return kind === 'date' || kind === 'timestamp' ? instantOf(from) : Number(from);
 }
 
 /** Epoch milliseconds of a date or timestamp written in the file; a time without a zone is UTC, as the column stores it. */

@@ -1,12 +1,21 @@
 /** Opens every dataset named by an experiment and checks its parquet files and target column. */
-import type { FileMetaData } from 'hyparquet';
-import { emptySplitProblem, isCsvName, readCsvSchema, readParquetSchema, type ColumnInfo, type ParquetSchemaInfo } from '@mxn/data';
+import {
+  type ColumnFacts,
+  type ColumnInfo,
+  emptySplitProblem,
+  isCsvName,
+  mergeFacts,
+  type ParquetFooter,
+  type ParquetSchemaInfo,
+  readCsvSchema,
+  readParquetFooter,
+} from '@mxn/data';
 import { isRemoteUri, readBytes, redact, type ObjectInfo, type Store } from '@mxn/storage';
 import type { ExperimentIssue } from '../errors.js';
 import type { DatasetSpec, SplitConfig } from '../schema/experiment.js';
 import { resolveDataSource, shownPath, type DataSource } from './data-source.js';
 import { didYouMean } from './did-you-mean.js';
-import { columnFacts, emptyTargetProblem, footerMetadata, mergeFacts, orderedSplitProblem, type ColumnFacts } from './footer-checks.js';
+import { emptyTargetProblem, orderedSplitProblem } from './footer-checks.js';
 
 export interface ResolvedDataset {
   name: string;
@@ -32,7 +41,7 @@ export async function checkDatasets(
   split?: SplitConfig,
 ): Promise<ResolvedDataset[]> {
   const resolved = await Promise.all(
-    entries.map(async ([index, dataset]): Promise<ResolvedDataset | undefined> => {
+    entries.map(async ([index, dataset]): Promise<{ dataset?: ResolvedDataset; problems: ExperimentIssue[] }> => {
       const problems: ExperimentIssue[] = [];
       const check = async (field: 'train' | 'test', value: string) => {
         const where = ['datasets', index, field];
@@ -96,14 +105,7 @@ export async function checkDatasets(
               ),
             );
           }
-          const facts = (column: string): ColumnFacts =>
-            footer.metadata
-              ? columnFacts(
-                  footer.metadata,
-                  column,
-                  footer.columns.find((item) => item.name === column),
-                )
-              : {};
+          const facts = (column: string): ColumnFacts => footer.facts?.(column) ?? {};
           targetFacts = mergeFacts(targetFacts, facts(target));
           if (byColumn !== undefined) byFacts = mergeFacts(byFacts, facts(byColumn));
           columns = footer.columns;
@@ -147,16 +149,23 @@ export async function checkDatasets(
         const few = `has ${train.rows} row${train.rows === 1 ? '' : 's'}, too few for a training and a test side; use a larger dataset`;
         tooFew('train', ordered ? (train.rows < 2 ? few : undefined) : emptySplitProblem(train.rows, split.test));
       }
-      issues.push(...problems);
-      if (!train || (dataset.test && !test)) return undefined;
-      return { name: dataset.name, train: train.source, test: test?.source, columns: train.columns, rows: train.rows };
+      if (!train || (dataset.test && !test)) return { problems };
+      return {
+        dataset: { name: dataset.name, train: train.source, test: test?.source, columns: train.columns, rows: train.rows },
+        problems,
+      };
     }),
   );
-  return resolved.filter((dataset): dataset is ResolvedDataset => dataset !== undefined);
+  // In the order of the file, whichever dataset was read first.
+  for (const { problems } of resolved) issues.push(...problems);
+  return resolved.flatMap(({ dataset }) => (dataset ? [dataset] : []));
 }
 
-/** Reads just the footer of a parquet object (its last bytes, with its statistics), whatever store holds it; a CSV is read whole. */
-async function readFooter(store: Store, info: ObjectInfo): Promise<ParquetSchemaInfo & { metadata?: FileMetaData }> {
+/**
+ * Reads just the footer of a parquet object (its last bytes: schema and statistics), whatever store holds it;
+ * a CSV is read whole, for its schema alone.
+ */
+async function readFooter(store: Store, info: ObjectInfo): Promise<ParquetSchemaInfo & Partial<Pick<ParquetFooter, 'facts'>>> {
   if (isCsvName(info.key)) return readCsvSchema(await readBytes(store, info.key), info.key);
   if (info.size < 12) throw new Error(`only ${info.size} bytes; too small to be parquet`);
   const tailSize = Math.min(info.size, 64 * 1024);
@@ -165,8 +174,7 @@ async function readFooter(store: Store, info: ObjectInfo): Promise<ParquetSchema
   if (tail.subarray(tail.length - 4).toString('latin1') !== 'PAR1') throw new Error('no parquet magic bytes at the end');
   if (footerLength + 8 > info.size) throw new Error('footer length is larger than the file');
   if (footerLength + 8 > tail.length) tail = await readRange(store, info, info.size - footerLength - 8);
-  const bytes = new Uint8Array(tail.buffer, tail.byteOffset, tail.length);
-  return { ...readParquetSchema(bytes), metadata: footerMetadata(bytes) };
+  return readParquetFooter(new Uint8Array(tail.buffer, tail.byteOffset, tail.length));
 }
 
 async function readRange(store: Store, info: ObjectInfo, start: number): Promise<Buffer> {

@@ -1,81 +1,10 @@
 /**
- * What `validate` learns from a parquet footer's statistics without reading rows: a target with no
- * value in any row, and an ordered split (`by` + `test_from`) of the wrong kind or that leaves a side
- * empty. When a file has no statistics these checks say nothing: the run finds the problem.
+ * What `validate` says from a parquet footer's statistics without reading rows (the facts come from
+ * @mxn/data `readParquetFooter`): a target with no value in any row, and an ordered split (`by` +
+ * `test_from`) of the wrong kind or that leaves a side empty. Without statistics these checks say
+ * nothing: the run finds the problem.
  */
-import { parquetMetadata, type FileMetaData } from 'hyparquet';
-import { describeType, type ColumnInfo } from '@mxn/data';
-
-/** A column's null count and value range over the files read so far (a field is absent when a footer did not give it). */
-export interface ColumnFacts {
-  nulls?: number;
-  min?: number | string;
-  max?: number | string;
-}
-
-/** The parsed footer at the end of `tail` (the file's last bytes), or undefined when it cannot be parsed (reported elsewhere). */
-export function footerMetadata(tail: Uint8Array): FileMetaData | undefined {
-  try {
-    return parquetMetadata(tail.buffer.slice(tail.byteOffset, tail.byteOffset + tail.length) as ArrayBuffer);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The facts of the top-level column `name` in one file, from its row groups' statistics. */
-export function columnFacts(metadata: FileMetaData, name: string, column: ColumnInfo | undefined): ColumnFacts {
-  let nulls: number | undefined = 0;
-  let min: number | string | undefined;
-  let max: number | string | undefined;
-  let range = true;
-  for (const group of metadata.row_groups) {
-    const chunk = group.columns.find((item) => item.meta_data?.path_in_schema.length === 1 && item.meta_data.path_in_schema[0] === name);
-    const stats = chunk?.meta_data?.statistics;
-    const rows = Number(group.num_rows);
-    const groupNulls = stats?.null_count === undefined ? undefined : Number(stats.null_count);
-    nulls = nulls === undefined || groupNulls === undefined ? undefined : nulls + groupNulls;
-    if (rows === 0 || groupNulls === rows) continue;
-    const exact = stats?.is_min_value_exact !== false && stats?.is_max_value_exact !== false;
-    const low = exact ? plain(stats?.min_value, column) : undefined;
-    const high = exact ? plain(stats?.max_value, column) : undefined;
-    if (low === undefined || high === undefined || typeof low !== typeof high) range = false;
-    else {
-      min = min === undefined ? low : lower(min, low);
-      max = max === undefined ? high : higher(max, high);
-    }
-  }
-  return { ...(nulls === undefined ? {} : { nulls }), ...(range && min !== undefined && max !== undefined ? { min, max } : {}) };
-}
-
-/** The facts of two files together. */
-export function mergeFacts(a: ColumnFacts | undefined, b: ColumnFacts): ColumnFacts {
-  if (!a) return b;
-  const nulls = a.nulls === undefined || b.nulls === undefined ? undefined : a.nulls + b.nulls;
-  const both = a.min !== undefined && b.min !== undefined && a.max !== undefined && b.max !== undefined && typeof a.min === typeof b.min;
-  return {
-    ...(nulls === undefined ? {} : { nulls }),
-    ...(both ? { min: lower(a.min!, b.min!), max: higher(a.max!, b.max!) } : {}),
-  };
-}
-
-/** The smaller of two values of one kind (numbers, or text compared as the split compares it). */
-function lower<T extends number | string>(a: T, b: T): T {
-  return b < a ? b : a;
-}
-
-function higher<T extends number | string>(a: T, b: T): T {
-  return b > a ? b : a;
-}
-
-/** A statistic as the split compares it: dates and timestamps as epoch ms, integers as numbers, text as text. */
-function plain(value: unknown, column: ColumnInfo | undefined): number | string | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  // A DATE with only a logical type comes as days since the epoch.
-  if (typeof value === 'number') return column?.detail?.kind === 'date' ? value * 86_400_000 : value;
-  return typeof value === 'string' ? value : undefined;
-}
+import { type ColumnFacts, type ColumnInfo, describeType, numericTestFrom } from '@mxn/data';
 
 /** Why the target gives a model nothing to learn from: no value in any of `rows` rows. */
 export function emptyTargetProblem(target: string, facts: ColumnFacts | undefined, rows: number, file: string): string | undefined {
@@ -105,7 +34,7 @@ export function orderedSplitProblem(
   const time = kind === 'date' || kind === 'timestamp';
   let bound: number | string;
   if (column.type === 'number' || column.type === 'boolean') {
-    bound = time ? instantOf(from) : Number(from);
+    bound = numericTestFrom(from, kind);
     if (Number.isNaN(bound)) {
       const type = column.detail ? describeType(column.detail) : 'number';
       const fix = time ? 'write a date such as 2024-01-01 or 2024-01-01T00:00:00Z' : 'write a number';
@@ -133,14 +62,6 @@ export function orderedSplitProblem(
     `split ${by} >= ${String(from)} leaves the ${side} side empty: ${where} runs from ${show(facts.min)} to ${show(facts.max)}; ` +
     'choose a test_from inside that range'
   );
-}
-
-/** Epoch ms of a date or time as the ordered split reads it: a time without a zone is UTC, as the column stores it. */
-function instantOf(value: string | number): number {
-  if (typeof value === 'number') return value;
-  const text = value.trim();
-  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) || /^\d{4}-\d\d-\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
-  return Date.parse(zoned);
 }
 
 function showInstant(ms: number, kind: string | undefined): string {

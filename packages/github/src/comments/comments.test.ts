@@ -34,9 +34,10 @@ describe('plan comment', () => {
 
   it('names the datasets whose cells will fail, and each dataset split and its CSV column types, escaped', () => {
     const plan: Plan = {
-      ...bigPlan(1, 2),
+      ...bigPlan(1, 3),
       splits: {
         'region-0': { split: 'ordered: sold_at >= 2024-01-01 is test', rows: 500 },
+        'region-2': { split: 'grouped by <b>_id, 20% test', rows: 9, problem: 'column "<b>_id" is missing' },
         'region-1': { split: 'random: 20% test, seed 42', rows: 1, train: 1, test: 0 },
       },
       csvColumns: { 'region-0': 'sold_at: date, price: int64' },
@@ -50,6 +51,10 @@ describe('plan comment', () => {
     expect(text).toContain('- region-0: ordered: sold\\_at &gt;= 2024-01-01 is test · 500 rows\n');
     expect(text).toContain('- region-1: random: 20% test, seed 42 · 1 rows: 1 train / 0 test');
     expect(text).toContain('- region-0 (CSV): sold\\_at: date, price: int64');
+    expect(text).toContain(
+      '- region-2: grouped by &lt;b&gt;\\_id, 20% test · 9 rows: ' +
+        'sides not counted (column "&lt;b&gt;\\_id" is missing); its cells fail when staged',
+    );
   });
 });
 

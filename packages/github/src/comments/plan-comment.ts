@@ -88,7 +88,12 @@ function datasetNotes(plan: Plan): string[] {
   const splits = plan.datasets.flatMap((name) => {
     const split = plan.splits?.[name];
     const columns = plan.csvColumns?.[name];
-    const sides = split?.train !== undefined && split.test !== undefined ? `: ${split.train} train / ${split.test} test` : '';
+    const sides =
+      split?.train !== undefined && split.test !== undefined
+        ? `: ${split.train} train / ${split.test} test`
+        : split?.problem
+          ? `: sides not counted (${markdownText(split.problem)}); its cells fail when staged`
+          : '';
     return [
       ...(split ? [`- ${markdownText(name)}: ${markdownText(split.split)} · ${split.rows} rows${sides}`] : []),
       ...(columns ? [`- ${markdownText(name)} (CSV): ${markdownText(columns)}`] : []),
