@@ -1,6 +1,6 @@
-// The shapes of what the aws-batch backend submits, against the loopback AWS Batch service: several array jobs
-// above maxArraySize and gate jobs above 20 dependsOn; a Fargate queue's job definition; no new job definition
-// revision when a rerun with new cells uses an unchanged image.
+// The shapes of what the aws-batch backend submits, against the loopback AWS Batch service: gate jobs above 20
+// dependsOn; a Fargate queue's job definition, and cells split into array jobs of at most maxArraySize; no new job
+// definition revision when a rerun with new cells uses an unchanged image.
 import { tmpdir } from 'node:os';
 import { CreateComputeEnvironmentCommand, CreateJobQueueCommand, BatchClient } from '@aws-sdk/client-batch';
 import { awsBatchSpecFacts } from '@mxn/testkit';
@@ -8,7 +8,7 @@ import { joinKey, readText, type Store } from '@mxn/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from './run-on-aws-batch.js';
 import { CONTRACT_IMAGE, startLoopback, type Loopback } from '../test-support/loopback.js';
-import { testSpec } from '../test-support/specs.js';
+import { testSpec, withShellCells } from '../test-support/specs.js';
 
 const RERUN_IMAGE = 'mxn.local/rerun:1';
 
@@ -35,37 +35,36 @@ const summary = async (store: Store, prefix: string) =>
 const jobsOf = (runId: string) => [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(runId) && !job.parentId);
 
 describe('aws-batch backend: job shapes', { timeout: 120_000 }, () => {
-  it('splits 45 cells into array jobs of maxArraySize 2, and fans in through gate jobs past 20 dependsOn', async () => {
-    const ids = Array.from({ length: 45 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+  it('runs 21 cells as plain jobs (maxArraySize 1), and fans in through gate jobs past 20 dependsOn', async () => {
+    const ids = Array.from({ length: 21 }, (_, i) => `c${String(i).padStart(2, '0')}`);
     const { spec, store } = await staged(
       ids.map((id) => ({ id })),
       { limits: { concurrency: 16, retries: 0, timeoutMs: 60_000 } },
     );
     let report: RunReport | undefined;
-    const outcome = await loop.backend({ maxArraySize: 2, onReport: (r) => (report = r) }).run(spec);
+    const outcome = await loop.backend({ maxArraySize: 1, onReport: (r) => (report = r) }).run(withShellCells(spec));
     expect(outcome.tasks.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
     expect(outcome.aggregate?.status).toBe('succeeded');
-    // Every cell's output reached the aggregate through its own child (index → cell): y = x + 1.
+    // Every cell's output reached the aggregate through its own job: y = x + 1.
     expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual(
       Object.fromEntries(ids.map((id, i) => [id, String(10 * (i + 1) + 1)])),
     );
 
     const jobs = jobsOf(spec.runId);
     const cellJobs = jobs.filter((job) => !/-(gate-\d+-\d+|aggregate)$/.test(job.jobName));
-    // 45 cells, at most 2 per array job: 22 array jobs of 2 and one plain job for the last cell.
-    expect(cellJobs.map((job) => job.arraySize ?? 1).sort()).toEqual([1, ...Array.from({ length: 22 }, () => 2)]);
-    expect(cellJobs.filter((job) => job.arraySize === undefined)).toHaveLength(1);
-    // 23 cell jobs are more than one job may depend on (20): two gates, and the aggregate depends on them.
+    // At most 1 cell per job: 21 plain jobs, no array job.
+    expect(cellJobs.map((job) => job.arraySize)).toEqual(ids.map(() => undefined));
+    // 21 cell jobs are more than one job may depend on (20): two gates, and the aggregate depends on them.
     expect(awsBatchSpecFacts.limits['SubmitJobRequest.dependsOn']).toEqual({ max: 20 });
     const gates = jobs.filter((job) => /-gate-0-\d+$/.test(job.jobName)).sort((a, b) => a.jobName.localeCompare(b.jobName));
-    expect(gates.map((gate) => gate.dependsOn.length)).toEqual([20, 3]);
+    expect(gates.map((gate) => gate.dependsOn.length)).toEqual([20, 1]);
     const gated = new Set(gates.flatMap((gate) => gate.dependsOn.map((dep) => dep.jobId)));
     expect(gated).toEqual(new Set(cellJobs.map((job) => job.jobId)));
     const aggregate = jobs.find((job) => job.jobName.endsWith('-aggregate'))!;
     expect(aggregate.dependsOn.map((dep) => dep.jobId).sort()).toEqual(gates.map((gate) => gate.jobId).sort());
     expect(aggregate.startedAt!).toBeGreaterThanOrEqual(Math.max(...gates.map((gate) => gate.stoppedAt!)));
-    expect(report?.submitted).toBe(23 + 2 + 1);
-    expect(jobs).toHaveLength(26);
+    expect(report?.submitted).toBe(21 + 2 + 1);
+    expect(jobs).toHaveLength(24);
   });
 
   it('registers a FARGATE job definition with Fargate-valid resources when the queue runs on Fargate', async () => {
@@ -90,12 +89,23 @@ describe('aws-batch backend: job shapes', { timeout: 120_000 }, () => {
     } finally {
       sdk.destroy();
     }
-    const { spec } = await staged([{ id: 'a' }, { id: 'b' }]);
+    const { spec, store } = await staged([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const definitionsBefore = loop.batch.store.jobDefinitions.length;
     const outcome = await loop
-      .backend({ queue: 'fargate-q', vcpus: 2, memory: 4096, executionRoleArn: 'arn:aws:iam::123456789012:role/mxn-execution' })
-      .run(spec);
-    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
+      .backend({
+        queue: 'fargate-q',
+        vcpus: 2,
+        memory: 4096,
+        executionRoleArn: 'arn:aws:iam::123456789012:role/mxn-execution',
+        maxArraySize: 2,
+      })
+      .run(withShellCells(spec));
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // 3 cells, at most 2 per array job: an array job of 2 and a plain job, each cell's output from its own child (y = x + 1).
+    const cellJobs = jobsOf(spec.runId).filter((job) => !job.jobName.endsWith('-aggregate'));
+    expect(cellJobs.map((job) => job.arraySize ?? 1).sort()).toEqual([1, 2]);
+    const ys = await Promise.all(spec.tasks.map((task) => readText(store, joinKey(task.outputPrefix, 'y.txt'))));
+    expect(ys).toEqual(['11', '21', '31']);
     const registered = loop.batch.store.jobDefinitions.slice(definitionsBefore);
     expect(registered).toHaveLength(1);
     const definition = registered[0]!;

@@ -11,7 +11,7 @@ import { startAwsBatchService, type AwsBatchService } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsBatchBackend } from './aws-batch-backend.js';
 import { CONTRACT_IMAGE } from '../test-support/loopback.js';
-import { testSpec } from '../test-support/specs.js';
+import { testSpec, withShellCells } from '../test-support/specs.js';
 
 // Characters a URL must encode (+ / =), so both the raw and the encoded forms are looked for.
 const SECRET = 'tmpSecret/Key+ForTheLoopbackOnly=0123456789abcdef';
@@ -64,16 +64,16 @@ describe('aws-batch backend with session credentials (AWS_SESSION_TOKEN)', { tim
     const openStore = (uri: string): Promise<Store> => s3Store({ uri, endpoint: s3.endpoint });
     const uri = `s3://${s3.buckets[0]}/session`;
     const store = await openStore(uri);
-    const spec = testSpec(uri, [{ id: 'm1-d1' }, { id: 'm1-d2' }, { id: 'm2-d1' }, { id: 'm2-d2' }]);
+    const spec = withShellCells(testSpec(uri, [{ id: 'm1-d1' }, { id: 'm2-d2' }]));
     for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
     const backend = awsBatchBackend({ endpoint: batch.url, queue: batch.queueName, openStore, pollIntervalMs: 50 });
     const outcome = await backend.run(spec);
-    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
     expect(outcome.aggregate?.status).toBe('succeeded');
     const summary = JSON.parse(await readText(store, joinKey(spec.aggregate!.outputPrefix, 'summary.json'))) as {
       ys: Record<string, string>;
     };
-    expect(summary.ys).toEqual({ 'm1-d1': '11', 'm1-d2': '21', 'm2-d1': '31', 'm2-d2': '41' });
+    expect(summary.ys).toEqual({ 'm1-d1': '11', 'm2-d2': '21' });
 
     // The fake's own rule (assertNoSecrets): nothing found in request bodies, headers, URLs or job environments.
     expect(batch.secretLeaks()).toEqual([]);
@@ -92,7 +92,8 @@ describe('aws-batch backend with session credentials (AWS_SESSION_TOKEN)', { tim
       expect(tokenOutsideUrls(request.body), `${request.operation} body`).toBe(false);
     }
     // Job environments: no secret, no token as a variable or outside a URL; the presigned URLs do carry the token.
-    expect(batch.environments.length).toBeGreaterThanOrEqual(5);
+    // Two children of the array job and the aggregate.
+    expect(batch.environments.length).toBeGreaterThanOrEqual(3);
     for (const { jobId, env } of batch.environments) {
       expect(
         Object.keys(env).filter((name) => /^AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN|ACCESS_KEY_ID)$/.test(name)),

@@ -7,11 +7,13 @@
  * - a child that left RUNNING since the last poll, and (while the summary counts more ended children
  *   than the watcher has seen) a few of the lowest children not seen ending, with DescribeJobs of their
  *   ids (`<array job id>:<index>`, 100 per call, at most `PROBE_MAX` probed per poll);
- * - the FAILED children with ListJobs, only when that count rose (rare: the wrapper exits 0).
- * So the calls per poll are bounded by the concurrency, not by the matrix: finished children are never
- * listed again. A child that SUCCEEDED has uploaded its bundle: the watcher reads it (one S3 GET),
- * writes its files under the cell's output prefix and emits the cell's attempts. The aggregate's events
- * come after every cell's.
+ * - when more children of one status ended unseen than `PROBE_MAX` (a re-attach after a long outage),
+ *   every child of that status with ListJobs (1000 per page), but only when that takes no more calls
+ *   than describing the unseen ones would.
+ * So the calls per poll are bounded by the concurrency, not by the matrix, and each child is looked
+ * up about once over a run: a listing of ended children costs at most one call per 100 it finds new.
+ * A child that SUCCEEDED has uploaded its bundle: the watcher reads it (one S3 GET), writes its files
+ * under the cell's output prefix and emits the cell's attempts. The aggregate's events come after every cell's.
  */
 import {
   DescribeJobsCommand,
@@ -39,6 +41,8 @@ export interface JobWatchOptions {
 }
 
 const DESCRIBE_MAX = 100;
+/** Most jobs one ListJobs page returns. */
+const LIST_MAX = 1000;
 /** Most children that ended unseen (between two polls) one poll looks for, per array job: 3 DescribeJobs. */
 const PROBE_MAX = 300;
 const FINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED']);
@@ -53,11 +57,20 @@ interface GroupState {
   running: Set<number>;
   /** Children seen ending, with how they ended (followed or not: they count in the summary either way). */
   ended: Map<number, EndStatus>;
+  /** How many of `ended` ended each way. */
+  seen: Record<EndStatus, number>;
   /** Where the next probe for children that ended unseen starts (the lowest index when 0). */
   probeFrom: number;
 }
 
 type EndStatus = 'SUCCEEDED' | 'FAILED';
+const noneSeen = (): Record<EndStatus, number> => ({ SUCCEEDED: 0, FAILED: 0 });
+
+/** A child's array index: `arrayProperties.index`, else the `:<index>` its job id ends with; undefined for neither. */
+function childIndex(child: JobSummary | JobDetail): number | undefined {
+  const index = child.arrayProperties?.index ?? Number(child.jobId?.split(':').pop());
+  return Number.isInteger(index) ? index : undefined;
+}
 
 export class JobWatcher {
   readonly tasks = new Map<string, WatchedTask>();
@@ -82,7 +95,7 @@ export class JobWatcher {
         if (task) this.tasks.set(task.spec.id, task);
         return task;
       });
-      return { group, settled, tasks, running: new Set<number>(), ended: new Map<number, EndStatus>(), probeFrom: 0 };
+      return { group, settled, tasks, running: new Set<number>(), ended: new Map<number, EndStatus>(), seen: noneSeen(), probeFrom: 0 };
     });
     if (aggregate) {
       const task: WatchedTask = { spec: aggregate.spec, attempt: 1, running: false };
@@ -134,7 +147,6 @@ export class JobWatcher {
     }
     const summary = job.arrayProperties?.statusSummary ?? {};
     const count = (status: JobStatus) => summary[status] ?? 0;
-    const seen = (status: EndStatus) => [...state.ended.values()].filter((ended) => ended === status).length;
     const parentEnded = FINAL.has(job.status ?? '');
     const key = JSON.stringify(summary);
     const unseen = () => count('SUCCEEDED') + count('FAILED') - state.ended.size;
@@ -144,39 +156,33 @@ export class JobWatcher {
     // The RUNNING children first, then the ended ones (looked up at least as late): a child that ended meanwhile is
     // among the second, so its end is reported before the start of the child that took its place.
     const running = count('RUNNING') > 0 || state.running.size > 0 ? await this.listChildren(arrayJobId, 'RUNNING') : [];
-    const runningNow = new Set(
-      running.map((child) => child.arrayProperties?.index).filter((index): index is number => index !== undefined),
-    );
+    const runningNow = new Set(running.map(childIndex).filter((index): index is number => index !== undefined));
     const endedNow: Array<JobSummary | JobDetail> = [];
-    const noteEnded = (index: number, child: JobSummary | JobDetail) => {
-      if (state.ended.has(index) || !FINAL.has(child.status ?? '')) return;
+    const noteEnded = (child: JobSummary | JobDetail) => {
+      const index = childIndex(child);
+      if (index === undefined || state.ended.has(index) || !FINAL.has(child.status ?? '')) return;
       state.ended.set(index, child.status as EndStatus);
+      state.seen[child.status as EndStatus]++;
       endedNow.push(child);
     };
-    if (count('FAILED') > seen('FAILED')) {
-      for (const child of await this.listChildren(arrayJobId, 'FAILED')) {
-        const index = child.arrayProperties?.index;
-        if (index !== undefined) noteEnded(index, child);
-      }
-    }
     // Children that left RUNNING: ended, or back to RUNNABLE for one of Batch's own retries.
     const left = [...state.running].filter((index) => !runningNow.has(index) && !state.ended.has(index));
-    const probe = this.probeWindow(state, runningNow, new Set(left), unseen() - left.length);
-    const described = await this.describeChildren(arrayJobId, [...left, ...probe]);
-    for (const child of described) {
-      const index = child.arrayProperties?.index ?? Number(child.jobId?.split(':').pop());
-      if (Number.isInteger(index)) noteEnded(index, child);
+    // Many ended unseen (a re-attach after a long outage): list them when that is cheaper than describing them.
+    for (const status of ['SUCCEEDED', 'FAILED'] as const) {
+      const missing = count(status) - state.seen[status] - left.length;
+      if (missing > PROBE_MAX && Math.ceil(count(status) / LIST_MAX) <= Math.ceil(missing / DESCRIBE_MAX)) {
+        for (const child of await this.listChildren(arrayJobId, status)) noteEnded(child);
+      }
     }
+    const probe = this.probeWindow(state, runningNow, new Set(left), unseen() - left.length);
+    for (const child of await this.describeChildren(arrayJobId, [...left, ...probe])) noteEnded(child);
     // The next probe starts after this one while children that ended unseen are still missing; from the lowest once none is.
     const last = probe[probe.length - 1];
     state.probeFrom = unseen() > 0 && last !== undefined ? last + 1 : 0;
     state.running = runningNow;
-    await runPool(endedNow, 16, async (child) => {
-      const index = child.arrayProperties?.index ?? Number(child.jobId?.split(':').pop());
-      await this.settleChild(state, index, child);
-    });
+    await runPool(endedNow, 16, (child) => this.settleChild(state, childIndex(child)!, child));
     for (const child of running) {
-      const index = child.arrayProperties?.index;
+      const index = childIndex(child);
       if (index !== undefined) await this.settleChild(state, index, child);
     }
     // The parent ended and every ended child the summary counts was seen, yet some cells never ended: they never ran.
@@ -279,6 +285,7 @@ export class JobWatcher {
       settled: new Set(),
       running: new Set(),
       ended: new Map(),
+      seen: noneSeen(),
       probeFrom: 0,
     };
     await this.settleChild(fake, 0, job);
@@ -289,7 +296,7 @@ export class JobWatcher {
     let nextToken: string | undefined;
     do {
       const page = await this.call('listing array children', () =>
-        this.client.send(new ListJobsCommand({ arrayJobId, jobStatus, maxResults: 1000, ...(nextToken ? { nextToken } : {}) })),
+        this.client.send(new ListJobsCommand({ arrayJobId, jobStatus, maxResults: LIST_MAX, ...(nextToken ? { nextToken } : {}) })),
       );
       children.push(...(page.jobSummaryList ?? []));
       nextToken = page.nextToken;

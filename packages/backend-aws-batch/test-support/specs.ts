@@ -61,3 +61,9 @@ export function testSpec(
     ...extra,
   };
 }
+
+/** `spec` with every cell's command the shell's y = x + 1 (as the node script does, without starting a node process). */
+export function withShellCells(spec: RunSpec): RunSpec {
+  const command = ['/bin/sh', '-c', 'printf %s $(($(cat "$MXN_INPUT_DIR/x.txt") + 1)) > "$MXN_OUTPUT_DIR/y.txt"'];
+  return { ...spec, tasks: spec.tasks.map((task) => ({ ...task, command })) };
+}

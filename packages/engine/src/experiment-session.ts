@@ -76,6 +76,8 @@ export interface SessionPlanOptions {
    * is a real error either way.
    */
   onCacheUnreachable?: (uri: string, error: unknown) => void;
+  /** Count the rows each side of every split gets (`PlanOptions.countSides`): for a plan shown to people, not a run's. */
+  countSides?: boolean;
 }
 
 /**
@@ -224,6 +226,7 @@ export async function openExperiment(file: string, options: OpenExperimentOption
         lookup,
         rerun: planOptions.rerun ?? 'none',
         only: planOptions.only ?? [],
+        countSides: planOptions.countSides === true,
       });
     },
 

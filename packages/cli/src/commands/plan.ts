@@ -32,7 +32,7 @@ export async function planCommand(argv: string[], output: Output): Promise<numbe
     ...(runtime ? { runtime } : {}),
     ...(values.staging ? { staging: values.staging } : {}),
   });
-  const plan = await session.plan({ rerun, only });
+  const plan = await session.plan({ rerun, only, countSides: true });
   const backendLines = await session.describe();
   output.out.write(values.json ? `${JSON.stringify(planJson(plan, backendLines), null, 2)}\n` : renderPlan(plan, output, backendLines));
   return 0;

@@ -1,4 +1,5 @@
 import type { Plan } from '@mxn/core';
+import { HOSTILE_STRINGS, INVISIBLE_CHARACTERS } from '@mxn/report/testing';
 import { describe, expect, it } from 'vitest';
 import type { Output } from '../output.js';
 import { renderPlan } from './plan-view.js';
@@ -29,12 +30,22 @@ describe('renderPlan', () => {
         })),
       ),
     };
+    // a split's problem quotes the data (a column's name, a store's error text): every hostile string in it
+    const problem = `column "g${HOSTILE_STRINGS.join('')}" has nulls`;
+    plan.splits = {
+      [datasets[0]!]: { split: `by group g${HOSTILE_STRINGS.join('')}`, rows: 10, problem },
+      [datasets[1]!]: { split: 'by group g', rows: 10, problem: `the data could not be read: ${problem}`, transient: true },
+    };
     const output: Output = { out: process.stdout, err: process.stderr, color: false };
     const text = renderPlan(plan, output, ['pool\nline']);
-    // header, 2 variants, blank, summary, one backend line
-    expect(text.trimEnd().split('\n')).toHaveLength(6);
+    // header, 2 variants, blank, summary, one backend line, one line per dataset
+    expect(text.trimEnd().split('\n')).toHaveLength(8);
     for (const char of ['\u001b', '\u0007', '\u202E', '\r']) expect(text).not.toContain(char);
+    expect(text).not.toMatch(INVISIBLE_CHARACTERS);
     expect(text).not.toMatch(/^\s*::|##\[/m);
+    expect(text).toMatch(/has nulls\); its cells fail when staged\n/);
+    // a store that could not be read now says so, and not that the cells will fail
+    expect(text).toMatch(/sides not counted \(the data could not be read: [^\n]*has nulls\)\n/);
   });
 
   it('says how each dataset is split, the types inferred from a CSV, and which datasets fail their cells', () => {

@@ -41,7 +41,7 @@ function datasetLines(plan: Plan, output: Output): string {
       split?.train !== undefined && split.test !== undefined
         ? `: ${split.train} train / ${split.test} test`
         : split?.problem
-          ? `: sides not counted (${split.problem}); its cells fail when staged`
+          ? `: sides not counted (${terminalText(split.problem)})${split.transient ? '' : '; its cells fail when staged'}`
           : '';
     const columns = plan.csvColumns?.[name];
     return [

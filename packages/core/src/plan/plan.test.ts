@@ -1,4 +1,5 @@
 import { type SplitSpec, splitTable, type Table } from '@mxn/data';
+import type { ReadOptions, Store } from '@mxn/storage';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from '../load/load-experiment.js';
 import type { CellResult } from '../results.js';
@@ -94,7 +95,7 @@ describe('planExperiment', () => {
       const text = experiment
         .replace(/datasets:\n(.*\n){2}/, 'datasets:\n  - { name: labelled, train: data/labelled.parquet }\n')
         .replace('{ target: y }', `{ target: label, task: classification, metrics: [accuracy], split: ${split} }`);
-      const plan = await planExperiment(await loadExperiment(await project.write('experiments/sides.yaml', text)));
+      const plan = await planExperiment(await loadExperiment(await project.write('experiments/sides.yaml', text)), { countSides: true });
       return plan.splits?.labelled;
     };
     const expected = (spec: SplitSpec) => {
@@ -104,6 +105,49 @@ describe('planExperiment', () => {
     expect(await sides('{ by: x, test_from: 40 }')).toMatchObject({ rows: 50, train: 40, test: 10 });
     expect(await sides('{ group: building, seed: 3 }')).toMatchObject(expected({ test: 0.2, seed: 3, group: 'building' }));
     expect(await sides('{ stratify: true }')).toMatchObject({ ...expected({ test: 0.2, seed: 42, stratify: true }), train: 40, test: 10 });
+  });
+
+  it("reads a split's column only when asked to count its sides, and a store that fails is a note, not a failed plan", async () => {
+    const { project } = await setup();
+    const n = 30;
+    const grouped: Table = {
+      names: ['x', 'building', 'y'],
+      columns: {
+        x: Float64Array.from({ length: n }, (_, i) => i),
+        building: Array.from({ length: n }, (_, i) => `b${i % 5}`),
+        y: Float64Array.from({ length: n }, (_, i) => i * 2),
+      },
+      numRows: n,
+    };
+    await project.writeTable('data/grouped.parquet', grouped);
+    const text = experiment
+      .replace(/datasets:\n(.*\n){2}/, 'datasets:\n  - { name: grouped, train: data/grouped.parquet }\n')
+      .replace('{ target: y }', '{ target: y, split: { group: building, seed: 3 } }');
+    const loaded = await loadExperiment(await project.write('experiments/grouped.yaml', text));
+    const dataset = loaded.datasets[0]!;
+    const store = dataset.train.store;
+    let reads = 0;
+    let failing = false;
+    // the dataset's store as the plan sees it: every read counted, and failing like a store that is down
+    dataset.train.store = Object.assign(Object.create(store) as Store, {
+      read: async (key: string, options?: ReadOptions) => {
+        reads++;
+        if (failing) throw new Error('503 Service Unavailable (slow down)');
+        return store.read(key, options);
+      },
+    });
+    // a run's plan: the split's sides are counted by staging, so the plan reads no data
+    const run = await planExperiment(loaded);
+    expect(reads).toBe(0);
+    expect(run.splits?.grouped).toEqual({ split: 'by group building: 20% test, seed 3 of groups', rows: n });
+    const counted = await planExperiment(loaded, { countSides: true });
+    expect(reads).toBeGreaterThan(0);
+    const { train = 0, test = 0 } = counted.splits?.grouped ?? {};
+    expect([train > 0, test > 0, train + test]).toEqual([true, true, n]);
+    failing = true;
+    const down = await planExperiment(loaded, { countSides: true });
+    expect(down.cells).toHaveLength(3);
+    expect(down.splits?.grouped).toMatchObject({ rows: n, transient: true, problem: expect.stringContaining('503 Service Unavailable') });
   });
 
   it('keys every cell by its runtime, so a process result is never a container result', async () => {

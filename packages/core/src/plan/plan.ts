@@ -84,12 +84,17 @@ export interface PlannedSplit {
   rows: number;
   /**
    * The rows each side gets: a random split's from the row count, an ordered split's from the footers'
-   * row-group statistics or its `by` column, a group or stratified split's from that one column.
+   * row-group statistics or its `by` column, a group or stratified split's from that one column; those
+   * three only when the plan was asked to count them (`PlanOptions.countSides`).
    */
   train?: number;
   test?: number;
-  /** Why the sides could not be counted (the split would leave a side empty, a `by` column has nulls): staging fails the dataset. */
+  /**
+   * Why the sides could not be counted: the split would leave a side empty, a `by` column has nulls
+   * (staging fails the dataset), or, with `transient`, the data could not be read now (a store error).
+   */
   problem?: string;
+  transient?: true;
 }
 
 export type Rerun = 'none' | 'failed' | 'all';
@@ -110,6 +115,12 @@ export interface PlanOptions {
   runtime?: Runtime;
   /** Content digest of a prebuilt image reference (`Backend.resolveImage`); when it fails the reference itself is keyed. */
   resolveImage?: (ref: string) => Promise<string>;
+  /**
+   * Count the rows each side of an ordered, group or stratified split gets, reading the one column (or
+   * the footers) each needs: for plans people read (`mxn plan`, the pull request's plan comment), not
+   * for runs, whose staging counts them. A random split's sides are always given (from the row count).
+   */
+  countSides?: boolean;
 }
 
 export async function planExperiment(loaded: LoadedExperiment, options: PlanOptions = {}): Promise<Plan> {
@@ -202,7 +213,7 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
     datasets: datasets.map((dataset) => dataset.name).filter((name) => selectedDatasets.has(name)),
     cells: selected,
     aggregate,
-    ...(await datasetNotes(loaded, selectedDatasets)),
+    ...(await datasetNotes(loaded, selectedDatasets, options.countSides === true)),
   };
 }
 
@@ -213,6 +224,7 @@ export async function planExperiment(loaded: LoadedExperiment, options: PlanOpti
 async function datasetNotes(
   loaded: LoadedExperiment,
   selected: Set<string>,
+  countSides: boolean,
 ): Promise<Pick<Plan, 'splits' | 'csvColumns' | 'datasetProblems'>> {
   const splits: Record<string, PlannedSplit> = {};
   const csvColumns: Record<string, string> = {};
@@ -222,7 +234,7 @@ async function datasetNotes(
   const datasets = loaded.datasets.filter((item) => selected.has(item.name));
   // A dataset whose cells will fail anyway (its problem is listed) is not read.
   const sides = await Promise.all(
-    datasets.map((dataset) => (dataset.test || failing.has(dataset.name) ? undefined : plannedSides(dataset, split, target))),
+    datasets.map((dataset) => (dataset.test || failing.has(dataset.name) ? undefined : plannedSides(dataset, split, target, countSides))),
   );
   datasets.forEach((dataset, at) => {
     const counted = sides[at];

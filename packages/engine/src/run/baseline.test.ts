@@ -81,6 +81,15 @@ describe('resolveBaseline', () => {
 
     expect((await resolveBaseline('main', { resultsDir, current })).description).toBe('on main');
     expect((await resolveBaseline('HEAD', { resultsDir, current })).description).toBe('on main');
+    // a folder named like the branch where mxn runs is no results file: the ref is still read from git
+    await mkdir(path.join(repo, 'main'));
+    const cwd = process.cwd();
+    process.chdir(repo);
+    try {
+      expect((await resolveBaseline('main', { resultsDir, current })).description).toBe('on main');
+    } finally {
+      process.chdir(cwd);
+    }
     await expect(resolveBaseline('nope', { resultsDir, current })).rejects.toThrow(
       /^--baseline nope: no such run in .*, no such file, and as a git ref: nope is not a git ref of .*'s repository$/,
     );

@@ -1,10 +1,10 @@
 /**
  * What `--baseline REF` names, tried in this order (the first that matches wins):
- *   1. `previous`: the run before this one, as its merged view (`recordView`);
+ *   1. `previous`: the run before this one, as `recordView` reads its record;
  *   2. a run kept in `runs/`: its record name (`20261130T101500123Z-<run id>`), or a run id when only
  *      one kept run has it (a run id is a hash of the plan, so every run of an unchanged experiment
  *      has the same one: several matches are refused with their record names);
- *   3. a results file (a path that exists);
+ *   3. a results file (a path to a file that exists);
  *   4. a git ref (`main`, `origin/main`, a sha): the experiment's results.json as committed there.
  * The run being reported is never its own baseline, and a baseline of another experiment, task or
  * target is refused (`baselineMismatch`, the policy the GitHub steps apply too).
@@ -55,7 +55,8 @@ async function find(ref: string, resultsDir: string, current: CurrentRun): Promi
     throw new MxnError('Usage', `--baseline ${ref} is the run being reported (${self}), and no other kept run has it`, {
       hint: names.length ? `pass an earlier run: previous, or one of ${names.slice(-5).join(', ')}` : 'run the experiment again first',
     });
-  if (await stat(ref).catch(() => undefined)) return { baseline: await readResults(ref), label: ref };
+  // a file only: a folder named like a branch (`main/`) is no results file, and the ref is tried as a git ref
+  if ((await stat(ref).catch(() => undefined))?.isFile()) return { baseline: await readResults(ref), label: ref };
   const file = path.join(resultsDir, 'results.json');
   const cwd = await nearestFolder(resultsDir);
   const committed = await resultsAtGitRef(cwd, ref, path.relative(cwd, file));

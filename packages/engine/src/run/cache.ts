@@ -56,8 +56,10 @@ export function cellCache(store: Store, options: CellCacheOptions = {}): CellCac
   }
 
   /**
-   * The digest goes first: a result is listed only once its digest is there, so a harness killed
-   * between the two writes leaves an unused digest, never a result that looks tampered with.
+   * The digest goes first, so a harness killed between the two writes leaves the cell unserved either
+   * way: on a first write, a digest with no result (the cell is not cached); on an overwrite (a rerun),
+   * the old result under the new digest, which `readSealed` logs as a mismatch and reruns. Never a
+   * stale or partial result served as the new one.
    */
   async function writeSealed(storedPath: string, value: unknown): Promise<void> {
     const text = `${JSON.stringify(value, null, 2)}\n`;

@@ -79,6 +79,40 @@ describe('run history', () => {
     expect((await recordView(dir, (await runRecordNames(dir))[0]!)).cells).toHaveLength(full.cells.length);
   });
 
+  it('reads a full run as it is: a dataset or variant it dropped never comes back from older records', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mxn-history-'));
+    const full = { ...at(1), splits: Object.fromEntries(at(1).datasets.map((name) => [name, { split: 'random' }])) };
+    await writeRunRecord(dir, full);
+    // the second run is full, of a matrix without one dataset and one variant
+    const [gone] = full.datasets;
+    const [dropped] = full.variants;
+    const kept = full.cells.filter((cell) => cell.dataset !== gone && cell.variant !== dropped);
+    const second: ExperimentResults = {
+      ...at(2),
+      variants: full.variants.filter((name) => name !== dropped),
+      datasets: full.datasets.filter((name) => name !== gone),
+      splits: Object.fromEntries(full.datasets.filter((name) => name !== gone).map((name) => [name, { split: 'random' }])),
+      cells: kept,
+    };
+    const record = runRecord(second, kept);
+    expect(record.partOf).toBeUndefined();
+    await writeRunRecord(dir, record);
+    // an --only run of one cell of that smaller matrix: its view is that matrix, not the first run's
+    const third = { ...second, runId: 'run-3', startedAt: at(3).startedAt, cells: kept.map((cell) => ({ ...cell, metrics: { rmse: 3 } })) };
+    const partial = runRecord(third, third.cells.slice(0, 1));
+    expect(partial.partOf).toEqual({ variants: second.variants, datasets: second.datasets });
+    await writeRunRecord(dir, partial);
+    const [, secondName, thirdName] = await runRecordNames(dir);
+    for (const name of [secondName!, thirdName!]) {
+      const view = await recordView(dir, name);
+      expect(view.cells.map((cell) => cell.id).sort()).toEqual(kept.map((cell) => cell.id).sort());
+      expect(view.datasets).toEqual(second.datasets);
+      expect(view.variants).toEqual(second.variants);
+      expect(Object.keys(view.splits ?? {})).not.toContain(gone);
+      expect(view).not.toHaveProperty('partOf');
+    }
+  });
+
   it('says why a baseline of another experiment, task or target may not be compared, in one line', () => {
     const base = at(1);
     expect(baselineMismatch(base, base)).toBeUndefined();

@@ -2,8 +2,9 @@
  * Run history: every run keeps its own results as `runs/<record>.json` beside `results.json` (the
  * latest merged view), the last `RUN_RECORDS_KEPT` of them. A record is named by its start time and
  * run id (`20261130T101500123Z-<run id>`), so names sort in time, and a rerun of the same plan (the same
- * run id) is a record of its own. A record holds only the run's own cells; `recordView` merges in the
- * cells it did not run from older records, and `resolveBaseline` (./baseline.ts) reads records through it.
+ * run id) is a record of its own. A record holds only the run's own cells; a partial run's record (an
+ * `--only` run) also names its matrix, and `recordView` fills that matrix's other cells from older
+ * records; `resolveBaseline` (./baseline.ts) reads records through it.
  */
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,18 +22,30 @@ export function recordName(results: Pick<ExperimentResults, 'startedAt' | 'runId
   return `${results.startedAt.replace(/[-:.]/g, '')}-${results.runId}`;
 }
 
-/** The run's own record: its selected cells only, with their counts. */
-export function runRecord(results: ExperimentResults, selected: CellResult[]): ExperimentResults {
+/** A run's record: results of its own cells, and the matrix they were part of when that was more. */
+interface RunRecord extends ExperimentResults {
+  /**
+   * Present only when the run ran part of its matrix (`--only`): the variants and datasets of the
+   * merged view it wrote, whose other cells `recordView` takes from older records. A full run has
+   * none, so a model, dataset or param value it dropped never comes back into its view.
+   */
+  partOf?: { variants: string[]; datasets: string[] };
+}
+
+/** The run's own record: its selected cells only, with their counts (see `RunRecord.partOf`). */
+export function runRecord(results: ExperimentResults, selected: CellResult[]): RunRecord {
   const ids = new Set(selected.map((cell) => cell.id));
   const variants = new Set(selected.map((cell) => cell.variant));
   const datasets = new Set(selected.map((cell) => cell.dataset));
   const cells = results.cells.filter((cell) => ids.has(cell.id));
+  const partial = cells.length < results.cells.length;
   return {
     ...results,
     variants: results.variants.filter((name) => variants.has(name)),
     datasets: results.datasets.filter((name) => datasets.has(name)),
     cells,
     totals: countStatuses(cells),
+    ...(partial ? { partOf: { variants: results.variants, datasets: results.datasets } } : {}),
   };
 }
 
@@ -67,14 +80,18 @@ export async function previousResults(resultsDir: string, experiment: string): P
 }
 
 /**
- * The merged view as of record `name` (what `results.json` held after that run): its own cells, and
- * each cell it did not run (an `--only` run's record holds only its selection) from the newest older
- * record of the same experiment, task and target that has it. Records stay small (their own cells);
- * the merge is done when a baseline is read.
+ * The merged view as of record `name`, as far as the kept records know it: a full run's record is its
+ * whole matrix, read as it is; a partial run's (`RunRecord.partOf`) is its own cells plus each other
+ * cell of its matrix (a variant and a dataset it lists) from the newest older record of the same
+ * experiment, task and target that has it. A cell whose result was then only in the cache or an
+ * earlier `results.json`, with no kept record, is missing. Records stay small (their own cells); the
+ * merge is done when a baseline is read.
  */
 export async function recordView(resultsDir: string, name: string): Promise<ExperimentResults> {
   const where = path.join(resultsDir, RUNS);
-  const record = await readResults(path.join(where, `${name}.json`));
+  const { partOf, ...record }: RunRecord = await readResults(path.join(where, `${name}.json`));
+  if (!partOf) return record;
+  const inMatrix = { variants: new Set(partOf.variants), datasets: new Set(partOf.datasets) };
   const older = (await runRecordNames(resultsDir)).filter((item) => item < name).reverse();
   const cells = [...record.cells];
   const ids = new Set(cells.map((cell) => cell.id));
@@ -85,16 +102,19 @@ export async function recordView(resultsDir: string, name: string): Promise<Expe
     if (!earlier || !sameSubject(earlier, record)) continue;
     for (const cell of earlier.cells) {
       const pair = `${cell.variant}\u0000${cell.dataset}`;
-      if (ids.has(cell.id) || pairs.has(pair)) continue;
+      if (ids.has(cell.id) || pairs.has(pair) || !inMatrix.variants.has(cell.variant) || !inMatrix.datasets.has(cell.dataset)) continue;
       ids.add(cell.id);
       pairs.add(pair);
       cells.push(cell);
     }
-    if (earlier.splits) splits = { ...earlier.splits, ...splits };
+    const kept = Object.entries(earlier.splits ?? {}).filter(([dataset]) => inMatrix.datasets.has(dataset));
+    if (kept.length) splits = { ...Object.fromEntries(kept), ...splits };
   }
   if (cells.length === record.cells.length) return record;
-  const variants = [...new Set([...record.variants, ...cells.map((cell) => cell.variant)])];
-  const datasets = [...new Set([...record.datasets, ...cells.map((cell) => cell.dataset)])];
+  // in the matrix's order, as results.json has them (Sets: linear in a large matrix)
+  const present = { variants: new Set(cells.map((cell) => cell.variant)), datasets: new Set(cells.map((cell) => cell.dataset)) };
+  const variants = partOf.variants.filter((variant) => present.variants.has(variant));
+  const datasets = partOf.datasets.filter((dataset) => present.datasets.has(dataset));
   return { ...record, variants, datasets, ...(splits ? { splits } : {}), cells, totals: countStatuses(cells) };
 }
 

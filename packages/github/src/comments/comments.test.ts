@@ -34,8 +34,9 @@ describe('plan comment', () => {
 
   it('names the datasets whose cells will fail, and each dataset split and its CSV column types, escaped', () => {
     const plan: Plan = {
-      ...bigPlan(1, 3),
+      ...bigPlan(1, 4),
       splits: {
+        'region-3': { split: 'stratified by class', rows: 9, problem: 'the data could not be read: 503 <slow down>', transient: true },
         'region-0': { split: 'ordered: sold_at >= 2024-01-01 is test', rows: 500 },
         'region-2': { split: 'grouped by <b>_id, 20% test', rows: 9, problem: 'column "<b>_id" is missing' },
         'region-1': { split: 'random: 20% test, seed 42', rows: 1, train: 1, test: 0 },
@@ -54,6 +55,10 @@ describe('plan comment', () => {
     expect(text).toContain(
       '- region-2: grouped by &lt;b&gt;\\_id, 20% test · 9 rows: ' +
         'sides not counted (column "&lt;b&gt;\\_id" is missing); its cells fail when staged',
+    );
+    // a store error while counting says so, and not that the cells will fail
+    expect(text).toContain(
+      '- region-3: stratified by class · 9 rows: sides not counted (the data could not be read: 503 &lt;slow down&gt;)\n',
     );
   });
 });

@@ -92,7 +92,7 @@ function datasetNotes(plan: Plan): string[] {
       split?.train !== undefined && split.test !== undefined
         ? `: ${split.train} train / ${split.test} test`
         : split?.problem
-          ? `: sides not counted (${markdownText(split.problem)}); its cells fail when staged`
+          ? `: sides not counted (${markdownText(split.problem)})${split.transient ? '' : '; its cells fail when staged'}`
           : '';
     return [
       ...(split ? [`- ${markdownText(name)}: ${markdownText(split.split)} · ${split.rows} rows${sides}`] : []),

@@ -120,6 +120,7 @@ export async function planStep(options: PlanStepOptions): Promise<PlanStepResult
         if (session.backendProblem) options.log?.(`${file}: ${session.backendProblem}; cache looked up without it`);
         plan = await session.plan({
           rerun: options.rerun ?? 'none',
+          countSides: true,
           onCacheUnreachable: (uri, error) => {
             entry.unchecked = unreachableNote('cache', { uri, reason: reasonOf(error) });
             options.log?.(`${file}: ${entry.unchecked.replace(/^_|_$/g, '')}`);
