@@ -7,7 +7,14 @@
 import { listAll, s3Store } from '@mxn/storage';
 import type { EmulatorsHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killRunnerWhen, localRmse, rmseByCell } from './support/killed-run.js';
+import {
+  expectHalfcachedResults,
+  killHalfcachedOnceCached,
+  killRunnerWhen,
+  localRmse,
+  rmseByCell,
+  writeReattachExperiments,
+} from './support/killed-run.js';
 import type { CliResult, E2eProject } from './support/project.js';
 import { slowBatchProject } from './support/slow-batch-project.js';
 
@@ -20,32 +27,12 @@ describe('mxn run re-attaches on aws-batch after the runner was killed', () => {
 
   beforeAll(async () => {
     ({ project, emulators, env } = await slowBatchProject({ ensemble: true, backend: 'aws-batch' }));
-    await project.experiment(
-      'slowish',
-      `name: slowish
-datasets:
-  - { name: daegu, train: data/housing/daegu.parquet }
-models:
-  - { name: slow, build: models/slow, command: [node, train.js], params: { i: [1, 2, 3] } }
-evaluation: { target: price, metrics: [rmse] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { backend: aws-batch, retries: 0, timeout: 5m }
-`,
-    );
-    // One image, so one array job of four children: the quick cells at indexes 0 and 1, the lagging ones at 2 and 3.
-    await project.experiment(
-      'halfcached',
-      `name: halfcached
-datasets:
-  - { name: daegu, train: data/housing/daegu.parquet }
-models:
-  - { name: quick, build: models/slow, command: [node, train.js], params: { i: [1, 2], sleep: 100 } }
-  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 10000 } }
-evaluation: { target: price, metrics: [rmse] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { backend: aws-batch, retries: 0, timeout: 5m }
-`,
-    );
+    // One image, so one array job per run: for halfcached, four children, the quick cells at indexes 0 and 1, the lagging ones
+    // at 2 and 3.
+    await writeReattachExperiments(project, {
+      slowish: '{ backend: aws-batch, retries: 0, timeout: 5m }',
+      halfcached: '{ backend: aws-batch, retries: 0, timeout: 5m }',
+    });
   }, 120_000);
   afterAll(async () => {
     await emulators?.stop();
@@ -122,21 +109,9 @@ compute: { backend: aws-batch, retries: 0, timeout: 5m }
       credentials: { accessKeyId: emulators.s3.accessKeyId, secretAccessKey: emulators.s3.secretAccessKey },
     });
     const cachedCount = async () => (await listAll(staging, 'cache/')).filter((object) => object.key.endsWith('.json')).length;
-    const before = await cachedCount();
     // The cache writes a result's digest (digests/cache/<key>.json.sha256) before the result: once cache/<key>.json
     // exists, the result is sealed and the next run counts the cell cached. So waiting on the results alone is enough.
-    const signal = await killRunnerWhen(
-      project,
-      ['run', 'experiments/halfcached.yaml'],
-      env,
-      async () => (await cachedCount()) >= before + 2,
-      {
-        timeoutMs: 90_000,
-        everyMs: 50,
-      },
-    );
-    expect(signal).toBe('SIGKILL');
-    expect(await cachedCount()).toBe(before + 2);
+    await killHalfcachedOnceCached(project, env, cachedCount, 90_000);
     const [array] = jobsOf('halfcached').filter((job) => job.arraySize !== undefined);
     expect(array?.arraySize).toBe(4);
     const child = (index: number) => aws.job(array!.children![index]!)!;
@@ -154,18 +129,8 @@ compute: { backend: aws-batch, retries: 0, timeout: 5m }
     expect(array!.children?.map((id) => aws.job(id)!.attempts.length)).toEqual([1, 1, 1, 1]);
     expect(everyJobEnded()).toBe(true);
 
-    const results = await project.results('halfcached');
-    expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([
-      ['quick[i=1]@daegu', 'cached'],
-      ['quick[i=2]@daegu', 'cached'],
-      ['lagging[i=3]@daegu', 'succeeded'],
-      ['lagging[i=4]@daegu', 'succeeded'],
-    ]);
-    expect(results.aggregate?.status).toBe('succeeded');
-    // Each cell's metrics are those of its own predictions (every variant predicts a different constant): the lagging
-    // cells were matched to their own children, not to the quick cells' indexes of the shorter cell list.
-    expect(new Set(Object.values(rmseByCell(results))).size).toBe(4);
-    expect(rmseByCell(results)).toEqual(await localRmse(project, 'halfcached'));
+    // The lagging cells were matched to their own children, not to the quick cells' indexes of the shorter cell list.
+    await expectHalfcachedResults(project);
     aws.assertNoSecrets();
   });
 });

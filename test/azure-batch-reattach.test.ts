@@ -6,7 +6,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorsHandle } from '@mxn/testkit';
-import { killRunnerWhen, localRmse, rmseByCell } from './support/killed-run.js';
+import { expectHalfcachedResults, killHalfcachedOnceCached, killRunnerWhen, writeReattachExperiments } from './support/killed-run.js';
 import type { E2eProject } from './support/project.js';
 import { slowBatchProject } from './support/slow-batch-project.js';
 
@@ -17,32 +17,11 @@ describe('mxn run re-attaches on azure-batch after the runner was killed', () =>
 
   beforeAll(async () => {
     ({ project, emulators, env } = await slowBatchProject({ ensemble: true }));
-    await project.experiment(
-      'slowish',
-      `name: slowish
-datasets:
-  - { name: daegu, train: data/housing/daegu.parquet }
-models:
-  - { name: slow, build: models/slow, command: [node, train.js], params: { i: [1, 2, 3] } }
-evaluation: { target: price, metrics: [rmse] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { backend: azure-batch, maxNodes: 2, retries: 0, timeout: 5m }
-`,
-    );
-    // Quick cells first, so they hold the low task ids a shorter task list would otherwise reuse.
-    await project.experiment(
-      'halfcached',
-      `name: halfcached
-datasets:
-  - { name: daegu, train: data/housing/daegu.parquet }
-models:
-  - { name: quick, build: models/slow, command: [node, train.js], params: { i: [1, 2], sleep: 100 } }
-  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 10000 } }
-evaluation: { target: price, metrics: [rmse] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
-`,
-    );
+    // halfcached: quick cells first, so they hold the low task ids a shorter task list would otherwise reuse.
+    await writeReattachExperiments(project, {
+      slowish: '{ backend: azure-batch, maxNodes: 2, retries: 0, timeout: 5m }',
+      halfcached: '{ backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }',
+    });
   }, 60_000);
   afterAll(async () => {
     await emulators?.stop();
@@ -97,19 +76,7 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
       for await (const blob of container.listBlobsFlat({ prefix: 'staging/cache/' })) if (blob.name.endsWith('.json')) n++;
       return n;
     };
-    const before = await cachedCount();
-    const signal = await killRunnerWhen(
-      project,
-      ['run', 'experiments/halfcached.yaml'],
-      env,
-      async () => (await cachedCount()) >= before + 2,
-      {
-        timeoutMs: 40_000,
-        everyMs: 50,
-      },
-    );
-    expect(signal).toBe('SIGKILL');
-    expect(await cachedCount()).toBe(before + 2);
+    await killHalfcachedOnceCached(project, env, cachedCount, 40_000);
     const job = [...batch.store.jobs.values()].find((j) =>
       [...j.tasks.values()].some((t) => String(t.spec.displayName).startsWith('quick')),
     )!;
@@ -137,18 +104,7 @@ compute: { backend: azure-batch, maxNodes: 4, retries: 0, timeout: 5m }
       aggregate: 1,
     });
 
-    const results = await project.results('halfcached');
-    expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([
-      ['quick[i=1]@daegu', 'cached'],
-      ['quick[i=2]@daegu', 'cached'],
-      ['lagging[i=3]@daegu', 'succeeded'],
-      ['lagging[i=4]@daegu', 'succeeded'],
-    ]);
-    expect(results.aggregate?.status).toBe('succeeded');
-    // Each cell's metrics are those of its own predictions (every variant predicts a different constant):
-    // the same as a local run of the experiment, in a staging store of its own.
-    expect(new Set(Object.values(rmseByCell(results))).size).toBe(4);
-    expect(rmseByCell(results)).toEqual(await localRmse(project, 'halfcached'));
+    await expectHalfcachedResults(project);
     expect(batch.poolNodes('mxn')?.targetDedicated).toBe(0);
   });
 });

@@ -7,20 +7,10 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { azureBlobStore, copy, listAll, readText, s3Store } from '@mxn/storage';
 import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { housingExperiment } from './support/housing-experiment.js';
 import { e2eProject, repoRoot, type CliResult, type E2eProject } from './support/project.js';
 
 const output = (result: CliResult) => `exit ${result.code}\n-- stdout\n${result.stdout}\n-- stderr\n${result.stderr}`;
-
-const experiment = (name: string, datasets: (region: string) => string, extra = '') => `name: ${name}
-datasets:
-${['seoul', 'busan', 'daegu'].map((region) => `  - { name: ${region}, train: ${datasets(region)} }`).join('\n')}
-models:
-  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
-  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }
-evaluation: { target: price, metrics: [rmse, mae, r2, mape] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { concurrency: 2, retries: 0 }
-${extra}`;
 
 describe('datasets in Blob, aws-batch with staging in S3, outputs back to Blob', () => {
   let emulators: EmulatorsHandle;
@@ -58,18 +48,14 @@ describe('datasets in Blob, aws-batch with staging in S3, outputs back to Blob',
     expect(before).toHaveLength(3);
     await project.experiment(
       'local',
-      experiment('local', (region) => `data/housing/${region}.parquet`),
+      housingExperiment('local', (region) => `data/housing/${region}.parquet`),
     );
     await project.experiment(
       'cloud',
-      experiment(
-        'cloud',
-        (region) => `az://devstoreaccount1/datasets/housing/${region}.parquet`,
-        'outputs: az://devstoreaccount1/results/cloud\n',
-      ).replace(
-        'compute: { concurrency: 2, retries: 0 }',
-        'compute: { backend: aws-batch, concurrency: 2, retries: 0, staging: "s3://mxn/staging" }',
-      ),
+      housingExperiment('cloud', (region) => `az://devstoreaccount1/datasets/housing/${region}.parquet`, {
+        compute: '{ backend: aws-batch, concurrency: 2, retries: 0, staging: "s3://mxn/staging" }',
+        extra: 'outputs: az://devstoreaccount1/results/cloud\n',
+      }),
     );
     const local = await project.mxn(['run', 'experiments/local.yaml']);
     expect(local.code, output(local)).toBe(0);

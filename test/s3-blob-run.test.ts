@@ -6,18 +6,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { copy, listAll, openStore, readText } from '@mxn/storage';
 import { startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { housingExperiment } from './support/housing-experiment.js';
 import { e2eProject, repoRoot, type E2eProject } from './support/project.js';
-
-const experiment = (datasets: (region: string) => string, extra = '') => `name: cloud
-datasets:
-${['seoul', 'busan', 'daegu'].map((region) => `  - { name: ${region}, train: ${datasets(region)} }`).join('\n')}
-models:
-  - { name: ridge, build: models/ridge, command: [node, train.js], params: { alpha: 1 } }
-  - { name: knn, build: models/knn, command: [node, train.js], params: { k: 10 } }
-evaluation: { target: price, metrics: [rmse, mae, r2, mape] }
-aggregate: { build: models/ensemble, command: [node, aggregate.js] }
-compute: { concurrency: 2, retries: 0 }
-${extra}`;
 
 describe('datasets in S3, staging in Blob, outputs back to S3', () => {
   let emulators: EmulatorsHandle;
@@ -43,13 +33,16 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
 
   it('gets the same metrics as the all-local run and publishes results and cell outputs to S3', async () => {
     const env = emulators.env;
-    await project.experiment('local', experiment((region) => `data/housing/${region}.parquet`).replace('name: cloud', 'name: local'));
+    await project.experiment(
+      'local',
+      housingExperiment('local', (region) => `data/housing/${region}.parquet`),
+    );
     await project.experiment(
       'cloud',
-      experiment((region) => `s3://mxn/datasets/housing/${region}.parquet`, 'outputs: s3://mxn/results/cloud\n').replace(
-        'compute: { concurrency: 2, retries: 0 }',
-        'compute: { concurrency: 2, retries: 0, staging: "az://devstoreaccount1/staging/mxn" }',
-      ),
+      housingExperiment('cloud', (region) => `s3://mxn/datasets/housing/${region}.parquet`, {
+        compute: '{ concurrency: 2, retries: 0, staging: "az://devstoreaccount1/staging/mxn" }',
+        extra: 'outputs: s3://mxn/results/cloud\n',
+      }),
     );
     const local = await project.mxn(['run', 'experiments/local.yaml']);
     expect(local.code).toBe(0);

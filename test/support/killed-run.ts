@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { ExperimentResults } from '@mxn/core';
+import { expect } from 'vitest';
 import { mxnBin, type E2eProject } from './project.js';
 
 /**
@@ -63,4 +64,81 @@ export async function localRmse(project: E2eProject, name: string): Promise<Reco
   );
   if (local.code !== 0) throw new Error(`the local run of ${name} failed (exit ${local.code})\n${local.stdout}${local.stderr}`);
   return rmseByCell(JSON.parse(await readFile(`${out}/results.json`, 'utf8')) as ExperimentResults);
+}
+
+/**
+ * The two experiments of the re-attach tests, on the slow model of slowBatchProject with the ensemble: `slowish`
+ * (three slow cells) and `halfcached` (two quick cells first, then two lagging ones, so that a kill can land after
+ * the quick ones were cached). `compute` is each one's `compute:` mapping (backend, nodes, retries, timeout).
+ */
+export async function writeReattachExperiments(project: E2eProject, compute: { slowish: string; halfcached: string }): Promise<void> {
+  await project.experiment(
+    'slowish',
+    `name: slowish
+datasets:
+  - { name: daegu, train: data/housing/daegu.parquet }
+models:
+  - { name: slow, build: models/slow, command: [node, train.js], params: { i: [1, 2, 3] } }
+evaluation: { target: price, metrics: [rmse] }
+aggregate: { build: models/ensemble, command: [node, aggregate.js] }
+compute: ${compute.slowish}
+`,
+  );
+  await project.experiment(
+    'halfcached',
+    `name: halfcached
+datasets:
+  - { name: daegu, train: data/housing/daegu.parquet }
+models:
+  - { name: quick, build: models/slow, command: [node, train.js], params: { i: [1, 2], sleep: 100 } }
+  - { name: lagging, build: models/slow, command: [node, train.js], params: { i: [3, 4], sleep: 10000 } }
+evaluation: { target: price, metrics: [rmse] }
+aggregate: { build: models/ensemble, command: [node, aggregate.js] }
+compute: ${compute.halfcached}
+`,
+  );
+}
+
+/**
+ * Runs `halfcached` and SIGKILLs the runner once its two quick cells are cached (`cachedCount()` counts the cached
+ * results in the run's cache store), and checks that it was killed there: two more cached results, no more.
+ */
+export async function killHalfcachedOnceCached(
+  project: E2eProject,
+  env: NodeJS.ProcessEnv,
+  cachedCount: () => Promise<number>,
+  timeoutMs: number,
+): Promise<void> {
+  const before = await cachedCount();
+  const signal = await killRunnerWhen(
+    project,
+    ['run', 'experiments/halfcached.yaml'],
+    env,
+    async () => (await cachedCount()) >= before + 2,
+    {
+      timeoutMs,
+      everyMs: 50,
+    },
+  );
+  expect(signal).toBe('SIGKILL');
+  expect(await cachedCount()).toBe(before + 2);
+}
+
+/**
+ * Checks the results of `halfcached` after the run that re-attached: the quick cells cached, the lagging ones and the
+ * aggregate succeeded, and each cell's metrics those of its own predictions (every variant predicts a different
+ * constant), the same as a local run of the experiment in a staging store of its own: the lagging cells were matched
+ * to their own jobs, not to the quick cells' places in the shorter cell list.
+ */
+export async function expectHalfcachedResults(project: E2eProject): Promise<void> {
+  const results = await project.results('halfcached');
+  expect(results.cells.map((cell) => [cell.id, cell.status])).toEqual([
+    ['quick[i=1]@daegu', 'cached'],
+    ['quick[i=2]@daegu', 'cached'],
+    ['lagging[i=3]@daegu', 'succeeded'],
+    ['lagging[i=4]@daegu', 'succeeded'],
+  ]);
+  expect(results.aggregate?.status).toBe('succeeded');
+  expect(new Set(Object.values(rmseByCell(results))).size).toBe(4);
+  expect(rmseByCell(results)).toEqual(await localRmse(project, 'halfcached'));
 }

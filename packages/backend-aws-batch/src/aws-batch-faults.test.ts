@@ -4,11 +4,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { BatchClient, CreateComputeEnvironmentCommand, CreateJobQueueCommand } from '@aws-sdk/client-batch';
 import type { TaskEvent } from '@mxn/core';
-import { joinKey, listAll, readText, type Store } from '@mxn/storage';
+import { joinKey, listAll, readText } from '@mxn/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from './run-on-aws-batch.js';
 import { startLoopback, type Loopback } from '../test-support/loopback.js';
-import { testSpec } from '../test-support/specs.js';
+import { readSummary, stagedSpec, testSpec } from '../test-support/specs.js';
 
 const MISSING_IMAGE = 'mxn.local/missing:1';
 
@@ -22,14 +22,7 @@ afterAll(async () => {
   await loop?.stop();
 });
 
-async function staged(cells: Parameters<typeof testSpec>[1], extra: Parameters<typeof testSpec>[2] = {}) {
-  const { uri, store } = await loop.staging();
-  const spec = testSpec(uri, cells, extra);
-  for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
-  return { spec, store };
-}
-const summary = async (store: Store, prefix: string) =>
-  JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
+const staged = (cells: Parameters<typeof stagedSpec>[1], extra: Parameters<typeof stagedSpec>[2] = {}) => stagedSpec(loop, cells, extra);
 
 describe('aws-batch backend against the loopback service', { timeout: 60_000 }, () => {
   it('reports a cell that fails every attempt failed, with its stderr tail, and still runs the aggregate', async () => {
@@ -47,7 +40,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
       'exit code 4',
     ]);
     expect(outcome.aggregate?.status).toBe('succeeded');
-    expect(await summary(store, spec.aggregate!.outputPrefix)).toEqual({
+    expect(await readSummary(store, spec.aggregate!.outputPrefix)).toEqual({
       statuses: { bad: 'failed', fine: 'succeeded', good: 'succeeded' },
       ys: { good: '11', fine: '31' },
     });
@@ -69,7 +62,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(nopull.error).toMatch(/CannotPullContainerError: manifest unknown/);
     // Batch failed the aggregate for its failed dependency; mxn submitted it again without one.
     expect(outcome.aggregate?.status).toBe('succeeded');
-    expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
   });
 
   // Adaptive retry slows calls by the clock: under load this takes half a minute.
@@ -90,7 +83,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(broken.hits).toBe(2);
     expect(transient.map((injection) => injection.hits)).toEqual([1, 1, 1]);
     expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
     // Nothing was submitted twice: one array job and the aggregate.
     expect(
       [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(spec.runId) && job.parentId === undefined),
@@ -131,7 +124,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     expect(second?.submitted).toBe(0);
     expect(loop.batch.calls.SubmitJob).toBe(submits);
     expect(outcome.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
-    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21' });
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21' });
     // The run is finished: the same plan again is a new generation, submitted anew (as --rerun all would).
     let third: RunReport | undefined;
     await loop.backend({ onReport: (r) => (third = r) }).run(spec);
@@ -158,7 +151,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
     ]);
     expect(await readText(store, joinKey(b!.outputPrefix, 'y.txt'))).toBe('21');
     expect(await readText(store, joinKey(c!.outputPrefix, 'y.txt'))).toBe('31');
-    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).ys).toEqual({ a: '11', b: '21', c: '31' });
   });
 
   it('cancel(runId) from another process terminates the array job, its children and the aggregate', async () => {
@@ -206,7 +199,7 @@ describe('aws-batch backend against the loopback service', { timeout: 60_000 }, 
       ['nopull', 'failed'],
     ]);
     expect(outcome.aggregate?.status).toBe('succeeded');
-    expect((await summary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).statuses).toEqual({ nopull: 'failed', ok: 'succeeded' });
   });
 
   it('cancel(runId) with managed settings only looks things up: it creates and resizes nothing', async () => {

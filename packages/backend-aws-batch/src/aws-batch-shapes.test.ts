@@ -4,11 +4,11 @@
 import { tmpdir } from 'node:os';
 import { CreateComputeEnvironmentCommand, CreateJobQueueCommand, BatchClient } from '@aws-sdk/client-batch';
 import { awsBatchSpecFacts } from '@mxn/testkit';
-import { joinKey, readText, type Store } from '@mxn/storage';
+import { joinKey, readText } from '@mxn/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from './run-on-aws-batch.js';
 import { CONTRACT_IMAGE, startLoopback, type Loopback } from '../test-support/loopback.js';
-import { testSpec, withShellCells } from '../test-support/specs.js';
+import { readSummary, stagedSpec, withShellCells } from '../test-support/specs.js';
 
 const RERUN_IMAGE = 'mxn.local/rerun:1';
 
@@ -24,14 +24,7 @@ afterAll(async () => {
   await loop?.stop();
 });
 
-async function staged(cells: Parameters<typeof testSpec>[1], extra: Parameters<typeof testSpec>[2] = {}) {
-  const { uri, store } = await loop.staging();
-  const spec = testSpec(uri, cells, extra);
-  for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
-  return { spec, store };
-}
-const summary = async (store: Store, prefix: string) =>
-  JSON.parse(await readText(store, joinKey(prefix, 'summary.json'))) as { statuses: Record<string, string>; ys: Record<string, string> };
+const staged = (cells: Parameters<typeof stagedSpec>[1], extra: Parameters<typeof stagedSpec>[2] = {}) => stagedSpec(loop, cells, extra);
 const jobsOf = (runId: string) => [...loop.batch.store.jobs.values()].filter((job) => job.jobName.includes(runId) && !job.parentId);
 
 describe('aws-batch backend: job shapes', { timeout: 120_000 }, () => {
@@ -46,7 +39,7 @@ describe('aws-batch backend: job shapes', { timeout: 120_000 }, () => {
     expect(outcome.tasks.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
     expect(outcome.aggregate?.status).toBe('succeeded');
     // Every cell's output reached the aggregate through its own job: y = x + 1.
-    expect((await summary(store, spec.aggregate!.outputPrefix)).ys).toEqual(
+    expect((await readSummary(store, spec.aggregate!.outputPrefix)).ys).toEqual(
       Object.fromEntries(ids.map((id, i) => [id, String(10 * (i + 1) + 1)])),
     );
 

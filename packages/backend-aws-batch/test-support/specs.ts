@@ -1,7 +1,8 @@
 /** Small RunSpecs for the backend's own tests: tasks run `node -e` scripts. */
 import { randomBytes } from 'node:crypto';
 import type { RunSpec, TaskSpec } from '@mxn/core';
-import { CONTRACT_IMAGE } from './loopback.js';
+import { joinKey, readText, type Store } from '@mxn/storage';
+import { CONTRACT_IMAGE, type Loopback } from './loopback.js';
 
 /** A script that copies input `x.txt` + 1 to `y.txt` (or exits with `FAIL_CODE` after printing to stderr). */
 const SCRIPT = `
@@ -67,3 +68,18 @@ export function withShellCells(spec: RunSpec): RunSpec {
   const command = ['/bin/sh', '-c', 'printf %s $(($(cat "$MXN_INPUT_DIR/x.txt") + 1)) > "$MXN_OUTPUT_DIR/y.txt"'];
   return { ...spec, tasks: spec.tasks.map((task) => ({ ...task, command })) };
 }
+
+/** A testSpec in a fresh staging prefix of the loopback S3, with each cell's input `x.txt` written: 10, 20, 30, … in cell order. */
+export async function stagedSpec(loop: Loopback, cells: Parameters<typeof testSpec>[1], extra: Parameters<typeof testSpec>[2] = {}) {
+  const { uri, store } = await loop.staging();
+  const spec = testSpec(uri, cells, extra);
+  for (const [i, task] of spec.tasks.entries()) await store.write(joinKey(task.inputPrefix, 'x.txt'), String(10 * (i + 1)));
+  return { spec, store };
+}
+
+/** What the aggregate of a testSpec wrote: each cell's status and, where it wrote one, its `y.txt`. */
+export const readSummary = async (store: Store, aggregateOutputPrefix: string) =>
+  JSON.parse(await readText(store, joinKey(aggregateOutputPrefix, 'summary.json'))) as {
+    statuses: Record<string, string>;
+    ys: Record<string, string>;
+  };

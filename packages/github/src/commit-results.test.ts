@@ -1,29 +1,13 @@
 // commitResults against a local bare repository: the push goes through only while the branch still
 // points at the commit the run checked out.
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { git, gitOrigin } from '@mxn/testkit';
 import { describe, expect, it } from 'vitest';
 import { commitResults } from './commit-results.js';
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'd@e.x' },
-  }).trim();
-
 async function setup() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mxn-commit-'));
-  const origin = path.join(dir, 'origin.git');
-  const work = path.join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=exp', origin);
-  git(dir, 'clone', '--quiet', origin, work);
-  await writeFile(path.join(work, 'README.md'), 'x\n');
-  git(work, 'add', '.');
-  git(work, 'commit', '--quiet', '-m', 'start');
-  git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/exp');
+  const { dir, origin, work } = await gitOrigin('exp', 'mxn-commit-');
   const planned = git(work, 'rev-parse', 'HEAD');
   // the runner checks out the planned sha (detached), and writes the results
   git(work, 'checkout', '--quiet', '--detach', planned);

@@ -12,3 +12,4 @@ export * from './ecr/index.js';
 export * from './github/index.js';
 export * from './registry/index.js';
 export * from './docker/index.js';
+export { git, gitOrigin, type GitOrigin } from './git/git.js';

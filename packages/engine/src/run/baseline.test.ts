@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExperimentResults } from '@mxn/core';
 import { writeResults } from '@mxn/report';
 import { sampleResults } from '@mxn/report/testing';
+import { git } from '@mxn/testkit';
 import { describe, expect, it } from 'vitest';
 import { resolveBaseline } from './baseline.js';
 import { resultsAtGitRef } from './results-at-git-ref.js';
@@ -15,13 +15,6 @@ const at = (minute: number, runId = `run-${minute}`): ExperimentResults => ({
   runId,
   startedAt: new Date(Date.UTC(2026, 10, 30, 10, minute)).toISOString(),
 });
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'd@e.x' },
-  }).trim();
 
 describe('resolveBaseline', () => {
   it('finds the previous run or a run id, and refuses another experiment or task with one line', async () => {

@@ -1,13 +1,11 @@
 // The report step against a local bare repository and the loopback GitHub fake: a pull request's
 // results never go to the default or base branch (the comment says them instead), and error texts
 // lose their secrets before they reach the comment or the job summary.
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderSummary, writeResults } from '@mxn/report';
 import { sampleResults } from '@mxn/report/testing';
-import { startGitHubFake, type GitHubFake } from '@mxn/testkit';
+import { git, gitOrigin, startGitHubFake, type GitHubFake } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubApi } from '../github-api.js';
 import { stepLogger } from '../step-log.js';
@@ -17,26 +15,11 @@ import { reportStep } from './report-step.js';
 const TOKEN = `ghs_${'R3p0rtT0k3n'.repeat(3)}`;
 const REPO = { owner: 'acme', repo: 'pricing' };
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'd@e.x' },
-  }).trim();
-
 const dir = (origin: string) => path.dirname(origin);
 
 /** origin with `main` (the default branch) and a checkout of it holding fresh results of `housing-demo`. */
 async function checkout(error?: string) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mxn-report-'));
-  const origin = path.join(dir, 'origin.git');
-  const work = path.join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', origin);
-  git(dir, 'clone', '--quiet', origin, work);
-  await writeFile(path.join(work, 'README.md'), 'x\n');
-  git(work, 'add', '.');
-  git(work, 'commit', '--quiet', '-m', 'start');
-  git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+  const { origin, work } = await gitOrigin('main', 'mxn-report-');
   await writeResults(sampleResults(error ? { error } : {}), path.join(work, 'results/housing-demo'));
   return { origin, work, head: git(work, 'rev-parse', 'HEAD') };
 }
@@ -187,12 +170,17 @@ describe('reportStep', () => {
     git(work, 'push', '--quiet', 'origin', 'HEAD:refs/heads/exp');
     const lines: string[] = [];
     const summaryFile = path.join(work, 'step-other-target.md');
-    await reportStep({
-      root: work,
-      experiment: 'housing-demo',
-      baseRef: 'main',
-      comment: comment(16),
-      stepSummaryFile: summaryFile,
+    /** The report step of pull request 16 (exp into main), with main as its baseline. */
+    const report = (options: Partial<Parameters<typeof reportStep>[0]>) =>
+      reportStep({
+        root: work,
+        experiment: 'housing-demo',
+        baseRef: 'main',
+        comment: comment(16),
+        stepSummaryFile: summaryFile,
+        ...options,
+      });
+    await report({
       commit: { event: { pullRequest: pr({ headRef: 'exp', baseRef: 'main', number: 16 }), defaultBranch: 'main' } },
       expectedHead: head,
       log: stepLogger({ info: (line) => lines.push(line) }),
@@ -211,14 +199,7 @@ describe('reportStep', () => {
     git(base, 'commit', '--quiet', '-am', 'base results of price');
     git(base, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
     const again: string[] = [];
-    await reportStep({
-      root: work,
-      experiment: 'housing-demo',
-      baseRef: 'main',
-      comment: comment(16),
-      stepSummaryFile: summaryFile,
-      log: (line) => again.push(line),
-    });
+    await report({ log: (line) => again.push(line) });
     expect(again).toEqual([]);
     expect(github.comments('acme/pricing', 16).at(-1)!.body).toContain('Baseline: `main` (base branch).');
   });

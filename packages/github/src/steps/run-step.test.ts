@@ -1,11 +1,11 @@
 // The run step copies the results and every cell's outputs to the experiment's `outputs:` store,
 // as `mxn run` does.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { git } from '@mxn/testkit';
 import { describe, expect, it } from 'vitest';
 import { runStep } from './run-step.js';
 
@@ -56,6 +56,18 @@ outputs: ${outputs}
   });
 });
 
+/** Writes `experiments/<name>.yaml` in `root`: ridge on seoul's housing data, then `rest` (evaluation, compute). */
+async function seoulRidge(root: string, name: string, rest: string): Promise<void> {
+  await mkdir(path.join(root, 'experiments'), { recursive: true });
+  await writeFile(
+    path.join(root, `experiments/${name}.yaml`),
+    `name: ${name}
+datasets: [{ name: seoul, train: data/housing/seoul.parquet }]
+models: [{ name: ridge, build: models/ridge, command: [node, train.js] }]
+${rest}`,
+  );
+}
+
 describe('runStep for a pull request from a fork', () => {
   it('refuses the process runtime before anything runs, even when the experiment asks for it', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-fork-'));
@@ -63,16 +75,7 @@ describe('runStep for a pull request from a fork', () => {
     for (const folder of ['models/ridge', 'data/housing'])
       await cp(path.join(repoRoot, folder), path.join(root, folder), { recursive: true });
     await symlink(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
-    await mkdir(path.join(root, 'experiments'));
-    await writeFile(
-      path.join(root, 'experiments/forked.yaml'),
-      `name: forked
-datasets: [{ name: seoul, train: data/housing/seoul.parquet }]
-models: [{ name: ridge, build: models/ridge, command: [node, train.js] }]
-evaluation: { target: price }
-compute: { runtime: process }
-`,
-    );
+    await seoulRidge(root, 'forked', 'evaluation: { target: price }\ncompute: { runtime: process }\n');
     await expect(runStep({ root, experiment: 'experiments/forked.yaml', untrusted: true })).rejects.toMatchObject({
       code: 'Usage',
       message: expect.stringMatching(/fork never runs in the process runtime/),
@@ -88,28 +91,14 @@ describe('runStep baseline', () => {
   }, async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'mxn-run-baseline-'));
     for (const link of ['models', 'data', 'node_modules']) await symlink(path.join(repoRoot, link), path.join(root, link));
-    await mkdir(path.join(root, 'experiments'));
-    await writeFile(
-      path.join(root, 'experiments/compared.yaml'),
-      `name: compared
-datasets: [{ name: seoul, train: data/housing/seoul.parquet }]
-models: [{ name: ridge, build: models/ridge, command: [node, train.js] }]
-evaluation: { target: price, metrics: [rmse] }
-compute: { retries: 0, staging: .mxn-staging }
-`,
-    );
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: root,
-        env: { ...process.env, GIT_AUTHOR_NAME: 'd', GIT_AUTHOR_EMAIL: 'd@e.x', GIT_COMMITTER_NAME: 'd', GIT_COMMITTER_EMAIL: 'd@e.x' },
-      });
-    git('init', '--quiet', '--initial-branch=main');
+    await seoulRidge(root, 'compared', 'evaluation: { target: price, metrics: [rmse] }\ncompute: { retries: 0, staging: .mxn-staging }\n');
+    git(root, 'init', '--quiet', '--initial-branch=main');
     // the branch holds results of this experiment for another task: not compared, and the log says why
     const first = await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local' });
     const results = path.join(root, 'results/compared/results.json');
     await writeFile(results, JSON.stringify({ ...first.results, evaluation: { ...first.results.evaluation, task: 'classification' } }));
-    git('add', 'results/compared/results.json');
-    git('commit', '--quiet', '-m', 'results');
+    git(root, 'add', 'results/compared/results.json');
+    git(root, 'commit', '--quiet', '-m', 'results');
     const logs: string[] = [];
     await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local', log: (line) => logs.push(line) });
     expect(logs).toContain(
@@ -119,7 +108,7 @@ compute: { retries: 0, staging: .mxn-staging }
     expect(await readFile(path.join(root, 'results/compared/summary.md'), 'utf8')).not.toContain('Compared with run');
 
     // the same task: compared
-    git('commit', '--quiet', '-am', 'results of this task');
+    git(root, 'commit', '--quiet', '-am', 'results of this task');
     const again: string[] = [];
     await runStep({ root, experiment: 'experiments/compared.yaml', backend: 'local', log: (line) => again.push(line) });
     expect(again.join('\n')).not.toContain('not compared');

@@ -56,6 +56,10 @@ const presign = (method: 'GET' | 'PUT', key: string) =>
     },
   );
 
+/** Submits `jobName` with `jobDefinition` (and any other fields of SubmitJob) to the service's queue. */
+const submit = (jobName: string, jobDefinition: string, input: Partial<ConstructorParameters<typeof SubmitJobCommand>[0]> = {}) =>
+  client.send(new SubmitJobCommand({ jobName, jobQueue: batch.queueName!, jobDefinition, ...input }));
+
 async function registerNode(name: string, script: string, extra: Record<string, unknown> = {}): Promise<string> {
   const { jobDefinitionArn } = await client.send(
     new RegisterJobDefinitionCommand({
@@ -92,24 +96,11 @@ describe('loopback AWS Batch service', () => {
       environment.push({ name: `PUT_${i}`, value: await presign('PUT', `run/${i}.txt`) });
       environment.push({ name: `GET_${i}`, value: await presign('GET', `run/${i}.txt`) });
     }
-    const array = await client.send(
-      new SubmitJobCommand({
-        jobName: 'matrix-1',
-        jobQueue: batch.queueName!,
-        jobDefinition: childDef,
-        arrayProperties: { size: 3 },
-        containerOverrides: { environment },
-      }),
-    );
-    const aggregate = await client.send(
-      new SubmitJobCommand({
-        jobName: 'aggregate-1',
-        jobQueue: batch.queueName!,
-        jobDefinition: aggDef,
-        dependsOn: [{ jobId: array.jobId! }],
-        containerOverrides: { environment: [...environment, { name: 'PUT_SUM', value: await presign('PUT', 'run/sum.txt') }] },
-      }),
-    );
+    const array = await submit('matrix-1', childDef, { arrayProperties: { size: 3 }, containerOverrides: { environment } });
+    const aggregate = await submit('aggregate-1', aggDef, {
+      dependsOn: [{ jobId: array.jobId! }],
+      containerOverrides: { environment: [...environment, { name: 'PUT_SUM', value: await presign('PUT', 'run/sum.txt') }] },
+    });
     const parent = await until(array.jobId!);
     expect(parent.status).toBe('SUCCEEDED');
     expect(parent.arrayProperties?.statusSummary).toMatchObject({ SUCCEEDED: 3, FAILED: 0, RUNNING: 0 });
@@ -137,17 +128,8 @@ describe('loopback AWS Batch service', () => {
 
   it('fails the parent when a child fails after its retries, and fails the job that depends on it', async () => {
     const def = await registerNode('flaky', FAILING_CHILD, { retryStrategy: { attempts: 2 } });
-    const array = await client.send(
-      new SubmitJobCommand({ jobName: 'matrix-2', jobQueue: batch.queueName!, jobDefinition: def, arrayProperties: { size: 3 } }),
-    );
-    const aggregate = await client.send(
-      new SubmitJobCommand({
-        jobName: 'aggregate-2',
-        jobQueue: batch.queueName!,
-        jobDefinition: def,
-        dependsOn: [{ jobId: array.jobId! }],
-      }),
-    );
+    const array = await submit('matrix-2', def, { arrayProperties: { size: 3 } });
+    const aggregate = await submit('aggregate-2', def, { dependsOn: [{ jobId: array.jobId! }] });
     const parent = await until(array.jobId!);
     expect(parent.status).toBe('FAILED');
     expect(parent.arrayProperties?.statusSummary).toMatchObject({ SUCCEEDED: 2, FAILED: 1 });
@@ -164,21 +146,13 @@ describe('loopback AWS Batch service', () => {
     const def = await registerNode('no-retry', 'process.exit(5)', {
       retryStrategy: { attempts: 3, evaluateOnExit: [{ onExitCode: '5', action: 'EXIT' }] },
     });
-    const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'exit-5', jobQueue: batch.queueName!, jobDefinition: def }));
+    const { jobId } = await submit('exit-5', def);
     const job = await until(jobId!);
     expect(job.status).toBe('FAILED');
     expect(job.attempts).toHaveLength(1);
 
     const seq = await registerNode('seq', 'setTimeout(() => {}, 100)');
-    const array = await client.send(
-      new SubmitJobCommand({
-        jobName: 'seq',
-        jobQueue: batch.queueName!,
-        jobDefinition: seq,
-        arrayProperties: { size: 3 },
-        dependsOn: [{ type: 'SEQUENTIAL' }],
-      }),
-    );
+    const array = await submit('seq', seq, { arrayProperties: { size: 3 }, dependsOn: [{ type: 'SEQUENTIAL' }] });
     await until(array.jobId!);
     const children = await Promise.all([0, 1, 2].map((i) => describe1(`${array.jobId}:${i}`)));
     expect(children[1]!.startedAt!).toBeGreaterThanOrEqual(children[0]!.stoppedAt!);
@@ -213,7 +187,7 @@ describe('loopback AWS Batch service', () => {
     const def = await registerNode('ok', 'process.exit(0)');
     batch.resetCalls();
     const injection = batch.inject({ status: 429, operation: 'SubmitJob', times: 2 });
-    const out = await client.send(new SubmitJobCommand({ jobName: 'throttled', jobQueue: batch.queueName!, jobDefinition: def }));
+    const out = await submit('throttled', def);
     expect(injection.hits).toBe(2);
     expect(batch.calls.SubmitJob).toBe(3);
     expect(out.$metadata.attempts).toBe(3);
@@ -236,26 +210,25 @@ describe('loopback AWS Batch service', () => {
 
   it('refuses bodies that break the documented limits with ClientException', async () => {
     const def = await registerNode('limits', 'process.exit(0)');
-    const submit = (input: Partial<ConstructorParameters<typeof SubmitJobCommand>[0]>) =>
-      client
-        .send(new SubmitJobCommand({ jobName: 'ok', jobQueue: batch.queueName!, jobDefinition: def, ...input }))
-        .catch((e: unknown) => e as Error);
+    /** What the service answers a job `ok` with `input` over it: the error it throws. */
+    const refused = (input: Partial<ConstructorParameters<typeof SubmitJobCommand>[0]>) =>
+      submit('ok', def, input).catch((e: unknown) => e as Error);
     expect(awsBatchSpecFacts.limits['ArrayProperties.size']).toEqual({ min: 2, max: 10000 });
-    const one = await submit({ arrayProperties: { size: 1 } });
+    const one = await refused({ arrayProperties: { size: 1 } });
     expect(one).toMatchObject({ name: 'ClientException', $metadata: { httpStatusCode: 400 } });
     expect((one as Error).message).toBe(
       "1 validation error detected: Value at 'arrayProperties.size' failed to satisfy constraint: " +
         'Member must have value greater than or equal to 2',
     );
-    expect(await submit({ arrayProperties: { size: 10_001 } })).toMatchObject({ name: 'ClientException' });
+    expect(await refused({ arrayProperties: { size: 10_001 } })).toMatchObject({ name: 'ClientException' });
     const deps = Array.from({ length: 21 }, () => ({ jobId: 'x' }));
-    expect((await submit({ dependsOn: deps })) as Error).toMatchObject({
+    expect((await refused({ dependsOn: deps })) as Error).toMatchObject({
       name: 'ClientException',
       message: /dependsOn.*less than or equal to 20/,
     });
-    expect(await submit({ jobName: '-starts-with-hyphen' })).toMatchObject({ name: 'ClientException', message: /jobName.*pattern/ });
-    expect(await submit({ jobName: 'a'.repeat(129) })).toMatchObject({ name: 'ClientException' });
-    expect(await submit({ jobQueue: 'nope' })).toMatchObject({ name: 'ClientException', message: /nope/ });
+    expect(await refused({ jobName: '-starts-with-hyphen' })).toMatchObject({ name: 'ClientException', message: /jobName.*pattern/ });
+    expect(await refused({ jobName: 'a'.repeat(129) })).toMatchObject({ name: 'ClientException' });
+    expect(await refused({ jobQueue: 'nope' })).toMatchObject({ name: 'ClientException', message: /nope/ });
   });
 });
 
@@ -271,18 +244,8 @@ describe('loopback AWS Batch scheduler: array dependencies', () => {
     // Child i of A runs (3 - i) × 400 ms: A:2 ends first, A:0 last.
     const a = await registerNode('n-to-n-a', 'setTimeout(() => {}, (3 - Number(process.env.AWS_BATCH_JOB_ARRAY_INDEX)) * 400)');
     const b = await registerNode('n-to-n-b', 'process.exit(0)');
-    const first = await client.send(
-      new SubmitJobCommand({ jobName: 'n-to-n-a', jobQueue: batch.queueName!, jobDefinition: a, arrayProperties: { size: 3 } }),
-    );
-    const second = await client.send(
-      new SubmitJobCommand({
-        jobName: 'n-to-n-b',
-        jobQueue: batch.queueName!,
-        jobDefinition: b,
-        arrayProperties: { size: 3 },
-        dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }],
-      }),
-    );
+    const first = await submit('n-to-n-a', a, { arrayProperties: { size: 3 } });
+    const second = await submit('n-to-n-b', b, { arrayProperties: { size: 3 }, dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }] });
     expect((await until(second.jobId!)).status).toBe('SUCCEEDED');
     const as = await Promise.all([0, 1, 2].map((i) => span(first.jobId!, i)));
     const bs = await Promise.all([0, 1, 2].map((i) => span(second.jobId!, i)));
@@ -290,31 +253,16 @@ describe('loopback AWS Batch scheduler: array dependencies', () => {
     // B:2 did not wait for A:0 (a plain dependency on A would have held it until every child of A ended).
     expect(bs[2]![0]).toBeLessThan(as[0]![1]);
     // An N_TO_N dependency needs two array jobs of the same size.
-    const mismatch = await client
-      .send(
-        new SubmitJobCommand({
-          jobName: 'n-to-n-c',
-          jobQueue: batch.queueName!,
-          jobDefinition: b,
-          arrayProperties: { size: 2 },
-          dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }],
-        }),
-      )
-      .catch((e: unknown) => e as Error);
+    const mismatch = await submit('n-to-n-c', b, {
+      arrayProperties: { size: 2 },
+      dependsOn: [{ jobId: first.jobId!, type: 'N_TO_N' }],
+    }).catch((e: unknown) => e as Error);
     expect(mismatch).toMatchObject({ name: 'ClientException' });
   });
 
   it('SEQUENTIAL: the children run one after another, in index order, never two at once', async () => {
     const def = await registerNode('sequential', 'setTimeout(() => {}, 150)');
-    const array = await client.send(
-      new SubmitJobCommand({
-        jobName: 'sequential',
-        jobQueue: batch.queueName!,
-        jobDefinition: def,
-        arrayProperties: { size: 4 },
-        dependsOn: [{ type: 'SEQUENTIAL' }],
-      }),
-    );
+    const array = await submit('sequential', def, { arrayProperties: { size: 4 }, dependsOn: [{ type: 'SEQUENTIAL' }] });
     // While child 0 runs, child 1 is held (PENDING), though the compute environment has room for all four.
     const deadline = Date.now() + 10_000;
     while (batch.job(`${array.jobId}:0`)?.status !== 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -405,16 +353,9 @@ describe('loopback AWS Batch service: ListJobs filters and retry/platform checks
     const def = await registerNode('eoe-ok', 'process.exit(0)', {
       retryStrategy: { attempts: 2, evaluateOnExit: [{ onExitCode: '1', action: 'RETRY' }] },
     });
-    const submitted = await client
-      .send(
-        new SubmitJobCommand({
-          jobName: 'eoe',
-          jobQueue: batch.queueName!,
-          jobDefinition: def,
-          retryStrategy: { evaluateOnExit: [{ onExitCode: '1', action: 'EXIT' }] },
-        }),
-      )
-      .catch((e: unknown) => e as Error);
+    const submitted = await submit('eoe', def, { retryStrategy: { evaluateOnExit: [{ onExitCode: '1', action: 'EXIT' }] } }).catch(
+      (e: unknown) => e as Error,
+    );
     expect(submitted).toMatchObject({ name: 'ClientException', message: /retryStrategy\.attempts/ });
 
     // Fargate: MEMORY "must match one of the supported values and the VCPU values must be one of the values supported for that
