@@ -2,32 +2,15 @@
 // (GetAuthorizationToken), makes a new model's repository (IMMUTABLE tags, scan on push), pushes the image bytes to
 // the registry the token names (the real docker-registry of the tests), and on the next build finds the content tag
 // with DescribeImages and pushes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  skipWithoutDocker,
-  skipWithoutRegistry,
-  startEmulators,
-  startRegistry,
-  type EmulatorsHandle,
-  type RegistryHandle,
-} from '@mxn/testkit';
-import { e2eProject, type E2eProject } from './support/project.js';
+import { describe, expect, it } from 'vitest';
+import { skipWithoutDocker, skipWithoutRegistry } from '@mxn/testkit';
+import { useRegistryProject } from './support/registry-project.js';
 
 describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push to ECR (loopback ECR API + docker-registry)', () => {
-  let project: E2eProject;
-  let registry: RegistryHandle;
-  let emulators: EmulatorsHandle;
-  beforeAll(async () => {
-    project = await e2eProject();
-    registry = await startRegistry();
-    emulators = await startEmulators({ batch: false, awsBatch: false, ecr: { registryUrl: registry.url } });
-  }, 120_000);
-  afterAll(async () => {
-    await emulators?.stop();
-    await registry?.stop();
-  });
+  const setup = useRegistryProject((registry) => ({ batch: false, awsBatch: false, ecr: { registryUrl: registry.url } }));
 
   it('creates the repository, pushes once, and skips an image whose content tag ECR has', { timeout: 300_000 }, async () => {
+    const { project, registry, emulators } = setup;
     await project.model('tiny', "console.log('tiny');\n");
     await project.experiment(
       'ecr',
@@ -61,5 +44,7 @@ compute: { backend: aws-batch }
     expect(ecr.calls.CreateRepository).toBe(1);
     // The ECR API was signed with the default chain's key, and no request carried the secret.
     expect(ecr.requests.filter((request) => request.body.includes(emulators.env.AWS_SECRET_ACCESS_KEY!))).toEqual([]);
+    // Nor its headers or URLs (the fake's rule: aws/secrets.ts).
+    ecr.assertNoSecrets([emulators.env.AWS_SECRET_ACCESS_KEY!]);
   });
 });

@@ -15,10 +15,8 @@ import {
   rmseByCell,
   writeReattachExperiments,
 } from './support/killed-run.js';
-import type { CliResult, E2eProject } from './support/project.js';
+import { cliOutput as output, type E2eProject } from './support/project.js';
 import { slowBatchProject } from './support/slow-batch-project.js';
-
-const output = (result: CliResult) => `exit ${result.code}\n-- stdout\n${result.stdout}\n-- stderr\n${result.stderr}`;
 
 describe('mxn run re-attaches on aws-batch after the runner was killed', () => {
   let project: E2eProject;

@@ -6,10 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentResults } from '@mxn/core';
 import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
-import { e2eProject, repoRoot, type CliResult, type E2eProject } from './support/project.js';
-
-/** A CLI run's output, for the message of a failed assertion. */
-const output = (result: CliResult) => `exit ${result.code}\n-- stdout\n${result.stdout}\n-- stderr\n${result.stderr}`;
+import { cliOutput as output, e2eProject, repoRoot, type E2eProject } from './support/project.js';
 
 describe('mxn run --backend aws-batch: the unchanged demo (loopback AWS Batch + S3)', () => {
   let project: E2eProject;

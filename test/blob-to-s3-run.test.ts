@@ -7,10 +7,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { azureBlobStore, copy, listAll, readText, s3Store } from '@mxn/storage';
 import { modelFolderImages, startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { housingExperiment } from './support/housing-experiment.js';
-import { e2eProject, repoRoot, type CliResult, type E2eProject } from './support/project.js';
-
-const output = (result: CliResult) => `exit ${result.code}\n-- stdout\n${result.stdout}\n-- stderr\n${result.stderr}`;
+import { runLocalAndCloud } from './support/housing-experiment.js';
+import { cliOutput as output, e2eProject, repoRoot, type E2eProject } from './support/project.js';
 
 describe('datasets in Blob, aws-batch with staging in S3, outputs back to Blob', () => {
   let emulators: EmulatorsHandle;
@@ -46,28 +44,14 @@ describe('datasets in Blob, aws-batch with staging in S3, outputs back to Blob',
     };
     const before = await source();
     expect(before).toHaveLength(3);
-    await project.experiment(
-      'local',
-      housingExperiment('local', (region) => `data/housing/${region}.parquet`),
-    );
-    await project.experiment(
-      'cloud',
-      housingExperiment('cloud', (region) => `az://devstoreaccount1/datasets/housing/${region}.parquet`, {
-        compute: '{ backend: aws-batch, concurrency: 2, retries: 0, staging: "s3://mxn/staging" }',
-        extra: 'outputs: az://devstoreaccount1/results/cloud\n',
-      }),
-    );
-    const local = await project.mxn(['run', 'experiments/local.yaml']);
-    expect(local.code, output(local)).toBe(0);
-    const cloud = await project.mxn(['run', 'experiments/cloud.yaml'], { env });
-    expect(cloud.stderr, output(cloud)).not.toMatch(/error/i);
-    expect(cloud.code, output(cloud)).toBe(0);
-
-    const [localResults, cloudResults] = [await project.results('local'), await project.results('cloud')];
+    // both runs succeed, with the same metrics
+    const { cloud, cloudResults } = await runLocalAndCloud(project, {
+      datasets: (region) => `az://devstoreaccount1/datasets/housing/${region}.parquet`,
+      compute: '{ backend: aws-batch, concurrency: 2, retries: 0, staging: "s3://mxn/staging" }',
+      extra: 'outputs: az://devstoreaccount1/results/cloud\n',
+      env,
+    });
     expect(cloudResults.backend).toBe('aws-batch');
-    expect(cloudResults.cells.map((cell) => [cell.id, cell.status, cell.metrics])).toEqual(
-      localResults.cells.map((cell) => [cell.id, cell.status, cell.metrics]),
-    );
     expect(cloudResults.cells.every((cell) => cell.output.startsWith('s3://mxn/staging/cells/'))).toBe(true);
     expect(cloudResults.aggregate?.status).toBe('succeeded');
     // The loopback AWS Batch service ran the cells: one array job per model image (3 cells each), and the aggregate.

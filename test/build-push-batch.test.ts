@@ -3,43 +3,26 @@
 // them through the Docker Engine, as a Batch node would.
 import { spawnSync } from 'node:child_process';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  containerImages,
-  fixedClock,
-  skipWithoutDocker,
-  skipWithoutRegistry,
-  startEmulators,
-  startRegistry,
-  type EmulatorsHandle,
-  type RegistryHandle,
-} from '@mxn/testkit';
-import { e2eProject, type E2eProject } from './support/project.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { containerImages, fixedClock, skipWithoutDocker, skipWithoutRegistry } from '@mxn/testkit';
+import { useRegistryProject } from './support/registry-project.js';
 
 describe.skipIf(skipWithoutDocker() || skipWithoutRegistry())('mxn build --push, then a run on the loopback Azure Batch service', () => {
-  let project: E2eProject;
-  let registry: RegistryHandle;
-  let emulators: EmulatorsHandle;
+  const setup = useRegistryProject((registry) => ({
+    batch: {
+      images: containerImages((name) => name.startsWith(`${registry.host}/`)),
+      autoScaleIntervalMs: 200,
+      nodeStartMs: 20,
+      tickMs: 10,
+      clock: fixedClock(),
+    },
+  }));
   beforeAll(async () => {
-    project = await e2eProject();
-    registry = await startRegistry();
-    emulators = await startEmulators({
-      batch: {
-        images: containerImages((name) => name.startsWith(`${registry.host}/`)),
-        autoScaleIntervalMs: 200,
-        nodeStartMs: 20,
-        tickMs: 10,
-        clock: fixedClock(),
-      },
-    });
-    await BlobServiceClient.fromConnectionString(emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
-  }, 120_000);
-  afterAll(async () => {
-    await emulators?.stop();
-    await registry?.stop();
+    await BlobServiceClient.fromConnectionString(setup.emulators.blob.connectionString).getContainerClient('mxn').createIfNotExists();
   });
 
   it('runs the cells in the images the build pushed', { timeout: 300_000 }, async () => {
+    const { project, registry, emulators } = setup;
     await project.experiment(
       'pushed',
       `name: pushed

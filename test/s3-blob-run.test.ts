@@ -6,7 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { copy, listAll, openStore, readText } from '@mxn/storage';
 import { startEmulators, type EmulatorsHandle } from '@mxn/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { housingExperiment } from './support/housing-experiment.js';
+import { runLocalAndCloud } from './support/housing-experiment.js';
 import { e2eProject, repoRoot, type E2eProject } from './support/project.js';
 
 describe('datasets in S3, staging in Blob, outputs back to S3', () => {
@@ -33,27 +33,13 @@ describe('datasets in S3, staging in Blob, outputs back to S3', () => {
 
   it('gets the same metrics as the all-local run and publishes results and cell outputs to S3', async () => {
     const env = emulators.env;
-    await project.experiment(
-      'local',
-      housingExperiment('local', (region) => `data/housing/${region}.parquet`),
-    );
-    await project.experiment(
-      'cloud',
-      housingExperiment('cloud', (region) => `s3://mxn/datasets/housing/${region}.parquet`, {
-        compute: '{ concurrency: 2, retries: 0, staging: "az://devstoreaccount1/staging/mxn" }',
-        extra: 'outputs: s3://mxn/results/cloud\n',
-      }),
-    );
-    const local = await project.mxn(['run', 'experiments/local.yaml']);
-    expect(local.code).toBe(0);
-    const cloud = await project.mxn(['run', 'experiments/cloud.yaml'], { env });
-    expect(cloud.stderr).not.toMatch(/error/i);
-    expect(cloud.code).toBe(0);
-
-    const [localResults, cloudResults] = [await project.results('local'), await project.results('cloud')];
-    expect(cloudResults.cells.map((cell) => [cell.id, cell.status, cell.metrics])).toEqual(
-      localResults.cells.map((cell) => [cell.id, cell.status, cell.metrics]),
-    );
+    // both runs succeed, with the same metrics
+    const { cloud, cloudResults } = await runLocalAndCloud(project, {
+      datasets: (region) => `s3://mxn/datasets/housing/${region}.parquet`,
+      compute: '{ concurrency: 2, retries: 0, staging: "az://devstoreaccount1/staging/mxn" }',
+      extra: 'outputs: s3://mxn/results/cloud\n',
+      env,
+    });
     expect(cloudResults.cells.every((cell) => cell.output.startsWith('az://devstoreaccount1/staging/mxn/cells/'))).toBe(true);
     expect(cloudResults.aggregate?.status).toBe('succeeded');
 

@@ -8,7 +8,7 @@ import { awsBatchBackend } from '@mxn/backend-aws-batch';
 import { startS3 } from '@mxn/emulators';
 import { s3Store } from '@mxn/storage';
 import { startAwsBatchService } from '@mxn/testkit';
-import { fmt, heading, median } from './util.js';
+import { cellEnv, fmt, heading, median } from './util.js';
 
 /** Both phases: the 10,000-cell submission, then a smaller array run to completion. */
 export async function benchAwsBatchSubmit() {
@@ -37,14 +37,7 @@ async function benchSubmission({ cells = 10_000, datasets = 100, latencyMs = 50,
       dataset: kind === 'cell' ? `dataset-${i % datasets}` : '',
       command: ['node', 'train.js'],
       image: 'mxn.local/bench:0123456789ab',
-      env: {
-        MXN_PARAMS: '{"alpha":1}',
-        MXN_TARGET: 'price',
-        MXN_CELL_ID: `c${i}`,
-        MXN_MODEL: 'm',
-        MXN_DATASET: 'd',
-        MXN_TASK: 'regression',
-      },
+      env: cellEnv(i),
       inputPrefix: kind === 'cell' ? `inputs/d${i % datasets}` : 'runs/bench/aggregate/input',
       outputPrefix: kind === 'cell' ? `cells/${i.toString(16).padStart(16, '0')}/output` : 'runs/bench/aggregate/output',
     });

@@ -3,7 +3,7 @@
 // calls one progress poll makes at 10,000 cells (first poll lists everything, later ones only changes).
 import { createBatchClient, cellTaskBody, submitTasks, TaskWatcher } from '@mxn/backend-azure-batch';
 import { fixedClock, startBatchService } from '@mxn/testkit';
-import { fmt, heading } from './util.js';
+import { cellEnv, fmt, heading } from './util.js';
 
 export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurrency = 8 } = {}) {
   heading(`(azure-batch) submitting ${cells.toLocaleString('en')} cells with ${latencyMs} ms latency per call`);
@@ -34,14 +34,7 @@ export async function benchBatchSubmit({ cells = 10_000, latencyMs = 50, concurr
       model: `model-${i % 100}`,
       dataset: `dataset-${Math.floor(i / 100)}`,
       command: ['node', 'train.js'],
-      env: {
-        MXN_PARAMS: '{"alpha":1}',
-        MXN_TARGET: 'price',
-        MXN_CELL_ID: `c${i}`,
-        MXN_MODEL: 'm',
-        MXN_DATASET: 'd',
-        MXN_TASK: 'regression',
-      },
+      env: cellEnv(i),
       inputPrefix: `inputs/${i.toString(16).padStart(16, '0')}`,
       outputPrefix: `cells/${i.toString(16).padStart(16, '0')}/output`,
     }));

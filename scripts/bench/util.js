@@ -33,6 +33,11 @@ export async function timeNode(script, args, options = {}) {
   return { ...(await timeCommand(process.execPath, [script, ...args], options)), peakMiB: undefined };
 }
 
+/** The environment of bench cell `i` in the submission benches (what a real cell's task carries, made up). */
+export function cellEnv(i) {
+  return { MXN_PARAMS: '{"alpha":1}', MXN_TARGET: 'price', MXN_CELL_ID: `c${i}`, MXN_MODEL: 'm', MXN_DATASET: 'd', MXN_TASK: 'regression' };
+}
+
 export function fmt(ms) {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }

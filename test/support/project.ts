@@ -18,6 +18,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A CLI result as an assertion message: its exit code, stdout and stderr. */
+export const cliOutput = (result: CliResult) => `exit ${result.code}\n-- stdout\n${result.stdout}\n-- stderr\n${result.stderr}`;
+
 export interface E2eProject {
   root: string;
   /** Writes experiments/<name>.yaml and returns its path. */

@@ -1,7 +1,7 @@
 /** One run on AWS Batch: queue, job definitions, records in staging, submission (or re-attach), watching, cancel. */
 import { TerminateJobCommand, type BatchClient, type JobDetail } from '@aws-sdk/client-batch';
 import { runPool, sleep } from '@mxn/async';
-import { BackendError, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
+import { BackendError, cancelledRun, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
 import { taskImages } from '@mxn/images';
 import { openStore, type Store } from '@mxn/storage';
 import { awsErrorCode } from './client.js';
@@ -51,7 +51,7 @@ export async function runOnAwsBatch(
   const queuedAll = () => {
     for (const task of all) emit({ taskId: task.id, kind: task.kind, state: 'queued', attempt: 1, at: new Date() });
   };
-  if (signal?.aborted) return cancelledBeforeStart(spec, queuedAll, emit);
+  if (signal?.aborted) return cancelledRun(spec, emit);
 
   const store = await (options.openStore ?? ((uri: string) => openStore(uri)))(spec.stagingUri);
   checkStore(store);
@@ -162,27 +162,6 @@ export async function terminate(client: BatchClient, jobIds: string[], reason: s
       if (awsErrorCode(error) !== 'ClientException') throw error;
     });
   });
-}
-
-function cancelledBeforeStart(spec: RunSpec, queuedAll: () => void, emit: (event: TaskEvent) => void): RunOutcome {
-  queuedAll();
-  const message = 'cancelled before it started';
-  const tasks = [...spec.tasks, ...(spec.aggregate ? [spec.aggregate] : [])];
-  for (const task of tasks) emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message });
-  const cancelled = (task: TaskSpec) => ({
-    taskId: task.id,
-    kind: task.kind,
-    status: 'cancelled' as const,
-    attempts: 0,
-    durationMs: 0,
-    error: message,
-  });
-  return {
-    runId: spec.runId,
-    tasks: spec.tasks.map(cancelled),
-    ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}),
-    cancelled: true,
-  };
 }
 
 function checkSpec(spec: RunSpec): void {

@@ -57,14 +57,11 @@ interface GroupState {
   running: Set<number>;
   /** Children seen ending, with how they ended (followed or not: they count in the summary either way). */
   ended: Map<number, EndStatus>;
-  /** How many of `ended` ended each way. */
-  seen: Record<EndStatus, number>;
   /** Where the next probe for children that ended unseen starts (the lowest index when 0). */
   probeFrom: number;
 }
 
 type EndStatus = 'SUCCEEDED' | 'FAILED';
-const noneSeen = (): Record<EndStatus, number> => ({ SUCCEEDED: 0, FAILED: 0 });
 
 /** A child's array index: `arrayProperties.index`, else the `:<index>` its job id ends with; undefined for neither. */
 function childIndex(child: JobSummary | JobDetail): number | undefined {
@@ -88,14 +85,17 @@ export class JobWatcher {
   ) {
     this.groups = groups.map((group) => {
       const settled = new Set<number>();
-      const tasks = group.cells.map((spec, index) => {
+      const tasks = group.cells.map((spec, index): WatchedTask | undefined => {
         // A child of a re-attached job whose cell this run no longer runs (it was cached meanwhile): not followed.
-        if (!spec) settled.add(index);
-        const task: WatchedTask | undefined = spec ? { spec, attempt: 1, running: false } : undefined;
-        if (task) this.tasks.set(task.spec.id, task);
+        if (!spec) {
+          settled.add(index);
+          return undefined;
+        }
+        const task: WatchedTask = { spec, attempt: 1, running: false };
+        this.tasks.set(spec.id, task);
         return task;
       });
-      return { group, settled, tasks, running: new Set<number>(), ended: new Map<number, EndStatus>(), seen: noneSeen(), probeFrom: 0 };
+      return { group, settled, tasks, running: new Set<number>(), ended: new Map<number, EndStatus>(), probeFrom: 0 };
     });
     if (aggregate) {
       const task: WatchedTask = { spec: aggregate.spec, attempt: 1, running: false };
@@ -162,14 +162,16 @@ export class JobWatcher {
       const index = childIndex(child);
       if (index === undefined || state.ended.has(index) || !FINAL.has(child.status ?? '')) return;
       state.ended.set(index, child.status as EndStatus);
-      state.seen[child.status as EndStatus]++;
       endedNow.push(child);
     };
     // Children that left RUNNING: ended, or back to RUNNABLE for one of Batch's own retries.
     const left = [...state.running].filter((index) => !runningNow.has(index) && !state.ended.has(index));
     // Many ended unseen (a re-attach after a long outage): list them when that is cheaper than describing them.
     for (const status of ['SUCCEEDED', 'FAILED'] as const) {
-      const missing = count(status) - state.seen[status] - left.length;
+      if (count(status) - left.length <= PROBE_MAX) continue; // missing is no more than this: no need to count the seen
+      let seen = 0;
+      for (const ended of state.ended.values()) if (ended === status) seen++;
+      const missing = count(status) - seen - left.length;
       if (missing > PROBE_MAX && Math.ceil(count(status) / LIST_MAX) <= Math.ceil(missing / DESCRIBE_MAX)) {
         for (const child of await this.listChildren(arrayJobId, status)) noteEnded(child);
       }
@@ -225,7 +227,7 @@ export class JobWatcher {
   }
 
   /** A child (or a plain job): RUNNING → running; SUCCEEDED → its bundle; FAILED → Batch's reason. */
-  private async settleChild(state: GroupState, index: number, job: JobSummary | JobDetail): Promise<void> {
+  private async settleChild(state: Pick<GroupState, 'tasks' | 'settled'>, index: number, job: JobSummary | JobDetail): Promise<void> {
     const task = state.tasks[index];
     if (!task || state.settled.has(index)) return;
     const times = {
@@ -279,16 +281,7 @@ export class JobWatcher {
       this.lastPollCalls++;
       return;
     }
-    const fake: GroupState = {
-      group: { group: 'aggregate', jobName: '', image: '', cells: [aggregate.task.spec], jobId: aggregate.jobId },
-      tasks: [aggregate.task],
-      settled: new Set(),
-      running: new Set(),
-      ended: new Map(),
-      seen: noneSeen(),
-      probeFrom: 0,
-    };
-    await this.settleChild(fake, 0, job);
+    await this.settleChild({ tasks: [aggregate.task], settled: new Set() }, 0, job);
   }
 
   private async listChildren(arrayJobId: string, jobStatus: JobStatus): Promise<JobSummary[]> {

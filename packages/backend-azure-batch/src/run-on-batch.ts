@@ -1,6 +1,15 @@
 /** One run on Azure Batch: pool, job, staged manifest, task submission, watching, cleanup. */
 import { retry, runPool, sleep } from '@mxn/async';
-import { BackendError, exitCodeRetries, type RunOptions, type RunOutcome, type RunSpec, type TaskEvent, type TaskSpec } from '@mxn/core';
+import {
+  BackendError,
+  cancelledRun,
+  exitCodeRetries,
+  type RunOptions,
+  type RunOutcome,
+  type RunSpec,
+  type TaskEvent,
+  type TaskSpec,
+} from '@mxn/core';
 import { listAll, openStore, type Store } from '@mxn/storage';
 import { writeAggregateInputs } from './aggregate-inputs.js';
 import { batchErrorCode, batchErrorText, safeCause, type BatchClient } from './client.js';
@@ -34,25 +43,7 @@ export async function runOnBatch(
     for (const task of specs) emit({ taskId: task.id, kind: task.kind, state: 'queued', attempt: 1, at: new Date() });
   };
 
-  if (signal?.aborted) {
-    queuedAll();
-    for (const task of specs)
-      emit({ taskId: task.id, kind: task.kind, state: 'cancelled', attempt: 1, at: new Date(), message: 'cancelled before it started' });
-    const cancelled = (task: TaskSpec) => ({
-      taskId: task.id,
-      kind: task.kind,
-      status: 'cancelled' as const,
-      attempts: 0,
-      durationMs: 0,
-      error: 'cancelled before it started',
-    });
-    return {
-      runId: spec.runId,
-      tasks: spec.tasks.map(cancelled),
-      ...(spec.aggregate ? { aggregate: cancelled(spec.aggregate) } : {}),
-      cancelled: true,
-    };
-  }
+  if (signal?.aborted) return cancelledRun(spec, emit);
 
   const store = await (options.openStore ?? ((uri: string) => openStore(uri)))(spec.stagingUri);
   const timeoutMs = spec.limits.timeoutMs;

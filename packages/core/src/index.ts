@@ -1,4 +1,5 @@
 export * from './backend.js';
+export { cancelledRun } from './cancelled-run.js';
 export { exitCodeRetries, shouldRetry, type AttemptFailure } from './retry-rule.js';
 export * from './results.js';
 export * from './errors.js';

@@ -50,7 +50,7 @@ export function checkCodecs(metadata: FileMetaData, what: string): void {
 }
 
 /** Column kinds and row count from parsed metadata. */
-function schemaInfo(metadata: FileMetaData): ParquetSchemaInfo {
+export function schemaInfo(metadata: FileMetaData): ParquetSchemaInfo {
   return { columns: topLevelColumns(metadata), numRows: Number(metadata.num_rows) };
 }
 

@@ -5,7 +5,7 @@
  * A fact the statistics do not give for sure is left out: whoever needs it reads the column.
  */
 import { type FileMetaData, parquetSchema, type SchemaElement } from 'hyparquet';
-import { checkCodecs, parseFooter, topLevelColumns } from './parquet-schema.js';
+import { checkCodecs, parseFooter, schemaInfo } from './parquet-schema.js';
 import type { ParquetSchemaInfo } from './table.js';
 
 /** A column's null count and value range (a field is absent when the statistics do not give it). */
@@ -33,7 +33,7 @@ export interface ParquetFooter extends ParquetSchemaInfo {
 export function readParquetFooter(bytes: Uint8Array, what = 'bytes'): ParquetFooter {
   const metadata = parseFooter(bytes, what);
   checkCodecs(metadata, what);
-  return { columns: topLevelColumns(metadata), numRows: Number(metadata.num_rows), facts: (name) => columnFacts(metadata, name) };
+  return { ...schemaInfo(metadata), facts: (name) => columnFacts(metadata, name) };
 }
 
 /**

@@ -38,13 +38,8 @@ export interface SplitIndices {
  * round(n × test) as the test side, and sorts both sides so rows keep their file order.
  */
 export function splitIndices(numRows: number, options: SplitOptions): SplitIndices {
+  checkFraction(options);
   const { test, seed } = options;
-  if (!(typeof test === 'number' && test > 0 && test < 1)) {
-    throw new DataError('InvalidSplit', `split.test must be a fraction strictly between 0 and 1, got ${String(test)}`);
-  }
-  if (!Number.isSafeInteger(seed)) {
-    throw new DataError('InvalidSplit', `split.seed must be an integer, got ${String(seed)}`);
-  }
   const nTest = Math.round(numRows * test);
   const problem = emptySplitProblem(numRows, test);
   if (problem) throw new DataError('EmptySplit', problem);
@@ -202,10 +197,7 @@ function groupSplit(table: Table, group: string, options: SplitOptions): SplitIn
   checkFraction(options);
   const values = columnOf(table, group, 'group');
   const chosen = new Map<string, boolean>();
-  const keyOf = (row: number) => {
-    const value = values[row];
-    return value === null || (typeof value === 'number' && Number.isNaN(value)) ? '\0null' : String(value);
-  };
+  const keyOf = (row: number) => valueKey(values[row]);
   const isTest = (row: number) => {
     const key = keyOf(row);
     let test = chosen.get(key);
@@ -232,8 +224,7 @@ function stratifiedSplit(table: Table, target: string, options: SplitOptions): S
   const classes = new Map<string, number[]>();
   // One seeded order of every row; each class takes its first rows in that order.
   for (const row of shuffledIndices(table.numRows, options.seed)) {
-    const value = values[row];
-    const key = value === null || (typeof value === 'number' && Number.isNaN(value)) ? '\0null' : String(value);
+    const key = valueKey(values[row]);
     const rows = classes.get(key);
     if (rows) rows.push(row);
     else classes.set(key, [row]);
@@ -246,6 +237,11 @@ function stratifiedSplit(table: Table, target: string, options: SplitOptions): S
     (side) =>
       `a stratified split of ${table.numRows} rows in ${classes.size} classes leaves the ${side} side empty; use more rows per class`,
   );
+}
+
+/** A value as the key of its group or class: every missing value (null, NaN) is one key. */
+function valueKey(value: Column[number] | undefined): string {
+  return value === null || (typeof value === 'number' && Number.isNaN(value)) ? '\0null' : String(value);
 }
 
 function checkFraction(options: SplitOptions): void {

@@ -18,7 +18,7 @@ import {
   type RegistryCredentials,
 } from '@mxn/images';
 import { loadExperiment } from './experiment-schema.js';
-import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
+import { checkUntrustedExperiment } from './location-policy.js';
 
 export const IMAGE_STATES = ['built', 'reused', 'pushed', 'pulled', 'failed'] as const;
 export type ImageState = (typeof IMAGE_STATES)[number];
@@ -67,10 +67,7 @@ export function loadForBuild(files: string[], root?: string, options: { untruste
         ...(options.untrusted ? { untrusted: true } : {}),
       });
       // a pull request's file: build folders inside the project (the load), allowed stores only, a real `.mxn`
-      if (options.untrusted) {
-        checkLocations(loaded, allowedLocations());
-        checkStateFolder(loaded.root);
-      }
+      if (options.untrusted) checkUntrustedExperiment(loaded);
       return loaded;
     }),
   );

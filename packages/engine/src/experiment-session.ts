@@ -29,7 +29,7 @@ import { buildImages, type BuildOptions, type BuildReport } from './build.js';
 import { createBackend as defaultCreateBackend, type CreateBackendOptions } from './backends/create-backend.js';
 import { runOutcomeClass, type RunOutcomeClass } from './exit-class.js';
 import { loadExperiment } from './experiment-schema.js';
-import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
+import { checkUntrustedExperiment } from './location-policy.js';
 import { publishOutputs, type PublishReport } from './publish-outputs.js';
 import { cellCache } from './run/cache.js';
 import { readCellLogs } from './run/cell-logs.js';
@@ -174,10 +174,7 @@ export async function openExperiment(file: string, options: OpenExperimentOption
   const loaded = await loadExperiment(options.root ? path.resolve(options.root, file) : file, loadOptions);
   // A pull request's file may name only the stores the repository allows (before any store is opened),
   // and its checkout's `.mxn` (the default local store) must be a real folder, if any, before anything is written.
-  if (options.untrusted) {
-    checkLocations(loaded, allowedLocations(options.env));
-    checkStateFolder(loaded.root);
-  }
+  if (options.untrusted) checkUntrustedExperiment(loaded, options.env);
   const name = options.backend || loaded.spec.compute.backend;
   const create = options.createBackend ?? defaultCreateBackend;
   const backendOptions: CreateBackendOptions = {

@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExperimentError } from '@mxn/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadForBuild } from './build.js';
 import { loadExperiment } from './experiment-schema.js';
 import { openExperiment } from './experiment-session.js';
 import { allowedLocations, checkLocations, checkStateFolder } from './location-policy.js';
@@ -125,6 +126,15 @@ describe('checkLocations', () => {
     const plain = await project(file('backend: local'));
     await writeFile(path.join(plain.root, '.mxn'), 'not a folder');
     expect(() => checkStateFolder(plain.root)).toThrow(/\.mxn in .* is not a folder/);
+    // `mxn build` of a pull request's file applies the same checks (`checkUntrustedExperiment`); trusted input is not checked
+    vi.stubEnv('MXN_ALLOWED_LOCATIONS', env.MXN_ALLOWED_LOCATIONS);
+    try {
+      await expect(loadForBuild([linked.file], linked.root, { untrusted: true })).rejects.toThrow(/^\.mxn in .* is a symlink/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    await expect(loadForBuild([linked.file], linked.root, { untrusted: true })).rejects.toBeInstanceOf(ExperimentError);
+    expect(await loadForBuild([linked.file], linked.root)).toHaveLength(1);
     expect(created).toBe(0);
     expect(await readdir(elsewhere)).toEqual([]);
     // a real folder (or none) is fine; trusted input may link its state folder anywhere

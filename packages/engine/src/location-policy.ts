@@ -74,6 +74,16 @@ export function checkStateFolder(root: string): void {
   );
 }
 
+/**
+ * The checks of a pull request's experiment once loaded, before any store is opened or anything is
+ * written: the stores it names are allowed (`checkLocations`) and its `.mxn` is a real folder, if any
+ * (`checkStateFolder`). The one policy of `mxn build` and `openExperiment` for untrusted files.
+ */
+export function checkUntrustedExperiment(experiment: LoadedExperiment, env: NodeJS.ProcessEnv = process.env): void {
+  checkLocations(experiment, allowedLocations(env));
+  checkStateFolder(experiment.root);
+}
+
 /** A location in one comparable form (no query, no trailing slash), or `undefined` when it cannot be allowed at all. */
 function canonicalLocation(value: string, root: string): string | undefined {
   const bare = value.replace(/[?#].*$/, '');

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeColumnTypes, writeParquet } from '@mxn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExperimentError } from '../errors.js';
+import { experimentError } from '../test-support/experiment-error.js';
 import { linearTable, testProject, type TestProject } from '../test-support/project.js';
 import { loadExperiment } from './load-experiment.js';
 
@@ -26,9 +26,7 @@ const line = (at: number, text: string) =>
 
 async function problems(datasets: string, split?: string): Promise<string[]> {
   const file = await project.write('experiments/x.yaml', experiment(datasets, split));
-  const error = await loadExperiment(file).catch((caught: unknown) => caught);
-  expect(error).toBeInstanceOf(ExperimentError);
-  return (error as ExperimentError).message.split('\n');
+  return (await experimentError(loadExperiment(file))).message.split('\n');
 }
 
 beforeAll(async () => {

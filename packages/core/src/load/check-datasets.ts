@@ -15,6 +15,7 @@ import type { ExperimentIssue } from '../errors.js';
 import type { DatasetSpec, SplitConfig } from '../schema/experiment.js';
 import { resolveDataSource, shownPath, type DataSource } from './data-source.js';
 import { didYouMean } from './did-you-mean.js';
+import { storeRanges } from './store-ranges.js';
 import { emptyTargetProblem, orderedSplitProblem } from './footer-checks.js';
 
 export interface ResolvedDataset {
@@ -177,9 +178,9 @@ async function readFooter(store: Store, info: ObjectInfo): Promise<ParquetSchema
   return readParquetFooter(new Uint8Array(tail.buffer, tail.byteOffset, tail.length));
 }
 
+/** The bytes of `info` from `start` to its end (the whole object from 0). */
 async function readRange(store: Store, info: ObjectInfo, start: number): Promise<Buffer> {
   if (start <= 0) return readBytes(store, info.key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await store.read(info.key, { start, end: info.size - 1 })) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
+  const bytes = await storeRanges(store, info).read(start, info.size);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

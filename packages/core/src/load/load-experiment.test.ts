@@ -4,7 +4,8 @@ import path from 'node:path';
 import { writeParquetFile } from '@mxn/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ExperimentError } from '../errors.js';
+import type { ExperimentError } from '../errors.js';
+import { experimentError } from '../test-support/experiment-error.js';
 import { experimentSchemaFor } from '../schema/experiment.js';
 import { loadExperiment } from './load-experiment.js';
 
@@ -34,12 +35,7 @@ async function write(name: string, text: string): Promise<string> {
 
 async function problems(text: string): Promise<string[]> {
   const file = await write('bad.yaml', text);
-  const error = await loadExperiment(file).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ExperimentError);
-  return (error as ExperimentError).message.split('\n');
+  return (await experimentError(loadExperiment(file))).message.split('\n');
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cellKey } from '../addresses.js';
-import { ExperimentError } from '../errors.js';
+import { experimentError } from '../test-support/experiment-error.js';
 import { canonicalJson, hashValue } from '../plan/hash.js';
 import { paramsJson } from '../plan/param-json.js';
 import { expandVariants } from '../plan/variants.js';
@@ -26,12 +26,7 @@ async function load(models: string) {
 }
 
 async function problems(models: string): Promise<string[]> {
-  const error = await load(models).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ExperimentError);
-  return (error as ExperimentError).message.split('\n');
+  return (await experimentError(load(models))).message.split('\n');
 }
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExperimentError } from '../errors.js';
+import { experimentError } from '../test-support/experiment-error.js';
 import { planExperiment } from '../plan/plan.js';
 import { linearTable, testProject, type TestProject } from '../test-support/project.js';
 import { loadExperiment } from './load-experiment.js';
@@ -25,12 +25,8 @@ async function project(): Promise<TestProject> {
 /** The problems of loading `text` as experiments/x.yaml, without the file name (so two projects compare). */
 async function problems(made: TestProject, text: string, options: { checkData?: boolean; untrusted?: boolean } = {}): Promise<string[]> {
   const file = await made.write('experiments/x.yaml', text);
-  const error = await loadExperiment(file, options).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ExperimentError);
-  return (error as ExperimentError).issues.map((issue) => `${issue.line}:${issue.column}: ${issue.message}`);
+  const error = await experimentError(loadExperiment(file, options));
+  return error.issues.map((issue) => `${issue.line}:${issue.column}: ${issue.message}`);
 }
 
 describe('paths in an experiment file stay inside the project', () => {

@@ -4,10 +4,10 @@
  * and a group or stratified split's from its one column (the group column, or the target). No other
  * column is read, and nothing without `read` (a run's plan: staging counts the sides as it splits).
  */
-import { countSplitSidesOfFiles, type NamedRanges } from '@mxn/data';
+import { countSplitSidesOfFiles } from '@mxn/data';
 import { MxnError } from '@mxn/errors';
-import type { ObjectInfo, Store } from '@mxn/storage';
 import type { ResolvedDataset } from '../load/check-datasets.js';
+import { storeRanges } from '../load/store-ranges.js';
 import type { SplitConfig } from '../schema/experiment.js';
 
 /**
@@ -30,7 +30,7 @@ export async function plannedSides(
   }
   if (!read) return undefined;
   try {
-    const files = dataset.train.files.map((info) => byteRanges(dataset.train.store, info));
+    const files = dataset.train.files.map((info) => storeRanges(dataset.train.store, info));
     const { train, test } = await countSplitSidesOfFiles(files, split, target);
     return { train, test };
   } catch (error) {
@@ -38,19 +38,4 @@ export async function plannedSides(
     if (error instanceof MxnError && error.exitClass === 'input') return { problem: error.message };
     return { problem: `the data could not be read: ${(error as Error)?.message ?? String(error)}`, transient: true };
   }
-}
-
-/** An object of a store read by byte ranges (`Store.read` ranges are inclusive at both ends). */
-function byteRanges(store: Store, info: ObjectInfo): NamedRanges {
-  return {
-    name: info.key,
-    size: info.size,
-    read: async (start, end) => {
-      const chunks: Buffer[] = [];
-      if (end <= start) return new Uint8Array(0);
-      for await (const chunk of await store.read(info.key, { start, end: end - 1 })) chunks.push(Buffer.from(chunk as Uint8Array));
-      const bytes = Buffer.concat(chunks);
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    },
-  };
 }

@@ -190,7 +190,8 @@ export async function runExperiment(loaded: LoadedExperiment, options: RunExperi
       cells.push(await resultOf(cell, datasetFailure(cell, unusableMessage), undefined, staging));
       continue;
     }
-    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : redacted(fromCache(cell));
+    // a cached cell's result is redacted with the results below (it was when it was stored, too)
+    const result = cell.willRun ? await resultOf(cell, outcomes.get(cell.id), scores.get(cell.id), staging) : fromCache(cell);
     // A success stored as it happened is final; a failure is stored again with the backend's full error text.
     if (cell.willRun && result.status !== 'cancelled' && !(result.status === 'succeeded' && savedEarly.has(cell.id)))
       await cache.save(result);

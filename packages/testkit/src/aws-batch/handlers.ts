@@ -232,10 +232,8 @@ export function awsBatchHandlers(store: AwsBatchStore, scheduler: AwsBatchSchedu
       else if (name === 'BEFORE_CREATED_AT') jobs = jobs.filter((j) => j.createdAt < Number(values[0]));
       else throw client(`Unknown filter ${name}.`);
       // "The results are sorted by the createdAt field, with the most recent jobs being first."
-      jobs = jobs
-        .map((j, i) => ({ j, i }))
-        .sort((a, b) => b.j.createdAt - a.j.createdAt || b.i - a.i)
-        .map(({ j }) => j);
+      // (`jobs` is a fresh filtered list; the stable sort of it reversed puts the later submitted first among equal times.)
+      jobs = jobs.reverse().sort((a, b) => b.createdAt - a.createdAt);
     } else {
       // "If the filters parameter is specified, the jobStatus parameter is ignored … If you don't specify a status,
       // only RUNNING jobs are returned."

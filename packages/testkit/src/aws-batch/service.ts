@@ -11,7 +11,7 @@ import { dockerAvailableSync } from '../docker/engine.js';
 import { loadFacts, type AwsSpecFacts } from '../aws/facts.js';
 import { startAwsHttp, type AwsRecordedRequest } from '../aws/http-service.js';
 import { AwsInjector, type AwsInjection, type AwsInjectionHandle } from '../aws/inject.js';
-import { findSecretLeaks, type SecretLeak } from '../aws/secrets.js';
+import { recordedLeaks, throwOnLeaks, type SecretLeak } from '../aws/secrets.js';
 import type { AwsCredentials } from '../aws/sigv4.js';
 import { awsBatchHandlers } from './handlers.js';
 import { AwsBatchStore, type Job } from './model.js';
@@ -161,14 +161,14 @@ export async function startAwsBatchService(options: AwsBatchServiceOptions = {})
   // The rule (see aws/secrets.ts): secret keys appear nowhere; a session token only as the x-amz-security-token header of
   // the call it signs and as a presigned URL's X-Amz-Security-Token (inherent to presigning with temporary credentials).
   const secretLeaks = (extra: readonly string[] = []) =>
-    findSecretLeaks(
-      {
-        keys: [...credentials.map((c) => c.secretAccessKey), ...(options.secrets ?? []), ...extra],
-        sessionTokens: credentials.flatMap((c) => (c.sessionToken ? [c.sessionToken] : [])),
-      },
-      http.requests.map((r) => ({ where: `request ${r.operation} body`, text: r.body })),
-      environments.map((e) => ({ where: `environment of job ${e.jobId}`, env: e.env })),
-      http.requests.map((r) => ({ where: `request ${r.operation}`, headers: { ...r.headers, url: r.url } })),
+    recordedLeaks(
+      credentials,
+      [...(options.secrets ?? []), ...extra],
+      http.requests,
+      environments.map((e) => ({
+        where: `environment of job ${e.jobId}`,
+        env: e.env,
+      })),
     );
   return {
     url: http.url,
@@ -189,11 +189,7 @@ export async function startAwsBatchService(options: AwsBatchServiceOptions = {})
     },
     environments,
     secretLeaks,
-    assertNoSecrets(extra) {
-      const leaks = secretLeaks(extra);
-      if (leaks.length)
-        throw new Error(`loopback AWS Batch: secrets reached the service: ${leaks.map((l) => `${l.where} (${l.secret})`).join('; ')}`);
-    },
+    assertNoSecrets: (extra) => throwOnLeaks('loopback AWS Batch', secretLeaks(extra)),
     async waitFor(jobId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -11,6 +11,9 @@
  *   Anywhere else (another header, a plain value in a body, an environment variable) it is a leak.
  */
 
+import type { AwsRecordedRequest } from './http-service.js';
+import type { AwsCredentials } from './sigv4.js';
+
 /** Where a secret was found: `request <Operation> body`, `environment of job <id>: NAME`, … */
 export interface SecretLeak {
   where: string;
@@ -19,7 +22,7 @@ export interface SecretLeak {
 }
 
 /** The values to look for. Shorter than 8 characters are skipped (they would match by accident). */
-export interface SecretValues {
+interface SecretValues {
   /** Secret keys: allowed nowhere. */
   keys: readonly string[];
   /** Session tokens: allowed only as the `x-amz-security-token` header and a presigned URL's `X-Amz-Security-Token`. */
@@ -54,7 +57,7 @@ function withoutPresignedTokens(text: string, tokens: readonly string[]): string
  * Leaks among `texts` (request bodies, `where` → text), `headers` (request headers) and `environments` (job
  * environments, `where` → variables), under the rule above.
  */
-export function findSecretLeaks(
+function findSecretLeaks(
   secrets: SecretValues,
   texts: readonly { where: string; text: string }[],
   environments: readonly { where: string; env: Record<string, string> }[],
@@ -80,4 +83,30 @@ export function findSecretLeaks(
     }
   }
   return leaks;
+}
+
+/**
+ * Leaks in a fake's recorded requests (bodies; headers and URLs) and job environments, for the secret keys and session
+ * tokens of the credentials it accepts and any `extraKeys`.
+ */
+export function recordedLeaks(
+  credentials: readonly AwsCredentials[],
+  extraKeys: readonly string[],
+  requests: readonly AwsRecordedRequest[],
+  environments: readonly { where: string; env: Record<string, string> }[] = [],
+): SecretLeak[] {
+  return findSecretLeaks(
+    {
+      keys: [...credentials.map((c) => c.secretAccessKey), ...extraKeys],
+      sessionTokens: credentials.flatMap((c) => (c.sessionToken ? [c.sessionToken] : [])),
+    },
+    requests.map((r) => ({ where: `request ${r.operation} body`, text: r.body })),
+    environments,
+    requests.map((r) => ({ where: `request ${r.operation}`, headers: { ...r.headers, url: r.url } })),
+  );
+}
+
+/** Throws, naming `service` and each place, when `leaks` holds any. */
+export function throwOnLeaks(service: string, leaks: readonly SecretLeak[]): void {
+  if (leaks.length) throw new Error(`${service}: secrets reached the service: ${leaks.map((l) => `${l.where} (${l.secret})`).join('; ')}`);
 }

@@ -64,6 +64,9 @@ describe.skipIf(skipWithoutRegistry())('loopback ECR service', () => {
     await expect(
       client.send(new DescribeImagesCommand({ repositoryName: 'mxn/forest', imageIds: [{ imageTag: 'missing' }] })),
     ).rejects.toMatchObject({ name: 'ImageNotFoundException', message: /imageTag:'missing'/ });
+    // The secrets check: the signing key travelled in no request; a value that did is named with where it was.
+    ecr.assertNoSecrets();
+    expect(() => ecr.assertNoSecrets(['mxn/forest'])).toThrow(/^loopback ECR: secrets reached the service: request \w+ body \(mxn\/…\)/);
   });
 
   it('hands out a token that logs in to the registry, checks signatures, and validates names', async () => {

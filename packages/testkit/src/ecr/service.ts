@@ -7,6 +7,7 @@ import { AwsServiceError } from '../aws/errors.js';
 import { loadFacts, type AwsSpecFacts } from '../aws/facts.js';
 import { startAwsHttp, type AwsHandler, type AwsRecordedRequest } from '../aws/http-service.js';
 import { AwsInjector, type AwsInjection, type AwsInjectionHandle } from '../aws/inject.js';
+import { recordedLeaks, throwOnLeaks } from '../aws/secrets.js';
 import type { AwsCredentials } from '../aws/sigv4.js';
 import { LOOPBACK_AWS_CREDENTIALS } from '../aws-batch/service.js';
 
@@ -52,6 +53,8 @@ export interface EcrService {
   repositories: Map<string, EcrRepository>;
   calls: Record<string, number>;
   requests: AwsRecordedRequest[];
+  /** Throws, naming where, when a request (body, headers, URL) carries a secret key, or a session token outside SigV4's header. */
+  assertNoSecrets(extra?: readonly string[]): void;
   /** Records an image tag without a registry (`registryUrl` unset). */
   addImage(repositoryName: string, tag: string, digest: string): void;
   inject(injection: AwsInjection): AwsInjectionHandle;
@@ -183,6 +186,7 @@ export async function startEcrService(options: EcrServiceOptions = {}): Promise<
     repositories,
     calls: http.calls,
     requests: http.requests,
+    assertNoSecrets: (extra = []) => throwOnLeaks('loopback ECR', recordedLeaks(credentials, extra, http.requests)),
     addImage(repositoryName, tag, digest) {
       images.set(`${repositoryName}:${tag}`, { digest, pushedAt: clock().getTime() });
     },
